@@ -1,0 +1,66 @@
+# Wijkteam — one task runner. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The embedded server is used unless DATABASE_URL points elsewhere.
+EMBEDDED := $(if $(DATABASE_URL),,yes)
+
+.PHONY: help install db-start db-stop migrate seed run lint test test-only bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed node_modules/.installed ## Install locked Python and npm dependencies, compile translations
+	@$(PY) scripts/compile_messages.py
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) --require-hashes requirements.lock
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+db-start: install ## Start the embedded PostgreSQL server (unless DATABASE_URL is set)
+ifeq ($(EMBEDDED),yes)
+	@$(PY) -m wijkteam.embedded_db >/dev/null && echo "PostgreSQL runs from .data/pg"
+endif
+
+db-stop: ## Stop the embedded PostgreSQL server
+	@if [ -x $(PY) ]; then $(PY) -m wijkteam.embedded_db stop; fi
+
+migrate: db-start ## Apply database migrations
+	$(PY) manage.py migrate --no-input
+
+seed: migrate ## Load the demo data when the database is empty
+	$(PY) manage.py seed_demo --scale demo --if-empty
+
+run: seed ## Install, start the database, migrate, seed, and serve at http://127.0.0.1:8000
+	@$(PY) manage.py demo_accounts
+	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop the server and the database."
+	@trap '$(MAKE) --no-print-directory db-stop' EXIT; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install ## Static checks: ruff, formatting, mypy, migrations, Django's system check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check --fail-level WARNING
+
+test: lint db-start ## Every check, then every test
+	$(VENV)/bin/pytest
+
+test-only: install ## The tests alone (no static checks); pass ARGS="-k name"
+	$(VENV)/bin/pytest $(ARGS)
+
+clean: db-stop ## Remove the virtualenv, node_modules and the embedded database
+	rm -rf $(VENV) node_modules .data staticfiles

@@ -1,0 +1,1 @@
+"""Households, persons and cases arrive with the casework issue."""

@@ -1,0 +1,90 @@
+"""Named personas shared by every test module (house style: an owner, a colleague, an outsider…)."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from organisations.models import Role, Team, User
+from tests.organisations.factories import TeamFactory, TeamMembershipFactory, UserFactory
+from wijkteam.reference_data import load_all
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A reused test database may have lost its reference data to an earlier flush."""
+    with django_db_blocker.unblock():
+        load_all()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush every table, data migrations included; put the reference rows back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        load_all()
+
+
+@dataclass
+class Personas:
+    team_a: Team
+    team_b: Team
+    professional: User  # member of team A
+    professional_b: User  # member of team B
+    team_lead: User  # leads team A
+    bureau: User
+    auditor: User
+    privacy_officer: User
+    administrator: User
+    outsider: User  # a professional in no team at all
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    team_a = TeamFactory(name="Wijkteam Noord")
+    team_b = TeamFactory(name="Wijkteam Zuid", municipality=team_a.municipality)
+    professional = TeamMembershipFactory(team=team_a, user__username="prof-a").user
+    professional_b = TeamMembershipFactory(team=team_b, user__username="prof-b").user
+    team_lead = TeamMembershipFactory(team=team_a, user__username="lead-a", user__role=Role.TEAM_LEAD).user
+    return Personas(
+        team_a=team_a,
+        team_b=team_b,
+        professional=professional,
+        professional_b=professional_b,
+        team_lead=team_lead,
+        bureau=UserFactory(username="bureau", role=Role.PROGRAMME_BUREAU),
+        auditor=UserFactory(username="auditor", role=Role.AUDITOR),
+        privacy_officer=UserFactory(username="privacy", role=Role.PRIVACY_OFFICER),
+        administrator=UserFactory(username="admin", role=Role.ADMINISTRATOR, is_staff=True),
+        outsider=UserFactory(username="outsider"),
+    )
+
+
+# --- Browser tests: run when Chromium is there, fail loudly in CI when it is not ---------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests.browser.conftest import chromium_available
+
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items or chromium_available():
+        return
+    if os.environ.get("WIJKTEAM_REQUIRE_BROWSER"):
+        raise pytest.UsageError("Chromium is required for the browser tests (WIJKTEAM_REQUIRE_BROWSER) but is missing")
+    config.hook.pytest_deselected(items=browser_items)
+    items[:] = [item for item in items if not item.get_closest_marker("browser")]
+    config._wijkteam_browser_missing = len(browser_items)  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    missing = getattr(config, "_wijkteam_browser_missing", 0)
+    if missing:
+        terminalreporter.section("BROWSER TESTS NOT RUN", sep="!", red=True, bold=True)
+        terminalreporter.line(
+            f"{missing} browser tests did NOT run: Chromium is not installed (apt-get install chromium).",
+            red=True,
+            bold=True,
+        )

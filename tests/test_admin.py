@@ -1,0 +1,36 @@
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from tests.organisations.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ["organisations", "themes", "funding", "cases"]
+
+
+def project_models() -> list:
+    return [model for label in PROJECT_APPS for model in apps.get_app_config(label).get_models()]
+
+
+def test_every_project_model_is_registered_in_the_admin() -> None:
+    missing = [model._meta.label for model in project_models() if not admin.site.is_registered(model)]
+    assert missing == []
+
+
+def test_every_registered_model_has_search_and_list_filters() -> None:
+    for model in project_models():
+        model_admin = admin.site._registry[model]
+        assert model_admin.search_fields, model._meta.label
+        assert model_admin.list_filter or model._meta.model_name in {"theme", "organisationkind"}, model._meta.label
+
+
+@pytest.mark.parametrize("model", project_models(), ids=lambda m: m._meta.label)
+def test_every_admin_changelist_and_add_page_opens(client: Client, model) -> None:
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert client.get(changelist, {"q": "a"}).status_code == 200
+    assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200

@@ -1,0 +1,58 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import PASSWORD, Personas
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_login_page_is_dutch_by_default(client: Client) -> None:
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="nl"' in html
+    assert "Inloggen" in html and "Gebruikersnaam" in html and "Wachtwoord" in html
+
+
+def test_the_login_page_is_available_in_english(client: Client) -> None:
+    response = client.get(reverse("login"), headers={"accept-language": "en"})
+    html = response.content.decode()
+    assert '<html lang="en"' in html and "Log in" in html
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client: Client) -> None:
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_wrong_password_shows_a_clear_message_and_keeps_the_username(client: Client, personas: Personas) -> None:
+    response = client.post(reverse("login"), {"username": "prof-a", "password": "wrong"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "Voer een juiste gebruikersnaam en wachtwoord in" in html
+    assert 'value="prof-a"' in html
+
+
+def test_a_professional_logs_in_and_sees_their_team(client: Client, personas: Personas) -> None:
+    response = client.post(reverse("login"), {"username": "prof-a", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    html = response.content.decode()
+    assert "Wijkteam Noord" in html and "Wijkteam Zuid" not in html
+
+
+def test_the_home_page_uses_a_constant_number_of_queries(
+    client: Client, personas: Personas, django_assert_max_num_queries
+) -> None:
+    from tests.organisations.factories import TeamMembershipFactory
+
+    client.force_login(personas.professional)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("home"))
+    for _ in range(5):
+        TeamMembershipFactory(user=personas.professional)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("home"))
+    assert response.content.decode().count("<li>") >= 6

@@ -1,0 +1,86 @@
+"""No Docker engine runs here, so the production stack is checked by reading it."""
+
+import importlib
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def command_of(service: str) -> list[str]:
+    command = SERVICES[service]["command"]
+    return command if isinstance(command, list) else shlex.split(command)
+
+
+def test_the_stack_has_every_service_of_production() -> None:
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+def test_app_services_wait_for_healthy_database_and_broker_and_for_migrations(service: str) -> None:
+    depends = SERVICES[service]["depends_on"]
+    assert depends["redis"]["condition"] == "service_healthy"
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+    if service != "beat":
+        assert depends["postgres"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker"])
+def test_long_running_services_have_a_health_check(service: str) -> None:
+    assert SERVICES[service]["healthcheck"]["test"]
+
+
+def test_data_lives_in_named_volumes() -> None:
+    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data"}
+    assert any(v.startswith("postgres-data:") for v in SERVICES["postgres"]["volumes"])
+    assert any(v.startswith("redis-data:") for v in SERVICES["redis"]["volumes"])
+
+
+def test_app_services_use_production_settings_and_the_compose_database_and_broker() -> None:
+    for service in ["migrate", "web", "worker", "beat"]:
+        env = SERVICES[service]["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "wijkteam.settings.production"
+        assert "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
+        importlib.import_module(env["DJANGO_SETTINGS_MODULE"].rsplit(".", 1)[0])
+
+
+def test_the_web_command_points_at_files_and_modules_that_exist() -> None:
+    command = command_of("web")
+    assert command[0] == "gunicorn"
+    config = command[command.index("--config") + 1]
+    assert (ROOT / config).is_file()
+    module, attribute = command[-1].split(":")
+    assert hasattr(importlib.import_module(module), attribute)
+
+
+@pytest.mark.parametrize("service", ["worker", "beat"])
+def test_the_celery_commands_name_the_project_app(service: str) -> None:
+    command = command_of(service)
+    assert command[:3] == ["celery", "--app", "wijkteam"]
+    assert command[3] in {"worker", "beat"}
+    assert importlib.import_module("wijkteam").celery_app.main == "wijkteam"
+
+
+def test_the_migrate_command_is_a_management_command() -> None:
+    command = command_of("migrate")
+    assert command[:2] == ["python", "manage.py"] and command[2] in get_commands()
+
+
+@pytest.mark.django_db
+def test_the_web_health_check_probes_an_endpoint_that_exists(client) -> None:
+    probe = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    path = probe.split("127.0.0.1:8000", 1)[1].split("'", 1)[0]
+    assert client.get(path).status_code in {200, 503}
+
+
+def test_the_image_installs_the_locked_dependencies() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--require-hashes -r requirements.lock" in dockerfile
+    assert "npm ci" in dockerfile

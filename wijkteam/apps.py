@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WijkteamConfig(AppConfig):
+    name = "wijkteam"
+    verbose_name = "Wijkteam"

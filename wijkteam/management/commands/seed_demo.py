@@ -1,0 +1,86 @@
+"""Generate a fictional municipality, deterministically, for every model that exists."""
+
+from __future__ import annotations
+
+import random
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from organisations import seed as organisations_seed
+from organisations.models import User
+from wijkteam.seeding import SCALES, SeedContext, table_row_counts
+
+# In dependency order; each later app appends its own step here.
+STEPS = [organisations_seed.seed]
+
+# Tables with reference data from migrations: never truncated by --reset.
+REFERENCE_MODELS = {
+    "themes.theme",
+    "themes.subtheme",
+    "themes.instrument",
+    "themes.instrumentdomain",
+    "funding.silo",
+    "organisations.organisationkind",
+}
+PROJECT_APPS = ["organisations", "themes", "funding", "cases"]
+
+
+def seeded_models() -> list[Any]:
+    return [
+        model
+        for app_label in PROJECT_APPS
+        for model in apps.get_app_config(app_label).get_models(include_auto_created=True)
+        if model._meta.label_lower not in REFERENCE_MODELS
+    ]
+
+
+class Command(BaseCommand):
+    help = "Fill the database with a fictional municipality (demo) or one large city (municipality)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed; the same seed gives the same data")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when demo data is already there")
+        parser.add_argument("--reset", action="store_true", help="remove existing demo data first")
+
+    def handle(self, *args: Any, scale: str, seed: int, if_empty: bool, reset: bool, **options: Any) -> None:
+        has_data = User.objects.exists()
+        if has_data and if_empty:
+            self.stdout.write("The database already holds data; nothing seeded.")
+            return
+        if has_data and not reset:
+            raise CommandError("The database already holds data. Use --reset to replace it, or --if-empty.")
+
+        ctx = SeedContext(scale=SCALES[scale], rng=random.Random(seed), stdout=self.stdout)
+        self.stdout.write(f"Seeding scale '{scale}' with seed {seed}:")
+        started = time.perf_counter()
+        with transaction.atomic():
+            if reset:
+                with ctx.step("reset"):
+                    self._truncate()
+            for step in STEPS:
+                step(ctx)
+        with ctx.step("analyse"), connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        total = time.perf_counter() - started
+
+        self.stdout.write(self.style.SUCCESS(f"Done in {total:.1f} s."))
+        self.stdout.write("Rows per table:")
+        for table, count in table_row_counts(seeded_models()):
+            self.stdout.write(f"  {table:<45} {count:>10,}")
+        call_command("demo_accounts", stdout=self.stdout)
+
+    def _truncate(self) -> None:
+        tables = sorted({model._meta.db_table for model in seeded_models()})
+        with connection.cursor() as cursor:
+            # Django's foreign keys are deferred; TRUNCATE refuses while their checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(connection.ops.quote_name(t) for t in tables))
+            )

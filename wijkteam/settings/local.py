@@ -1,0 +1,6 @@
+"""Development settings: `make run` and manage.py on a developer machine."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
