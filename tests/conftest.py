@@ -1,9 +1,11 @@
 """Named personas shared by every test module (house style: an owner, a colleague, an outsider…)."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
 from organisations.models import Role, Team, User
 from tests.organisations.factories import TeamFactory, TeamMembershipFactory, UserFactory
@@ -26,6 +28,17 @@ def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
     if marker and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
         load_all()
+
+
+@pytest.fixture
+def log_in(client: Client) -> Callable[[User], Client]:
+    """Log a user in on the test client, past every login step; use this, not client.force_login."""
+
+    def _log_in(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _log_in
 
 
 @dataclass

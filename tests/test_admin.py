@@ -1,7 +1,6 @@
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.test import Client
 from django.urls import reverse
 
 from tests.organisations.factories import UserFactory
@@ -28,8 +27,8 @@ def test_every_registered_model_has_search_and_list_filters() -> None:
 
 
 @pytest.mark.parametrize("model", project_models(), ids=lambda m: m._meta.label)
-def test_every_admin_changelist_and_add_page_opens(client: Client, model) -> None:
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+def test_every_admin_changelist_and_add_page_opens(log_in, model) -> None:
+    client = log_in(UserFactory(is_staff=True, is_superuser=True))
     opts = model._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     assert client.get(changelist, {"q": "a"}).status_code == 200

@@ -44,11 +44,11 @@ def test_a_professional_logs_in_and_sees_their_team(client: Client, personas: Pe
 
 
 def test_the_home_page_uses_a_constant_number_of_queries(
-    client: Client, personas: Personas, django_assert_max_num_queries
+    log_in, personas: Personas, django_assert_max_num_queries
 ) -> None:
     from tests.organisations.factories import TeamMembershipFactory
 
-    client.force_login(personas.professional)
+    client = log_in(personas.professional)
     with django_assert_max_num_queries(6):
         client.get(reverse("home"))
     for _ in range(5):
