@@ -1,1 +1,656 @@
-"""Households, persons and cases arrive with the casework issue."""
+"""Households, persons and cases: the household is the starting point of all casework."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import (
+    ActionQuerySet,
+    CaseQuerySet,
+    CaseScopedQuerySet,
+    ContactQuerySet,
+    GoalQuerySet,
+    HouseholdMembershipQuerySet,
+    HouseholdQuerySet,
+    InvolvementQuerySet,
+    KeyFigureQuerySet,
+    MeasurementScoreQuerySet,
+    PersonQuerySet,
+    PlanVersionQuerySet,
+)
+from .validators import validate_bsn
+
+POSTCODE_VALIDATOR = RegexValidator(r"^[1-9][0-9]{3}[A-Z]{2}$", _("Enter a Dutch postcode such as 1234AB."))
+
+
+class Household(models.Model):
+    """A huishouden at one address, in one buurt; its members change over time."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    street = models.CharField(_("street"), max_length=120)
+    house_number = models.PositiveIntegerField(_("house number"))
+    house_number_suffix = models.CharField(_("addition"), max_length=10, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, validators=[POSTCODE_VALIDATOR])
+    city = models.CharField(_("city"), max_length=80)
+    neighbourhood = models.ForeignKey(
+        "organisations.Area",
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"kind": "buurt"},
+        verbose_name=_("neighbourhood"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        indexes = [models.Index(fields=["postcode", "house_number"], name="household_address_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.house_number}{self.house_number_suffix}, {self.postcode} {self.city}"
+
+    @property
+    def address(self) -> str:
+        return str(self)
+
+
+class Person(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    first_name = models.CharField(_("first name"), max_length=80)
+    surname_prefix = models.CharField(_("surname prefix"), max_length=20, blank=True, help_text=_("e.g. van, de"))
+    last_name = models.CharField(_("surname"), max_length=120)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # Optional; findable only by exact match, never shown in full.
+    bsn = models.CharField(_("BSN"), max_length=9, null=True, blank=True, unique=True, validators=[validate_bsn])
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(Lower("last_name"), name="person_last_name_lower_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.surname_prefix, self.last_name) if part)
+
+    @property
+    def masked_bsn(self) -> str:
+        return f"*****{self.bsn[-4:]}" if self.bsn else ""
+
+
+class HouseholdMembership(models.Model):
+    """A person's membership of a household over a period (co-parenting: two at once)."""
+
+    class Role(models.TextChoices):
+        PARENT = "parent", _("parent or carer")
+        PARTNER = "partner", _("partner")
+        CHILD = "child", _("child")
+        OTHER_ADULT = "other_adult", _("other adult")
+        OTHER = "other", _("other")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("household")
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
+    role = models.CharField(_("role in household"), max_length=20, choices=Role.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = HouseholdMembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household membership")
+        verbose_name_plural = _("household memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="household_membership_period_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "person"],
+                condition=Q(end_date__isnull=True),
+                name="household_membership_one_open_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.household}"
+
+
+class CaseStatus(models.TextChoices):
+    REFERRAL = "aanmelding", _("referral")
+    INTAKE = "intake", _("intake")
+    PLAN = "plan", _("plan")
+    EXECUTION = "uitvoering", _("in progress")
+    AFTERCARE = "nazorg", _("aftercare")
+    CLOSED = "afgesloten", _("closed")
+
+
+class Case(models.Model):
+    """A casus: help for one household, owned by one team, with one coordinator while open."""
+
+    class ReferralSource(models.TextChoices):
+        SELF = "self", _("the household itself")
+        NETWORK = "network", _("family, friends or neighbours")
+        GP = "gp", _("general practitioner")
+        SCHOOL = "school", _("school or childcare")
+        JGZ = "jgz", _("youth health care (JGZ)")
+        POLICE = "police", _("police")
+        HOUSING = "housing", _("housing corporation")
+        VEILIG_THUIS = "veilig_thuis", _("Veilig Thuis")
+        MUNICIPALITY = "municipality", _("municipality")
+        OTHER = "other", _("other")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The pseudonymous reference that the programme bureau and auditors see instead of names.
+    reference = models.CharField(_("case reference"), max_length=20, unique=True)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="cases", verbose_name=_("household")
+    )
+    team = models.ForeignKey(
+        "organisations.Team", on_delete=models.PROTECT, related_name="cases", verbose_name=_("team")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.REFERRAL)
+    referral_source = models.CharField(_("referred by"), max_length=20, choices=ReferralSource.choices)
+    referral_reason = models.TextField(_("reason for referral"))
+    referred_on = models.DateField(_("referral date"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["team", "status"], name="case_team_status_idx"),
+            models.Index(fields=["household"], name="case_household_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="afgesloten", closed_on__isnull=False)
+                | (~Q(status="afgesloten") & Q(closed_on__isnull=True)),
+                name="case_closed_on_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+
+class CaseStatusChange(models.Model):
+    """Every status step of a case: who, when, from, to, why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("case"))
+    from_status = models.CharField(_("from"), max_length=12, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=CaseStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.from_status} → {self.to_status}"
+
+
+class LegalBasis(models.TextChoices):
+    """The ground on which a professional processes a household's data (AVG art. 6/9)."""
+
+    CONSENT = "consent", _("consent")
+    JEUGDWET = "jeugdwet", _("legal task: Jeugdwet")
+    WMO = "wmo", _("legal task: Wmo 2015")
+    PARTICIPATIEWET = "participatiewet", _("legal task: Participatiewet")
+    WGS = "wgs", _("legal task: Wet gemeentelijke schuldhulpverlening")
+    WPG = "wpg", _("legal task: Wet publieke gezondheid")
+    POLICE = "police", _("legal task: Politiewet")
+    EDUCATION = "education", _("legal task: education acts")
+    HOUSING = "housing", _("legal task: Woningwet")
+    OTHER = "other", _("other legal task")
+
+
+class Involvement(models.Model):
+    """A betrokkenheid: a professional working on a case for a period, on a stated legal basis."""
+
+    class Role(models.TextChoices):
+        PRACTITIONER = "practitioner", _("practitioner")
+        SPECIALIST = "specialist", _("specialist")
+        ADVISER = "adviser", _("adviser")
+        SIGNALLER = "signaller", _("signaller")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("case"))
+    professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="involvements",
+        verbose_name=_("professional"),
+    )
+    # The professional's organisation when the involvement began; kept if they move on.
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="involvements",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    is_coordinator = models.BooleanField(_("coordinator"), default=False)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    start_date = models.DateField(_("from"), default=timezone.localdate)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = InvolvementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("involvement")
+        verbose_name_plural = _("involvements")
+        indexes = [models.Index(fields=["professional", "case"], name="involvement_professional_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="involvement_period_valid",
+            ),
+            # At most one active coordinator per case. "At least one while the case is
+            # open" is a deferred constraint trigger (migration 0002), so a change of
+            # coordinator can pass through zero inside its transaction.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(is_coordinator=True, end_date__isnull=True),
+                name="involvement_one_active_coordinator",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_coordinator=False) | Q(end_date__isnull=True),
+                name="involvement_coordinator_is_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.professional} — {self.case}"
+
+
+class Plan(models.Model):
+    """The one household plan of a case. Its content lives in versions; ``version`` is the edit lock."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="plan", verbose_name=_("case"))
+    version = models.PositiveIntegerField(_("current version"), default=0)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household plan")
+        verbose_name_plural = _("household plans")
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version}"
+
+
+class PlanVersion(models.Model):
+    class Author(models.TextChoices):
+        # Under the Jeugdwet a family may draft its own plan (familiegroepsplan) first.
+        HOUSEHOLD = "household", _("the household's own plan (family group plan)")
+        TEAM = "team", _("the team's plan with the household")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions", verbose_name=_("plan"))
+    number = models.PositiveIntegerField(_("version"))
+    author = models.CharField(_("whose plan"), max_length=10, choices=Author.choices)
+    summary = models.TextField(_("summary"), blank=True)
+    agreed_on = models.DateField(_("agreed with the household on"), null=True, blank=True)
+    evaluate_on = models.DateField(_("evaluate on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = PlanVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.case} v{self.number}"
+
+
+class Goal(models.Model):
+    """A goal of one plan version, per theme, in the household's own words."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACHIEVED = "achieved", _("achieved")
+        PARTLY = "partly", _("partly achieved")
+        NOT_ACHIEVED = "not_achieved", _("not achieved")
+
+    plan_version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="goals", verbose_name=_("plan version")
+    )
+    theme = models.ForeignKey("themes.Theme", on_delete=models.PROTECT, related_name="+", verbose_name=_("theme"))
+    text = models.TextField(_("goal"))
+    # The report asks to keep the household's own words as such.
+    in_own_words = models.BooleanField(_("in the household's own words"), default=True)
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.OPEN)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan_version", "order", "id"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class CaseConference(models.Model):
+    """A casusoverleg / MDO: who took part and what was decided."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conferences", verbose_name=_("case"))
+    held_on = models.DateField(_("held on"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="case_conferences", verbose_name=_("participants")
+    )
+    other_participants = models.CharField(
+        _("other participants"), max_length=300, blank=True, help_text=_("e.g. the parents, a neighbour")
+    )
+    household_present = models.BooleanField(_("household took part"), default=True)
+    decisions = models.TextField(_("decisions"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("case conference")
+        verbose_name_plural = _("case conferences")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.held_on}"
+
+
+class Action(models.Model):
+    """An actie / interventie / voorziening: what is done, by whom, for whom, at what cost."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        APPROVED = "approved", _("approved")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions", verbose_name=_("case"))
+    theme = models.ForeignKey("themes.Theme", on_delete=models.PROTECT, related_name="+", verbose_name=_("theme"))
+    description = models.CharField(_("what is done"), max_length=300)
+    delivering_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("delivered by"),
+    )
+    # Empty means the whole household benefits.
+    beneficiary = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("for whom"),
+    )
+    planned_cost = models.DecimalField(
+        _("planned cost (€)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    product_code = models.CharField(_("iWmo/iJw product category"), max_length=10, blank=True)
+    conference = models.ForeignKey(
+        CaseConference,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("agreed in case conference"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "theme__order", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_cost__gte=0), name="action_planned_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="action_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Contact(models.Model):
+    """A contactmoment: what happened, on which themes, how long it took."""
+
+    class Kind(models.TextChoices):
+        HOME_VISIT = "home_visit", _("home visit")
+        PHONE = "phone", _("phone call")
+        OFFICE = "office", _("meeting at the office")
+        DIGITAL = "digital", _("video call or message")
+        CASE_CONFERENCE = "case_conference", _("case conference")
+        COORDINATION = "coordination", _("coordination with partners")
+        OUTREACH = "outreach", _("outreach")
+
+    class Confidentiality(models.TextChoices):
+        ALL_INVOLVED = "all", _("all involved professionals")
+        OWN_ORGANISATION = "own_org", _("own organisation only")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"))
+    occurred_on = models.DateField(_("date"))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    # Theme codes (the six are fixed); an array keeps 2.5 million contacts one table.
+    themes = ArrayField(models.SlugField(max_length=30), verbose_name=_("themes"), default=list)
+    minutes = models.PositiveIntegerField(_("minutes spent"), validators=[MinValueValidator(1)])
+    note = models.TextField(_("note"), blank=True)
+    confidentiality = models.CharField(
+        _("visible to"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.ALL_INVOLVED
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("logged by")
+    )
+    author_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["case", "-occurred_on", "-id"], name="contact_case_timeline_idx"),
+            GinIndex(fields=["themes"], name="contact_themes_gin"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(minutes__gte=1), name="contact_minutes_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.occurred_on} {self.kind}"
+
+
+class Measurement(models.Model):
+    """One measurement with an instrument (ZRM): only the domains that matter, each with a reason."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measurements", verbose_name=_("case"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="measurements", verbose_name=_("person"))
+    instrument = models.ForeignKey(
+        "themes.Instrument", on_delete=models.PROTECT, related_name="+", verbose_name=_("instrument")
+    )
+    measured_on = models.DateField(_("date"))
+    measured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("measured by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "measured_on", "id"]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.measured_on}"
+
+
+class MeasurementScore(models.Model):
+    measurement = models.ForeignKey(
+        Measurement, on_delete=models.CASCADE, related_name="scores", verbose_name=_("measurement")
+    )
+    domain = models.ForeignKey(
+        "themes.InstrumentDomain", on_delete=models.PROTECT, related_name="+", verbose_name=_("domain")
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    # The Dutch DPA found teams scoring every domain by default: each score needs a reason.
+    reason = models.CharField(_("why this domain was scored"), max_length=300)
+
+    objects = MeasurementScoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["measurement", "domain__order"]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["measurement", "domain"], name="measurement_score_domain_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="measurement_score_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain_id}: {self.score}"
+
+
+class Consent(models.Model):
+    """Consent of one person for one purpose, to named organisations; recorded, never an access switch."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person"))
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents", verbose_name=_("case"))
+    purpose = models.CharField(_("purpose"), max_length=300)
+    organisations = models.ManyToManyField(
+        "organisations.Organisation", related_name="consents", verbose_name=_("shared with")
+    )
+    given_on = models.DateField(_("given on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("given_on")),
+                name="consent_expiry_after_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=models.F("given_on")),
+                name="consent_revoked_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.purpose
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return (
+            self.given_on <= day
+            and (self.revoked_on is None or self.revoked_on > day)
+            and (self.expires_on is None or self.expires_on >= day)
+        )
+
+
+class KeyFigure(models.Model):
+    """A sleutelfiguur: a person or place in an area the team works with (never a client)."""
+
+    area = models.ForeignKey(
+        "organisations.Area", on_delete=models.CASCADE, related_name="key_figures", verbose_name=_("area")
+    )
+    team = models.ForeignKey(
+        "organisations.Team", on_delete=models.CASCADE, related_name="key_figures", verbose_name=_("team")
+    )
+    name = models.CharField(_("name"), max_length=160)
+    description = models.CharField(_("who or what"), max_length=300, help_text=_("e.g. imam, sports club, GP"))
+    contact_details = models.CharField(_("how to reach"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = KeyFigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area", "name"]
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+
+    def __str__(self) -> str:
+        return self.name

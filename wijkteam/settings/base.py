@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "themes",
     "funding",
     "cases",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,173 @@
+"""Casework in the admin, scoped by the access policy like every other door.
+
+The functional administrator configures but does not read case content: the
+policy gives that role no cases, so these lists are empty for them, and so is
+a superuser's unless they are also a casework professional in the team.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import (
+    Action,
+    Case,
+    CaseConference,
+    CaseStatusChange,
+    Consent,
+    Contact,
+    Goal,
+    Household,
+    HouseholdMembership,
+    Involvement,
+    KeyFigure,
+    Measurement,
+    MeasurementScore,
+    Person,
+    Plan,
+    PlanVersion,
+)
+
+
+class PolicyScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
+
+
+@admin.register(Household)
+class HouseholdAdmin(PolicyScopedAdmin):
+    list_display = ["__str__", "neighbourhood", "created_at"]
+    list_filter = ["neighbourhood__parent", "created_at"]
+    search_fields = ["street", "postcode", "city"]
+    list_select_related = ["neighbourhood"]
+    raw_id_fields = ["neighbourhood"]
+
+
+@admin.register(Person)
+class PersonAdmin(PolicyScopedAdmin):
+    list_display = ["full_name", "date_of_birth", "masked_bsn"]
+    list_filter = ["created_at"]
+    # BSN only by exact match: never a partial search on it.
+    search_fields = ["last_name", "first_name", "=bsn"]
+    exclude = ["bsn"]
+
+
+@admin.register(HouseholdMembership)
+class HouseholdMembershipAdmin(PolicyScopedAdmin):
+    list_display = ["person", "household", "role", "start_date", "end_date"]
+    list_filter = ["role", "start_date", "end_date"]
+    search_fields = ["person__last_name", "household__postcode"]
+    list_select_related = ["person", "household"]
+    raw_id_fields = ["person", "household"]
+
+
+@admin.register(Case)
+class CaseAdmin(PolicyScopedAdmin):
+    list_display = ["reference", "team", "status", "referral_source", "referred_on", "closed_on"]
+    list_filter = ["status", "referral_source", "team", "referred_on"]
+    search_fields = ["=reference"]
+    list_select_related = ["team"]
+    raw_id_fields = ["household", "created_by"]
+
+
+@admin.register(CaseStatusChange)
+class CaseStatusChangeAdmin(PolicyScopedAdmin):
+    list_display = ["case", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status", "changed_at"]
+    search_fields = ["=case__reference"]
+    list_select_related = ["case", "changed_by"]
+    raw_id_fields = ["case", "changed_by"]
+
+
+@admin.register(Involvement)
+class InvolvementAdmin(PolicyScopedAdmin):
+    list_display = ["case", "professional", "organisation", "role", "is_coordinator", "legal_basis", "end_date"]
+    list_filter = ["role", "is_coordinator", "legal_basis", "organisation__kind"]
+    search_fields = ["=case__reference", "professional__username", "professional__last_name"]
+    list_select_related = ["case", "professional", "organisation"]
+    raw_id_fields = ["case", "professional", "organisation"]
+
+
+@admin.register(Plan)
+class PlanAdmin(PolicyScopedAdmin):
+    list_display = ["case", "version"]
+    list_filter = ["version"]
+    search_fields = ["=case__reference"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(PolicyScopedAdmin):
+    list_display = ["plan", "number", "author", "agreed_on", "created_by"]
+    list_filter = ["author", "agreed_on"]
+    search_fields = ["=plan__case__reference"]
+    list_select_related = ["plan__case", "created_by"]
+    raw_id_fields = ["plan", "created_by"]
+
+
+@admin.register(Goal)
+class GoalAdmin(PolicyScopedAdmin):
+    list_display = ["__str__", "theme", "status", "in_own_words"]
+    list_filter = ["theme", "status", "in_own_words"]
+    search_fields = ["text"]
+    raw_id_fields = ["plan_version"]
+
+
+@admin.register(Action)
+class ActionAdmin(PolicyScopedAdmin):
+    list_display = ["description", "case", "theme", "delivering_organisation", "planned_cost", "status"]
+    list_filter = ["status", "theme", "delivering_organisation__kind"]
+    search_fields = ["description", "=case__reference", "product_code"]
+    list_select_related = ["case", "theme", "delivering_organisation"]
+    raw_id_fields = ["case", "beneficiary", "conference", "created_by", "delivering_organisation"]
+
+
+@admin.register(Contact)
+class ContactAdmin(PolicyScopedAdmin):
+    list_display = ["case", "occurred_on", "kind", "minutes", "confidentiality", "author"]
+    list_filter = ["kind", "confidentiality", "occurred_on"]
+    search_fields = ["=case__reference"]
+    list_select_related = ["case", "author"]
+    raw_id_fields = ["case", "author", "author_organisation"]
+
+
+@admin.register(CaseConference)
+class CaseConferenceAdmin(PolicyScopedAdmin):
+    list_display = ["case", "held_on", "household_present"]
+    list_filter = ["held_on", "household_present"]
+    search_fields = ["=case__reference"]
+    raw_id_fields = ["case", "participants", "created_by"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(PolicyScopedAdmin):
+    list_display = ["case", "instrument", "measured_on"]
+    list_filter = ["instrument", "measured_on"]
+    search_fields = ["=case__reference"]
+    raw_id_fields = ["case", "person", "measured_by"]
+
+
+@admin.register(MeasurementScore)
+class MeasurementScoreAdmin(PolicyScopedAdmin):
+    list_display = ["measurement", "domain", "score"]
+    list_filter = ["domain__instrument", "score"]
+    search_fields = ["=measurement__case__reference"]
+    raw_id_fields = ["measurement"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(PolicyScopedAdmin):
+    list_display = ["purpose", "case", "given_on", "expires_on", "revoked_on"]
+    list_filter = ["given_on", "expires_on", "revoked_on"]
+    search_fields = ["purpose", "=case__reference"]
+    raw_id_fields = ["case", "person", "organisations", "recorded_by"]
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(PolicyScopedAdmin):
+    list_display = ["name", "description", "area", "team", "active"]
+    list_filter = ["active", "team", "area__parent"]
+    search_fields = ["name", "description"]
+    raw_id_fields = ["area", "team"]

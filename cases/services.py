@@ -1,0 +1,638 @@
+"""Writes of casework. Each service is one transaction; views and the API call these, nothing else writes.
+
+Services take the objects the caller already fetched through ``visible_to`` and
+check what the acting user may do with them; a refusal raises PermissionDenied,
+bad input raises ValidationError with messages per field.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
+from privacy import policy
+from themes.models import Instrument, InstrumentDomain, Theme
+
+from . import workflow
+from .models import (
+    Action,
+    Case,
+    CaseConference,
+    CaseStatus,
+    CaseStatusChange,
+    Consent,
+    Contact,
+    Goal,
+    Household,
+    HouseholdMembership,
+    Involvement,
+    Measurement,
+    MeasurementScore,
+    Person,
+    Plan,
+    PlanVersion,
+)
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+
+
+class PlanConflict(Exception):
+    """Someone else saved the plan after this edit began."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(current_version)
+        self.current_version = current_version
+
+
+# --- Input shapes ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    first_name: str
+    last_name: str
+    role: str
+    surname_prefix: str = ""
+    date_of_birth: datetime.date | None = None
+    bsn: str | None = None
+
+
+@dataclass(frozen=True)
+class GoalInput:
+    theme: Theme
+    text: str
+    in_own_words: bool = True
+    status: str = Goal.Status.OPEN
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    theme: Theme
+    description: str
+    delivering_organisation: Organisation
+    beneficiary: Person | None = None
+    planned_cost: Decimal = Decimal("0")
+    status: str = Action.Status.PROPOSED
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+    product_code: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    domain: InstrumentDomain
+    score: int
+    reason: str
+
+
+@dataclass
+class _Errors:
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+# --- Permissions -------------------------------------------------------------
+
+
+def _require_casework(user: User, case: Case, *, open_only: bool = True) -> None:
+    if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        raise PermissionDenied
+    if open_only and not case.is_open:
+        raise ValidationError(_("This case is closed; it can no longer be changed."))
+
+
+def _is_team_lead_of(user: User, team_id: int) -> bool:
+    return (
+        user.role == Role.TEAM_LEAD
+        and TeamMembership.objects.current().filter(user_id=user.pk, team_id=team_id).exists()
+    )
+
+
+def _organisation_of(user: User) -> int:
+    # Casework is always done on behalf of an organisation (and its confidentiality).
+    if user.organisation_id is None:
+        raise PermissionDenied
+    return user.organisation_id
+
+
+def _lock_case(case: Case) -> Case:
+    # Two people acting on one case at once (status, coordinator) queue on its row.
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def new_case_reference() -> str:
+    return "WT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+# --- Referral: household, persons and case in one go --------------------------
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    by: User,
+    team: Team,
+    street: str,
+    house_number: int,
+    house_number_suffix: str = "",
+    postcode: str,
+    city: str,
+    neighbourhood: Area,
+    members: Sequence[PersonInput],
+    referral_source: str,
+    referral_reason: str,
+    referred_on: datetime.date | None = None,
+    legal_basis: str,
+) -> Case:
+    """Register an aanmelding: a new household with its members and a case, the referrer as coordinator."""
+    if not policy.may_see_casework(by) or not TeamMembership.objects.current().filter(user=by, team=team).exists():
+        raise PermissionDenied
+    errors = _Errors()
+    if not members:
+        errors.add("members", _("Add at least one member of the household."))
+    bsns = [member.bsn for member in members if member.bsn]
+    if len(bsns) != len(set(bsns)):
+        errors.add("members", _("The same BSN is given for two members."))
+    if not team.areas.filter(pk=neighbourhood.pk).exists():
+        errors.add("neighbourhood", _("This neighbourhood is not in the team's area."))
+    errors.raise_if_any()
+
+    household = Household(
+        street=street.strip(),
+        house_number=house_number,
+        house_number_suffix=house_number_suffix.strip(),
+        postcode=postcode.replace(" ", "").upper(),
+        city=city.strip(),
+        neighbourhood=neighbourhood,
+    )
+    household.full_clean()
+    household.save()
+
+    today = timezone.localdate()
+    for member in members:
+        # A person already known by BSN (co-parenting, a move) is linked, not duplicated.
+        person = Person.objects.filter(bsn=member.bsn).first() if member.bsn else None
+        if person is None:
+            person = Person(
+                first_name=member.first_name.strip(),
+                surname_prefix=member.surname_prefix.strip(),
+                last_name=member.last_name.strip(),
+                date_of_birth=member.date_of_birth,
+                bsn=member.bsn or None,
+            )
+            person.full_clean()
+            person.save()
+        HouseholdMembership.objects.create(household=household, person=person, role=member.role, start_date=today)
+
+    case = Case(
+        reference=new_case_reference(),
+        household=household,
+        team=team,
+        referral_source=referral_source,
+        referral_reason=referral_reason.strip(),
+        referred_on=referred_on or today,
+        created_by=by,
+    )
+    case.full_clean()
+    case.save()
+    CaseStatusChange.objects.create(case=case, from_status="", to_status=case.status, changed_by=by)
+    Plan.objects.create(case=case)
+    involvement = Involvement(
+        case=case,
+        professional=by,
+        organisation_id=_organisation_of(by),
+        is_coordinator=True,
+        legal_basis=legal_basis,
+        start_date=today,
+    )
+    involvement.full_clean()
+    involvement.save()
+    return case
+
+
+# --- Status workflow ------------------------------------------------------------
+
+
+@transaction.atomic
+def case_transition(*, case: Case, to_status: str, by: User, reason: str = "") -> Case:
+    _require_casework(by, case, open_only=False)
+    case = _lock_case(case)
+    if not (
+        _is_team_lead_of(by, case.team_id) or case.involvements.filter(professional=by, is_coordinator=True).exists()
+    ):
+        raise PermissionDenied
+    refusal = workflow.refusal(case.status, to_status)
+    if refusal:
+        raise ValidationError({"to_status": [refusal]})
+    if to_status in workflow.REASON_REQUIRED and not reason.strip():
+        raise ValidationError({"reason": [_("Say why the case is closed.")]})
+    if to_status == CaseStatus.EXECUTION and not PlanVersion.objects.filter(plan__case=case).exists():
+        raise ValidationError({"to_status": [_("Agree a plan with the household before the work starts.")]})
+    previous = case.status
+    case.status = to_status
+    case.closed_on = timezone.localdate() if to_status == CaseStatus.CLOSED else None
+    case.save(update_fields=["status", "closed_on"])
+    CaseStatusChange.objects.create(
+        case=case, from_status=previous, to_status=to_status, changed_by=by, reason=reason.strip()
+    )
+    return case
+
+
+# --- Involvements and the coordinator -------------------------------------------
+
+
+@transaction.atomic
+def involvement_add(
+    *, case: Case, professional: User, by: User, role: str, legal_basis: str, start_date: datetime.date | None = None
+) -> Involvement:
+    _require_casework(by, case)
+    if professional.role not in policy.CASEWORK_ROLES or professional.organisation_id is None:
+        raise ValidationError({"professional": [_("Only professionals of an organisation can be involved.")]})
+    if Involvement.objects.active().filter(case=case, professional=professional).exists():
+        raise ValidationError({"professional": [_("This professional is already involved.")]})
+    involvement = Involvement(
+        case=case,
+        professional=professional,
+        organisation_id=professional.organisation_id,
+        role=role,
+        legal_basis=legal_basis,
+        start_date=start_date or timezone.localdate(),
+    )
+    involvement.full_clean()
+    involvement.save()
+    return involvement
+
+
+@transaction.atomic
+def involvement_end(*, involvement: Involvement, by: User, end_date: datetime.date | None = None) -> Involvement:
+    case = _lock_case(involvement.case)
+    _require_casework(by, case)
+    involvement = Involvement.objects.select_for_update().get(pk=involvement.pk)
+    if involvement.is_coordinator:
+        raise ValidationError(_("Assign another coordinator before this involvement ends."))
+    involvement.end_date = end_date or timezone.localdate()
+    involvement.full_clean()
+    involvement.save(update_fields=["end_date"])
+    return involvement
+
+
+@transaction.atomic
+def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis: str = "") -> Involvement:
+    """Make ``professional`` the one coordinator of an open case (team lead only).
+
+    The case row is locked first, so two leads assigning at once queue up and the
+    second sees the first one's result; the partial unique index and the deferred
+    trigger guarantee one active coordinator whatever path writes.
+    """
+    _require_casework(by, case)
+    if not _is_team_lead_of(by, case.team_id):
+        raise PermissionDenied
+    case = _lock_case(case)
+    if professional.role not in policy.CASEWORK_ROLES or professional.organisation_id is None:
+        raise ValidationError({"professional": [_("Only professionals of an organisation can coordinate.")]})
+    if not TeamMembership.objects.current().filter(user=professional, team_id=case.team_id).exists():
+        raise ValidationError({"professional": [_("The coordinator must be a member of the case's team.")]})
+    current = Involvement.objects.filter(case=case, is_coordinator=True, end_date__isnull=True).first()
+    if current and current.professional_id == professional.pk:
+        return current
+    if current:
+        current.is_coordinator = False
+        current.save(update_fields=["is_coordinator"])
+    involvement = Involvement.objects.active().filter(case=case, professional=professional).first()
+    if involvement is None:
+        if not legal_basis:
+            raise ValidationError({"legal_basis": [_("State the legal basis for the new coordinator's involvement.")]})
+        involvement = Involvement(
+            case=case,
+            professional=professional,
+            organisation_id=professional.organisation_id,
+            legal_basis=legal_basis,
+            start_date=timezone.localdate(),
+        )
+    involvement.is_coordinator = True
+    involvement.full_clean()
+    involvement.save()
+    return involvement
+
+
+# --- The household plan ------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    case: Case,
+    by: User,
+    based_on_version: int,
+    author: str,
+    summary: str,
+    goals: Sequence[GoalInput],
+    agreed_on: datetime.date | None = None,
+    evaluate_on: datetime.date | None = None,
+) -> PlanVersion:
+    """Save the plan as a new version. If someone saved since ``based_on_version``, nothing is written."""
+    _require_casework(by, case)
+    plan = Plan.objects.select_for_update().get(case=case)
+    if plan.version != based_on_version:
+        raise PlanConflict(plan.version)
+    errors = _Errors()
+    if not goals:
+        errors.add("goals", _("A plan needs at least one goal."))
+    for index, goal in enumerate(goals):
+        if not goal.text.strip():
+            errors.add(f"goals-{index}-text", _("Describe the goal."))
+    if agreed_on and agreed_on > timezone.localdate():
+        errors.add("agreed_on", _("The agreement date cannot be in the future."))
+    if evaluate_on and agreed_on and evaluate_on < agreed_on:
+        errors.add("evaluate_on", _("The evaluation date must come after the agreement date."))
+    errors.raise_if_any()
+
+    plan.version += 1
+    plan.save(update_fields=["version"])
+    version = PlanVersion(
+        plan=plan,
+        number=plan.version,
+        author=author,
+        summary=summary.strip(),
+        agreed_on=agreed_on,
+        evaluate_on=evaluate_on,
+        created_by=by,
+    )
+    version.full_clean()
+    version.save()
+    Goal.objects.bulk_create(
+        Goal(
+            plan_version=version,
+            theme=goal.theme,
+            text=goal.text.strip(),
+            in_own_words=goal.in_own_words,
+            status=goal.status,
+            order=index,
+        )
+        for index, goal in enumerate(goals)
+    )
+    return version
+
+
+# --- Actions, contacts, conferences, measurements, consent -----------------------------
+
+
+def _build_action(*, case: Case, data: ActionInput, by: User, conference: CaseConference | None = None) -> Action:
+    if (
+        data.beneficiary is not None
+        and not HouseholdMembership.objects.filter(household_id=case.household_id, person=data.beneficiary).exists()
+    ):
+        raise ValidationError({"beneficiary": [_("The beneficiary must be a member of this household.")]})
+    action = Action(
+        case=case,
+        theme=data.theme,
+        description=data.description.strip(),
+        delivering_organisation=data.delivering_organisation,
+        beneficiary=data.beneficiary,
+        planned_cost=data.planned_cost,
+        status=data.status,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        product_code=data.product_code.strip(),
+        conference=conference,
+        created_by=by,
+    )
+    action.full_clean()
+    return action
+
+
+@transaction.atomic
+def action_create(*, case: Case, data: ActionInput, by: User) -> Action:
+    _require_casework(by, case)
+    action = _build_action(case=case, data=data, by=by)
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_set_status(*, action: Action, status: str, by: User) -> Action:
+    _require_casework(by, action.case)
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    action.status = status
+    action.full_clean()
+    action.save(update_fields=["status"])
+    return action
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    case: Case,
+    by: User,
+    occurred_on: datetime.date,
+    kind: str,
+    themes: Sequence[str],
+    minutes: int,
+    note: str = "",
+    confidentiality: str = Contact.Confidentiality.ALL_INVOLVED,
+) -> Contact:
+    _require_casework(by, case)
+    errors = _Errors()
+    known = set(Theme.objects.values_list("code", flat=True))
+    if not themes:
+        errors.add("themes", _("Choose at least one theme."))
+    elif not set(themes) <= known:
+        errors.add("themes", _("Unknown theme."))
+    if occurred_on > timezone.localdate():
+        errors.add("occurred_on", _("A contact cannot take place in the future."))
+    if occurred_on < case.referred_on:
+        errors.add("occurred_on", _("A contact cannot take place before the referral."))
+    errors.raise_if_any()
+    contact = Contact(
+        case=case,
+        occurred_on=occurred_on,
+        kind=kind,
+        themes=sorted(set(themes)),
+        minutes=minutes,
+        note=note.strip(),
+        confidentiality=confidentiality,
+        author=by,
+        author_organisation_id=_organisation_of(by),
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def conference_record(
+    *,
+    case: Case,
+    by: User,
+    held_on: datetime.date,
+    participants: Sequence[User],
+    decisions: str,
+    other_participants: str = "",
+    household_present: bool = True,
+    action_items: Sequence[ActionInput] = (),
+) -> CaseConference:
+    """Record a case conference; its action items become actions of the case in the same transaction."""
+    _require_casework(by, case)
+    errors = _Errors()
+    if held_on > timezone.localdate():
+        errors.add("held_on", _("A case conference cannot be recorded before it takes place."))
+    if not participants:
+        errors.add("participants", _("Choose who took part."))
+    errors.raise_if_any()
+    conference = CaseConference(
+        case=case,
+        held_on=held_on,
+        decisions=decisions.strip(),
+        other_participants=other_participants.strip(),
+        household_present=household_present,
+        created_by=by,
+    )
+    conference.full_clean()
+    conference.save()
+    conference.participants.set(participants)
+    actions = [_build_action(case=case, data=item, by=by, conference=conference) for item in action_items]
+    Action.objects.bulk_create(actions)
+    return conference
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    case: Case,
+    person: Person,
+    instrument: Instrument,
+    measured_on: datetime.date,
+    scores: Sequence[ScoreInput],
+    by: User,
+) -> Measurement:
+    """Score only the domains that matter for the help asked, each with its reason."""
+    _require_casework(by, case)
+    errors = _Errors()
+    if not HouseholdMembership.objects.filter(household_id=case.household_id, person=person).exists():
+        errors.add("person", _("This person is not a member of the household."))
+    if measured_on > timezone.localdate():
+        errors.add("measured_on", _("A measurement cannot be in the future."))
+    if not scores:
+        errors.add("scores", _("Score at least one domain."))
+    seen: set[int] = set()
+    for item in scores:
+        key = f"score-{item.domain.code}"
+        if item.domain.instrument_id != instrument.pk:
+            errors.add(key, _("This domain belongs to another instrument."))
+        if item.domain.pk in seen:
+            errors.add(key, _("This domain is scored twice."))
+        seen.add(item.domain.pk)
+        if not instrument.min_score <= item.score <= instrument.max_score:
+            errors.add(
+                key,
+                _("The score must be between %(low)d and %(high)d.")
+                % {"low": instrument.min_score, "high": instrument.max_score},
+            )
+        if not item.reason.strip():
+            errors.add(f"reason-{item.domain.code}", _("Say why this domain is scored."))
+    errors.raise_if_any()
+    measurement = Measurement.objects.create(
+        case=case, person=person, instrument=instrument, measured_on=measured_on, measured_by=by
+    )
+    MeasurementScore.objects.bulk_create(
+        MeasurementScore(measurement=measurement, domain=item.domain, score=item.score, reason=item.reason.strip())
+        for item in scores
+    )
+    return measurement
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    case: Case,
+    person: Person,
+    purpose: str,
+    organisations: Sequence[Organisation],
+    given_on: datetime.date,
+    expires_on: datetime.date | None,
+    by: User,
+) -> Consent:
+    _require_casework(by, case)
+    if not HouseholdMembership.objects.filter(household_id=case.household_id, person=person).exists():
+        raise ValidationError({"person": [_("This person is not a member of the household.")]})
+    if not organisations:
+        raise ValidationError({"organisations": [_("Name the organisations the consent covers.")]})
+    consent = Consent(
+        case=case, person=person, purpose=purpose.strip(), given_on=given_on, expires_on=expires_on, recorded_by=by
+    )
+    consent.full_clean()
+    consent.save()
+    consent.organisations.set(organisations)
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent: Consent, by: User, revoked_on: datetime.date | None = None) -> Consent:
+    _require_casework(by, consent.case, open_only=False)
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.revoked_on:
+        raise ValidationError(_("This consent was already revoked."))
+    consent.revoked_on = revoked_on or timezone.localdate()
+    consent.full_clean()
+    consent.save(update_fields=["revoked_on"])
+    return consent
+
+
+# --- Household membership over time ------------------------------------------------------
+
+
+@transaction.atomic
+def household_member_add(
+    *, case: Case, by: User, member: PersonInput, start_date: datetime.date | None = None
+) -> HouseholdMembership:
+    _require_casework(by, case)
+    person = Person.objects.filter(bsn=member.bsn).first() if member.bsn else None
+    if person is None:
+        person = Person(
+            first_name=member.first_name.strip(),
+            surname_prefix=member.surname_prefix.strip(),
+            last_name=member.last_name.strip(),
+            date_of_birth=member.date_of_birth,
+            bsn=member.bsn or None,
+        )
+        person.full_clean()
+        person.save()
+    elif HouseholdMembership.objects.filter(
+        household_id=case.household_id, person=person, end_date__isnull=True
+    ).exists():
+        raise ValidationError({"bsn": [_("This person is already a member of the household.")]})
+    membership = HouseholdMembership(
+        household_id=case.household_id, person=person, role=member.role, start_date=start_date or timezone.localdate()
+    )
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def household_member_end(
+    *, case: Case, membership: HouseholdMembership, by: User, end_date: datetime.date | None = None
+) -> HouseholdMembership:
+    _require_casework(by, case)
+    if membership.household_id != case.household_id:
+        raise PermissionDenied
+    membership = HouseholdMembership.objects.select_for_update().get(pk=membership.pk)
+    membership.end_date = end_date or timezone.localdate()
+    membership.full_clean()
+    membership.save(update_fields=["end_date"])
+    return membership

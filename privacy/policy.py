@@ -1,0 +1,54 @@
+"""The access policy: the one place that decides which personal data a user may see.
+
+Every queryset that reaches personal data starts from ``visible_to(user)`` on
+its model's QuerySet, and those methods ask this module. Nobody filters by hand
+in a view or a template.
+
+Need-to-know, as the domain brief sets it:
+- a professional or team lead sees the cases of the teams they currently belong
+  to, and the cases they are currently involved in, with the households and
+  persons of those cases;
+- a contact marked "own organisation only" is visible only inside the
+  organisation of the professional who logged it;
+- the programme bureau, auditors, the privacy officer and the administrator
+  see no personal data through these querysets at all.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from organisations.models import Role, TeamMembership, User
+
+CASEWORK_ROLES = frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD})
+
+
+def may_see_casework(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) in CASEWORK_ROLES)
+
+
+def case_condition(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """A filter on Case (or, with ``prefix``, on a model reaching Case through ``prefix``)."""
+    if not may_see_casework(user):
+        return Q(pk__in=[])
+    assert isinstance(user, User)
+    from cases.models import Involvement
+
+    today = timezone.localdate()
+    team_field = f"{prefix}team"
+    case_ref = f"{prefix}pk" if prefix else "pk"
+    in_my_team = Exists(TeamMembership.objects.current(on=today).filter(user_id=user.pk, team_id=OuterRef(team_field)))
+    involved = Exists(Involvement.objects.active(on=today).filter(professional_id=user.pk, case_id=OuterRef(case_ref)))
+    return Q(in_my_team) | Q(involved)
+
+
+def contact_condition(user: User | AnonymousUser) -> Q:
+    """Contacts of visible cases, minus other organisations' confidential notes."""
+    if not may_see_casework(user):
+        return Q(pk__in=[])
+    organisation_id = getattr(user, "organisation_id", None)
+    return case_condition(user, prefix="case__") & (
+        Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
+    )

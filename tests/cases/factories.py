@@ -1,0 +1,116 @@
+import datetime
+from decimal import Decimal
+
+import factory
+
+from cases.models import (
+    Action,
+    Case,
+    CaseStatus,
+    Contact,
+    Household,
+    HouseholdMembership,
+    Involvement,
+    LegalBasis,
+    Person,
+    Plan,
+)
+from tests.organisations.factories import NeighbourhoodFactory, OrganisationFactory, TeamFactory, UserFactory
+from themes.models import Theme
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    street = "Lindelaan"
+    house_number = factory.Sequence(lambda n: n + 1)
+    postcode = "1234AB"
+    city = "Teststad"
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    first_name = factory.Sequence(lambda n: f"Voornaam{n}")
+    last_name = "Jansen"
+    date_of_birth = datetime.date(1985, 5, 17)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HouseholdMembership
+
+    household = factory.SubFactory(HouseholdFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = HouseholdMembership.Role.PARENT
+    start_date = datetime.date(2020, 1, 1)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """An open case with its plan and one coordinator (a new member of the case's team)."""
+
+    class Meta:
+        model = Case
+        skip_postgeneration_save = True
+
+    class Params:
+        closed = factory.Trait(status=CaseStatus.CLOSED, closed_on=datetime.date(2025, 6, 1))
+
+    reference = factory.Sequence(lambda n: f"WT-T{n:07d}")
+    household = factory.SubFactory(HouseholdFactory)
+    team = factory.SubFactory(TeamFactory)
+    status = CaseStatus.INTAKE
+    referral_source = Case.ReferralSource.SCHOOL
+    referral_reason = "Zorgen over schoolverzuim en schulden."
+    referred_on = datetime.date(2025, 1, 10)
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def coordinator(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        Plan.objects.get_or_create(case=self)
+        from tests.organisations.factories import TeamMembershipFactory
+
+        professional = extracted or TeamMembershipFactory(team=self.team).user
+        InvolvementFactory(case=self, professional=professional, is_coordinator=True)
+
+
+class InvolvementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Involvement
+
+    case = factory.SubFactory(CaseFactory)
+    professional = factory.SubFactory(UserFactory)
+    organisation = factory.LazyAttribute(lambda o: o.professional.organisation)
+    legal_basis = LegalBasis.WMO
+    start_date = datetime.date(2025, 1, 10)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    case = factory.SubFactory(CaseFactory)
+    occurred_on = datetime.date(2025, 2, 1)
+    kind = Contact.Kind.HOME_VISIT
+    themes = factory.LazyFunction(lambda: ["welzijn"])
+    minutes = 45
+    note = "Huisbezoek, moeder vertelt over de schulden."
+    author = factory.SubFactory(UserFactory)
+    author_organisation = factory.LazyAttribute(lambda o: o.author.organisation)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    case = factory.SubFactory(CaseFactory)
+    theme = factory.LazyFunction(lambda: Theme.objects.get(code="werk"))
+    description = "Budgetcoaching"
+    delivering_organisation = factory.SubFactory(OrganisationFactory)
+    planned_cost = Decimal("450.00")
+    created_by = factory.SubFactory(UserFactory)
