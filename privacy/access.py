@@ -1,0 +1,48 @@
+"""The door to one object of personal data: policy first, then the log, then 404 or the object."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404, HttpRequest
+
+from . import access_log
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_visible_or_404(
+    queryset: models.QuerySet[M],
+    request: HttpRequest,
+    *,
+    action: str = access_log.Action.READ,
+    detail: str = "",
+    **lookup: Any,
+) -> M:
+    """Fetch one object the user may see, and log the access; an unseen object is a logged 404.
+
+    A refused attempt is logged with the household, person or case it aimed at
+    (found without the policy, and never shown to the user), so the privacy
+    officer can answer "who tried to open this household".
+    """
+    obj = queryset.visible_to(request.user).filter(**lookup).first()  # type: ignore[attr-defined]
+    if obj is None:
+        target = queryset.model._default_manager.filter(**lookup).first()
+        access_log.record(
+            user=request.user,
+            action=action,
+            subject=access_log.subject_for(target),
+            outcome=access_log.Outcome.REFUSED,
+            request=request,
+            detail=detail,
+        )
+        raise Http404
+    access_log.record(
+        user=request.user,
+        action=action,
+        subject=access_log.subject_for(obj),
+        request=request,
+        detail=detail,
+    )
+    return obj

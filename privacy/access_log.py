@@ -1,0 +1,161 @@
+"""Writing the access log. Every read, search, create, update, delete, print or export of
+personal data, and every refused attempt, goes through :func:`record` or :func:`record_many`.
+
+Rows never hold names, BSNs, addresses, notes or search terms: only ids, the
+acting user's snapshot and a short neutral ``detail``.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.http import HttpRequest
+
+from organisations.models import User
+
+from .models import AccessLogEntry
+
+Action = AccessLogEntry.Action
+Outcome = AccessLogEntry.Outcome
+Channel = AccessLogEntry.Channel
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose data an access touched."""
+
+    household_id: int | None = None
+    person_id: int | None = None
+    case_id: int | None = None
+    object_type: str = ""
+    object_uuid: uuid_module.UUID | None = None
+
+
+def subject_for(obj: models.Model | None) -> Subject:
+    """The household, person and case an object belongs to, found without extra queries where possible."""
+    if obj is None:
+        return Subject()
+    label = obj._meta.label_lower
+    object_uuid = getattr(obj, "uuid", None)
+    household_id: int | None = None
+    person_id: int | None = None
+    case_id: int | None = None
+    if label == "cases.household":
+        household_id = obj.pk
+    elif label == "cases.person":
+        person_id = obj.pk
+    elif label == "cases.case":
+        case_id = obj.pk
+        household_id = getattr(obj, "household_id", None)
+    else:
+        case_id = getattr(obj, "case_id", None)
+        person_id = getattr(obj, "person_id", None) or getattr(obj, "beneficiary_id", None)
+        household_id = getattr(obj, "household_id", None)
+        # The case, when the caller already loaded it, names the household for free.
+        loaded_case = obj._state.fields_cache.get("case")
+        if household_id is None and loaded_case is not None:
+            household_id = loaded_case.household_id
+    return Subject(
+        household_id=household_id,
+        person_id=person_id,
+        case_id=case_id,
+        object_type=label,
+        object_uuid=object_uuid,
+    )
+
+
+def _actor(user: User | AnonymousUser | None) -> dict[str, Any]:
+    if user is None or not user.is_authenticated:
+        return {"user_id": None, "username": "", "role": "", "organisation_id": None, "organisation_name": ""}
+    assert isinstance(user, User)
+    organisation = user.organisation if user.organisation_id else None
+    return {
+        "user_id": user.pk,
+        "username": user.get_username(),
+        "role": user.role,
+        "organisation_id": user.organisation_id,
+        "organisation_name": organisation.name if organisation else "",
+    }
+
+
+def _request_fields(request: HttpRequest | None) -> dict[str, Any]:
+    if request is None:
+        return {"path": "", "client_address": None, "request_id": ""}
+    request_id = getattr(request, "request_id", "") or request.headers.get("X-Request-ID", "")
+    return {
+        "path": request.path[:300],  # never the query string: it may hold search terms
+        "client_address": request.META.get("REMOTE_ADDR") or None,
+        "request_id": str(request_id)[:64],
+    }
+
+
+def _channel(request: HttpRequest | None, channel: str | None) -> str:
+    if channel:
+        return channel
+    if request is None:
+        return Channel.TASK
+    return Channel.API if request.path.startswith("/api/") else Channel.SCREEN
+
+
+def record(
+    *,
+    user: User | AnonymousUser | None,
+    action: str,
+    subject: Subject = Subject(),
+    outcome: str = Outcome.ALLOWED,
+    request: HttpRequest | None = None,
+    channel: str | None = None,
+    detail: str = "",
+    on_behalf_of: str = "",
+) -> None:
+    record_many(
+        user=user,
+        action=action,
+        subjects=[subject],
+        outcome=outcome,
+        request=request,
+        channel=channel,
+        detail=detail,
+        on_behalf_of=on_behalf_of,
+    )
+
+
+def record_many(
+    *,
+    user: User | AnonymousUser | None,
+    action: str,
+    subjects: Iterable[Subject],
+    outcome: str = Outcome.ALLOWED,
+    request: HttpRequest | None = None,
+    channel: str | None = None,
+    detail: str = "",
+    on_behalf_of: str = "",
+) -> None:
+    """One row per subject, in one INSERT (lists log every household they show)."""
+    actor = _actor(user)
+    context = _request_fields(request)
+    on_behalf = on_behalf_of or actor["organisation_name"]
+    rows = [
+        AccessLogEntry(
+            **actor,
+            **context,
+            on_behalf_of=on_behalf[:200],
+            action=action,
+            outcome=outcome,
+            channel=_channel(request, channel),
+            household_id=subject.household_id,
+            person_id=subject.person_id,
+            case_id=subject.case_id,
+            object_type=subject.object_type,
+            object_uuid=subject.object_uuid,
+            detail=detail[:200],
+        )
+        for subject in subjects
+    ]
+    if rows:
+        AccessLogEntry.objects.bulk_create(rows)

@@ -1,0 +1,43 @@
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from organisations.models import Role
+
+from . import access_log
+from .models import AccessLogEntry
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only, for the privacy officer only; reading the log is itself logged."""
+
+    list_display = ["seq", "occurred_at", "username", "role", "action", "outcome", "channel", "object_type"]
+    list_filter = ["action", "outcome", "channel", "role", "occurred_at"]
+    search_fields = ["=username", "=request_id", "=household_id", "=case_id", "=person_id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if getattr(request.user, "role", None) != Role.PRIVACY_OFFICER:
+            return queryset.none()
+        return queryset
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.SEARCH,
+            request=request,
+            detail="access log (admin)",
+        )
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,70 @@
+"""The access log (NEN 7513 / BIO): one append-only, hash-chained row per access to personal data.
+
+Rows hold snapshots (username, role, organisation) and bare ids instead of
+foreign keys, so that deactivating a user or deleting or anonymising a case
+never touches the log. PostgreSQL itself assigns each row its place in the
+chain and its hash (migration 0002), refuses UPDATE and DELETE, and refuses
+TRUNCATE unless the connection says it is the test suite.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import AccessLogQuerySet
+
+
+class AccessLogEntry(models.Model):
+    class Action(models.TextChoices):
+        READ = "read", _("read")
+        SEARCH = "search", _("search")
+        CREATE = "create", _("create")
+        UPDATE = "update", _("update")
+        DELETE = "delete", _("delete")
+        PRINT = "print", _("print")
+        EXPORT = "export", _("export")
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", _("allowed")
+        REFUSED = "refused", _("refused")
+
+    class Channel(models.TextChoices):
+        SCREEN = "screen", _("screen")
+        API = "api", _("API")
+        TASK = "task", _("background task")
+
+    # Position in the hash chain and the hashes: set by the database trigger.
+    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False, null=True)
+    previous_hash = models.CharField(max_length=64, editable=False, blank=True)
+    entry_hash = models.CharField(max_length=64, editable=False, blank=True)
+
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user_id = models.BigIntegerField(_("user id"), null=True, db_index=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    organisation_id = models.BigIntegerField(_("organisation id"), null=True)
+    organisation_name = models.CharField(_("organisation"), max_length=160, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    household_id = models.BigIntegerField(_("household id"), null=True, db_index=True)
+    person_id = models.BigIntegerField(_("person id"), null=True, db_index=True)
+    case_id = models.BigIntegerField(_("case id"), null=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_uuid = models.UUIDField(_("object"), null=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log entries")
+        indexes = [models.Index(fields=["household_id", "-occurred_at"], name="accesslog_household_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.outcome}"

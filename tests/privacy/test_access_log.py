@@ -1,0 +1,143 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.http import Http404
+from django.test import RequestFactory
+
+from cases.models import Case, Household
+from privacy import access_log
+from privacy.access import get_visible_or_404
+from privacy.models import AccessLogEntry
+from privacy.verify import verify_access_log
+from tests.cases.factories import CaseFactory
+from tests.conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+
+def log_rows(count: int, personas: Personas) -> None:
+    for number in range(count):
+        access_log.record(
+            user=personas.professional,
+            action=access_log.Action.READ,
+            subject=access_log.Subject(household_id=number + 1),
+        )
+
+
+def as_owner_attacker(sql: str) -> None:
+    """Tamper the way someone with the table owner's powers could: grant back, switch off triggers."""
+    with connection.cursor() as cursor:
+        cursor.execute("GRANT UPDATE, DELETE ON privacy_accesslogentry TO CURRENT_USER")
+        cursor.execute("ALTER TABLE privacy_accesslogentry DISABLE TRIGGER USER")
+        cursor.execute(sql)
+        cursor.execute("ALTER TABLE privacy_accesslogentry ENABLE TRIGGER USER")
+
+
+def test_each_row_gets_its_place_in_the_chain_and_a_hash(personas: Personas) -> None:
+    log_rows(3, personas)
+    rows = list(AccessLogEntry.objects.order_by("seq"))
+    assert [row.seq for row in rows] == [1, 2, 3]
+    assert rows[0].previous_hash == "0" * 64
+    assert rows[1].previous_hash == rows[0].entry_hash and rows[2].previous_hash == rows[1].entry_hash
+    assert all(len(row.entry_hash) == 64 for row in rows)
+    assert rows[0].username == "prof-a" and rows[0].role == "professional" and rows[0].channel == "task"
+
+
+def test_the_application_role_cannot_update_log_rows(personas: Personas) -> None:
+    log_rows(1, personas)
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        AccessLogEntry.objects.update(username="someone else")
+
+
+def test_the_application_role_cannot_delete_log_rows(personas: Personas) -> None:
+    log_rows(1, personas)
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        AccessLogEntry.objects.all().delete()
+
+
+def test_even_with_privileges_granted_back_the_trigger_refuses_changes(personas: Personas) -> None:
+    log_rows(1, personas)
+    with connection.cursor() as cursor:
+        cursor.execute("GRANT UPDATE, DELETE ON privacy_accesslogentry TO CURRENT_USER")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AccessLogEntry.objects.update(detail="x")
+
+
+def test_truncate_is_refused_outside_the_test_runner(personas: Personas) -> None:
+    log_rows(1, personas)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL wijkteam.allow_log_truncate = off")
+        cursor.execute("TRUNCATE privacy_accesslogentry")
+
+
+def test_verification_passes_on_an_intact_log(personas: Personas) -> None:
+    log_rows(5, personas)
+    out = io.StringIO()
+    call_command("verify_access_log", stdout=out)
+    assert "intact: 5 rows" in out.getvalue()
+
+
+def test_verification_detects_an_altered_row(personas: Personas) -> None:
+    log_rows(5, personas)
+    as_owner_attacker("UPDATE privacy_accesslogentry SET household_id = 999 WHERE seq = 3")
+    result = verify_access_log()
+    assert [(b.seq, b.problem) for b in result.breaks] == [(3, "altered")]
+    with pytest.raises(CommandError):
+        call_command("verify_access_log", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_verification_detects_a_removed_row(personas: Personas) -> None:
+    log_rows(5, personas)
+    as_owner_attacker("DELETE FROM privacy_accesslogentry WHERE seq = 2")
+    assert [(b.seq, b.problem) for b in verify_access_log().breaks] == [(3, "rows removed before this one")]
+
+
+def test_verification_detects_a_rehashed_row_by_its_successor(personas: Personas) -> None:
+    log_rows(4, personas)
+    # A careful forger recomputes the altered row's own hash; the next row still points at the old one.
+    as_owner_attacker(
+        "UPDATE privacy_accesslogentry e SET detail = 'x' WHERE seq = 2;"
+        "UPDATE privacy_accesslogentry e SET entry_hash = privacy_access_log_digest(e) WHERE seq = 2"
+    )
+    assert [(b.seq, b.problem) for b in verify_access_log().breaks] == [(3, "chain broken")]
+
+
+def test_the_door_logs_an_allowed_read_with_household_and_case(personas: Personas) -> None:
+    case = CaseFactory(team=personas.team_a)
+    request = RequestFactory().get(f"/huishoudens/{case.household.uuid}/?q=secret", REMOTE_ADDR="10.1.2.3")
+    request.user = personas.professional
+    assert get_visible_or_404(Case.objects.select_related("household"), request, uuid=case.uuid) == case
+    row = AccessLogEntry.objects.get()
+    assert (row.action, row.outcome, row.channel) == ("read", "allowed", "screen")
+    assert (row.case_id, row.household_id, row.object_uuid) == (case.pk, case.household_id, case.uuid)
+    assert row.path == f"/huishoudens/{case.household.uuid}/" and row.client_address == "10.1.2.3"
+
+
+def test_the_door_logs_a_refused_attempt_and_answers_404(personas: Personas) -> None:
+    case = CaseFactory(team=personas.team_a)
+    request = RequestFactory().get("/x/")
+    request.user = personas.professional_b
+    with pytest.raises(Http404):
+        get_visible_or_404(Household.objects.all(), request, uuid=case.household.uuid)
+    row = AccessLogEntry.objects.get()
+    assert (row.outcome, row.household_id, row.username) == ("refused", case.household_id, "prof-b")
+
+
+def test_a_refused_attempt_on_a_missing_object_is_logged_too(personas: Personas) -> None:
+    import uuid
+
+    request = RequestFactory().get("/x/")
+    request.user = personas.professional
+    with pytest.raises(Http404):
+        get_visible_or_404(Household.objects.all(), request, uuid=uuid.uuid4())
+    assert AccessLogEntry.objects.get().outcome == "refused"
+
+
+def test_deleting_a_case_keeps_its_log_rows(personas: Personas) -> None:
+    case = CaseFactory(team=personas.team_a)
+    access_log.record(user=personas.professional, action="read", subject=access_log.subject_for(case))
+    case_id = case.pk
+    Case.objects.filter(pk=case_id).delete()
+    assert AccessLogEntry.objects.filter(case_id=case_id).count() == 1
