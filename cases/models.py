@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -360,6 +361,8 @@ class Goal(models.Model):
         PARTLY = "partly", _("partly achieved")
         NOT_ACHIEVED = "not_achieved", _("not achieved")
 
+    # A database default too, so bulk loads that leave the column out still get one.
+    uuid = models.UUIDField(default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False)
     plan_version = models.ForeignKey(
         PlanVersion, on_delete=models.CASCADE, related_name="goals", verbose_name=_("plan version")
     )

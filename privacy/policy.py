@@ -25,11 +25,13 @@ from organisations.models import Role, TeamMembership, User
 CASEWORK_ROLES = frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD})
 
 
-def may_see_casework(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) in CASEWORK_ROLES)
+def may_see_casework(user: User | AnonymousUser | None) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and getattr(user, "role", None) in CASEWORK_ROLES
+    )
 
 
-def case_condition(user: User | AnonymousUser, prefix: str = "") -> Q:
+def case_condition(user: User | AnonymousUser | None, prefix: str = "") -> Q:
     """A filter on Case (or, with ``prefix``, on a model reaching Case through ``prefix``)."""
     if not may_see_casework(user):
         return Q(pk__in=[])
@@ -44,7 +46,7 @@ def case_condition(user: User | AnonymousUser, prefix: str = "") -> Q:
     return Q(in_my_team) | Q(involved)
 
 
-def contact_condition(user: User | AnonymousUser) -> Q:
+def contact_condition(user: User | AnonymousUser | None) -> Q:
     """Contacts of visible cases, minus other organisations' confidential notes."""
     if not may_see_casework(user):
         return Q(pk__in=[])

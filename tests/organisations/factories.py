@@ -21,7 +21,7 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 
     municipality = factory.SubFactory(MunicipalityFactory)
     kind = Area.Kind.DISTRICT
-    code = factory.Sequence(lambda n: f"WK0999{n:02d}")
+    code = factory.Sequence(lambda n: f"WK{n:06d}")
     code_year = 2026
     name = factory.Sequence(lambda n: f"Wijk {n}")
 

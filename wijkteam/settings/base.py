@@ -157,6 +157,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "wijkteam.api.pagination.CursorPagination",
+    "EXCEPTION_HANDLER": "wijkteam.api.base.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("WIJKTEAM_API_RATE", "1200/hour"),
+        "reports": os.environ.get("WIJKTEAM_API_REPORT_RATE", "6000/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Wijkteam API",
@@ -165,6 +175,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status", "kind" or "role"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "ActionStatusEnum": "cases.models.Action.Status",
+        "GoalStatusEnum": "cases.models.Goal.Status",
+        "ContactKindEnum": "cases.models.Contact.Kind",
+        "AreaKindEnum": "organisations.models.Area.Kind",
+        "InvolvementRoleEnum": "cases.models.Involvement.Role",
+        "HouseholdRoleEnum": "cases.models.HouseholdMembership.Role",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------

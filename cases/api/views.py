@@ -1,0 +1,285 @@
+"""Casework endpoints. Same policy (``visible_to``), same log and same services as the screens."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import services
+from cases.models import (
+    Action,
+    Case,
+    CaseConference,
+    Consent,
+    Contact,
+    Goal,
+    Household,
+    HouseholdMembership,
+    Involvement,
+    Measurement,
+    Person,
+    Plan,
+    PlanVersion,
+)
+from organisations.models import User
+from privacy import access_log
+from wijkteam.api.base import PolicyScopedViewSet
+
+from . import filters
+from . import serializers as s
+
+
+class ReadOnly(PolicyScopedViewSet):
+    """List and retrieve; subclasses add ``create``/``update`` that call services (no generic mixins:
+    they would bypass the logged list of PolicyScopedViewSet and write without services)."""
+
+
+def _user(request: Request) -> User:
+    # Behind IsAuthenticated: always a real user.
+    return cast(User, request.user)
+
+
+def _created(viewset: PolicyScopedViewSet, obj: Any, serializer_class: type) -> Response:
+    access_log.record(
+        user=viewset.request.user,
+        action=access_log.Action.CREATE,
+        subject=access_log.subject_for(obj),
+        request=viewset.request,
+    )
+    return Response(serializer_class(obj, context=viewset.get_serializer_context()).data, status.HTTP_201_CREATED)
+
+
+def _input(viewset: PolicyScopedViewSet, serializer_class: type) -> dict[str, Any]:
+    serializer = serializer_class(data=viewset.request.data, context=viewset.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class HouseholdViewSet(ReadOnly):
+    model = Household
+    serializer_class = s.HouseholdSerializer
+    filterset_class = filters.HouseholdFilter
+
+    def base_queryset(self) -> QuerySet[Any]:
+        members = HouseholdMembership.objects.select_related("person").order_by("start_date", "id")
+        return Household.objects.select_related("neighbourhood").prefetch_related(Prefetch("memberships", members))
+
+
+class PersonViewSet(ReadOnly):
+    model = Person
+    serializer_class = s.PersonSerializer
+
+
+class CaseViewSet(ReadOnly):
+    model = Case
+    serializer_class = s.CaseSerializer
+    filterset_class = filters.CaseFilter
+
+    def base_queryset(self) -> QuerySet[Any]:
+        coordinators = Involvement.objects.filter(is_coordinator=True, end_date__isnull=True).select_related(
+            "professional"
+        )
+        return Case.objects.select_related("household", "team").prefetch_related(
+            Prefetch("involvements", coordinators, to_attr="active_coordinators")
+        )
+
+    @extend_schema(request=s.ReferralSerializer, responses={201: s.CaseSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.ReferralSerializer)
+        members = [services.PersonInput(**member) for member in data.pop("members")]
+        case = services.referral_create(by=_user(request), members=members, **data)
+        return _created(self, self.base_queryset().get(pk=case.pk), s.CaseSerializer)
+
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, uuid: str) -> Response:
+        case = self.get_object()
+        data = _input(self, s.TransitionSerializer)
+        services.case_transition(case=case, by=_user(request), **data)
+        return Response(s.CaseSerializer(self.base_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(request=s.CoordinatorSerializer, responses={200: s.CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def coordinator(self, request: Request, uuid: str) -> Response:
+        case = self.get_object()
+        data = _input(self, s.CoordinatorSerializer)
+        services.coordinator_assign(case=case, by=_user(request), **data)
+        return Response(s.CaseSerializer(self.base_queryset().get(pk=case.pk)).data)
+
+
+class InvolvementViewSet(ReadOnly):
+    model = Involvement
+    serializer_class = s.InvolvementSerializer
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Involvement.objects.select_related("case", "professional", "organisation")
+
+    @extend_schema(request=s.InvolvementInputSerializer, responses={201: s.InvolvementSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.InvolvementInputSerializer)
+        involvement = services.involvement_add(by=_user(request), **data)
+        return _created(self, self.base_queryset().get(pk=involvement.pk), s.InvolvementSerializer)
+
+    @extend_schema(request=s.EmptySerializer, responses={200: s.InvolvementSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, uuid: str) -> Response:
+        involvement = services.involvement_end(involvement=self.get_object(), by=_user(request))
+        return Response(s.InvolvementSerializer(self.base_queryset().get(pk=involvement.pk)).data)
+
+
+class PlanViewSet(ReadOnly):
+    """One plan per case, addressed by the case's UUID. PUT saves a new version (409 when stale)."""
+
+    model = Plan
+    serializer_class = s.PlanSerializer
+    lookup_field = "case__uuid"
+    lookup_url_kwarg = "case_uuid"
+    http_method_names = ["get", "put", "head", "options"]
+
+    def base_queryset(self) -> QuerySet[Any]:
+        latest = PlanVersion.objects.order_by("-number").prefetch_related(
+            Prefetch("goals", Goal.objects.select_related("theme", "plan_version__plan__case"))
+        )
+        return Plan.objects.select_related("case").prefetch_related(
+            Prefetch("versions", latest, to_attr="all_versions")
+        )
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        for plan in args[0] if kwargs.get("many") else args[:1]:
+            if isinstance(plan, Plan):
+                plan.current_versions = plan.all_versions[:1]  # type: ignore[attr-defined]
+        return super().get_serializer(*args, **kwargs)
+
+    @extend_schema(request=s.PlanInputSerializer, responses={200: s.PlanSerializer, 409: None})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        plan = self.get_object()
+        data = _input(self, s.PlanInputSerializer)
+        goals = [services.GoalInput(**goal) for goal in data.pop("goals")]
+        try:
+            services.plan_save(
+                case=plan.case,
+                by=_user(request),
+                based_on_version=data.pop("version"),
+                goals=goals,
+                **data,
+            )
+        except services.PlanConflict as conflict:
+            return Response(
+                {
+                    "version": [
+                        f"The plan was changed by someone else; the current version is {conflict.current_version}."
+                    ]
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(self.get_serializer(self.base_queryset().get(pk=plan.pk)).data)
+
+
+class GoalViewSet(ReadOnly):
+    model = Goal
+    serializer_class = s.GoalSerializer
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Goal.objects.select_related("theme", "plan_version__plan__case")
+
+
+class ActionViewSet(ReadOnly):
+    model = Action
+    serializer_class = s.ActionSerializer
+    filterset_class = filters.ActionFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Action.objects.select_related("case", "theme", "delivering_organisation", "beneficiary", "conference")
+
+    @extend_schema(request=s.ActionInputSerializer, responses={201: s.ActionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.ActionInputSerializer)
+        case = data.pop("case")
+        action_ = services.action_create(case=case, data=services.ActionInput(**data), by=_user(request))
+        return _created(self, self.base_queryset().get(pk=action_.pk), s.ActionSerializer)
+
+    @extend_schema(request=s.ActionStatusSerializer, responses={200: s.ActionSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        action_ = self.get_object()
+        data = _input(self, s.ActionStatusSerializer)
+        services.action_set_status(action=action_, status=data["status"], by=_user(request))
+        return Response(s.ActionSerializer(self.base_queryset().get(pk=action_.pk)).data)
+
+
+class ContactViewSet(ReadOnly):
+    model = Contact
+    serializer_class = s.ContactSerializer
+    filterset_class = filters.ContactFilter
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Contact.objects.select_related("case", "author", "author_organisation")
+
+    @extend_schema(request=s.ContactInputSerializer, responses={201: s.ContactSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.ContactInputSerializer)
+        contact = services.contact_log(by=_user(request), **data)
+        return _created(self, self.base_queryset().get(pk=contact.pk), s.ContactSerializer)
+
+
+class CaseConferenceViewSet(ReadOnly):
+    model = CaseConference
+    serializer_class = s.CaseConferenceSerializer
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return CaseConference.objects.select_related("case").prefetch_related("participants", "actions")
+
+    @extend_schema(request=s.CaseConferenceInputSerializer, responses={201: s.CaseConferenceSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.CaseConferenceInputSerializer)
+        items = [services.ActionInput(**item) for item in data.pop("action_items")]
+        conference = services.conference_record(by=_user(request), action_items=items, **data)
+        return _created(self, self.base_queryset().get(pk=conference.pk), s.CaseConferenceSerializer)
+
+
+class MeasurementViewSet(ReadOnly):
+    model = Measurement
+    serializer_class = s.MeasurementSerializer
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Measurement.objects.select_related("case", "person", "instrument").prefetch_related("scores__domain")
+
+    @extend_schema(request=s.MeasurementInputSerializer, responses={201: s.MeasurementSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.MeasurementInputSerializer)
+        instrument = data["instrument"]
+        domains = {domain.code: domain for domain in instrument.domains.all()}
+        unknown = [item["domain"] for item in data["scores"] if item["domain"] not in domains]
+        if unknown:
+            return Response({"scores": [f"Unknown domain for this instrument: {', '.join(unknown)}."]}, status=400)
+        scores = [
+            services.ScoreInput(domains[item["domain"]], item["score"], item["reason"]) for item in data.pop("scores")
+        ]
+        measurement = services.measurement_record(by=_user(request), scores=scores, **data)
+        return _created(self, self.base_queryset().get(pk=measurement.pk), s.MeasurementSerializer)
+
+
+class ConsentViewSet(ReadOnly):
+    model = Consent
+    serializer_class = s.ConsentSerializer
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Consent.objects.select_related("case", "person").prefetch_related("organisations")
+
+    @extend_schema(request=s.ConsentInputSerializer, responses={201: s.ConsentSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _input(self, s.ConsentInputSerializer)
+        consent = services.consent_record(by=_user(request), **data)
+        return _created(self, self.base_queryset().get(pk=consent.pk), s.ConsentSerializer)
+
+    @extend_schema(request=s.EmptySerializer, responses={200: s.ConsentSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, uuid: str) -> Response:
+        consent = services.consent_revoke(consent=self.get_object(), by=_user(request))
+        return Response(s.ConsentSerializer(self.base_queryset().get(pk=consent.pk)).data)

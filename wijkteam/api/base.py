@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.http import Http404
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from privacy import access_log
+from privacy.access import get_visible_or_404
+
+from .pagination import CursorPagination
+
+
+def code_ref(**kwargs: Any) -> serializers.SlugRelatedField[Any]:
+    """A reference by code (themes, silos, areas, instruments): read-only unless a queryset is given."""
+    if "queryset" not in kwargs:
+        kwargs.setdefault("read_only", True)
+    return serializers.SlugRelatedField(slug_field="code", **kwargs)
+
+
+class StrictSerializerMixin:
+    """Reject unknown and read-only fields in a write (no mass assignment), with a clear message per field."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}  # type: ignore[attr-defined]
+            unexpected = sorted(set(data) - writable)
+            if unexpected:
+                raise serializers.ValidationError(
+                    {name: ["This field is unknown or read-only."] for name in unexpected}
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    pass
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Services speak Django (ValidationError, PermissionDenied); the API answers in DRF's shape."""
+    if isinstance(exc, DjangoValidationError):
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)
+
+
+class PolicyScopedViewSet(viewsets.GenericViewSet):
+    """Every queryset starts from ``visible_to(user)``; every read is logged; unseen objects are a logged 404.
+
+    Subclasses set ``model`` and may narrow ``base_queryset`` (select_related,
+    prefetches). Lookups are by UUID.
+    """
+
+    model: ClassVar[type[models.Model]]
+    lookup_field = "uuid"
+    pagination_class = CursorPagination
+
+    def base_queryset(self) -> models.QuerySet[Any]:
+        return self.model._default_manager.all()
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return self.base_queryset().visible_to(self.request.user)  # type: ignore[attr-defined]
+
+    def get_object(self) -> Any:
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        action = access_log.Action.READ if self.request.method == "GET" else access_log.Action.UPDATE
+        try:
+            obj = get_visible_or_404(self.base_queryset(), self.request, action=action, **lookup)
+        except (DjangoValidationError, ValueError) as error:  # a malformed UUID
+            raise Http404 from error
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def log_listed(self, objects: Sequence[models.Model]) -> None:
+        access_log.record_many(
+            user=self.request.user,
+            action=access_log.Action.READ,
+            subjects=[access_log.subject_for(obj) for obj in objects],
+            request=self.request,
+            detail=f"list {self.basename}",
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        assert page is not None  # every personal-data list is paginated
+        self.log_listed(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
