@@ -16,6 +16,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from privacy.actor import history_user
 
 from .querysets import (
     ActionQuerySet,
@@ -56,6 +59,8 @@ class Household(models.Model):
 
     objects = HouseholdQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -80,6 +85,8 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = PersonQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("person")
@@ -119,6 +126,8 @@ class HouseholdMembership(models.Model):
     end_date = models.DateField(_("until"), null=True, blank=True)
 
     objects = HouseholdMembershipQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("household membership")
@@ -186,6 +195,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = CaseQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("case")
@@ -279,6 +290,8 @@ class Involvement(models.Model):
     end_date = models.DateField(_("until"), null=True, blank=True)
 
     objects = InvolvementQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("involvement")
@@ -405,6 +418,8 @@ class CaseConference(models.Model):
 
     objects = CaseScopedQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         ordering = ["-held_on", "-id"]
         verbose_name = _("case conference")
@@ -469,6 +484,8 @@ class Action(models.Model):
 
     objects = ActionQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         ordering = ["case", "theme__order", "id"]
         verbose_name = _("action")
@@ -524,6 +541,8 @@ class Contact(models.Model):
 
     objects = ContactQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
@@ -553,6 +572,8 @@ class Measurement(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = CaseScopedQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["case", "measured_on", "id"]
@@ -607,6 +628,8 @@ class Consent(models.Model):
     )
 
     objects = CaseScopedQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-given_on", "-id"]

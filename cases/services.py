@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import policy
+from privacy.actor import service
 from themes.models import Instrument, InstrumentDomain, Theme
 
 from . import workflow
@@ -142,7 +142,7 @@ def new_case_reference() -> str:
 # --- Referral: household, persons and case in one go --------------------------
 
 
-@transaction.atomic
+@service
 def referral_create(
     *,
     by: User,
@@ -228,7 +228,7 @@ def referral_create(
 # --- Status workflow ------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def case_transition(*, case: Case, to_status: str, by: User, reason: str = "") -> Case:
     _require_casework(by, case, open_only=False)
     case = _lock_case(case)
@@ -256,7 +256,7 @@ def case_transition(*, case: Case, to_status: str, by: User, reason: str = "") -
 # --- Involvements and the coordinator -------------------------------------------
 
 
-@transaction.atomic
+@service
 def involvement_add(
     *, case: Case, professional: User, by: User, role: str, legal_basis: str, start_date: datetime.date | None = None
 ) -> Involvement:
@@ -278,7 +278,7 @@ def involvement_add(
     return involvement
 
 
-@transaction.atomic
+@service
 def involvement_end(*, involvement: Involvement, by: User, end_date: datetime.date | None = None) -> Involvement:
     case = _lock_case(involvement.case)
     _require_casework(by, case)
@@ -291,7 +291,7 @@ def involvement_end(*, involvement: Involvement, by: User, end_date: datetime.da
     return involvement
 
 
-@transaction.atomic
+@service
 def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis: str = "") -> Involvement:
     """Make ``professional`` the one coordinator of an open case (team lead only).
 
@@ -333,7 +333,7 @@ def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis:
 # --- The household plan ------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def plan_save(
     *,
     case: Case,
@@ -416,7 +416,7 @@ def _build_action(*, case: Case, data: ActionInput, by: User, conference: CaseCo
     return action
 
 
-@transaction.atomic
+@service
 def action_create(*, case: Case, data: ActionInput, by: User) -> Action:
     _require_casework(by, case)
     action = _build_action(case=case, data=data, by=by)
@@ -424,7 +424,7 @@ def action_create(*, case: Case, data: ActionInput, by: User) -> Action:
     return action
 
 
-@transaction.atomic
+@service
 def action_set_status(*, action: Action, status: str, by: User) -> Action:
     _require_casework(by, action.case)
     action = Action.objects.select_for_update().get(pk=action.pk)
@@ -434,7 +434,7 @@ def action_set_status(*, action: Action, status: str, by: User) -> Action:
     return action
 
 
-@transaction.atomic
+@service
 def contact_log(
     *,
     case: Case,
@@ -474,7 +474,7 @@ def contact_log(
     return contact
 
 
-@transaction.atomic
+@service
 def conference_record(
     *,
     case: Case,
@@ -510,7 +510,7 @@ def conference_record(
     return conference
 
 
-@transaction.atomic
+@service
 def measurement_record(
     *,
     case: Case,
@@ -556,7 +556,7 @@ def measurement_record(
     return measurement
 
 
-@transaction.atomic
+@service
 def consent_record(
     *,
     case: Case,
@@ -581,7 +581,7 @@ def consent_record(
     return consent
 
 
-@transaction.atomic
+@service
 def consent_revoke(*, consent: Consent, by: User, revoked_on: datetime.date | None = None) -> Consent:
     _require_casework(by, consent.case, open_only=False)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
@@ -596,7 +596,7 @@ def consent_revoke(*, consent: Consent, by: User, revoked_on: datetime.date | No
 # --- Household membership over time ------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def household_member_add(
     *, case: Case, by: User, member: PersonInput, start_date: datetime.date | None = None
 ) -> HouseholdMembership:
@@ -624,7 +624,7 @@ def household_member_add(
     return membership
 
 
-@transaction.atomic
+@service
 def household_member_end(
     *, case: Case, membership: HouseholdMembership, by: User, end_date: datetime.date | None = None
 ) -> HouseholdMembership:
