@@ -186,6 +186,8 @@ class Case(models.Model):
     referral_reason = models.TextField(_("reason for referral"))
     referred_on = models.DateField(_("referral date"), default=timezone.localdate)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Set when retention or an erasure request removed the case's identifying content.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -82,6 +82,9 @@ class PersonQuerySet(models.QuerySet["Person"]):
             )
         )
 
+    def for_data_subject_request(self, user: User | AnonymousUser) -> PersonQuerySet:
+        return self.filter(policy.data_subject_condition(user))
+
 
 class InvolvementQuerySet(models.QuerySet["Involvement"]):
     def active(self, on: datetime.date | None = None) -> InvolvementQuerySet:
@@ -108,7 +111,10 @@ class ContactQuerySet(models.QuerySet["Contact"]):
         return self.order_by("-occurred_on", "-id")
 
 
-class CaseScopedQuerySet(models.QuerySet[models.Model]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class CaseScopedQuerySet(models.QuerySet[_M]):
     """For records that hang under a case (goals, scores, conferences…): visible with their case.
 
     ``case_path`` is the lookup from the model to its case, ending in ``__``.
@@ -116,19 +122,19 @@ class CaseScopedQuerySet(models.QuerySet[models.Model]):
 
     case_path = "case__"
 
-    def visible_to(self, user: User | AnonymousUser) -> CaseScopedQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> CaseScopedQuerySet[_M]:
         return self.filter(policy.case_condition(user, prefix=self.case_path))
 
 
-class PlanVersionQuerySet(CaseScopedQuerySet):
+class PlanVersionQuerySet(CaseScopedQuerySet[_M]):
     case_path = "plan__case__"
 
 
-class GoalQuerySet(CaseScopedQuerySet):
+class GoalQuerySet(CaseScopedQuerySet[_M]):
     case_path = "plan_version__plan__case__"
 
 
-class MeasurementScoreQuerySet(CaseScopedQuerySet):
+class MeasurementScoreQuerySet(CaseScopedQuerySet[_M]):
     case_path = "measurement__case__"
 
 

@@ -204,7 +204,10 @@ def _grant_administrator_permissions(users: list[User]) -> None:
     """Configuration apps only: the administrator configures but does not read case content."""
     from django.contrib.auth.models import Permission
 
-    permissions = list(Permission.objects.filter(content_type__app_label__in=["organisations", "themes", "funding"]))
+    permissions = list(
+        Permission.objects.filter(content_type__app_label__in=["organisations", "themes", "funding"])
+        | Permission.objects.filter(content_type__app_label="privacy", content_type__model="retentionrule")
+    )
     for user in users:
         user.user_permissions.set(permissions)
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from organisations.models import Role
 
 from . import access_log
-from .models import AccessLogEntry
+from .models import AccessLogEntry, DataSubjectRequest, RetentionRule
 
 
 @admin.register(AccessLogEntry)
@@ -32,6 +32,33 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
             detail="access log (admin)",
         )
         return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    """Configured by the functional administrator together with the privacy officer."""
+
+    list_display = ["silo", "years_after_closure", "legal_ground"]
+    list_filter = ["years_after_closure"]
+    search_fields = ["silo__name_nl", "legal_ground"]
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(admin.ModelAdmin):
+    """A record of what was handled; read-only, the privacy screens create them."""
+
+    list_display = ["kind", "received_on", "handled_at", "handled_by", "outcome"]
+    list_filter = ["kind", "outcome", "received_on"]
+    search_fields = ["=person_id", "note"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

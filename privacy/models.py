@@ -7,6 +7,8 @@ chain and its hash (migration 0002), refuses UPDATE and DELETE, and refuses
 TRUNCATE unless the connection says it is the test suite.
 """
 
+import uuid as uuid_module
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,3 +70,67 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.outcome}"
+
+
+class RetentionRule(models.Model):
+    """How long case data is kept after a case closes, per funding silo (its legal framework).
+
+    A closed case is kept as long as the longest rule among the silos behind its
+    involvements' legal bases; the rule without silo is the default.
+    """
+
+    silo = models.OneToOneField(
+        "funding.Silo",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="retention_rule",
+        verbose_name=_("funding silo"),
+    )
+    years_after_closure = models.PositiveSmallIntegerField(_("years after closure"))
+    legal_ground = models.CharField(_("legal ground"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["silo__order"]
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["silo"], nulls_distinct=False, name="retention_rule_one_per_silo_and_one_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.silo or _('default')}: {self.years_after_closure}"
+
+
+class DataSubjectRequest(models.Model):
+    """A request under AVG article 15 (access) or 17 (erasure), and how it was handled."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("access (art. 15)")
+        ERASURE = "erasure", _("erasure (art. 17)")
+
+    class Outcome(models.TextChoices):
+        EXPORTED = "exported", _("exported")
+        ANONYMISED = "anonymised", _("anonymised")
+        REFUSED = "refused", _("refused: a retention duty applies")
+
+    uuid = models.UUIDField(default=uuid_module.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    person_id = models.BigIntegerField(_("person id"))
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    handled_at = models.DateTimeField(_("handled at"), default=timezone.now)
+    handled_by = models.ForeignKey(
+        "organisations.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("handled by")
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-handled_at"]
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.received_on}"

@@ -54,3 +54,23 @@ def contact_condition(user: User | AnonymousUser | None) -> Q:
     return case_condition(user, prefix="case__") & (
         Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
     )
+
+
+def may_handle_privacy(user: User | AnonymousUser | None) -> bool:
+    """The privacy officer reads the access log and handles data-subject requests."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "role", None) == Role.PRIVACY_OFFICER
+    )
+
+
+def data_subject_condition(user: User | AnonymousUser | None) -> Q:
+    """Persons a user may look up for a data-subject request: all for the privacy officer, none for others.
+
+    This is the one door to persons that is not need-to-know casework: it
+    exists for articles 15 and 17, is narrow (exact BSN or case reference) and
+    every use is logged.
+    """
+    return Q() if may_handle_privacy(user) else Q(pk__in=[])

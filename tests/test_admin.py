@@ -11,7 +11,7 @@ PROJECT_APPS = ["organisations", "themes", "funding", "cases", "privacy"]
 
 
 # Append-only: nobody adds, changes or deletes log rows, not even in the admin.
-READ_ONLY_MODELS = {"privacy.accesslogentry"}
+READ_ONLY_MODELS = {"privacy.accesslogentry", "privacy.datasubjectrequest"}
 
 
 def project_models() -> list:

@@ -2,6 +2,7 @@
 
 from funding import reference as funding_reference
 from organisations import reference as organisations_reference
+from privacy import reference as privacy_reference
 from themes import reference as themes_reference
 
 
@@ -9,3 +10,4 @@ def load_all() -> None:
     themes_reference.load()
     funding_reference.load()
     organisations_reference.load()
+    privacy_reference.load()

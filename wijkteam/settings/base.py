@@ -201,7 +201,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "apply-retention": {"task": "privacy.tasks.apply_retention_task", "schedule": 24 * 60 * 60},
+}
 
 # --- Logging --------------------------------------------------------------------
 

@@ -1,0 +1,181 @@
+"""The privacy officer's screens: the access log, data-subject requests and retention."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cases.models import Case, Person
+from wijkteam.http import AuthenticatedHttpRequest
+
+from . import access_log, policy
+from .forms import LogSearchForm, SubjectActionForm, SubjectLookupForm
+from .models import AccessLogEntry, DataSubjectRequest, RetentionRule
+from .retention import person_anonymise, retention_duty_for_person
+from .subject_access import person_export
+from .tasks import apply_retention
+
+LOG_PAGE = 100
+
+
+def privacy_officer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not policy.may_handle_privacy(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@privacy_officer_only
+def log_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """POST only, so that no BSN or name ever lands in a URL or a server log."""
+    form = LogSearchForm(request.POST or None)
+    rows: list[AccessLogEntry] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        query = AccessLogEntry.objects.all()
+        if data["username"]:
+            query = query.filter(username=data["username"])
+        if data["bsn"]:
+            person = Person.objects.for_data_subject_request(request.user).filter(bsn=data["bsn"]).first()
+            household_ids = list(person.memberships.values_list("household_id", flat=True)) if person else []
+            query = query.filter(Q(person_id=getattr(person, "pk", -1)) | Q(household_id__in=household_ids))
+        if data["case_reference"]:
+            case = Case.objects.filter(reference=data["case_reference"].strip().upper()).first()
+            query = query.filter(case_id=getattr(case, "pk", -1))
+        if data["date_from"]:
+            query = query.filter(occurred_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            query = query.filter(occurred_at__date__lte=data["date_to"])
+        if data["outcome"]:
+            query = query.filter(outcome=data["outcome"])
+        rows = list(query.order_by("-seq")[:LOG_PAGE])
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.SEARCH,
+            request=request,
+            detail="access log search",
+        )
+    return render(request, "privacy/log_search.html", {"form": form, "rows": rows, "limit": LOG_PAGE})
+
+
+@privacy_officer_only
+def subject_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = SubjectLookupForm(request.POST or None)
+    persons: list[Person] = []
+    if request.method == "POST" and form.is_valid():
+        people = Person.objects.for_data_subject_request(request.user)
+        if form.cleaned_data["bsn"]:
+            people = people.filter(bsn=form.cleaned_data["bsn"])
+        else:
+            reference = form.cleaned_data["case_reference"].strip().upper()
+            people = people.filter(memberships__household__cases__reference=reference).distinct()
+        persons = list(people.order_by("last_name", "first_name")[:20])
+        access_log.record_many(
+            user=request.user,
+            action=access_log.Action.SEARCH,
+            subjects=[access_log.subject_for(p) for p in persons] or [access_log.Subject()],
+            request=request,
+            detail="data-subject request lookup",
+        )
+    duties = {p.pk: retention_duty_for_person(p) for p in persons}
+    return render(
+        request,
+        "privacy/subject_requests.html",
+        {"form": form, "persons": persons, "duties": duties, "handled": DataSubjectRequest.objects.all()[:20]},
+    )
+
+
+def _subject(request: AuthenticatedHttpRequest) -> tuple[SubjectActionForm, Person | None]:
+    form = SubjectActionForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    person = Person.objects.for_data_subject_request(request.user).filter(uuid=form.cleaned_data["person"]).first()
+    if person is None:
+        raise Http404
+    return form, person
+
+
+@privacy_officer_only
+def subject_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("privacy:requests")
+    form, person = _subject(request)
+    if person is None:
+        messages.error(request, _("Confirm the requester's identity and the date the request came in."))
+        return redirect("privacy:requests")
+    data = person_export(person)
+    DataSubjectRequest.objects.create(
+        kind=DataSubjectRequest.Kind.ACCESS,
+        person_id=person.pk,
+        received_on=form.cleaned_data["received_on"],
+        handled_by=request.user,
+        outcome=DataSubjectRequest.Outcome.EXPORTED,
+    )
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.EXPORT if fmt == "json" else access_log.Action.PRINT,
+        subject=access_log.subject_for(person),
+        request=request,
+        detail="data-subject access request",
+    )
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="inzageverzoek.json"'
+        return response
+    return render(request, "privacy/subject_export.html", {"data": data})
+
+
+@privacy_officer_only
+def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("privacy:requests")
+    form, person = _subject(request)
+    if person is None:
+        messages.error(request, _("Confirm the requester's identity and the date the request came in."))
+        return redirect("privacy:requests")
+    duty = retention_duty_for_person(person)
+    outcome = DataSubjectRequest.Outcome.REFUSED if duty else DataSubjectRequest.Outcome.ANONYMISED
+    if duty:
+        messages.error(request, _("Not anonymised: a retention duty still applies to this person's case data."))
+    else:
+        person_anonymise(person=person, by=request.user)
+        messages.success(request, _("The person has been anonymised. The access log is kept."))
+    DataSubjectRequest.objects.create(
+        kind=DataSubjectRequest.Kind.ERASURE,
+        person_id=person.pk,
+        received_on=form.cleaned_data["received_on"],
+        handled_by=request.user,
+        outcome=outcome,
+    )
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.DELETE,
+        subject=access_log.subject_for(person),
+        outcome=access_log.Outcome.REFUSED if duty else access_log.Outcome.ALLOWED,
+        request=request,
+        detail="data-subject erasure request",
+    )
+    return redirect("privacy:requests")
+
+
+@privacy_officer_only
+def retention(request: AuthenticatedHttpRequest) -> HttpResponse:
+    due = apply_retention(dry_run=True)
+    references = list(Case.objects.filter(pk__in=due).order_by("reference").values_list("reference", flat=True)[:200])
+    rules = RetentionRule.objects.select_related("silo")
+    return render(request, "privacy/retention.html", {"rules": rules, "due": len(due), "references": references})

@@ -1,0 +1,162 @@
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from cases.models import Case, CaseStatus, Contact, Involvement, Person
+from privacy.models import AccessLogEntry, DataSubjectRequest
+from privacy.retention import expired_case_ids, retention_duty_for_person
+from privacy.tasks import apply_retention
+from tests.cases.factories import CaseFactory, ContactFactory, MembershipFactory
+from tests.conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 28)
+
+
+def closed_case(personas: Personas, closed_on: datetime.date, legal_basis: str = "wmo") -> Case:
+    case = CaseFactory(team=personas.team_a, status=CaseStatus.CLOSED, closed_on=closed_on)
+    Involvement.objects.filter(case=case).update(legal_basis=legal_basis)
+    MembershipFactory(household=case.household, person__bsn="111222333" if not Person.objects.exists() else None)
+    ContactFactory(case=case, note="Moeder vertelt over de schulden.")
+    return case
+
+
+def test_a_jeugdwet_case_is_kept_twenty_years_and_a_wmo_case_fifteen(personas: Personas) -> None:
+    jeugd = closed_case(personas, datetime.date(2008, 6, 1), legal_basis="jeugdwet")
+    wmo = closed_case(personas, datetime.date(2008, 6, 1), legal_basis="wmo")
+    assert expired_case_ids(on=TODAY) == [wmo.pk]
+    assert expired_case_ids(on=datetime.date(2028, 6, 1)) == sorted([jeugd.pk, wmo.pk])
+
+
+def test_the_longest_silo_rule_of_a_case_wins(personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2008, 6, 1), legal_basis="wmo")
+    other = Involvement.objects.get(case=case)
+    Involvement.objects.create(
+        case=case, professional=other.professional, organisation=other.organisation, legal_basis="jeugdwet",
+        start_date=other.start_date,
+    )  # fmt: skip
+    assert expired_case_ids(on=TODAY) == []
+
+
+def test_the_dry_run_lists_and_changes_nothing(personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2005, 1, 1))
+    out = io.StringIO()
+    call_command("apply_retention", "--dry-run", "--on", TODAY.isoformat(), stdout=out)
+    assert "would anonymise 1 case" in out.getvalue() and case.reference in out.getvalue()
+    case.refresh_from_db()
+    assert case.anonymised_at is None and Contact.objects.get(case=case).note
+
+
+def test_the_run_anonymises_content_keeps_aggregates_and_the_log(personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2005, 1, 1))
+    AccessLogEntry.objects.create(action="read", outcome="allowed", channel="screen", case_id=case.pk)
+    contact = Contact.objects.get(case=case)
+    assert apply_retention(on=TODAY) == [case.pk]
+    case.refresh_from_db()
+    contact.refresh_from_db()
+    person = Person.objects.get(memberships__household=case.household)
+    assert case.anonymised_at is not None and case.referral_reason == "[geanonimiseerd]"
+    assert contact.note == "" and contact.minutes == 45 and contact.themes == ["welzijn"]
+    assert (person.last_name, person.bsn, person.date_of_birth) == ("", None, None)
+    assert case.household.postcode == "" or Case.objects.get(pk=case.pk).household.postcode == ""
+    assert not Person.history.filter(id=person.pk, last_name="Jansen").exists()
+    assert AccessLogEntry.objects.filter(case_id=case.pk, action="read").exists()
+    assert AccessLogEntry.objects.filter(case_id=case.pk, action="delete", channel="task").exists()
+    # Running again does nothing more.
+    assert apply_retention(on=TODAY) == []
+
+
+def test_a_person_still_needed_by_a_live_case_elsewhere_keeps_their_name(personas: Personas) -> None:
+    old = closed_case(personas, datetime.date(2005, 1, 1))
+    person = Person.objects.get(memberships__household=old.household)
+    live = CaseFactory(team=personas.team_a)
+    MembershipFactory(household=live.household, person=person)  # co-parenting: also in another household
+    apply_retention(on=TODAY)
+    person.refresh_from_db()
+    assert person.last_name == "Jansen"
+
+
+def test_a_retention_duty_blocks_erasure(personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2020, 1, 1), legal_basis="jeugdwet")
+    person = Person.objects.get(memberships__household=case.household)
+    duty = retention_duty_for_person(person, on=TODAY)
+    assert duty is not None and duty.kept_until == datetime.date(2040, 1, 1)
+
+
+@pytest.fixture
+def officer(log_in, personas: Personas) -> Client:
+    return log_in(personas.privacy_officer)
+
+
+def test_only_the_privacy_officer_reaches_the_privacy_screens(log_in, personas: Personas) -> None:
+    for persona in ["professional", "team_lead", "bureau", "auditor", "administrator"]:
+        client = log_in(getattr(personas, persona))
+        assert client.get("/privacy/toegangslog/").status_code == 404
+        assert client.get("/privacy/verzoeken/").status_code == 404
+    client = log_in(personas.privacy_officer)
+    assert client.get("/privacy/toegangslog/").status_code == 200
+
+
+def test_the_officer_searches_the_log_by_bsn_and_the_search_is_logged(officer: Client, personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2024, 1, 1))
+    AccessLogEntry.objects.create(
+        action="read", outcome="allowed", channel="screen", household_id=case.household_id, username="prof-a"
+    )
+    response = officer.post("/privacy/toegangslog/", {"bsn": "111222333"})
+    assert response.status_code == 200
+    assert "prof-a" in response.content.decode()
+    assert AccessLogEntry.objects.filter(username="privacy", action="search").exists()
+
+
+def test_a_log_search_with_a_bad_bsn_says_so_next_to_the_field(officer: Client) -> None:
+    html = officer.post("/privacy/toegangslog/", {"bsn": "123456789"}).content.decode()
+    assert 'aria-invalid="true"' in html and 'id="bsn-errors"' in html and 'value="123456789"' in html
+
+
+def test_the_officer_exports_everything_about_a_person_as_json(officer: Client, personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2024, 1, 1))
+    person = Person.objects.get(memberships__household=case.household)
+    response = officer.post(
+        "/privacy/verzoeken/inzage.json", {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"}
+    )
+    data = json.loads(response.content)
+    assert data["person"]["bsn"] == "111222333"
+    assert data["cases"][0]["reference"] == case.reference
+    assert data["contacts"][0]["note"] == "Moeder vertelt over de schulden."
+    assert DataSubjectRequest.objects.get().outcome == "exported"
+    assert AccessLogEntry.objects.filter(action="export", person_id=person.pk).exists()
+
+
+def test_the_printable_export_renders(officer: Client, personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2024, 1, 1))
+    person = Person.objects.get(memberships__household=case.household)
+    response = officer.post(
+        "/privacy/verzoeken/inzage.html", {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"}
+    )
+    assert response.status_code == 200 and case.reference in response.content.decode()
+
+
+def test_erasure_is_refused_while_a_duty_applies_and_done_when_none(officer: Client, personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2024, 1, 1), legal_basis="jeugdwet")
+    person = Person.objects.get(memberships__household=case.household)
+    payload = {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"}
+    officer.post("/privacy/verzoeken/anonimiseren/", payload)
+    person.refresh_from_db()
+    assert person.last_name == "Jansen"
+    assert DataSubjectRequest.objects.get().outcome == "refused"
+    Case.objects.filter(pk=case.pk).update(closed_on=datetime.date(1990, 1, 1))
+    officer.post("/privacy/verzoeken/anonimiseren/", payload)
+    person.refresh_from_db()
+    assert person.last_name == "" and person.bsn is None
+
+
+def test_an_export_without_identity_check_is_refused(officer: Client, personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2024, 1, 1))
+    person = Person.objects.get(memberships__household=case.household)
+    response = officer.post("/privacy/verzoeken/inzage.json", {"person": person.uuid, "received_on": "2026-11-01"})
+    assert response.status_code == 302 and not DataSubjectRequest.objects.exists()
