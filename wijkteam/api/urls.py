@@ -8,6 +8,7 @@ from organisations.api import AreaViewSet, OrganisationViewSet, TeamViewSet
 from themes.api import InstrumentViewSet, ThemeViewSet
 
 router = DefaultRouter()
+router.include_format_suffixes = False  # one URL per resource: JSON only
 router.register("households", cases.HouseholdViewSet, basename="household")
 router.register("persons", cases.PersonViewSet, basename="person")
 router.register("cases", cases.CaseViewSet, basename="case")
