@@ -38,3 +38,9 @@ def drop_request_id(task_id: str, **kwargs: Any) -> None:
     token = _request_id_tokens.pop(task_id, None)
     if token is not None:
         request_id.reset(token)
+
+
+@signals.worker_ready.connect
+def relay_outbox_on_start(sender: Any, **kwargs: Any) -> None:
+    """A worker that starts after the broker was down publishes what waited meanwhile, without waiting for beat."""
+    sender.app.send_task("jobs.relay_outbox")
