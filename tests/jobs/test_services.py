@@ -216,3 +216,18 @@ def test_publishing_one_message_takes_a_bounded_number_of_queries(broker: RedisS
         outbox_relay(batch_size=100)
     # One locking read, one update per message, the transaction itself.
     assert len(queries) <= 20 + 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_command_reports_a_broker_that_is_still_down_and_keeps_the_message(broker: RedisServer) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    (message,) = pending_messages(1)
+    broker.stop()
+    err = io.StringIO()
+    call_command("relay_outbox", stdout=io.StringIO(), stderr=err)
+    assert "the broker is unreachable" in err.getvalue()
+    message.refresh_from_db()
+    assert message.is_pending and message.attempts == 1 and message.last_attempt_at is not None
