@@ -231,3 +231,35 @@ def test_the_relay_command_reports_a_broker_that_is_still_down_and_keeps_the_mes
     assert "the broker is unreachable" in err.getvalue()
     message.refresh_from_db()
     assert message.is_pending and message.attempts == 1 and message.last_attempt_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_loop_keeps_relaying_until_sigterm(broker: RedisServer) -> None:
+    import io
+    import os
+    import signal
+
+    from django.core.management import call_command
+
+    pending_messages(2)
+    handler_before = signal.getsignal(signal.SIGTERM)
+
+    def one_more() -> None:
+        try:
+            OutboxMessage.objects.create(task_name="jobs.prune", idempotency_key="while-looping")
+        finally:
+            connection.close()
+
+    later = threading.Timer(1.0, one_more)
+    stop = threading.Timer(2.0, os.kill, [os.getpid(), signal.SIGTERM])
+    later.start()
+    stop.start()
+    out = io.StringIO()
+    try:
+        call_command("relay_outbox", "--loop", "--interval", "0.2", stdout=out)
+    finally:
+        later.cancel()
+        stop.cancel()
+    assert out.getvalue().splitlines() == ["Published 2.", "Published 1."]  # quiet in between
+    assert signal.getsignal(signal.SIGTERM) is handler_before
+    assert not OutboxMessage.objects.pending().exists()

@@ -20,19 +20,27 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=100)
 
     def handle(self, *args: Any, loop: bool, interval: float, batch_size: int, **options: Any) -> None:
+        if not loop:
+            self._relay(batch_size, quiet_when_idle=False)
+            return
         stop = threading.Event()
-        if loop:
 
-            def request_stop(signum: int, frame: FrameType | None) -> None:
-                stop.set()
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()  # finish the batch in hand, then leave
 
-            signal.signal(signal.SIGTERM, request_stop)
-            signal.signal(signal.SIGINT, request_stop)
-        while True:
-            result = outbox_relay(batch_size=batch_size)
-            if result.failed:
-                self.stderr.write(f"Published {result.published}; the broker is unreachable, the rest waits.")
-            else:
-                self.stdout.write(f"Published {result.published}.")
-            if not loop or stop.wait(interval):
-                return
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            while True:
+                self._relay(batch_size, quiet_when_idle=True)
+                if stop.wait(interval):
+                    return
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _relay(self, batch_size: int, *, quiet_when_idle: bool) -> None:
+        result = outbox_relay(batch_size=batch_size)
+        if result.failed:
+            self.stderr.write(f"Published {result.published}; the broker is unreachable, the rest waits.")
+        elif result.published or not quiet_when_idle:
+            self.stdout.write(f"Published {result.published}.")
