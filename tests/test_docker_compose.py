@@ -84,3 +84,28 @@ def test_the_image_installs_the_locked_dependencies() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "--require-hashes -r requirements.lock" in dockerfile
     assert "npm ci" in dockerfile
+
+
+def test_redis_keeps_published_messages_across_a_restart() -> None:
+    # The outbox forgets a message once it is published; from then on only Redis holds it.
+    command = command_of("redis")
+    assert command[command.index("--appendonly") + 1] == "yes"
+
+
+def test_every_beat_entry_names_a_registered_task_and_the_outbox_relay_is_one() -> None:
+    from django.conf import settings
+
+    from wijkteam.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "jobs.relay_outbox" in tasks
+    assert tasks <= set(app.tasks)
+
+
+def test_the_web_health_check_waits_longer_than_the_broker_check_inside_readyz() -> None:
+    from django.conf import settings
+
+    probe = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    client_timeout = float(probe.split("timeout=", 1)[1].split(")", 1)[0])
+    # Connecting, then PING: each may take the whole broker timeout, and the database check comes first.
+    assert client_timeout > settings.WIJKTEAM_BROKER_TIMEOUT * 3

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("wijkteam.api.urls")),
     path("", include("privacy.urls")),
     path("beheer/", admin.site.urls),
+    path("achtergrondtaken/", include("jobs.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

