@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.contrib.messages import constants as message_constants
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -120,6 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Messages become Utrecht alerts (utrecht-alert--<tag>), which have "ok", not "success".
+MESSAGE_TAGS = {message_constants.SUCCESS: "ok"}
 
 # --- Internationalisation -----------------------------------------------------
 
