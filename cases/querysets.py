@@ -27,6 +27,26 @@ class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> CaseQuerySet:
         return self.filter(OPEN)
 
+    def led_by(self, user: User | AnonymousUser) -> CaseQuerySet:
+        """Cases of the teams the user currently leads (the team lead assigns their coordinators)."""
+        from organisations.models import Role, TeamMembership
+        from organisations.models import User as UserModel
+
+        if not policy.may_see_casework(user) or getattr(user, "role", None) != Role.TEAM_LEAD:
+            return self.none()
+        assert isinstance(user, UserModel)
+        return self.filter(team__in=TeamMembership.objects.current().filter(user_id=user.pk).values("team_id"))
+
+    def coordinated_by(self, user: User | AnonymousUser) -> CaseQuerySet:
+        """Cases the user coordinates now (the coordinator moves the case along its statuses)."""
+        from .models import Involvement
+
+        if not policy.may_see_casework(user):
+            return self.none()
+        return self.filter(
+            Exists(Involvement.objects.filter(case_id=OuterRef("pk"), professional_id=user.pk, is_coordinator=True))
+        )
+
     def caseload_of(self, user: User) -> CaseQuerySet:
         """The open cases a professional works on: involved now, or coordinating."""
         from .models import Involvement

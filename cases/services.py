@@ -135,6 +135,29 @@ def _lock_case(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def _known_person(*, bsn: str | None, by: User, field: str) -> Person | None:
+    """The person already registered with this BSN (co-parenting, a move): linked, not duplicated.
+
+    Only a person the acting user may already see is linked. Linking someone from another team's case
+    would show their name and date of birth through this household to whoever typed their BSN.
+    """
+    if not bsn:
+        return None
+    person = Person.objects.filter(bsn=bsn).first()
+    if person is not None and not Person.objects.visible_to(by).filter(pk=person.pk).exists():
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "This BSN belongs to a person in a case you do not work on; it cannot be linked "
+                        "from here. Ask your team lead."
+                    )
+                ]
+            }
+        )
+    return person
+
+
 def new_case_reference() -> str:
     return "WT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
 
@@ -184,9 +207,8 @@ def referral_create(
     household.save()
 
     today = timezone.localdate()
-    for member in members:
-        # A person already known by BSN (co-parenting, a move) is linked, not duplicated.
-        person = Person.objects.filter(bsn=member.bsn).first() if member.bsn else None
+    for index, member in enumerate(members):
+        person = _known_person(bsn=member.bsn, by=by, field=f"members-{index}-bsn")
         if person is None:
             person = Person(
                 first_name=member.first_name.strip(),
@@ -601,7 +623,7 @@ def household_member_add(
     *, case: Case, by: User, member: PersonInput, start_date: datetime.date | None = None
 ) -> HouseholdMembership:
     _require_casework(by, case)
-    person = Person.objects.filter(bsn=member.bsn).first() if member.bsn else None
+    person = _known_person(bsn=member.bsn, by=by, field="bsn")
     if person is None:
         person = Person(
             first_name=member.first_name.strip(),

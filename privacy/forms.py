@@ -2,18 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.validators import validate_bsn
-from wijkteam.forms import AccessibleFormMixin
+from wijkteam.forms import DateField
 
 
-class LogSearchForm(AccessibleFormMixin, forms.Form):
+class LogSearchForm(forms.Form):
     username = forms.CharField(label=_("User name"), required=False, max_length=150)
     bsn = forms.CharField(
         label=_("BSN of the person"), required=False, max_length=9, validators=[validate_bsn],
         help_text=_("Exact match only."),
     )  # fmt: skip
     case_reference = forms.CharField(label=_("Case reference"), required=False, max_length=20)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("Until"), required=False)
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         required=False,
@@ -29,7 +29,7 @@ class LogSearchForm(AccessibleFormMixin, forms.Form):
         return data
 
 
-class SubjectLookupForm(AccessibleFormMixin, forms.Form):
+class SubjectLookupForm(forms.Form):
     bsn = forms.CharField(label=_("BSN"), required=False, max_length=9, validators=[validate_bsn])
     case_reference = forms.CharField(label=_("Case reference"), required=False, max_length=20)
 
@@ -42,7 +42,7 @@ class SubjectLookupForm(AccessibleFormMixin, forms.Form):
 
 class SubjectActionForm(forms.Form):
     person = forms.UUIDField(widget=forms.HiddenInput)
-    received_on = forms.DateField(label=_("Request received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = DateField(label=_("Request received on"))
     confirm = forms.BooleanField(
         label=_("I have checked the requester's identity"), required=True,
     )  # fmt: skip

@@ -8,6 +8,7 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "nl" / "LC_MESSAGES" / 
 def test_every_interface_string_has_a_dutch_translation() -> None:
     po = polib.pofile(str(PO))
     untranslated = [entry.msgid for entry in po.untranslated_entries()]
+    untranslated += [e.msgid for e in po.translated_entries() if e.msgid_plural and not all(e.msgstr_plural.values())]
     fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
     assert untranslated == [] and fuzzy == []
 
@@ -17,4 +18,9 @@ def test_placeholders_survive_translation() -> None:
 
     placeholder = re.compile(r"%\(\w+\)s|\{\w*\}")
     for entry in polib.pofile(str(PO)).translated_entries():
-        assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(entry.msgstr)), entry.msgid
+        if entry.msgid_plural:
+            pairs = [(entry.msgid, entry.msgstr_plural[0]), (entry.msgid_plural, entry.msgstr_plural[1])]
+        else:
+            pairs = [(entry.msgid, entry.msgstr)]
+        for source, translation in pairs:
+            assert set(placeholder.findall(source)) == set(placeholder.findall(translation)), source

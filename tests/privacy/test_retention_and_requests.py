@@ -115,7 +115,7 @@ def test_the_officer_searches_the_log_by_bsn_and_the_search_is_logged(officer: C
 
 def test_a_log_search_with_a_bad_bsn_says_so_next_to_the_field(officer: Client) -> None:
     html = officer.post("/privacy/toegangslog/", {"bsn": "123456789"}).content.decode()
-    assert 'aria-invalid="true"' in html and 'id="bsn-errors"' in html and 'value="123456789"' in html
+    assert 'aria-invalid="true"' in html and 'id="id_bsn_error"' in html and 'value="123456789"' in html
 
 
 def test_the_officer_exports_everything_about_a_person_as_json(officer: Client, personas: Personas) -> None:

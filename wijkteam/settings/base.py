@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.contrib.messages import constants as message_constants
 from django.utils.translation import gettext_lazy as _
 
 from wijkteam.logs import logging_config
@@ -128,6 +129,9 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Messages become Utrecht alerts (utrecht-alert--<tag>), which have "ok", not "success".
+MESSAGE_TAGS = {message_constants.SUCCESS: "ok"}
 
 # --- Internationalisation -----------------------------------------------------
 

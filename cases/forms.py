@@ -1,0 +1,639 @@
+"""Forms of casework. They check the shape of what was typed and turn it into service input; the rules
+(who may, what is allowed, what must hold together) live in ``services.py``, whose refusals the views put
+next to the fields with ``wijkteam.forms.apply_errors``.
+
+Choice lists come from ``CaseChoices``: loaded once per request, through ``visible_to``, so a form with
+twenty rows costs as many queries as a form with one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from organisations.models import Area, Organisation, Team, TeamMembership, User
+from privacy import policy
+from themes.models import Instrument, InstrumentDomain, Theme
+from wijkteam.forms import (
+    DateField,
+    LocalisedDecimalField,
+    ObjectChoiceField,
+    ObjectMultipleChoiceField,
+    RowFormSet,
+    load_choices,
+)
+
+from . import services, workflow
+from .models import (
+    POSTCODE_VALIDATOR,
+    Action,
+    Case,
+    CaseStatus,
+    Goal,
+    HouseholdMembership,
+    Involvement,
+    LegalBasis,
+    Person,
+    PlanVersion,
+)
+from .validators import validate_bsn
+
+# Zelfredzaamheid-Matrix 2017: what each score means.
+ZRM_SCORE_LABELS = {
+    1: _("1 acute problems"),
+    2: _("2 not self-reliant"),
+    3: _("3 barely self-reliant"),
+    4: _("4 sufficiently self-reliant"),
+    5: _("5 fully self-reliant"),
+}
+
+
+def person_label(person: Person) -> str:
+    if person.date_of_birth:
+        return f"{person.full_name} ({formats.date_format(person.date_of_birth, 'SHORT_DATE_FORMAT')})"
+    return person.full_name
+
+
+def professional_label(user: User) -> str:
+    return f"{user} — {user.organisation}" if user.organisation_id else str(user)
+
+
+class CaseChoices:
+    """What the forms of one case choose from, each list loaded at most once per request."""
+
+    def __init__(self, *, case: Case, user: User) -> None:
+        self.case = case
+        self.user = user
+
+    @cached_property
+    def themes(self) -> list[Theme]:
+        return list(Theme.objects.order_by("order"))
+
+    @cached_property
+    def organisations(self) -> list[Organisation]:
+        """Active organisations of the team's municipality: who can deliver, who consent can cover."""
+        return list(
+            Organisation.objects.filter(active=True, municipality_id=self.case.team.municipality_id).order_by("name")
+        )
+
+    @cached_property
+    def memberships(self) -> list[HouseholdMembership]:
+        """Who lives in the household today."""
+        return list(
+            cast(
+                Any,
+                HouseholdMembership.objects.visible_to(self.user)
+                .current()
+                .filter(household_id=self.case.household_id)
+                .select_related("person")
+                .order_by("start_date", "id"),
+            )
+        )
+
+    @property
+    def members(self) -> list[Person]:
+        return [membership.person for membership in self.memberships]
+
+    @cached_property
+    def involved_professionals(self) -> list[User]:
+        involvements = Involvement.objects.visible_to(self.user).active().filter(case_id=self.case.pk)
+        return list(
+            User.objects.filter(involvements__in=involvements)
+            .select_related("organisation")
+            .distinct()
+            .order_by("first_name", "last_name", "id")
+        )
+
+    @cached_property
+    def team_professionals(self) -> list[User]:
+        """Current members of the case's team who can coordinate."""
+        memberships = TeamMembership.objects.current().filter(team_id=self.case.team_id)
+        return list(
+            User.objects.filter(
+                memberships__in=memberships,
+                role__in=policy.CASEWORK_ROLES,
+                organisation__isnull=False,
+                is_active=True,
+            )
+            .select_related("organisation")
+            .distinct()
+            .order_by("first_name", "last_name", "id")
+        )
+
+    @cached_property
+    def professionals(self) -> list[User]:
+        """Professionals of the municipality's organisations who can be involved in a case."""
+        return list(
+            User.objects.filter(
+                role__in=policy.CASEWORK_ROLES,
+                is_active=True,
+                organisation__municipality_id=self.case.team.municipality_id,
+            )
+            .select_related("organisation")
+            .order_by("first_name", "last_name", "id")
+        )
+
+
+def _choices(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", "—"), *choices]
+
+
+def _text(**kwargs: Any) -> forms.CharField:
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **kwargs)
+
+
+def _not_in_future(value: Any, message: Any) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(message)
+
+
+def row_formset(form: type[forms.Form], *, min_num: int, max_num: int) -> type[RowFormSet]:
+    return forms.formset_factory(  # type: ignore[return-value]
+        form, formset=RowFormSet, extra=0, min_num=min_num, max_num=max_num, validate_max=True, absolute_max=max_num
+    )
+
+
+# --- Persons -------------------------------------------------------------------------------
+
+
+class PersonForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=80)
+    surname_prefix = forms.CharField(
+        label=_("Surname prefix"), max_length=20, required=False, help_text=_("For example van, de or van der.")
+    )
+    last_name = forms.CharField(label=_("Surname"), max_length=120)
+    date_of_birth = DateField(label=_("Date of birth"), required=False)
+    bsn = forms.CharField(
+        label=_("BSN (optional)"),
+        max_length=11,
+        required=False,
+        help_text=_("Nine digits. Only fill it in when you need it; it is shown masked."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Role in the household"), choices=_choices(HouseholdMembership.Role.choices))
+
+    def clean_bsn(self) -> str | None:
+        compact = re.sub(r"[\s.]", "", self.cleaned_data["bsn"])
+        if not compact:
+            return None
+        validate_bsn(compact)
+        return compact
+
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data["date_of_birth"]
+        _not_in_future(value, _("A date of birth cannot be in the future."))
+        return value
+
+    def to_input(self) -> services.PersonInput:
+        data = self.cleaned_data
+        return services.PersonInput(
+            first_name=data["first_name"],
+            surname_prefix=data["surname_prefix"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            bsn=data["bsn"],
+            role=data["role"],
+        )
+
+
+class MemberRowFormSet(RowFormSet):
+    def clean(self) -> None:
+        seen: set[str] = set()
+        for form in self.forms:
+            bsn = form.cleaned_data.get("bsn") if hasattr(form, "cleaned_data") else None
+            if bsn and bsn in seen:
+                form.add_error("bsn", _("The same BSN is given for two members."))
+            if bsn:
+                seen.add(bsn)
+
+
+MemberFormSet = cast(
+    type[MemberRowFormSet],
+    forms.formset_factory(
+        PersonForm, formset=MemberRowFormSet, extra=0, min_num=1, max_num=20, validate_max=True, absolute_max=20
+    ),
+)
+
+
+class MemberJoinForm(PersonForm):
+    """A person who comes to live in the household (or is found missing from it)."""
+
+    start_date = DateField(label=_("Lives in the household since"), initial=timezone.localdate)
+
+
+# --- Referral ------------------------------------------------------------------------------
+
+
+class ReferralForm(forms.Form):
+    team = ObjectChoiceField(label=_("Team"))
+    street = forms.CharField(label=_("Street"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    house_number = forms.IntegerField(
+        label=_("House number"),
+        min_value=1,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "utrecht-textbox--house-number-size"}),
+    )
+    house_number_suffix = forms.CharField(
+        label=_("Addition"),
+        max_length=10,
+        required=False,
+        help_text=_("For example A or 2-hoog."),
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox--house-addition-size"}),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=7,
+        help_text=_("For example 1234 AB."),
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox--postal-code-nl-size"}),
+    )
+    city = forms.CharField(label=_("City"), max_length=80)
+    neighbourhood = ObjectChoiceField(
+        label=_("Neighbourhood"), help_text=_("Only the neighbourhoods your teams work in.")
+    )
+    referral_source = forms.ChoiceField(label=_("Referred by"), choices=_choices(Case.ReferralSource.choices))
+    referral_reason = _text(label=_("Reason for the referral"), help_text=_("In the referrer's words, briefly."))
+    referred_on = DateField(label=_("Date of referral"), initial=timezone.localdate)
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis of your involvement"),
+        choices=_choices(LegalBasis.choices),
+        help_text=_("You become the coordinator of this case; say on what ground you work with this household."),
+    )
+
+    def __init__(self, *args: Any, team_areas: Sequence[tuple[Team, Sequence[Area]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = [team for team, _areas in team_areas]
+        load_choices(self, "team", teams)
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk
+            load_choices(self, "neighbourhood", team_areas[0][1])
+        else:
+            load_choices(self, "neighbourhood", [], groups=[(team.name, areas) for team, areas in team_areas])
+
+    def clean_postcode(self) -> str:
+        postcode = re.sub(r"\s", "", self.cleaned_data["postcode"]).upper()
+        POSTCODE_VALIDATOR(postcode)
+        return postcode
+
+    def clean_referred_on(self) -> Any:
+        value = self.cleaned_data["referred_on"]
+        _not_in_future(value, _("A referral date cannot be in the future."))
+        return value
+
+
+# --- The plan --------------------------------------------------------------------------------
+
+
+class PlanForm(forms.Form):
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    author = forms.ChoiceField(
+        label=_("Whose plan is this?"),
+        choices=PlanVersion.Author.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Under the Jeugdwet a family may draw up its own plan first (family group plan)."),
+    )
+    summary = _text(label=_("Summary"), required=False)
+    agreed_on = DateField(label=_("Agreed with the household on"), required=False)
+    evaluate_on = DateField(label=_("Evaluate on"), required=False)
+
+
+class GoalForm(forms.Form):
+    theme = ObjectChoiceField(label=_("Theme"))
+    text = forms.CharField(
+        label=_("Goal"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Write the goal down as the household puts it."),
+    )
+    in_own_words = forms.BooleanField(label=_("These are the household's own words"), required=False, initial=True)
+    status = forms.ChoiceField(label=_("Status"), choices=Goal.Status.choices, initial=Goal.Status.OPEN)
+
+    def __init__(self, *args: Any, themes: Sequence[Theme], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "theme", themes)
+
+    def to_input(self) -> services.GoalInput:
+        data = self.cleaned_data
+        return services.GoalInput(
+            theme=data["theme"], text=data["text"], in_own_words=data["in_own_words"], status=data["status"]
+        )
+
+
+GoalFormSet = row_formset(GoalForm, min_num=1, max_num=30)
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    theme = ObjectChoiceField(label=_("Theme"))
+    description = forms.CharField(label=_("What is done"), max_length=300)
+    delivering_organisation = ObjectChoiceField(label=_("Delivered by"))
+    beneficiary = ObjectChoiceField(label=_("For whom"), required=False, empty_label=_("The whole household"))
+    planned_cost = LocalisedDecimalField(
+        label=_("Planned cost (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("For example 1.250,50. Leave empty when there is no cost."),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices, initial=Action.Status.PROPOSED)
+    start_date = DateField(label=_("Start"), required=False)
+    end_date = DateField(label=_("End"), required=False)
+    product_code = forms.CharField(
+        label=_("iWmo/iJw product category"),
+        max_length=10,
+        required=False,
+        help_text=_("The category code from the iWmo or iJw standard, if the action is such a provision."),
+    )
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "theme", choices.themes)
+        load_choices(self, "delivering_organisation", choices.organisations)
+        load_choices(self, "beneficiary", choices.members, label=person_label)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end cannot be before the start."))
+        return data
+
+    def to_input(self) -> services.ActionInput:
+        data = self.cleaned_data
+        return services.ActionInput(
+            theme=data["theme"],
+            description=data["description"],
+            delivering_organisation=data["delivering_organisation"],
+            beneficiary=data["beneficiary"],
+            planned_cost=data.get("planned_cost") or Decimal("0"),
+            status=data.get("status") or Action.Status.PROPOSED,
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+            product_code=data.get("product_code") or "",
+        )
+
+
+class ActionItemForm(ActionForm):
+    """An action item agreed in a case conference: what, by whom, for whom, at what cost."""
+
+    status = None  # type: ignore[assignment]
+    start_date = None  # type: ignore[assignment]
+    end_date = None  # type: ignore[assignment]
+    product_code = None  # type: ignore[assignment]
+
+
+ActionItemFormSet = row_formset(ActionItemForm, min_num=0, max_num=20)
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Action.Status.choices, widget=forms.RadioSelect)
+
+
+# --- Measurements -----------------------------------------------------------------------------
+
+
+class MeasurementForm(forms.Form):
+    """Partial by design: only the domains ticked are scored, each with its reason."""
+
+    instrument = forms.CharField(widget=forms.HiddenInput)
+    person = ObjectChoiceField(label=_("Who is this measurement about?"))
+    measured_on = DateField(label=_("Date"), initial=timezone.localdate)
+
+    def __init__(
+        self,
+        *args: Any,
+        choices: CaseChoices,
+        instrument: Instrument,
+        domains: Sequence[InstrumentDomain],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.measured_instrument = instrument
+        self.domains = list(domains)
+        self.fields["instrument"].initial = instrument.code
+        load_choices(self, "person", choices.members, label=person_label)
+        labels = ZRM_SCORE_LABELS if instrument.code == "zrm" else {}
+        scores = [(str(n), labels.get(n, str(n))) for n in range(instrument.min_score, instrument.max_score + 1)]
+        for domain in self.domains:
+            name = {"domain": domain.name}
+            self.fields[f"scored-{domain.code}"] = forms.BooleanField(
+                label=_("Score the domain “%(domain)s”") % name, required=False
+            )
+            self.fields[f"score-{domain.code}"] = forms.ChoiceField(
+                label=_("Score for “%(domain)s”") % name, choices=scores, required=False, widget=forms.RadioSelect
+            )
+            self.fields[f"reason-{domain.code}"] = forms.CharField(
+                label=_("Why “%(domain)s” is scored") % name, max_length=300, required=False
+            )
+
+    def domain_rows(self) -> list[tuple[InstrumentDomain, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [
+            (domain, self[f"scored-{domain.code}"], self[f"score-{domain.code}"], self[f"reason-{domain.code}"])
+            for domain in self.domains
+        ]
+
+    def clean_instrument(self) -> str:
+        if self.cleaned_data["instrument"] != self.measured_instrument.code:
+            raise ValidationError(_("Choose the instrument again."))
+        return self.cleaned_data["instrument"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for domain in self.domains:
+            if not data.get(f"scored-{domain.code}"):
+                continue
+            if not data.get(f"score-{domain.code}"):
+                self.add_error(f"score-{domain.code}", _("Choose a score for this domain."))
+            if not (data.get(f"reason-{domain.code}") or "").strip():
+                self.add_error(f"reason-{domain.code}", _("Say why this domain is scored."))
+        return data
+
+    def scores(self) -> list[services.ScoreInput]:
+        """The ticked domains only; a score left on an unticked domain is not saved."""
+        data = self.cleaned_data
+        return [
+            services.ScoreInput(domain, int(data[f"score-{domain.code}"]), data[f"reason-{domain.code}"])
+            for domain in self.domains
+            if data.get(f"scored-{domain.code}")
+        ]
+
+
+# --- Case conference ---------------------------------------------------------------------------
+
+
+class ConferenceForm(forms.Form):
+    held_on = DateField(label=_("Held on"), initial=timezone.localdate)
+    participants = ObjectMultipleChoiceField(
+        label=_("Who took part"),
+        help_text=_("The professionals involved in this case."),
+        error_messages={"required": _("Choose who took part.")},
+    )
+    other_participants = forms.CharField(
+        label=_("Others who took part"),
+        max_length=300,
+        required=False,
+        help_text=_("For example the parents, a neighbour or a teacher."),
+    )
+    household_present = forms.BooleanField(label=_("The household took part"), required=False, initial=True)
+    decisions = _text(label=_("Decisions"))
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "participants", choices.involved_professionals, label=professional_label)
+
+
+# --- People on the case: coordinator, involvements, status ---------------------------------------
+
+
+class CoordinatorForm(forms.Form):
+    professional = ObjectChoiceField(label=_("New coordinator"), help_text=_("A current member of the case's team."))
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=_choices(LegalBasis.choices),
+        required=False,
+        help_text=_("Needed only when this professional is not yet involved in the case."),
+    )
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "professional", choices.team_professionals, label=professional_label)
+
+
+class CaseTransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    reason = _text(label=_("Reason"), required=False, help_text=_("Required when the case is closed."))
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = workflow.allowed_targets(case.status)
+        field = self.fields["to_status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s.value, s.label) for s in CaseStatus if s in allowed]
+
+
+class InvolvementForm(forms.Form):
+    professional = ObjectChoiceField(label=_("Professional"))
+    role = forms.ChoiceField(label=_("Role"), choices=Involvement.Role.choices, initial=Involvement.Role.PRACTITIONER)
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=_choices(LegalBasis.choices))
+    start_date = DateField(label=_("From"), initial=timezone.localdate)
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "professional", choices.professionals, label=professional_label)
+
+
+class EndForm(forms.Form):
+    """The date something ends: an involvement, a membership of the household, a consent."""
+
+    end_date = DateField(label=_("Date"), initial=timezone.localdate)
+
+    def __init__(self, *args: Any, start: Any, label: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start = start
+        if label:
+            self.fields["end_date"].label = label
+
+    def clean_end_date(self) -> Any:
+        value = self.cleaned_data["end_date"]
+        if self.start and value < self.start:
+            raise ValidationError(
+                _("The date cannot be before %(date)s."),
+                params={"date": formats.date_format(self.start, "SHORT_DATE_FORMAT")},
+            )
+        return value
+
+
+# --- Consent ------------------------------------------------------------------------------------
+
+
+class ConsentForm(forms.Form):
+    person = ObjectChoiceField(label=_("Who gives consent"))
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=300, help_text=_("What the information is shared for, in plain words.")
+    )
+    organisations = ObjectMultipleChoiceField(
+        label=_("Shared with"), error_messages={"required": _("Name the organisations the consent covers.")}
+    )
+    given_on = DateField(label=_("Given on"), initial=timezone.localdate)
+    expires_on = DateField(label=_("Expires on"), required=False)
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "person", choices.members, label=person_label)
+        load_choices(self, "organisations", choices.organisations)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given, expires = data.get("given_on"), data.get("expires_on")
+        if given and expires and expires < given:
+            self.add_error("expires_on", _("The consent cannot expire before it was given."))
+        return data
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    """Find a household by a member's name, by postcode and house number, or by an exact BSN."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        required=False,
+        help_text=_("First name or surname of a member, or part of it."),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=7,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox--postal-code-nl-size"}),
+    )
+    house_number = forms.IntegerField(
+        label=_("House number"),
+        min_value=1,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "utrecht-textbox--house-number-size"}),
+    )
+    bsn = forms.CharField(
+        label=_("BSN"),
+        max_length=11,
+        required=False,
+        help_text=_("All nine digits: a BSN is only found when it matches exactly."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if name and len(name) < 2:
+            raise ValidationError(_("Type at least two letters."))
+        return name
+
+    def clean_postcode(self) -> str:
+        postcode = re.sub(r"\s", "", self.cleaned_data["postcode"]).upper()
+        if postcode:
+            POSTCODE_VALIDATOR(postcode)
+        return postcode
+
+    def clean_bsn(self) -> str:
+        bsn = re.sub(r"[\s.]", "", self.cleaned_data["bsn"])
+        if bsn:
+            validate_bsn(bsn)
+        return bsn
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        if data.get("house_number") and not data.get("postcode"):
+            self.add_error("postcode", _("Give the postcode with the house number."))
+        elif not (data.get("name") or data.get("postcode") or data.get("bsn")):
+            raise ValidationError(_("Fill in a name, a postcode or a BSN."))
+        return data

@@ -1,0 +1,192 @@
+"""What is done for the household: actions, measurements and case conferences."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from themes.models import Instrument
+from wijkteam.forms import apply_errors, typed_values
+from wijkteam.http import AuthenticatedHttpRequest
+
+from .. import services
+from ..forms import ActionForm, ActionItemFormSet, ActionStatusForm, ConferenceForm, MeasurementForm
+from ..models import Action
+from .base import CaseFormView, CaseView, household_url
+
+
+def actions_of(view: CaseView) -> Any:
+    return (
+        Action.objects.visible_to(view.request.user)
+        .filter(case_id=view.case.pk)
+        .select_related("theme", "delivering_organisation", "beneficiary")
+    )
+
+
+class ActionCreateView(CaseFormView):
+    form_class = ActionForm
+    template_name = "cases/forms/action.html"
+    title = gettext_lazy("Add an action")
+    submit_label = gettext_lazy("Add the action")
+    success_message = gettext_lazy("Action added.")
+
+    def perform(self, form: forms.Form) -> None:
+        assert isinstance(form, ActionForm)
+        services.action_create(case=self.case, data=form.to_input(), by=self.request.user)
+
+    def context(self) -> dict[str, Any]:
+        return {"actions": actions_of(self)}
+
+
+class ActionStatusView(CaseFormView):
+    form_class = ActionStatusForm
+    template_name = "cases/forms/action_status.html"
+    title = gettext_lazy("Change the status of an action")
+    submit_label = gettext_lazy("Change the status")
+
+    @cached_property
+    def action(self) -> Action:
+        return get_object_or_404(actions_of(self), uuid=self.kwargs["action"])
+
+    def check_access(self) -> None:
+        self.action  # noqa: B018 — 404 before anything else when the action is not this case's
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def initial(self) -> dict[str, Any]:
+        return {"status": self.action.status}
+
+    def perform(self, form: forms.Form) -> None:
+        services.action_set_status(action=self.action, status=form.cleaned_data["status"], by=self.request.user)
+
+    def get_success_message(self, form: forms.Form) -> str:
+        return _("“%(action)s” is now %(status)s.") % {
+            "action": self.action.description,
+            "status": Action.Status(form.cleaned_data["status"]).label,
+        }
+
+    def context(self) -> dict[str, Any]:
+        return {"action": self.action}
+
+
+class MeasurementCreateView(CaseView):
+    """A measurement with an instrument (the ZRM by default): only the domains ticked, each with a reason."""
+
+    template_name = "cases/forms/measurement.html"
+
+    @cached_property
+    def instruments(self) -> list[Instrument]:
+        return list(Instrument.objects.filter(active=True).order_by("-trended", "code"))
+
+    def instrument(self, code: str | None) -> Instrument:
+        by_code = {instrument.code: instrument for instrument in self.instruments}
+        if not by_code:
+            raise PermissionDenied(_("No measurement instrument is active."))
+        return by_code.get(code or "", self.instruments[0])
+
+    def make_form(self, instrument: Instrument, *args: Any, **kwargs: Any) -> MeasurementForm:
+        domains = list(instrument.domains.order_by("order"))
+        return MeasurementForm(*args, choices=self.choices, instrument=instrument, domains=domains, **kwargs)
+
+    def get(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render(self.make_form(self.instrument(request.GET.get("instrument"))))
+
+    def post(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.make_form(self.instrument(request.POST.get("instrument")), request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.measurement_record(
+                    case=self.case,
+                    person=data["person"],
+                    instrument=form.measured_instrument,
+                    measured_on=data["measured_on"],
+                    scores=form.scores(),
+                    by=request.user,
+                )
+            except ValidationError as error:
+                apply_errors(error, form)
+            else:
+                messages.success(request, _("Measurement recorded."))
+                return redirect(household_url(self.case))
+        return self.render(form)
+
+    def render(self, form: MeasurementForm) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "case": self.case,
+                "title": _("Record a measurement"),
+                "form": form,
+                "instruments": self.instruments,
+                "instrument": form.measured_instrument,
+            },
+        )
+
+
+ITEMS = "items"
+
+
+class ConferenceCreateView(CaseView):
+    """A case conference; its action items become actions of the case in the same transaction."""
+
+    template_name = "cases/forms/conference.html"
+
+    def formset_kwargs(self) -> dict[str, Any]:
+        return {"prefix": ITEMS, "form_kwargs": {"choices": self.choices}}
+
+    def get(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render(
+            ConferenceForm(choices=self.choices), ActionItemFormSet.with_rows([{}], **self.formset_kwargs())
+        )
+
+    def post(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = ConferenceForm(request.POST, choices=self.choices)
+        items = ActionItemFormSet(request.POST, **self.formset_kwargs())
+        if row := ActionItemFormSet.row_action(request.POST, ITEMS):
+            return self.render(
+                ConferenceForm(initial=typed_values(form, request.POST), choices=self.choices),
+                ActionItemFormSet.rebuilt(request.POST, add=row[0] == "add", remove=row[1], **self.formset_kwargs()),
+            )
+        if all([form.is_valid(), items.is_valid()]):
+            data = form.cleaned_data
+            try:
+                services.conference_record(
+                    case=self.case,
+                    by=request.user,
+                    held_on=data["held_on"],
+                    participants=data["participants"],
+                    decisions=data["decisions"],
+                    other_participants=data["other_participants"],
+                    household_present=data["household_present"],
+                    action_items=[item.to_input() for item in items.forms if item.cleaned_data],
+                )
+            except ValidationError as error:
+                apply_errors(error, form, formsets=[items])
+            else:
+                messages.success(request, _("Case conference recorded."))
+                return redirect(household_url(self.case))
+        return self.render(form, items, invalid=True)
+
+    def render(self, form: ConferenceForm, items: Any, invalid: bool = False) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "case": self.case,
+                "title": _("Record a case conference"),
+                "form": form,
+                "items": items,
+                "invalid": invalid,
+            },
+        )
