@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.contrib.messages import constants as message_constants
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -24,7 +25,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site requires a verified second factor (accounts.admin_site).
+    "accounts.admin_config.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Project apps. `wijkteam` itself holds no models, only the management
     # commands and template tags that span the apps (seed_demo).
     "wijkteam",
@@ -43,6 +47,7 @@ INSTALLED_APPS = [
     "themes",
     "funding",
     "cases",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -119,6 +126,20 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Second factor (django-otp, TOTP) ----------------------------------------------
+
+OTP_TOTP_ISSUER = "Wijkteam"
+# Wrong codes lock the device for 1, 2, 4, 8, … seconds (django-otp's exponential
+# back-off, kept in the database): a million codes cannot be tried in any useful time.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin may remove a user's app (lost phone) but never read its key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Messages -------------------------------------------------------------------
+
+# The Utrecht alert component calls success "ok".
+MESSAGE_TAGS = {message_constants.SUCCESS: "ok"}
 
 # --- Internationalisation -----------------------------------------------------
 

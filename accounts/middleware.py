@@ -1,0 +1,59 @@
+"""Guards that hold for every request, so that a view written as merely @login_required is safe too."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from organisations.models import User
+
+from .flow import second_step_url
+from .verification import is_verified
+
+API_PREFIX = "/api/"
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponseBase:
+    # htmx would swap a followed redirect into part of the page; make it load the whole page instead.
+    return HttpResponseClientRedirect(url) if _is_htmx(request) else HttpResponseRedirect(url)
+
+
+class SecondFactorRequiredMiddleware:
+    """After the password, only the login steps are open until the second factor is passed.
+
+    Also open: logout, the language switch, static files and the health probes.
+    Everything else redirects to the code step (or to enrolment); the API answers 403.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        if user.is_authenticated and not is_verified(user) and not self._is_open(request.path):
+            if _is_api(request):
+                return JsonResponse({"detail": _("Log in with your second factor first.")}, status=403)
+            assert isinstance(user, User)
+            next_url = request.get_full_path() if request.method == "GET" else ""
+            return _redirect(request, second_step_url(user, next_url))
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_open(path: str) -> bool:
+        # Every login step lives under the password step's URL (/inloggen/…).
+        prefixes = (reverse("login"), "/" + settings.STATIC_URL.lstrip("/"))
+        exact = (reverse("logout"), reverse("set_language"), reverse("healthz"), reverse("readyz"))
+        return path in exact or path.startswith(prefixes)
