@@ -2,15 +2,26 @@ import re
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-# One message for an unknown user, a wrong password and a disabled account,
-# so the answer never tells which (issue 4).
-LOGIN_FAILED = _("Enter a correct username and password.")
+# One message for an unknown user, a wrong password, a disabled account and a
+# lockout, so the answer never tells which (issue 4).
+LOGIN_FAILED = _(
+    "Enter a correct username and password. After too many failed attempts, logging in is blocked for a while."
+)
 
 
 class LoginForm(AuthenticationForm):
     error_messages = {"invalid_login": LOGIN_FAILED, "inactive": LOGIN_FAILED}
+
+    @classmethod
+    def failed(cls, request: HttpRequest) -> "LoginForm":
+        """An unbound form that carries the failure message, without authenticating again."""
+        form = cls(request)
+        form.cleaned_data = {}  # add_error expects it; an unbound form never cleans
+        form.add_error(None, forms.ValidationError(LOGIN_FAILED, code="invalid_login"))
+        return form
 
 
 class CodeForm(forms.Form):

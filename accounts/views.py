@@ -8,7 +8,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, RedirectURLMixin, redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from .verification import is_verified
 
 
 class PasswordStepView(LoginView):
-    """Step 1: username and password (argon2)."""
+    """Step 1: username and password (argon2; every attempt counted by django-axes)."""
 
     template_name = "accounts/login.html"
     form_class = LoginForm
@@ -44,6 +44,21 @@ class PasswordStepView(LoginView):
         user = form.get_user()
         auth_login(self.request, user)  # a new session key, and a new CSRF token
         return redirect(second_step_url(user, self.get_redirect_url()))
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
+    """django-axes' lockout response: exactly what a wrong password gets.
+
+    The login view has already answered with the failed form (a locked-out
+    attempt fails like any other), so that answer is passed on unchanged.
+    """
+    if isinstance(original_response, HttpResponse):
+        return original_response
+    # django-axes' async path calls without the original response.
+    context = {"form": LoginForm.failed(request), "next": ""}
+    return render(request, PasswordStepView.template_name, context)
 
 
 @method_decorator([never_cache, sensitive_post_parameters("token")], name="dispatch")

