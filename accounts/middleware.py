@@ -1,8 +1,12 @@
 """Guards that hold for every request, so that a view written as merely @login_required is safe too."""
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from organisations.models import User
 
 from .flow import second_step_url
+from .sessions import session_expired, session_touch
 from .verification import is_verified
 
 API_PREFIX = "/api/"
@@ -29,6 +34,25 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _redirect(request: HttpRequest, url: str) -> HttpResponseBase:
     # htmx would swap a followed redirect into part of the page; make it load the whole page instead.
     return HttpResponseClientRedirect(url) if _is_htmx(request) else HttpResponseRedirect(url)
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after WIJKTEAM_SESSION_IDLE_SECONDS idle, or WIJKTEAM_SESSION_ABSOLUTE_SECONDS after login."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            now = time.time()
+            if session_expired(request.session, now=now):
+                logout(request)
+                if _is_api(request):
+                    return JsonResponse({"detail": _("Your session has expired. Log in again.")}, status=401)
+                messages.warning(request, _("Your session has expired. Log in again."))
+                return _redirect(request, redirect_to_login(request.get_full_path()).url)
+            session_touch(request.session, now=now)
+        return self.get_response(request)
 
 
 class SecondFactorRequiredMiddleware:

@@ -23,6 +23,7 @@ from .flow import second_step_url
 from .forms import CodeForm, LoginForm
 from .querysets import has_authenticator
 from .services import PENDING_KEY, AlreadyEnrolled, session_mark_verified, totp_enrol, totp_verify
+from .sessions import session_start
 from .verification import is_verified
 
 
@@ -43,6 +44,7 @@ class PasswordStepView(LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         auth_login(self.request, user)  # a new session key, and a new CSRF token
+        session_start(self.request.session)
         return redirect(second_step_url(user, self.get_redirect_url()))
 
 

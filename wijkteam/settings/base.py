@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (it says why the session ended), before the second-factor check
+    # (an expired session goes back to the password step, not to the code step).
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,6 +136,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# --- Sessions -------------------------------------------------------------------
+# Enforced server-side by accounts.middleware.SessionTimeoutMiddleware: a session
+# ends after this long without a request, and this long after the login.
+WIJKTEAM_SESSION_IDLE_SECONDS = int(os.environ.get("WIJKTEAM_SESSION_IDLE_SECONDS", str(15 * 60)))
+WIJKTEAM_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("WIJKTEAM_SESSION_ABSOLUTE_SECONDS", str(10 * 60 * 60)))
+SESSION_COOKIE_AGE = WIJKTEAM_SESSION_ABSOLUTE_SECONDS
+# Professionals also work on shared computers (community centres, schools).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
