@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,6 +35,24 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _redirect(request: HttpRequest, url: str) -> HttpResponseBase:
     # htmx would swap a followed redirect into part of the page; make it load the whole page instead.
     return HttpResponseClientRedirect(url) if _is_htmx(request) else HttpResponseRedirect(url)
+
+
+class NoStoreMiddleware:
+    """Personal data only ever appears behind login, so nothing a logged-in user sees may be cached.
+
+    Not by the browser (a shared computer's back button, its disk cache) and not by a proxy.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # Asked before and after: logging out turns the user anonymous half-way.
+        authenticated = request.user.is_authenticated
+        response = self.get_response(request)
+        if authenticated or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class SessionTimeoutMiddleware:

@@ -1,6 +1,9 @@
 """Helpers for walking the login steps by hand (tests of the steps themselves; others use log_in)."""
 
+import importlib
+import sys
 from dataclasses import dataclass
+from types import ModuleType
 
 import pytest
 from django.conf import settings
@@ -48,3 +51,25 @@ def after_password(client: Client, app_user: AppUser) -> Client:
     response = post_password(client, app_user.user.username)
     assert response.status_code == 302, "the password step should have succeeded"
     return client
+
+
+def load_settings_module(name: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Execute a settings module afresh under the given environment, leaving the running settings alone.
+
+    The module and the settings modules it imports are loaded anew and then
+    taken out of sys.modules again, so later imports see the originals.
+    """
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    package = importlib.import_module("wijkteam.settings")
+    originals = {key: module for key, module in sys.modules.items() if key.startswith("wijkteam.settings.")}
+    for key in originals:
+        del sys.modules[key]
+    try:
+        return importlib.import_module(name)
+    finally:
+        for key in [key for key in sys.modules if key.startswith("wijkteam.settings.")]:
+            del sys.modules[key]
+        sys.modules.update(originals)
+        for key, module in originals.items():
+            setattr(package, key.rsplit(".", 1)[1], module)

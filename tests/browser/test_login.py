@@ -11,8 +11,19 @@ from tests.conftest import PASSWORD, Personas
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def watch_for_csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Chromium reports every blocked inline script or style on the console."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return violations
+
+
 def test_a_professional_logs_in_with_password_and_code_and_reaches_their_home_page(page, personas: Personas) -> None:
     device = TOTPDevice.objects.create(user=personas.professional, name="app", confirmed=True)
+    violations = watch_for_csp_violations(page)
     page.goto("/")
     assert page.url.endswith("/inloggen/?next=/")
     assert page.locator("h1").inner_text() == "Inloggen"
@@ -32,6 +43,7 @@ def test_a_professional_logs_in_with_password_and_code_and_reaches_their_home_pa
     assert "Welkom" in page.locator("h1").inner_text()
     assert page.get_by_text("Wijkteam Noord").is_visible()
     assert_accessible(page)
+    assert violations == []
 
 
 def test_a_wrong_code_is_announced_next_to_the_field(page, personas: Personas) -> None:
@@ -51,6 +63,7 @@ def test_a_wrong_code_is_announced_next_to_the_field(page, personas: Personas) -
 
 
 def test_a_new_professional_links_an_authenticator_app_by_qr_code_or_typed_key(page, personas: Personas) -> None:
+    violations = watch_for_csp_violations(page)
     page.goto("/inloggen/")
     page.get_by_label("Gebruikersnaam").fill("prof-a")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
@@ -67,6 +80,7 @@ def test_a_new_professional_links_an_authenticator_app_by_qr_code_or_typed_key(p
     page.wait_for_url("**/")
     assert "gekoppeld" in page.get_by_role("status").inner_text()
     assert TOTPDevice.objects.get(user=personas.professional).confirmed
+    assert violations == []
 
 
 def test_a_wrong_password_is_announced_next_to_the_form_and_keeps_the_username(page, personas: Personas) -> None:
