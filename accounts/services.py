@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from organisations.models import User
 
 from . import totp
+from .models import IdentityProviderDevice
 
 PENDING_KEY = "wijkteam_pending_totp_key"
 
@@ -79,3 +80,19 @@ def totp_enrol(*, user: User, key: str, token: str) -> TOTPDevice | None:
     device.full_clean()
     device.save()
     return device
+
+
+@transaction.atomic
+def identity_provider_verify(*, request: HttpRequest, user: User) -> bool:
+    """After an OIDC login: the municipality's identity provider was the second factor.
+
+    Returns False when an administrator has switched this route off for the user.
+    """
+    device, _created = IdentityProviderDevice.objects.get_or_create(
+        user=user, defaults={"name": "identity provider", "confirmed": True}
+    )
+    if not device.confirmed:
+        return False
+    device.set_last_used_timestamp(commit=True)
+    session_mark_verified(request=request, device=device)
+    return True

@@ -47,6 +47,9 @@ class PasswordStepView(LoginView):
         session_start(self.request.session)
         return redirect(second_step_url(user, self.get_redirect_url()))
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "oidc_enabled": settings.WIJKTEAM_OIDC_ENABLED}
+
 
 def locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: object = None
@@ -59,7 +62,7 @@ def locked_out(
     if isinstance(original_response, HttpResponse):
         return original_response
     # django-axes' async path calls without the original response.
-    context = {"form": LoginForm.failed(request), "next": ""}
+    context = {"form": LoginForm.failed(request), "next": "", "oidc_enabled": settings.WIJKTEAM_OIDC_ENABLED}
     return render(request, PasswordStepView.template_name, context)
 
 

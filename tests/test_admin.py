@@ -7,7 +7,7 @@ from tests.organisations.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["organisations", "themes", "funding", "cases"]
+PROJECT_APPS = ["organisations", "themes", "funding", "cases", "accounts"]
 
 
 def project_models() -> list:

@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.contrib.messages import constants as message_constants
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -150,6 +151,8 @@ SESSION_COOKIE_AGE = WIJKTEAM_SESSION_ABSOLUTE_SECONDS
 # Professionals also work on shared computers (community centres, schools).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: the municipality's identity provider sends the browser back
+# cross-site to the OIDC callback, which needs the session (state and nonce).
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
@@ -178,6 +181,43 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip_address"
 # How many reverse proxies in front of the app add themselves to X-Forwarded-For.
 # 0: the address is REMOTE_ADDR; a client-supplied header is never believed.
 WIJKTEAM_TRUSTED_PROXY_COUNT = int(os.environ.get("WIJKTEAM_TRUSTED_PROXY_COUNT", "0"))
+
+# --- Municipal single sign-on (OpenID Connect), optional --------------------------
+# On only when OIDC_RP_CLIENT_ID is set; then the endpoints below are required.
+# Users are matched to existing accounts only (no self-registration), and the
+# identity provider supplies the second factor (accounts.oidc).
+
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+WIJKTEAM_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+# Which claim names the account: "email" or "preferred_username".
+OIDC_MATCH_CLAIM = os.environ.get("OIDC_MATCH_CLAIM", "email")
+# e.g. "amr" (amr must contain "mfa"), "amr=mfa,hwk" or "acr=urn:example:loa:substantial".
+OIDC_REQUIRE_MFA_CLAIM = os.environ.get("OIDC_REQUIRE_MFA_CLAIM", "")
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+if WIJKTEAM_OIDC_ENABLED:
+    _missing = [
+        name
+        for name in [
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        ]
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so these are required too: {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.MunicipalityOIDCBackend")
 
 # --- Messages -------------------------------------------------------------------
 
