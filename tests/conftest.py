@@ -32,10 +32,26 @@ def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def log_in(client: Client) -> Callable[[User], Client]:
-    """Log a user in on the test client, past every login step; use this, not client.force_login."""
+    """Log a user in on the test client, past every login step; use this, not client.force_login.
+
+    Past the password (force_login), with the session clocks started, and past
+    the second factor: the user gets a confirmed authenticator app if they have
+    none, and the session is marked verified by it, as the code step would.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.sessions import session_start
 
     def _log_in(user: User) -> Client:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
         client.force_login(user)
+        session = client.session
+        session_start(session)
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return _log_in

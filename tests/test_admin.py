@@ -7,7 +7,7 @@ from tests.organisations.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["organisations", "themes", "funding", "cases", "privacy", "jobs"]
+PROJECT_APPS = ["organisations", "themes", "funding", "cases", "privacy", "jobs", "accounts"]
 
 # Append-only or machine-written records: the admin shows them but nobody adds or edits one by hand.
 READ_ONLY_MODELS = {

@@ -1,6 +1,8 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD, Personas
 
@@ -37,7 +39,10 @@ def test_a_wrong_password_shows_a_clear_message_and_keeps_the_username(client: C
 
 
 def test_a_professional_logs_in_and_sees_their_team(client: Client, personas: Personas) -> None:
-    response = client.post(reverse("login"), {"username": "prof-a", "password": PASSWORD}, follow=True)
+    device = TOTPDevice.objects.create(user=personas.professional, name="app", confirmed=True)
+    response = client.post(reverse("login"), {"username": "prof-a", "password": PASSWORD})
+    assert response["Location"] == reverse("login_verify")
+    response = client.post(reverse("login_verify"), {"token": f"{totp(device.bin_key):06d}"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("home")
     html = response.content.decode()
     assert "Wijkteam Noord" in html and "Wijkteam Zuid" not in html

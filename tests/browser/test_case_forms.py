@@ -3,7 +3,7 @@
 import pytest
 
 from cases.models import Case, PlanVersion
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, log_in_browser
 from tests.conftest import PASSWORD, Personas
 from tests.organisations.factories import NeighbourhoodFactory
 
@@ -14,11 +14,7 @@ def test_a_referral_with_two_members_and_then_its_plan(page, personas: Personas)
     buurt = NeighbourhoodFactory(name="Oude Noorden")
     personas.team_a.areas.add(buurt)
 
-    page.goto("/inloggen/")
-    page.get_by_label("Gebruikersnaam").fill("prof-a")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**/")
+    log_in_browser(page, personas.professional, PASSWORD)
 
     page.get_by_role("link", name="Nieuwe aanmelding").click()
     page.wait_for_url("**/aanmeldingen/nieuw/")

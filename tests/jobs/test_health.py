@@ -36,12 +36,12 @@ def test_a_broker_that_accepts_but_never_answers_cannot_hang_the_probe(client: C
 
 
 def test_a_broker_that_never_answers_cannot_hang_a_request_that_enqueues(
-    client: Client, silent_broker: str, django_capture_on_commit_callbacks
+    log_in, silent_broker: str, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     from jobs.models import OutboxMessage
     from tests.organisations.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True))
+    client = log_in(UserFactory(is_staff=True))
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/achtergrondtaken/testtaak/", {"hold_seconds": 0, "hold_phase": "before_commit"})

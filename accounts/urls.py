@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import oidc, views
+
+# Every login step lives under /inloggen/: SecondFactorRequiredMiddleware keeps that prefix open.
+urlpatterns = [
+    path("inloggen/", views.PasswordStepView.as_view(), name="login"),
+    path("inloggen/verificatie/", views.CodeStepView.as_view(), name="login_verify"),
+    path("inloggen/koppelen/", views.EnrolView.as_view(), name="login_enrol"),
+    # The names are the ones mozilla-django-oidc reverses; both answer 404 while OIDC is off.
+    path("inloggen/gemeente/", oidc.MunicipalityLoginView.as_view(), name="oidc_authentication_init"),
+    path("inloggen/gemeente/terug/", oidc.MunicipalityCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+]
