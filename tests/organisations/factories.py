@@ -15,13 +15,23 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
     name = "Gemeente Teststad"
 
 
+def base36(number: int, width: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while number:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+    return text.rjust(width, "0")
+
+
 class DistrictFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Area
 
     municipality = factory.SubFactory(MunicipalityFactory)
     kind = Area.Kind.DISTRICT
-    code = factory.Sequence(lambda n: f"WK0999{n:02d}")
+    # CBS codes may hold letters; base 36 keeps the code eight characters long past the 100th district.
+    code = factory.Sequence(lambda n: f"WK09{base36(n, 4)}")
     code_year = 2026
     name = factory.Sequence(lambda n: f"Wijk {n}")
 
