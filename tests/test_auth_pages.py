@@ -38,7 +38,8 @@ def test_a_wrong_password_shows_a_clear_message_and_keeps_the_username(client: C
 
 def test_a_professional_logs_in_and_sees_their_team(client: Client, personas: Personas) -> None:
     response = client.post(reverse("login"), {"username": "prof-a", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("home")
+    # Home leads casework roles on to their caseload.
+    assert [url for url, _status in response.redirect_chain] == [reverse("home"), reverse("cases:caseload")]
     html = response.content.decode()
     assert "Wijkteam Noord" in html and "Wijkteam Zuid" not in html
 
@@ -48,11 +49,12 @@ def test_the_home_page_uses_a_constant_number_of_queries(
 ) -> None:
     from tests.organisations.factories import TeamMembershipFactory
 
-    client = log_in(personas.professional)
+    # A role without casework keeps the home page (professionals go on to their caseload).
+    client = log_in(personas.bureau)
     with django_assert_max_num_queries(6):
         client.get(reverse("home"))
     for _ in range(5):
-        TeamMembershipFactory(user=personas.professional)
+        TeamMembershipFactory(user=personas.bureau)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("home"))
     assert response.content.decode().count("<li>") >= 6

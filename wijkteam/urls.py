@@ -16,4 +16,5 @@ urlpatterns = [
     path("beheer/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("cases.urls")),
 ]

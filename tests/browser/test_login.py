@@ -6,7 +6,7 @@ from tests.conftest import PASSWORD, Personas
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_professional_logs_in_and_reaches_their_home_page(page, personas: Personas) -> None:
+def test_a_professional_logs_in_and_reaches_their_caseload(page, personas: Personas) -> None:
     page.goto("/")
     assert page.url.endswith("/inloggen/?next=/")
     assert page.locator("h1").inner_text() == "Inloggen"
@@ -16,8 +16,8 @@ def test_a_professional_logs_in_and_reaches_their_home_page(page, personas: Pers
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
 
-    page.wait_for_url("**/")
-    assert "Welkom" in page.locator("h1").inner_text()
+    page.wait_for_url("**/casussen/")
+    assert page.locator("h1").inner_text() == "Mijn caseload"
     assert page.get_by_text("Wijkteam Noord").is_visible()
     assert_accessible(page)
 

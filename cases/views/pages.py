@@ -1,0 +1,348 @@
+"""The reading screens of casework: the caseload, the household page and its contact timeline.
+
+Every query starts from ``visible_to(request.user)``; an object the user may
+not see answers 404, like one that does not exist. Each page runs a fixed
+number of queries whatever the size of the household or the caseload
+(pinned in tests/cases/test_views.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from organisations.models import Area, Organisation, Team, TeamMembership, User
+from privacy import policy
+from themes.models import Theme
+from wijkteam.http import AuthenticatedHttpRequest
+
+from ..diagram import build_diagram
+from ..forms import CaseloadFilterForm, ContactForm
+from ..models import (
+    Action,
+    Case,
+    CaseConference,
+    Consent,
+    Contact,
+    Goal,
+    Household,
+    HouseholdMembership,
+    Involvement,
+    MeasurementScore,
+    Person,
+    PlanVersion,
+)
+from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
+from ..trends import measurement_overview
+
+CASELOAD_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 20
+
+CASELOAD_SORTS: dict[str, tuple[Any, ...]] = {
+    # No contact at all is the longest ago of all.
+    "contact": (F("last_contact_on").asc(nulls_first=True), "referred_on", "id"),
+    "-contact": (F("last_contact_on").desc(nulls_last=True), "-referred_on", "-id"),
+    "aanmelding": ("referred_on", "id"),
+    "-aanmelding": ("-referred_on", "-id"),
+}
+DEFAULT_SORT = "contact"
+
+
+def require_casework(user: User) -> None:
+    """The casework screens are for professionals and team leads only."""
+    if not policy.may_see_casework(user):
+        raise PermissionDenied
+
+
+def page_number(value: str | None) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+# --- Mijn caseload --------------------------------------------------------------------
+
+
+@dataclass
+class CaseloadRow:
+    case: Case
+    members: list[Person]
+    coordinator: User | None
+    themes: list[Theme]
+
+
+def sorted_caseload(cases: CaseQuerySet, sort: str) -> CaseQuerySet:
+    if sort == "status":
+        return cases.order_by_status()
+    return cases.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS[DEFAULT_SORT]))
+
+
+@login_required
+@require_GET
+def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Mijn caseload: one's open cases (a team lead: the team's), with who, what and when."""
+    user = request.user
+    require_casework(user)
+    my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
+    themes = list(Theme.objects.all())
+    areas = list(
+        Area.objects.filter(Q(teams__in=my_teams) | Q(children__teams__in=my_teams)).distinct().order_by("code")
+    )
+    form = CaseloadFilterForm(request.GET, themes=themes, areas=areas)
+    form.is_valid()  # invalid choices are reported next to their field and ignored
+    filters = getattr(form, "cleaned_data", {})
+
+    cases = Case.objects.caseload_for(user)
+    if filters.get("status"):
+        cases = cases.filter(status=filters["status"])
+    if filters.get("thema"):
+        cases = cases.on_theme(filters["thema"])
+    if filters.get("gebied"):
+        cases = cases.in_area(filters["gebied"])
+    sort = filters.get("sorteer") or DEFAULT_SORT
+    cases = sorted_caseload(
+        cases.with_caseload_summary(user)
+        .select_related("household__neighbourhood__parent", "team")
+        .prefetch_related(
+            Prefetch(
+                "household__memberships",
+                queryset=HouseholdMembership.objects.current().select_related("person").order_by("start_date", "id"),
+                to_attr="current_memberships",
+            ),
+            Prefetch(
+                "involvements",
+                queryset=Involvement.objects.filter(is_coordinator=True, end_date__isnull=True).select_related(
+                    "professional"
+                ),
+                to_attr="coordinator_involvements",
+            ),
+        ),
+        sort,
+    )
+    page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    themes_by_code = {theme.code: theme for theme in themes}
+    rows = [
+        CaseloadRow(
+            case=case,
+            members=[membership.person for membership in case.household.current_memberships],  # type: ignore[attr-defined]
+            coordinator=next((i.professional for i in case.coordinator_involvements), None),  # type: ignore[attr-defined]
+            themes=[themes_by_code[code] for code in case.theme_codes if code in themes_by_code],  # type: ignore[attr-defined]
+        )
+        for case in page.object_list
+    ]
+    return render(
+        request,
+        "cases/caseload.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "sort": sort,
+            "teams": Team.objects.filter(pk__in=my_teams).order_by("name"),
+            "is_team_view": user.role == "team_lead",
+            "overdue_days": CONTACT_OVERDUE_DAYS,
+        },
+    )
+
+
+# --- The household page ---------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    contact: Contact
+    themes: list[Theme]
+
+
+def timeline_page(
+    *, user: User, case: Case, number: int, themes: Sequence[Theme]
+) -> tuple[list[TimelineEntry], int | None]:
+    """One page of the case's contacts the user may read, newest first, and the next page's number if any.
+
+    One query: the page is fetched with one row extra to know whether more follow.
+    """
+    start = (number - 1) * TIMELINE_PAGE_SIZE
+    contacts = list(
+        Contact.objects.visible_to(user)
+        .filter(case=case)
+        .timeline()
+        .select_related("author", "author_organisation")[start : start + TIMELINE_PAGE_SIZE + 1]
+    )
+    by_code = {theme.code: theme for theme in themes}
+    entries = [
+        TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes if code in by_code])
+        for contact in contacts[:TIMELINE_PAGE_SIZE]
+    ]
+    return entries, (number + 1 if len(contacts) > TIMELINE_PAGE_SIZE else None)
+
+
+def chosen_case(cases: Sequence[Case], wanted: str | None) -> Case:
+    """The case asked for in ``?casus=``, else the open one, else the latest (``cases`` come in that order)."""
+    if wanted:
+        for case in cases:
+            if str(case.uuid) == wanted:
+                return case
+    return cases[0]
+
+
+def consent_state(consent: Consent, today: datetime.date) -> str:
+    if consent.revoked_on and consent.revoked_on <= today:
+        return "revoked"
+    if consent.expires_on and consent.expires_on < today:
+        return "expired"
+    return "given" if consent.is_valid_on(today) else "pending"
+
+
+def household_context(*, user: User, household: Household, case: Case, cases: Sequence[Case]) -> dict[str, Any]:
+    """Everything the household page shows, in a fixed number of queries."""
+    today = timezone.localdate()
+    themes = list(Theme.objects.all())
+    memberships = list(
+        HouseholdMembership.objects.visible_to(user)
+        .filter(household=household)
+        .select_related("person")
+        .order_by("start_date", "id")
+    )
+    current_members = list(
+        HouseholdMembership.objects.visible_to(user)
+        .current(on=today)
+        .filter(household=household)
+        .select_related("person")
+        .order_by("start_date", "id")
+    )
+    current_ids = {membership.pk for membership in current_members}
+    involvements = list(
+        Involvement.objects.visible_to(user)
+        .filter(case=case)
+        .select_related("professional", "organisation")
+        .order_by("-is_coordinator", "start_date", "id")
+    )
+    active_involvements = list(
+        Involvement.objects.visible_to(user)
+        .active(on=today)
+        .filter(case=case)
+        .select_related("professional", "organisation")
+    )
+    actions = list(
+        Action.objects.visible_to(user)
+        .filter(case=case)
+        .select_related("theme", "delivering_organisation", "beneficiary")
+        .order_by("theme__order", F("start_date").asc(nulls_last=True), "id")
+    )
+    open_actions = list(
+        Action.objects.visible_to(user).open().filter(case=case).select_related("theme", "delivering_organisation")
+    )
+    plan = (
+        PlanVersion.objects.visible_to(user)
+        .filter(plan__case=case)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("goals", queryset=Goal.objects.select_related("theme")))
+        .order_by("-number")
+        .first()
+    )
+    timeline, next_page = timeline_page(user=user, case=case, number=1, themes=themes)
+    scores = cast(
+        "QuerySet[MeasurementScore]",
+        MeasurementScore.objects.visible_to(user)
+        .filter(measurement__case=case)
+        .select_related("measurement__person", "measurement__instrument", "measurement__measured_by", "domain")
+        .order_by("measurement__measured_on", "measurement_id", "domain__order"),
+    )
+    conferences = list(
+        CaseConference.objects.visible_to(user)
+        .filter(case=case)
+        .prefetch_related(
+            Prefetch("participants", queryset=User.objects.order_by("last_name", "first_name")),
+            Prefetch("actions", queryset=Action.objects.select_related("delivering_organisation").order_by("id")),
+        )
+    )
+    # CaseScopedQuerySet serves several models, so mypy knows it only as a QuerySet of Model.
+    consents = cast(
+        "list[Consent]",
+        list(
+            Consent.objects.visible_to(user)
+            .filter(case=case)
+            .select_related("person")
+            .prefetch_related(Prefetch("organisations", queryset=Organisation.objects.order_by("name")))
+        ),
+    )
+    diagram = build_diagram(
+        case=case,
+        themes=themes,
+        active_involvements=active_involvements,
+        open_actions=open_actions,
+        members=current_members,
+    )
+    return {
+        "household": household,
+        "case": case,
+        "other_cases": [other for other in cases if other.pk != case.pk],
+        "current_members": current_members,
+        "earlier_memberships": [membership for membership in memberships if membership.pk not in current_ids],
+        "memberships": memberships,
+        "involvements": involvements,
+        "coordinator": next((involvement for involvement in active_involvements if involvement.is_coordinator), None),
+        "diagram": diagram,
+        "plan": plan,
+        "actions": actions,
+        "timeline": timeline,
+        "next_page": next_page,
+        "measurements": measurement_overview(scores),
+        "conferences": conferences,
+        "consents": [(consent, consent_state(consent, today)) for consent in consents],
+        "contact_form": ContactForm(themes=themes) if case.is_open else None,
+        "today": today,
+    }
+
+
+@login_required
+@require_GET
+def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
+    """Het gezin centraal: the members in the middle, everyone involved around them, the plan and the timeline."""
+    user = request.user
+    household = get_object_or_404(Household.objects.visible_to(user).select_related("neighbourhood__parent"), uuid=uuid)
+    # Open cases first, then the latest; a household the user sees has at least one case they see.
+    cases = list(
+        Case.objects.visible_to(user)
+        .filter(household=household)
+        .select_related("team")
+        .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
+    )
+    case = chosen_case(cases, request.GET.get("casus"))
+    return render(
+        request, "cases/household.html", household_context(user=user, household=household, case=case, cases=cases)
+    )
+
+
+@login_required
+@require_GET
+def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
+    """A page of the contact timeline: htmx appends it under the household page, without JS it is a page."""
+    user = request.user
+    case = get_object_or_404(Case.objects.visible_to(user).select_related("household"), uuid=uuid)
+    number = page_number(request.GET.get("pagina"))
+    timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
+    context = {
+        "case": case,
+        "household": case.household,
+        "timeline": timeline,
+        "number": number,
+        "next_page": next_page,
+        "previous_page": number - 1 if number > 1 else None,
+    }
+    if request.htmx:
+        return render(request, "cases/household/_timeline_more.html", context)
+    return render(request, "cases/contact_list.html", context)
