@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import F
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from funding.models import Silo
@@ -167,6 +169,10 @@ class Diagram:
         """The table equivalent: one row per theme and organisation."""
         return [(group, node) for group in self.groups for node in group.nodes]
 
+    @property
+    def svg(self) -> SafeString:
+        return render_svg(self)
+
 
 def build_diagram(
     *,
@@ -281,13 +287,22 @@ class Chip:
     width: int
     style: SiloStyle
 
+    # Offsets of the pattern swatch and the label inside the chip.
     @property
-    def swatch(self) -> tuple[int, int]:
-        return self.x + 2, self.y + 2
+    def swatch_x(self) -> int:
+        return self.x + 2
 
     @property
-    def text(self) -> tuple[int, int]:
-        return self.x + 20, self.y + 13
+    def swatch_y(self) -> int:
+        return self.y + 2
+
+    @property
+    def text_x(self) -> int:
+        return self.x + 20
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 13
 
 
 @dataclass
@@ -327,12 +342,16 @@ class Panel:
         return (self.x + self.width // 2, self.y + self.height // 2)
 
     @property
-    def title_position(self) -> tuple[int, int]:
-        return self.x + 10, self.y + 20
+    def text_x(self) -> int:
+        return self.x + 10
 
     @property
-    def empty_text_position(self) -> tuple[int, int]:
-        return self.x + 10, self.y + 46
+    def title_y(self) -> int:
+        return self.y + 20
+
+    @property
+    def empty_text_y(self) -> int:
+        return self.y + 46
 
 
 @dataclass
@@ -452,3 +471,113 @@ def lay_out(diagram: Diagram) -> Layout:
         panels=panels,
         links=links,
     )
+
+
+# --- Drawing -----------------------------------------------------------------------------
+# Written out in Python rather than a template: a drawing is hundreds of small
+# elements, and the template engine spent more time on them than the rest of
+# the page together. Presentation attributes only (no style=""), so a strict
+# content security policy has nothing to object to. Every text is escaped;
+# coordinates are integers.
+
+PATTERN_SHAPES = {
+    "solid": "",
+    "diagonal": '<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="#ffffff" stroke-width="1.5"/>',
+    "back-diagonal": '<path d="M-2,6 l4,4 M0,0 l8,8 M6,-2 l4,4" stroke="#ffffff" stroke-width="1.5"/>',
+    "dots": '<circle cx="4" cy="4" r="1.6" fill="#ffffff"/>',
+    "large-dots": '<circle cx="4" cy="4" r="2.6" fill="#ffffff"/>',
+    "horizontal": '<path d="M0,4 h8" stroke="#ffffff" stroke-width="2"/>',
+    "vertical": '<path d="M4,0 v8" stroke="#ffffff" stroke-width="2"/>',
+    "crosshatch": '<path d="M0,0 l8,8 M8,0 l-8,8" stroke="#ffffff" stroke-width="1"/>',
+    "grid": '<path d="M0,4 h8 M4,0 v8" stroke="#ffffff" stroke-width="1"/>',
+    "zigzag": '<path d="M0,6 l2,-4 l2,4 l2,-4 l2,4" stroke="#ffffff" stroke-width="1.2" fill="none"/>',
+    "checker": '<rect width="4" height="4" fill="#ffffff" fill-opacity="0.7"/>'
+    '<rect x="4" y="4" width="4" height="4" fill="#ffffff" fill-opacity="0.7"/>',
+    "rings": '<circle cx="4" cy="4" r="2.5" fill="none" stroke="#ffffff" stroke-width="1.2"/>',
+}
+INK = "#1a1a1a"
+
+
+def _text(line: TextLine, extra: str = "") -> str:
+    weight = ' font-weight="700"' if line.bold else ""
+    return f'<text x="{line.x}" y="{line.y}" fill="{INK}"{weight}{extra}>{escape(line.text)}</text>'
+
+
+def _pattern(style: SiloStyle) -> str:
+    return (
+        f'<pattern id="{escape(style.pattern_id)}" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f'<rect width="8" height="8" fill="{style.colour}"/>{PATTERN_SHAPES.get(style.pattern, "")}</pattern>'
+    )
+
+
+def _panel(panel: Panel) -> list[str]:
+    fill, stroke, dash = (
+        ("#f5f5f5", "#8a8a8a", ' stroke-dasharray="5 4"') if panel.empty else ("#eef2f9", "#1f3d7a", "")
+    )
+    parts = [
+        '<g class="involvement-diagram__panel">',
+        f'<rect x="{panel.x}" y="{panel.y}" width="{panel.width}" height="{panel.height}" rx="6" fill="{fill}" '
+        f'stroke="{stroke}" stroke-width="1.5"{dash}/>',
+        f'<text x="{panel.text_x}" y="{panel.title_y}" font-weight="700" font-size="14" fill="{INK}">'
+        f"{escape(panel.title)}</text>",
+    ]
+    if panel.empty:
+        parts.append(
+            f'<text x="{panel.text_x}" y="{panel.empty_text_y}" fill="#4a4a4a" font-style="italic">'
+            f"{escape(panel.empty_text)}</text>"
+        )
+    for node in panel.nodes:
+        border = 3 if node.coordinator else 1
+        parts.append(
+            f'<rect x="{node.x}" y="{node.y}" width="{node.width}" height="{node.height}" rx="4" fill="#ffffff" '
+            f'stroke="{INK}" stroke-width="{border}"/>'
+        )
+        parts += [
+            f'<rect x="{node.x}" y="{y}" width="8" height="{height}" fill="url(#{escape(style.pattern_id)})"/>'
+            for y, height, style in node.stripes
+        ]
+        for chip in node.chips:
+            parts.append(
+                f'<rect x="{chip.x}" y="{chip.y}" width="{chip.width}" height="18" rx="3" fill="#ffffff" '
+                f'stroke="#4a4a4a" stroke-width="1"/>'
+                f'<rect x="{chip.swatch_x}" y="{chip.swatch_y}" width="14" height="14" '
+                f'fill="url(#{escape(chip.style.pattern_id)})" stroke="{INK}" stroke-width="0.5"/>'
+                f'<text x="{chip.text_x}" y="{chip.text_y}" font-size="12" fill="{INK}">'
+                f"{escape(chip.style.short)}</text>"
+            )
+        parts += [_text(line) for line in node.lines]
+    parts.append("</g>")
+    return parts
+
+
+def render_svg(diagram: Diagram) -> SafeString:
+    """The diagram as inline SVG, hidden from assistive technology: the table next to it says the same."""
+    layout = diagram.layout or lay_out(diagram)
+    household = layout.household
+    parts = [
+        f'<svg class="involvement-diagram__svg" viewBox="0 0 {layout.width} {layout.height}" width="{layout.width}" '
+        f'height="{layout.height}" aria-hidden="true" focusable="false" font-family="system-ui, sans-serif" '
+        f'font-size="13">',
+        "<defs>",
+        *(_pattern(style) for style in diagram.legend),
+        "</defs>",
+        '<g class="involvement-diagram__links">',
+        *(
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#6b6b6b" stroke-width="2"/>'
+            for x1, y1, x2, y2 in layout.links
+        ),
+        "</g>",
+    ]
+    for panel in layout.panels:
+        parts += _panel(panel)
+    parts += [
+        '<g class="involvement-diagram__household">',
+        f'<rect x="{household.x}" y="{household.y}" width="{household.width}" height="{household.height}" rx="10" '
+        f'fill="#fff8e1" stroke="{INK}" stroke-width="3"/>',
+        f'<text x="{household.text_x}" y="{household.title_y}" font-weight="700" font-size="15" fill="{INK}">'
+        f"{escape(household.title)}</text>",
+        *(_text(line) for line in layout.household_lines),
+        "</g>",
+        "</svg>",
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped, every number an int

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -85,12 +85,13 @@ class MeasurementOverview:
         return list(seen.values())
 
 
-def measurement_overview(scores: Iterable[MeasurementScore]) -> MeasurementOverview:
-    """Sort the case's scores (already fetched through visible_to, in date order) into trends and lists."""
+def measurement_overview(measurements: Iterable[Measurement]) -> MeasurementOverview:
+    """Sort a case's measurements (in date order, scores prefetched) into trends per domain and a list."""
     trends: dict[tuple[int, int], DomainTrend] = {}
     listed: dict[int, ListedMeasurement] = {}
-    for score in scores:
-        measurement = score.measurement
+    # The scores' queryset serves several models, so mypy knows its rows only as Model.
+    pairs = ((m, score) for m in measurements for score in cast("Iterable[MeasurementScore]", m.scores.all()))
+    for measurement, score in pairs:
         if measurement.instrument.trended:
             key = (measurement.instrument_id, score.domain_id)
             trend = trends.setdefault(key, DomainTrend(instrument=measurement.instrument, domain=score.domain))
@@ -104,6 +105,8 @@ def measurement_overview(scores: Iterable[MeasurementScore]) -> MeasurementOverv
             )
         else:
             listed.setdefault(measurement.pk, ListedMeasurement(measurement=measurement)).scores.append(score)
+    for trend in trends.values():
+        trend.rows.sort(key=lambda row: (row.measured_on, row.person.full_name))
     ordered = sorted(trends.values(), key=lambda trend: (trend.instrument.code, trend.domain.order))
     recent_first = sorted(listed.values(), key=lambda item: (item.measurement.measured_on, item.measurement.pk))
     return MeasurementOverview(trends=ordered, listed=list(reversed(recent_first)))

@@ -51,7 +51,7 @@ def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRe
                 return render(
                     request,
                     "cases/contact/_created.html",
-                    {"case": case, "contact_form": ContactForm(themes=themes), "entry": entry},
+                    {"case": case, "contact_form": ContactForm(themes=themes), "timeline": [entry]},
                 )
             messages.success(request, _("The contact is saved."))
             household_url = reverse("cases:household", args=[case.household.uuid])
