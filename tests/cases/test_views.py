@@ -723,3 +723,30 @@ def test_a_closed_case_takes_no_contacts(log_in, personas: Personas) -> None:
     assert "Deze casus is afgesloten" in html_of(response)
     assert not Contact.objects.exists()
 
+
+# --- The page benchmark command ----------------------------------------------------------------------
+
+
+def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_reports(personas: Personas) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    a_rich_case(personas, contacts=3)
+    largest = a_rich_case(personas, members=3, involvements=4, organisations=2, contacts=30)
+    out = StringIO()
+    call_command("bench_pages", runs=2, warmup=0, stdout=out)
+    report = out.getvalue()
+    assert f"Household {largest.household.uuid}: 4 memberships, 5 involvements, 30 contacts" in report
+    assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
+    timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(Python CPU median +[\d.]+ ms\)"
+    assert re.search(rf"household page +{timings} +23 queries", report)
+    assert re.search(rf"caseload +{timings} +9 queries", report)
+    assert "Voornaam" not in report and "Lindelaan" not in report  # no names or addresses in the output
+    # The login it needed leaves nothing behind.
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.exists()
+    with pytest.raises(CommandError, match=r"above 0\.0 ms"):
+        call_command("bench_pages", runs=1, warmup=0, fail_above=0.0, stdout=StringIO())
