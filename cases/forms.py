@@ -19,6 +19,25 @@ SELECT = "utrecht-select utrecht-select--html-select"
 TEXTAREA = "utrecht-textarea utrecht-textarea--html-textarea"
 
 
+class _ClassOnOptions:
+    """Put the Utrecht class on each radio or checkbox, not on the wrapper Django draws around them."""
+
+    option_class = ""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)  # type: ignore[misc]
+        option["attrs"]["class"] = self.option_class
+        return option
+
+
+class UtrechtCheckboxes(_ClassOnOptions, forms.CheckboxSelectMultiple):
+    option_class = "utrecht-checkbox utrecht-checkbox--html-input"
+
+
+class UtrechtRadios(_ClassOnOptions, forms.RadioSelect):
+    option_class = "utrecht-radio-button utrecht-radio-button--html-input"
+
+
 class CaseloadFilterForm(forms.Form):
     """The caseload's filters and sort order, read from the query string (all optional)."""
 
@@ -71,7 +90,7 @@ class ContactForm(forms.Form):
     )
     themes = forms.MultipleChoiceField(
         label=_("Themes"),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "utrecht-checkbox utrecht-checkbox--html-input"}),
+        widget=UtrechtCheckboxes,
         error_messages={"required": _("Choose at least one theme.")},
     )
     minutes = forms.IntegerField(
@@ -96,7 +115,7 @@ class ContactForm(forms.Form):
         label=_("Who may read this note"),
         choices=Contact.Confidentiality.choices,
         initial=Contact.Confidentiality.ALL_INVOLVED,
-        widget=forms.RadioSelect(attrs={"class": "utrecht-radio-button utrecht-radio-button--html-input"}),
+        widget=UtrechtRadios,
         error_messages={"required": _("Choose who may read this note.")},
     )
 

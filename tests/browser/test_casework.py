@@ -114,3 +114,38 @@ def test_a_contact_with_errors_is_announced_and_keeps_what_was_typed(page, perso
     assert page.get_by_label("Notitie").input_value() == "Nog niet af"
     assert Contact.objects.filter(case=case).count() == 1
     assert_accessible(page)
+
+
+def test_older_contacts_load_in_place_and_focus_moves_to_the_first_of_them(page, personas: Personas) -> None:
+    case = a_household_in_care(personas)
+    Contact.objects.bulk_create(
+        Contact(
+            case=case,
+            occurred_on=datetime.date(2025, 4, 1) + datetime.timedelta(days=day),
+            kind="phone",
+            themes=["werk"],
+            minutes=10,
+            note=f"Belafspraak {day}",
+            author=personas.professional,
+            author_organisation=personas.professional.organisation,
+        )
+        for day in range(25)
+    )
+    page.goto("/")
+    page.get_by_label("Gebruikersnaam").fill("prof-a")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/casussen/")
+    page.goto(f"/huishoudens/{case.household.uuid}/")
+    items = page.locator("#timeline-items > li")
+    assert items.count() == 20
+
+    page.get_by_role("link", name="Oudere contactmomenten tonen").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#timeline-items > li').length === 26")
+    assert page.url.endswith(f"/huishoudens/{case.household.uuid}/")  # loaded in place, no new page
+    assert items.nth(20).inner_text().count("Belafspraak 4") == 1
+    assert items.last.inner_text().startswith("1 maart 2025")  # the oldest: the first contact
+    assert page.evaluate("document.activeElement.id") == items.nth(20).get_attribute("id")
+    assert page.get_by_role("link", name="Oudere contactmomenten tonen").count() == 0
+    assert_accessible(page)

@@ -701,7 +701,7 @@ def test_a_contact_with_errors_comes_back_with_dutch_messages_the_input_kept_and
     assert 'aria-invalid="true"' in html and 'aria-describedby="contact_minutes_helptext contact_minutes_error"' in html
     assert "Wat ik al getypt had</textarea>" in html
     assert 'value="2025-06-01"' in html and 'value="home_visit" selected' in html
-    assert re.search(r'value="own_org"[^>]* checked>', html) and not re.search(r'value="all"[^>]* checked>', html)
+    assert re.search(r'value="own_org"[^>]* checked[ >]', html) and not re.search(r'value="all"[^>]* checked[ >]', html)
 
 
 def test_the_services_rules_come_back_next_to_the_field(log_in, personas: Personas) -> None:
@@ -713,6 +713,7 @@ def test_the_services_rules_come_back_next_to_the_field(log_in, personas: Person
         html = html_of(response)
         assert 'id="contact_occurred_on_error"' in html and message in html
         assert f'value="{day}"' in html
+        assert re.search(r'value="werk"[^>]* checked[ >]', html) and re.search(r'value="onderwijs"[^>]* checked', html)
     assert not Contact.objects.exists()
 
 
