@@ -1,8 +1,10 @@
 """The reading screens of casework: the caseload, the household page and its contact timeline.
 
-Every query starts from ``visible_to(request.user)``; an object the user may
-not see answers 404, like one that does not exist. Each page runs a fixed
-number of queries whatever the size of the household or the caseload
+Every page starts from ``visible_to(request.user)``; an object the user may
+not see answers 404, like one that does not exist. What hangs under a visible
+case is reached through its relations (the policy decides per case), except
+contacts, which have a confidentiality rule of their own. Each page runs a
+fixed number of queries whatever the size of the household or the caseload
 (pinned in tests/cases/test_views.py).
 """
 
@@ -23,7 +25,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from organisations.models import Area, Organisation, Team, TeamMembership, User
+from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import policy
 from themes.models import Theme
 from wijkteam.http import AuthenticatedHttpRequest
@@ -153,7 +155,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "sort": sort,
             "teams": Team.objects.filter(pk__in=my_teams).order_by("name"),
-            "is_team_view": user.role == "team_lead",
+            "is_team_view": user.role == Role.TEAM_LEAD,
             "overdue_days": CONTACT_OVERDUE_DAYS,
         },
     )
