@@ -6,8 +6,10 @@ import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from privacy import policy
@@ -15,9 +17,12 @@ from privacy import policy
 if TYPE_CHECKING:
     from organisations.models import User
 
-    from .models import Action, Case, Contact, Household, Involvement, Person  # noqa: F401
+    from .models import Action, Case, Contact, Household, HouseholdMembership, Involvement, Person  # noqa: F401
 
 OPEN = ~Q(status="afgesloten")
+
+# A case nobody logged a contact on for this many days is flagged on the caseload.
+CONTACT_OVERDUE_DAYS = 30
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -56,6 +61,100 @@ class CaseQuerySet(models.QuerySet["Case"]):
             .open()
             .filter(Exists(Involvement.objects.active().filter(case_id=OuterRef("pk"), professional_id=user.pk)))
         )
+
+    def team_caseload_of(self, user: User) -> CaseQuerySet:
+        """A team lead's caseload: every open case of the teams they belong to now.
+
+        Cases of other teams a lead is involved in are not added: an OR there
+        keeps PostgreSQL from using the (team, status) index, and a team's
+        caseload runs to thousands of cases.
+        """
+        from organisations.models import TeamMembership
+
+        my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
+        return self.visible_to(user).open().filter(team_id__in=my_teams)
+
+    def caseload_for(self, user: User) -> CaseQuerySet:
+        """What "Mijn caseload" lists: the team's open cases for a team lead, one's own for a professional."""
+        from organisations.models import Role
+
+        if user.role == Role.TEAM_LEAD:
+            return self.team_caseload_of(user)
+        return self.caseload_of(user)
+
+    def on_theme(self, code: str) -> CaseQuerySet:
+        """Cases with a goal of the current plan, or an open action, on the theme."""
+        from .models import Action, Goal
+
+        return self.filter(
+            Exists(Goal.objects.current().filter(plan_version__plan__case_id=OuterRef("pk"), theme__code=code))
+            | Exists(Action.objects.open().filter(case_id=OuterRef("pk"), theme__code=code))
+        )
+
+    def in_area(self, area_id: int) -> CaseQuerySet:
+        """Cases of households in the buurt, or in any buurt of the wijk."""
+        return self.filter(Q(household__neighbourhood_id=area_id) | Q(household__neighbourhood__parent_id=area_id))
+
+    def with_caseload_summary(self, user: User, today: datetime.date | None = None) -> CaseQuerySet:
+        """Annotate what the caseload shows per case, each a correlated subquery: one query for any page size.
+
+        - ``last_contact_on``: the newest contact the user may read (another
+          organisation's confidential note does not count, it is not theirs to see);
+        - ``next_action`` / ``next_action_on``: the open action that starts first;
+        - ``theme_codes``: the themes of the current plan's goals and the open actions;
+        - ``contact_overdue``: no contact for CONTACT_OVERDUE_DAYS days (counted
+          from the referral when there was none yet).
+        """
+        from themes.models import Theme
+
+        from .models import Action, Contact, Goal
+
+        day = today or timezone.localdate()
+        cutoff = day - datetime.timedelta(days=CONTACT_OVERDUE_DAYS)
+        # These subqueries hang under a case that already passed visible_to; the
+        # contacts still obey the confidentiality rule.
+        last_contact = Contact.objects.readable_on_visible_case(user).filter(case_id=OuterRef("pk")).timeline()
+        next_action = (
+            Action.objects.open().filter(case_id=OuterRef("pk")).order_by(F("start_date").asc(nulls_last=True), "id")
+        )
+        themes = (
+            Theme.objects.filter(
+                Exists(
+                    Goal.objects.current().filter(
+                        plan_version__plan__case_id=OuterRef(OuterRef("pk")), theme_id=OuterRef("pk")
+                    )
+                )
+                | Exists(Action.objects.open().filter(case_id=OuterRef(OuterRef("pk")), theme_id=OuterRef("pk")))
+            )
+            .order_by("order")
+            .values("code")
+        )
+        return (
+            self.annotate(
+                last_contact_on=Subquery(last_contact.values("occurred_on")[:1]),
+                next_action=Subquery(next_action.values("description")[:1]),
+                next_action_on=Subquery(next_action.values("start_date")[:1]),
+                theme_codes=ArraySubquery(themes),
+            )
+            .annotate(
+                last_activity_on=Coalesce("last_contact_on", "referred_on", output_field=models.DateField()),
+            )
+            .annotate(
+                contact_overdue=ExpressionWrapper(Q(last_activity_on__lt=cutoff), output_field=BooleanField()),
+            )
+        )
+
+    def order_by_status(self) -> CaseQuerySet:
+        """In workflow order (aanmelding first, as CaseStatus declares them), not alphabetically."""
+        from .models import CaseStatus
+
+        return self.alias(
+            status_rank=models.Case(
+                *(When(status=code, then=Value(rank)) for rank, code in enumerate(CaseStatus.values)),
+                default=Value(len(CaseStatus.values)),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("status_rank", "referred_on", "id")
 
 
 class HouseholdQuerySet(models.QuerySet["Household"]):
@@ -127,6 +226,15 @@ class ContactQuerySet(models.QuerySet["Contact"]):
     def visible_to(self, user: User | AnonymousUser) -> ContactQuerySet:
         return self.filter(policy.contact_condition(user))
 
+    def readable_on_visible_case(self, user: User | AnonymousUser) -> ContactQuerySet:
+        """Contacts the user may read, for use under a case that already passed ``Case.objects.visible_to``.
+
+        Only the confidentiality rule is applied here: repeating the case rule
+        for every contact row of a correlated subquery (the caseload's last
+        contact) cost more than the rest of the caseload query.
+        """
+        return self.filter(policy.confidentiality_condition(user))
+
     def timeline(self) -> ContactQuerySet:
         return self.order_by("-occurred_on", "-id")
 
@@ -153,12 +261,16 @@ class PlanVersionQuerySet(CaseScopedQuerySet[_M]):
 class GoalQuerySet(CaseScopedQuerySet[_M]):
     case_path = "plan_version__plan__case__"
 
+    def current(self) -> GoalQuerySet:
+        """Goals of the plan's current version (older versions are history)."""
+        return self.filter(plan_version__number=F("plan_version__plan__version"))
+
 
 class MeasurementScoreQuerySet(CaseScopedQuerySet[_M]):
     case_path = "measurement__case__"
 
 
-class HouseholdMembershipQuerySet(models.QuerySet[models.Model]):
+class HouseholdMembershipQuerySet(models.QuerySet["HouseholdMembership"]):
     def visible_to(self, user: User | AnonymousUser) -> HouseholdMembershipQuerySet:
         from .models import Household
 

@@ -1,6 +1,9 @@
+"""Casework URLs. Personal data is addressed by UUID only, never by integer id or BSN."""
+
 from django.urls import path
 
-from .formviews import household_stub, people, plan, records, referral, search
+from .formviews import people, plan, records, referral, search
+from .views import contacts, pages
 
 app_name = "cases"
 
@@ -28,6 +31,8 @@ urlpatterns = [
     path(f"{case}leden/<uuid:person>/vertrek/", people.MemberEndView.as_view(), name="member-end"),
     path(f"{case}toestemmingen/nieuw/", people.ConsentCreateView.as_view(), name="consent-create"),
     path(f"{case}toestemmingen/<uuid:consent>/intrekken/", people.ConsentRevokeView.as_view(), name="consent-revoke"),
-    # TEMPORARY: screens-a builds the real household page under this name; drop at merge.
-    path("huishoudens/<uuid:uuid>/", household_stub.household, name="household"),
+    path("casussen/", pages.caseload, name="caseload"),
+    path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),
+    path("casussen/<uuid:uuid>/contacten/", pages.contact_list, name="contact-list"),
+    path("casussen/<uuid:uuid>/contacten/nieuw/", contacts.contact_create, name="contact-create"),
 ]

@@ -50,10 +50,15 @@ def contact_condition(user: User | AnonymousUser | None) -> Q:
     """Contacts of visible cases, minus other organisations' confidential notes."""
     if not may_see_casework(user):
         return Q(pk__in=[])
+    return case_condition(user, prefix="case__") & confidentiality_condition(user)
+
+
+def confidentiality_condition(user: User | AnonymousUser | None) -> Q:
+    """The confidentiality rule alone: for contacts of a case the user already reached through ``visible_to``."""
+    if not may_see_casework(user):
+        return Q(pk__in=[])
     organisation_id = getattr(user, "organisation_id", None)
-    return case_condition(user, prefix="case__") & (
-        Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
-    )
+    return Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
 
 
 def may_handle_privacy(user: User | AnonymousUser | None) -> bool:

@@ -1,14 +1,17 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from organisations.models import TeamMembership
+from privacy import policy
 from wijkteam.http import AuthenticatedHttpRequest
 
 
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The landing page after login: who you are, for which organisation, in which teams."""
+    """The landing page after login: casework roles go to their caseload; others see who they are."""
+    if policy.may_see_casework(request.user):
+        return redirect("cases:caseload")
     memberships = (
         TeamMembership.objects.current().filter(user=request.user).select_related("team", "team__municipality")
     )

@@ -227,7 +227,7 @@ class MemberEndView(CaseFormView):
 
     @cached_property
     def membership(self) -> HouseholdMembership:
-        return get_object_or_404(  # type: ignore[return-value]
+        return get_object_or_404(
             HouseholdMembership.objects.visible_to(self.request.user)
             .filter(household_id=self.case.household_id, end_date__isnull=True)
             .select_related("person"),

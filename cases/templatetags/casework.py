@@ -6,7 +6,8 @@ from typing import Any
 
 from django import template
 
-from organisations.models import Role, TeamMembership
+from organisations.models import Role, TeamMembership, User
+from privacy import policy
 
 from ..models import Case
 
@@ -29,3 +30,9 @@ def leads_team_of(context: template.Context, case: Case) -> bool:
         led = frozenset(TeamMembership.objects.current().filter(user_id=user.pk).values_list("team_id", flat=True))
         holder._wijkteam_led_team_ids = led
     return case.team_id in led
+
+
+@register.filter
+def may_see_casework(user: User) -> bool:
+    """Whether the casework screens (caseload, household pages) are for this user."""
+    return policy.may_see_casework(user)

@@ -75,7 +75,7 @@ def test_the_right_code_links_the_app_and_completes_the_login(new_user: Client, 
     device = TOTPDevice.objects.get(user=personas.professional)
     assert device.confirmed and key_to_base32(device.key) == secret
     assert PENDING_KEY not in new_user.session
-    assert new_user.get(reverse("home")).status_code == 200
+    assert new_user.get(reverse("cases:caseload")).status_code == 200
 
 
 def test_the_code_used_to_link_the_app_cannot_log_in_again(

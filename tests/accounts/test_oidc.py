@@ -211,7 +211,7 @@ def test_a_municipal_login_counts_as_both_steps(client: Client, idp: IdentityPro
     response = idp.log_in(client, email="M.Jansen@gemeente.example.nl")
 
     assert response.status_code == 302 and response["Location"] == reverse("home")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("cases:caseload")).status_code == 200
     device = IdentityProviderDevice.objects.get(user=municipal_user)
     assert device.last_used_at is not None
 
@@ -251,5 +251,5 @@ def test_an_administrator_can_switch_the_municipal_route_off_for_one_user(
 ) -> None:
     IdentityProviderDevice.objects.create(user=municipal_user, name="identity provider", confirmed=False)
     idp.log_in(client, email=municipal_user.email)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("cases:caseload"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login_enrol"))

@@ -78,10 +78,13 @@ def test_logout_and_the_language_switch_work_before_the_code(after_password: Cli
 
 
 def test_the_right_code_opens_the_page_asked_for(client: Client, app_user: AppUser) -> None:
-    client.post(reverse("login"), {"username": "prof-a", "password": "correct horse battery staple", "next": "/?tab=2"})
-    response = client.post(reverse("login_verify") + "?next=%2F%3Ftab%3D2", {"token": code_for(app_user.device)})
-    assert response.status_code == 302 and response["Location"] == "/?tab=2"
-    assert client.get("/?tab=2").status_code == 200
+    wanted = "/casussen/?sorteer=status"
+    client.post(reverse("login"), {"username": "prof-a", "password": "correct horse battery staple", "next": wanted})
+    response = client.post(
+        reverse("login_verify") + "?next=%2Fcasussen%2F%3Fsorteer%3Dstatus", {"token": code_for(app_user.device)}
+    )
+    assert response.status_code == 302 and response["Location"] == wanted
+    assert client.get(wanted).status_code == 200
 
 
 def test_the_code_step_gives_the_session_a_new_key(after_password: Client, app_user: AppUser) -> None:
@@ -155,7 +158,7 @@ def test_removing_a_users_app_ends_the_verification_of_their_sessions(log_in, pe
     """The administrator's answer to a lost phone: the next request goes to linking a new app."""
     client = log_in(personas.professional)
     TOTPDevice.objects.filter(user=personas.professional).delete()
-    response = client.get(reverse("home"))
+    response = client.get(reverse("cases:caseload"))
     assert response["Location"].startswith(reverse("login_enrol"))
 
 

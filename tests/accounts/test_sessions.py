@@ -22,7 +22,7 @@ def at_work(log_in, personas: Personas, time_machine: TimeMachineFixture) -> Cli
 
 
 def is_logged_in(client: Client) -> bool:
-    return client.get(reverse("home")).status_code == 200
+    return client.get(reverse("cases:caseload")).status_code == 200
 
 
 def test_a_session_idle_for_fifteen_minutes_ends_with_a_message_on_the_login_page(
@@ -100,5 +100,5 @@ def test_a_disabled_account_is_logged_out_on_its_next_request(log_in, personas: 
     assert is_logged_in(client)
     personas.professional.is_active = False
     personas.professional.save(update_fields=["is_active"])
-    response = client.get(reverse("home"))
+    response = client.get(reverse("cases:caseload"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

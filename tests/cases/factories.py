@@ -6,17 +6,23 @@ import factory
 from cases.models import (
     Action,
     Case,
+    CaseConference,
     CaseStatus,
+    Consent,
     Contact,
+    Goal,
     Household,
     HouseholdMembership,
     Involvement,
     LegalBasis,
+    Measurement,
+    MeasurementScore,
     Person,
     Plan,
+    PlanVersion,
 )
 from tests.organisations.factories import NeighbourhoodFactory, OrganisationFactory, TeamFactory, UserFactory
-from themes.models import Theme
+from themes.models import Instrument, Theme
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
@@ -114,3 +120,75 @@ class ActionFactory(factory.django.DjangoModelFactory):
     delivering_organisation = factory.SubFactory(OrganisationFactory)
     planned_cost = Decimal("450.00")
     created_by = factory.SubFactory(UserFactory)
+
+
+# --- Reading screens (screens-a): the rest of a case's record ------------------------------
+
+
+class PlanVersionFactory(factory.django.DjangoModelFactory):
+    """A version of a case's plan; pass ``plan=case.plan`` and bump ``plan.version`` to make it current."""
+
+    class Meta:
+        model = PlanVersion
+
+    number = 1
+    author = PlanVersion.Author.TEAM
+    summary = "Samen met het gezin opgesteld."
+    agreed_on = datetime.date(2025, 2, 1)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    theme = factory.LazyFunction(lambda: Theme.objects.get(code="werk"))
+    text = "We willen weer rustig kunnen slapen zonder brieven van deurwaarders."
+
+
+class ConferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseConference
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    held_on = datetime.date(2025, 3, 1)
+    decisions = "Budgetcoach inzetten; school sluit aan bij het volgende overleg."
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def participants(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.participants.set(extracted)
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    instrument = factory.LazyFunction(lambda: Instrument.objects.get(code="zrm"))
+    measured_on = datetime.date(2025, 2, 1)
+    measured_by = factory.SubFactory(UserFactory)
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MeasurementScore
+
+    score = 2
+    reason = "Schulden zijn de aanleiding van de aanmelding."
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+        skip_postgeneration_save = True
+
+    purpose = "Gegevens delen met de schuldhulpverlening"
+    given_on = datetime.date(2025, 1, 15)
+    recorded_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def organisations(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.organisations.set(extracted)

@@ -15,6 +15,15 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
     name = "Gemeente Teststad"
 
 
+def base36(number: int, width: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while number:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+    return text.rjust(width, "0")
+
+
 class DistrictFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Area

@@ -1,0 +1,1 @@
+"""The casework screens. One module per screen family; ``cases/urls.py`` names them."""

@@ -1,0 +1,62 @@
+"""Logging a contact in place on the household page (htmx), or as a plain form without JavaScript."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from themes.models import Theme
+from wijkteam.http import AuthenticatedHttpRequest
+
+from .. import services
+from ..forms import ContactForm
+from ..models import Case
+from .pages import TimelineEntry
+
+
+def add_service_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the form's fields; what no field owns goes on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
+    user = request.user
+    case = get_object_or_404(Case.objects.visible_to(user).select_related("household"), uuid=uuid)
+    themes = list(Theme.objects.all())
+    form = ContactForm(request.POST or None, themes=themes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_log(case=case, by=user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if request.htmx:
+                by_code = {theme.code: theme for theme in themes}
+                entry = TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes])
+                return render(
+                    request,
+                    "cases/contact/_created.html",
+                    {"case": case, "contact_form": ContactForm(themes=themes), "timeline": [entry]},
+                )
+            messages.success(request, _("The contact is saved."))
+            household_url = reverse("cases:household", args=[case.household.uuid])
+            return redirect(f"{household_url}?casus={case.uuid}#tijdlijn")
+    context = {"case": case, "household": case.household, "contact_form": form}
+    if request.htmx:
+        return render(request, "cases/contact/_form.html", context)
+    return render(request, "cases/contact_form.html", context)

@@ -1,0 +1,374 @@
+"""The reading screens of casework: the caseload, the household page and its contact timeline.
+
+Every page starts from ``visible_to(request.user)``; an object the user may
+not see answers 404, like one that does not exist. What hangs under a visible
+case is reached through its relations (the policy decides per case), except
+contacts, which have a confidentiality rule of their own. Each page runs a
+fixed number of queries whatever the size of the household or the caseload
+(pinned in tests/cases/test_views.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
+from privacy import policy
+from themes.models import Theme
+from wijkteam.http import AuthenticatedHttpRequest
+
+from ..diagram import build_diagram
+from ..forms import CaseloadFilterForm, ContactForm
+from ..models import (
+    Action,
+    Case,
+    CaseConference,
+    Consent,
+    Contact,
+    Goal,
+    Household,
+    HouseholdMembership,
+    Involvement,
+    Measurement,
+    MeasurementScore,
+    Person,
+    PlanVersion,
+)
+from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
+from ..trends import measurement_overview
+
+CASELOAD_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 20
+
+CASELOAD_SORTS: dict[str, tuple[Any, ...]] = {
+    # No contact at all is the longest ago of all.
+    "contact": (F("last_contact_on").asc(nulls_first=True), "referred_on", "id"),
+    "-contact": (F("last_contact_on").desc(nulls_last=True), "-referred_on", "-id"),
+    "aanmelding": ("referred_on", "id"),
+    "-aanmelding": ("-referred_on", "-id"),
+}
+DEFAULT_SORT = "contact"
+
+
+def require_casework(user: User) -> None:
+    """The casework screens are for professionals and team leads only."""
+    if not policy.may_see_casework(user):
+        raise PermissionDenied
+
+
+def page_number(value: str | None) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+# --- Mijn caseload --------------------------------------------------------------------
+
+
+@dataclass
+class CaseloadRow:
+    case: Case
+    members: list[Person]
+    coordinator: User | None
+    themes: list[Theme]
+
+
+def sorted_caseload(cases: CaseQuerySet, sort: str) -> CaseQuerySet:
+    if sort == "status":
+        return cases.order_by_status()
+    return cases.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS[DEFAULT_SORT]))
+
+
+@login_required
+@require_GET
+def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Mijn caseload: one's open cases (a team lead: the team's), with who, what and when."""
+    user = request.user
+    require_casework(user)
+    my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
+    themes = list(Theme.objects.all())
+    areas = list(
+        Area.objects.filter(Q(teams__in=my_teams) | Q(children__teams__in=my_teams)).distinct().order_by("code")
+    )
+    form = CaseloadFilterForm(request.GET, themes=themes, areas=areas)
+    form.is_valid()  # invalid choices are reported next to their field and ignored
+    filters = getattr(form, "cleaned_data", {})
+
+    cases = Case.objects.caseload_for(user)
+    if filters.get("status"):
+        cases = cases.filter(status=filters["status"])
+    if filters.get("thema"):
+        cases = cases.on_theme(filters["thema"])
+    if filters.get("gebied"):
+        cases = cases.in_area(filters["gebied"])
+    sort = filters.get("sorteer") or DEFAULT_SORT
+    cases = sorted_caseload(
+        cases.with_caseload_summary(user)
+        .select_related("household__neighbourhood__parent", "team")
+        .prefetch_related(
+            Prefetch(
+                "household__memberships",
+                queryset=HouseholdMembership.objects.current().select_related("person").order_by("start_date", "id"),
+                to_attr="current_memberships",
+            ),
+            Prefetch(
+                "involvements",
+                queryset=Involvement.objects.filter(is_coordinator=True, end_date__isnull=True).select_related(
+                    "professional"
+                ),
+                to_attr="coordinator_involvements",
+            ),
+        ),
+        sort,
+    )
+    page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    themes_by_code = {theme.code: theme for theme in themes}
+    rows = [
+        CaseloadRow(
+            case=case,
+            members=[membership.person for membership in case.household.current_memberships],  # type: ignore[attr-defined]
+            coordinator=next((i.professional for i in case.coordinator_involvements), None),  # type: ignore[attr-defined]
+            themes=[themes_by_code[code] for code in case.theme_codes if code in themes_by_code],  # type: ignore[attr-defined]
+        )
+        for case in page.object_list
+    ]
+    return render(
+        request,
+        "cases/caseload.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "sort": sort,
+            "teams": Team.objects.filter(pk__in=my_teams).order_by("name"),
+            "is_team_view": user.role == Role.TEAM_LEAD,
+            "overdue_days": CONTACT_OVERDUE_DAYS,
+        },
+    )
+
+
+# --- The household page ---------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    contact: Contact
+    themes: list[Theme]
+
+
+def timeline_page(
+    *, user: User, case: Case, number: int, themes: Sequence[Theme]
+) -> tuple[list[TimelineEntry], int | None]:
+    """One page of the case's contacts the user may read, newest first, and the next page's number if any.
+
+    One query: the page is fetched with one row extra to know whether more follow.
+    """
+    start = (number - 1) * TIMELINE_PAGE_SIZE
+    contacts = list(
+        Contact.objects.visible_to(user)
+        .filter(case=case)
+        .timeline()
+        .select_related("author", "author_organisation")[start : start + TIMELINE_PAGE_SIZE + 1]
+    )
+    by_code = {theme.code: theme for theme in themes}
+    entries = [
+        TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes if code in by_code])
+        for contact in contacts[:TIMELINE_PAGE_SIZE]
+    ]
+    return entries, (number + 1 if len(contacts) > TIMELINE_PAGE_SIZE else None)
+
+
+def chosen_case(cases: Sequence[Case], wanted: str | None) -> Case:
+    """The case asked for in ``?casus=``, else the open one, else the latest (``cases`` come in that order)."""
+    if wanted:
+        for case in cases:
+            if str(case.uuid) == wanted:
+                return case
+    return cases[0]
+
+
+def consent_state(consent: Consent, today: datetime.date) -> str:
+    if consent.revoked_on and consent.revoked_on <= today:
+        return "revoked"
+    if consent.expires_on and consent.expires_on < today:
+        return "expired"
+    return "given" if consent.is_valid_on(today) else "pending"
+
+
+def household_context(*, user: User, household: Household, case: Case, cases: Sequence[Case]) -> dict[str, Any]:
+    """Everything the household page shows, in a fixed number of queries.
+
+    ``household`` and ``case`` come from ``visible_to``; what hangs under them
+    is prefetched through their relations, which the access policy covers (it
+    decides per case). Contacts are the exception: their confidentiality is a
+    rule of its own, so the timeline goes through ``Contact.objects.visible_to``.
+    Prefetching also keeps the policy's subqueries out of twenty queries, whose
+    compilation was most of the page's time.
+    """
+    today = timezone.localdate()
+    themes = list(Theme.objects.all())
+    prefetch_related_objects(
+        [household],
+        Prefetch(
+            "memberships",
+            queryset=HouseholdMembership.objects.select_related("person").order_by("start_date", "id"),
+            to_attr="all_memberships",
+        ),
+        Prefetch(
+            "memberships",
+            queryset=HouseholdMembership.objects.current(on=today)
+            .select_related("person")
+            .order_by("start_date", "id"),
+            to_attr="current_memberships",
+        ),
+    )
+    prefetch_related_objects(
+        [case],
+        Prefetch(
+            "involvements",
+            queryset=Involvement.objects.select_related("professional", "organisation").order_by(
+                "-is_coordinator", "start_date", "id"
+            ),
+            to_attr="all_involvements",
+        ),
+        Prefetch(
+            "involvements",
+            queryset=Involvement.objects.active(on=today).select_related("professional", "organisation"),
+            to_attr="active_involvements",
+        ),
+        Prefetch(
+            "actions",
+            queryset=Action.objects.select_related("theme", "delivering_organisation", "beneficiary").order_by(
+                "theme__order", F("start_date").asc(nulls_last=True), "id"
+            ),
+            to_attr="all_actions",
+        ),
+        Prefetch(
+            "actions",
+            queryset=Action.objects.open().select_related("theme", "delivering_organisation"),
+            to_attr="open_actions",
+        ),
+        Prefetch(
+            "plan__versions",
+            # Only the current version (its number is the plan's version).
+            queryset=PlanVersion.objects.filter(number=F("plan__version"))
+            .select_related("created_by")
+            .prefetch_related(Prefetch("goals", queryset=Goal.objects.select_related("theme"))),
+            to_attr="current_versions",
+        ),
+        Prefetch(
+            "measurements",
+            queryset=Measurement.objects.select_related("person", "instrument")
+            .order_by("measured_on", "id")
+            .prefetch_related(Prefetch("scores", queryset=MeasurementScore.objects.select_related("domain"))),
+        ),
+        Prefetch(
+            "conferences",
+            queryset=CaseConference.objects.prefetch_related(
+                Prefetch("participants", queryset=User.objects.order_by("last_name", "first_name")),
+                Prefetch("actions", queryset=Action.objects.select_related("delivering_organisation").order_by("id")),
+            ),
+        ),
+        Prefetch(
+            "consents",
+            queryset=Consent.objects.select_related("person").prefetch_related(
+                Prefetch("organisations", queryset=Organisation.objects.order_by("name"))
+            ),
+        ),
+    )
+    memberships: list[HouseholdMembership] = household.all_memberships  # type: ignore[attr-defined]
+    current_members: list[HouseholdMembership] = household.current_memberships  # type: ignore[attr-defined]
+    active_involvements: list[Involvement] = case.active_involvements  # type: ignore[attr-defined]
+    current_ids = {membership.pk for membership in current_members}
+    plan = _current_plan_version(case)
+    timeline, next_page = timeline_page(user=user, case=case, number=1, themes=themes)
+    diagram = build_diagram(
+        case=case,
+        themes=themes,
+        active_involvements=active_involvements,
+        open_actions=case.open_actions,  # type: ignore[attr-defined]
+        members=current_members,
+    )
+    return {
+        "household": household,
+        "case": case,
+        "other_cases": [other for other in cases if other.pk != case.pk],
+        "current_members": current_members,
+        "earlier_memberships": [membership for membership in memberships if membership.pk not in current_ids],
+        "memberships": memberships,
+        "involvements": case.all_involvements,  # type: ignore[attr-defined]
+        "coordinator": next((involvement for involvement in active_involvements if involvement.is_coordinator), None),
+        "diagram": diagram,
+        "plan": plan,
+        "actions": case.all_actions,  # type: ignore[attr-defined]
+        "timeline": timeline,
+        "next_page": next_page,
+        "measurements": measurement_overview(case.measurements.all()),
+        "conferences": case.conferences.all(),
+        "consents": [(consent, consent_state(consent, today)) for consent in case.consents.all()],
+        "contact_form": ContactForm(themes=themes) if case.is_open else None,
+        "today": today,
+    }
+
+
+def _current_plan_version(case: Case) -> PlanVersion | None:
+    try:
+        plan = case.plan
+    except ObjectDoesNotExist:
+        return None
+    versions: list[PlanVersion] = plan.current_versions  # type: ignore[attr-defined]
+    return versions[0] if versions else None
+
+
+@login_required
+@require_GET
+def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
+    """Het gezin centraal: the members in the middle, everyone involved around them, the plan and the timeline."""
+    user = request.user
+    household = get_object_or_404(Household.objects.visible_to(user).select_related("neighbourhood__parent"), uuid=uuid)
+    # Open cases first, then the latest; a household the user sees has at least one case they see.
+    cases = list(
+        Case.objects.visible_to(user)
+        .filter(household=household)
+        .select_related("team", "plan")
+        .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
+    )
+    case = chosen_case(cases, request.GET.get("casus"))
+    return render(
+        request, "cases/household.html", household_context(user=user, household=household, case=case, cases=cases)
+    )
+
+
+@login_required
+@require_GET
+def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
+    """A page of the contact timeline: htmx appends it under the household page, without JS it is a page."""
+    user = request.user
+    case = get_object_or_404(Case.objects.visible_to(user).select_related("household"), uuid=uuid)
+    number = page_number(request.GET.get("pagina"))
+    timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
+    context = {
+        "case": case,
+        "household": case.household,
+        "timeline": timeline,
+        "number": number,
+        "next_page": next_page,
+        "previous_page": number - 1 if number > 1 else None,
+    }
+    if request.htmx:
+        return render(request, "cases/household/_timeline_more.html", context)
+    return render(request, "cases/contact_list.html", context)
