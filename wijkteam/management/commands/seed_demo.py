@@ -12,12 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from cases import seed as cases_seed
 from organisations import seed as organisations_seed
 from organisations.models import User
 from wijkteam.seeding import SCALES, SeedContext, table_row_counts
 
 # In dependency order; each later app appends its own step here.
-STEPS = [organisations_seed.seed]
+STEPS = [organisations_seed.seed, cases_seed.seed]
 
 # Tables with reference data from migrations: never truncated by --reset.
 REFERENCE_MODELS = {
