@@ -373,7 +373,8 @@ class CaseworkGenerator:
         self._reference_counter = itertools.count()
         self._reference_multiplier = self.rng.randrange(1, 32**8, 2)
         self._reference_offset = self.rng.randrange(32**8)
-        self._postcode_area = itertools.count(1011)
+        # Each neighbourhood gets a four-digit postcode area of its own (1011, 1012, …).
+        self._next_postcode_area = 1011
 
     # -- reference data and what the organisations step left in ctx.shared --
 
@@ -465,8 +466,8 @@ class CaseworkGenerator:
             with self.clock("waiting for COPY"):
                 self.ctx.wait_for_copies()
         finally:
-            if self.ctx._copy_thread is not None:  # failing: let the COPY end before the rollback
-                self.ctx._copy_thread.join()
+            # On failure, let a running COPY end before the rollback; the first error is the one to see.
+            self.ctx.wait_for_copies(raise_error=False)
         with self.clock("key figures"):
             KeyFigure.objects.bulk_create(key_figures, batch_size=2_000)
         self.clock.report()
@@ -478,7 +479,9 @@ class CaseworkGenerator:
         city = municipality.name.removeprefix("Gemeente ")
         neighbourhoods = [area for area in self.ctx.shared["neighbourhoods"] if area.municipality_id == municipality.pk]
         street_names = iter(self._street_names())
-        books = {area.pk: AddressBook(rng, next(self._postcode_area), street_names) for area in neighbourhoods}
+        if self._next_postcode_area + len(neighbourhoods) > 10_000:
+            raise ValueError("More neighbourhoods than four-digit postcode areas: give them a postcode range each.")
+        books = {area.pk: AddressBook(rng, self._postcode_area(), street_names) for area in neighbourhoods}
         area_weights = list(itertools.accumulate(rng.uniform(0.5, 1.5) for _ in neighbourhoods))
         state = _MunicipalityState(municipality.pk, city, neighbourhoods, area_weights, books)
 
@@ -1457,6 +1460,10 @@ class CaseworkGenerator:
         self.rows.clear()
         with self.clock("waiting for COPY"):
             self.ctx.copy_in_background(batch)
+
+    def _postcode_area(self) -> int:
+        area, self._next_postcode_area = self._next_postcode_area, self._next_postcode_area + 1
+        return area
 
     def _uuid(self) -> str:
         return _uuid_text(self.rng.getrandbits(128))

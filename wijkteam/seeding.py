@@ -219,12 +219,12 @@ class SeedContext:
         self._copy_thread = threading.Thread(target=run, name="seed-copy", daemon=True)
         self._copy_thread.start()
 
-    def wait_for_copies(self) -> None:
+    def wait_for_copies(self, raise_error: bool = True) -> None:
         if self._copy_thread is not None:
             self._copy_thread.join()
             self._copy_thread = None
-        if self._copy_error is not None:
-            error, self._copy_error = self._copy_error, None
+        error, self._copy_error = self._copy_error, None
+        if error is not None and raise_error:
             raise error
 
 
