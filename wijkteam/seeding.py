@@ -162,7 +162,7 @@ class SeedContext:
         the indexes named in ``keep`` stay.
         """
         tables = [model._meta.db_table for model in models_]
-        with connection.cursor() as cursor:
+        with self.step("drop indexes and foreign keys"), connection.cursor() as cursor:
             # Dropping a foreign key alters the referenced table too, and ALTER TABLE refuses
             # while a table has pending trigger events: run the checks queued so far now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
