@@ -5,6 +5,11 @@ import factory
 from organisations.models import Area, Municipality, Organisation, OrganisationKind, Role, Team, TeamMembership, User
 
 
+def _base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return digits[number // 36] + digits[number % 36]
+
+
 class MunicipalityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Municipality
@@ -21,7 +26,8 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 
     municipality = factory.SubFactory(MunicipalityFactory)
     kind = Area.Kind.DISTRICT
-    code = factory.Sequence(lambda n: f"WK0999{n:02d}")
+    # Two base-36 characters (CBS codes may hold letters): 1,296 districts before the codes repeat.
+    code = factory.Sequence(lambda n: "WK0999" + _base36(n % 1296))
     code_year = 2026
     name = factory.Sequence(lambda n: f"Wijk {n}")
 
