@@ -4,12 +4,13 @@ Primary suppression: a count of households (or of anything that stands for
 households) from 1 up to the threshold (``WIJKTEAM_SUPPRESSION_THRESHOLD``,
 default 5) is shown as "<5". Zero is shown: it identifies no household.
 
-Complementary suppression: when a table also publishes totals, one hidden
-cell in a group could be recovered as total minus the visible cells. So in
-every group whose total is shown, a lone hidden cell takes a second one with
-it (the smallest visible non-zero cell); when there is none, the total is
-withheld instead. This repeats until stable, so totals that are themselves
-members of a larger group (row totals in a grand total) are covered too.
+Complementary suppression: when a table also publishes totals, each total
+and its cells form an equation (total = sum of cells); with exactly one
+unknown in it, that unknown can be worked out. So wherever one value of such
+a group is hidden, a second goes with it (the smallest visible non-zero cell;
+when there is none, the total). This repeats until stable, so totals that
+are themselves cells of a larger group (row totals in a grand total) are
+covered too.
 
 A ratio is hidden when its denominator is below the threshold.
 """
@@ -73,16 +74,17 @@ def hidden_cells(
     while changed:
         changed = False
         for total, members in group_list:
-            if total in hidden:
-                continue
-            lone = [member for member in members if member in hidden]
-            if len(lone) != 1:
+            # total = sum(members) is one equation: with exactly one unknown in it, that one is known.
+            unknown = [item for item in (total, *members) if item in hidden]
+            if len(unknown) != 1:
                 continue
             candidates = [member for member in members if member not in hidden and values[member] > 0]
             if candidates:
                 hidden.add(min(candidates, key=lambda member: values[member]))
-            else:
+            elif total not in hidden:
                 hidden.add(total)
+            else:
+                continue  # a hidden total over zeros only: it is zero and tells nothing
             changed = True
     return hidden
 
