@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Allocation, Blockage, BlockageEvent, FundingStream, Silo, Spend, SpendImport
+from .models import Allocation, Blockage, BlockageEvent, FlowCell, FundingStream, Silo, Spend, SpendImport
 
 
 class PolicyScopedAdmin(admin.ModelAdmin):
@@ -80,3 +80,29 @@ class BlockageEventAdmin(PolicyScopedAdmin):
     search_fields = ["=blockage__action__case__reference"]
     list_select_related = ["blockage", "by"]
     raw_id_fields = ["blockage", "by"]
+
+
+@admin.register(FlowCell)
+class FlowCellAdmin(admin.ModelAdmin):
+    """Derived data with unsuppressed counts per buurt: superusers only (the audit screen suppresses)."""
+
+    list_display = ["municipality", "granularity", "period", "silo", "neighbourhood", "allocated", "spent"]
+    list_filter = ["granularity", "silo", "municipality"]
+    search_fields = ["=neighbourhood__code"]
+    raw_id_fields = ["municipality", "silo", "neighbourhood"]
+    show_full_result_count = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return bool(request.user.is_superuser)

@@ -101,7 +101,6 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
     rule_checks AS MATERIALIZED (
         SELECT su.action_id, su.planned_cost, sr.id AS stream_id, sr.silo_id, sr.silo_order, sr.budget,
             CASE
-                WHEN NOT (cardinality(sr.theme_ids) = 0 OR su.theme_id = ANY(sr.theme_ids)) THEN 0
                 WHEN NOT (su.on_day BETWEEN sr.valid_from AND sr.valid_until) THEN 1
                 WHEN NOT (cardinality(sr.area_ids) = 0 OR su.neighbourhood_id = ANY(sr.area_ids)
                           OR su.district_id = ANY(sr.area_ids)) THEN 2
@@ -115,7 +114,10 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
                 ELSE 6
             END AS stage
         FROM subject su
-        JOIN stream_rules sr ON sr.municipality_id IS NULL OR sr.municipality_id = su.municipality_id
+        -- Only streams for the action's theme: one that fails on the theme reaches stage 0, the same as
+        -- no stream at all (the LEFT JOIN in verdict), so pairing with it would only cost time.
+        JOIN stream_rules sr ON (sr.municipality_id IS NULL OR sr.municipality_id = su.municipality_id)
+                            AND (cardinality(sr.theme_ids) = 0 OR su.theme_id = ANY(sr.theme_ids))
     ),
     -- Remaining budget only for the streams that passed every other rule: one sum per stream.
     remaining AS (
@@ -137,10 +139,10 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
     ),
     verdict AS (
         SELECT su.action_id, su.planned_cost, su.beneficiary_id, su.created_by_id, su.action_created_at,
+               su.neighbourhood_id,
                COALESCE(b.stage, 0) AS stage,
-               -- No stream pays for the theme at all: then no stream or silo "blocks", the gap is the theme.
-               CASE WHEN b.stage > 0 THEN b.stream_id END AS stream_id,
-               CASE WHEN b.stage > 0 THEN b.silo_id END AS silo_id
+               -- No stream pays for the theme at all: no stream or silo "blocks", the gap is the theme.
+               b.stream_id, b.silo_id
         FROM subject su
         LEFT JOIN best b ON b.action_id = su.action_id
     )
@@ -214,10 +216,10 @@ def detect_sql(action_filter: str) -> str:
     inserted AS (
         INSERT INTO funding_blockage (uuid, action_id, source, reason, stream_id, silo_id, rule, household_impact,
                                       euros_stuck, delay_days, status, level, resolution, allocation_id,
-                                      opened_at, opened_by_id, closed_at)
+                                      opened_at, opened_by_id, closed_at, neighbourhood_id)
         SELECT gen_random_uuid(), v.action_id, 'detected', {REASON_SQL}, v.stream_id, v.silo_id, '', '',
                v.planned_cost, NULL, 'open', 'team', '', NULL,
-               COALESCE(%(at)s, v.action_created_at), COALESCE(%(by)s, v.created_by_id), NULL
+               COALESCE(%(at)s, v.action_created_at), COALESCE(%(by)s, v.created_by_id), NULL, v.neighbourhood_id
         FROM verdict v
         WHERE v.stage < {ELIGIBLE}
         ON CONFLICT (action_id, reason) WHERE source = 'detected' DO NOTHING

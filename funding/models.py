@@ -165,6 +165,18 @@ class Allocation(models.Model):
     )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("until"))
+    # Copied from the action's case when the allocation is made, so the audit groups one table: the household
+    # the money is for and the buurt it lived in then (a later move does not move past allocations).
+    household = models.ForeignKey(
+        "cases.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("household"), db_index=False
+    )
+    neighbourhood = models.ForeignKey(
+        "organisations.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("neighbourhood"),
+        db_index=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("allocated by")
     )
@@ -179,6 +191,7 @@ class Allocation(models.Model):
         indexes = [
             # Remaining budget is a sum per stream: an index-only scan.
             models.Index(fields=["stream"], include=["amount"], name="allocation_stream_amount_idx"),
+            models.Index(fields=["period_start"], name="allocation_period_start_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="allocation_amount_not_negative"),
@@ -253,20 +266,40 @@ class SpendImport(models.Model):
 class Spend(models.Model):
     """Actual spend per allocation per month, as finance reports it."""
 
-    # Few indexes, so a million rows load fast: allocation is covered by the unique
-    # (allocation, month) index; stream and buurt are read through (month, stream) and joins.
+    # Spend is written by one statement only: the import's INSERT … SELECT (and the seed). A million rows must
+    # load in well under a minute, so this table carries no per-row foreign-key triggers and few indexes:
+    # - the insert locks the allocations it points to (FOR KEY SHARE, what a foreign-key check does row by
+    #   row), so none can disappear before it commits; Django's PROTECT guards deletes through the ORM;
+    # - stream and buurt are copies of the allocation's, whose own foreign keys hold;
+    # - the import row is created before its spend and never deleted.
+    # The unique (allocation, month) index serves lookups by allocation.
     allocation = models.ForeignKey(
-        Allocation, on_delete=models.PROTECT, related_name="spend", verbose_name=_("allocation"), db_index=False
+        Allocation,
+        on_delete=models.PROTECT,
+        related_name="spend",
+        verbose_name=_("allocation"),
+        db_index=False,
+        db_constraint=False,
     )
     month = models.DateField(_("month"))
     amount = models.DecimalField(_("amount (€)"), max_digits=12, decimal_places=2)
     spend_import = models.ForeignKey(
-        SpendImport, on_delete=models.PROTECT, related_name="spend", verbose_name=_("imported with")
+        SpendImport,
+        on_delete=models.PROTECT,
+        related_name="spend",
+        verbose_name=_("imported with"),
+        db_index=False,
+        db_constraint=False,
     )
-    # Copied at import so the audit groups one table: the stream, and the household's buurt
-    # when the money landed (a household that moves later does not move its past spend).
+    # Copied from the allocation so the audit groups one table: the stream, and the buurt of the household
+    # the money is for.
     stream = models.ForeignKey(
-        FundingStream, on_delete=models.PROTECT, related_name="spend", verbose_name=_("funding stream"), db_index=False
+        FundingStream,
+        on_delete=models.PROTECT,
+        related_name="spend",
+        verbose_name=_("funding stream"),
+        db_index=False,
+        db_constraint=False,
     )
     neighbourhood = models.ForeignKey(
         "organisations.Area",
@@ -274,6 +307,7 @@ class Spend(models.Model):
         related_name="+",
         verbose_name=_("neighbourhood"),
         db_index=False,
+        db_constraint=False,
     )
 
     objects = SpendQuerySet.as_manager()
@@ -282,7 +316,6 @@ class Spend(models.Model):
         ordering = ["allocation", "month"]
         verbose_name = _("spend")
         verbose_name_plural = _("spend")
-        indexes = [models.Index(fields=["month", "stream"], name="spend_month_stream_idx")]
         constraints = [
             models.UniqueConstraint(fields=["allocation", "month"], name="spend_once_per_allocation_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="spend_month_is_first_day"),
@@ -382,6 +415,14 @@ class Blockage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The household's buurt when the blockage arose, copied for the audit (as on allocations and spend).
+    neighbourhood = models.ForeignKey(
+        "organisations.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("neighbourhood"),
+        db_index=False,
+    )
 
     objects = BlockageQuerySet.as_manager()
 
@@ -461,3 +502,51 @@ class BlockageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class FlowCell(models.Model):
+    """The audit's summary: per municipality, silo, buurt and period, refreshed in the background.
+
+    Built from allocations, spend and blockages by ``summary.flow_cells_refresh`` (after a spend import, after
+    the seed, and on a schedule), so the report reads a few thousand rows instead of every allocation and
+    every month of spend. Rows for a wijk are sums of its buurten: a household counts in one buurt.
+    A null silo holds the blockages for which no stream pays the theme at all.
+    """
+
+    class Granularity(models.TextChoices):
+        MONTH = "month", _("month")
+        QUARTER = "quarter", _("quarter")
+        YEAR = "year", _("year")
+
+    municipality = models.ForeignKey(
+        "organisations.Municipality", on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
+    )
+    granularity = models.CharField(_("period"), max_length=7, choices=Granularity.choices)
+    period = models.DateField(_("period starts"))
+    silo = models.ForeignKey(
+        Silo, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("silo")
+    )
+    neighbourhood = models.ForeignKey(
+        "organisations.Area",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("neighbourhood"),
+        db_index=False,
+    )
+    allocated = models.DecimalField(_("allocated (€)"), max_digits=14, decimal_places=2, default=0)
+    spent = models.DecimalField(_("spent (€)"), max_digits=14, decimal_places=2, default=0)
+    spent_outside = models.DecimalField(
+        _("spent outside the intended areas (€)"), max_digits=14, decimal_places=2, default=0
+    )
+    households = models.PositiveIntegerField(_("households reached"), default=0)
+    blocked = models.PositiveIntegerField(_("blocked actions"), default=0)
+    euros_stuck = models.DecimalField(_("euros stuck"), max_digits=14, decimal_places=2, default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("funding-flow cell")
+        verbose_name_plural = _("funding-flow cells")
+        indexes = [models.Index(fields=["municipality", "granularity", "period"], name="flowcell_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.granularity} {self.period} {self.silo_id} {self.neighbourhood_id}"

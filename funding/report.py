@@ -2,8 +2,11 @@
 
 One SQL statement (CTEs, GROUP BY) computes for the auditor's municipality:
 budget, allocated, spent, households reached, blocked actions and euros stuck,
-and spend that landed outside the stream's intended areas. Python only shapes
-the rows and applies small-cell suppression (``privacy.suppression``).
+and spend that landed outside the stream's intended areas. Budgets come live
+from the streams; the rest from the summary table (``FlowCell``, see
+``summary.py``) that the background refreshes, so the page reads a few
+thousand rows whatever the size of the municipality. Python only shapes the
+rows and applies small-cell suppression (``privacy.suppression``).
 
 How each figure is placed in a cell:
 - budget: a stream's budget spread evenly over the months of its period; a
@@ -26,12 +29,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from privacy.suppression import Suppressed, suppress_table
+from privacy.suppression import Suppressed, suppress_count, suppress_table
 
 LEVELS = ("wijk", "buurt")
 GRANULARITIES = ("month", "quarter", "year")
@@ -81,83 +85,40 @@ budget AS (
     WHERE sm.month BETWEEN %(start)s AND %(stop_day)s
     GROUP BY 1, 2, 3
 ),
-alloc AS MATERIALIZED (
-    SELECT al.amount, al.period_start, al.period_end, st.silo_id, bz.area_id, c.household_id
-    FROM funding_allocation al
-    JOIN stream st ON st.id = al.stream_id
-    JOIN cases_action a ON a.id = al.action_id
-    JOIN cases_case c ON c.id = a.case_id
-    JOIN cases_household h ON h.id = c.household_id
-    JOIN buurt bz ON bz.buurt_id = h.neighbourhood_id
-    WHERE al.period_start <= %(stop_day)s AND al.period_end >= %(start)s
-),
-allocated AS (
-    SELECT silo_id, area_id, date_trunc(%(granularity)s, period_start)::date AS period, sum(amount) AS allocated
-    FROM alloc WHERE period_start BETWEEN %(start)s AND %(stop_day)s
+summary AS (
+    SELECT f.silo_id, bz.area_id, f.period, sum(f.allocated) AS allocated, sum(f.spent) AS spent,
+           sum(f.spent_outside) AS outside, sum(f.households) AS households, sum(f.blocked) AS blocked,
+           sum(f.euros_stuck) AS stuck
+    FROM funding_flowcell f
+    JOIN buurt bz ON bz.buurt_id = f.neighbourhood_id
+    WHERE f.municipality_id = %(municipality)s AND f.granularity = %(granularity)s
+      AND f.period BETWEEN %(start)s AND %(stop)s
     GROUP BY 1, 2, 3
-),
-periods AS (
-    SELECT p::date AS period, (p + %(step)s::interval)::date AS next_period
-    FROM generate_series(%(start)s::date, %(stop)s::date, %(step)s::interval) AS p
-),
-reached AS (
-    SELECT a.silo_id, a.area_id, p.period, count(DISTINCT a.household_id) AS households
-    FROM alloc a JOIN periods p ON a.period_start < p.next_period AND a.period_end >= p.period
-    GROUP BY 1, 2, 3
-),
-intended AS (
-    SELECT DISTINCT sa.fundingstream_id AS stream_id, b.id AS buurt_id
-    FROM funding_fundingstream_areas sa
-    JOIN organisations_area b ON b.kind = 'buurt' AND (b.id = sa.area_id OR b.parent_id = sa.area_id)
-),
-bound AS (SELECT DISTINCT fundingstream_id AS stream_id FROM funding_fundingstream_areas),
-spent AS (
-    SELECT st.silo_id, bz.area_id, date_trunc(%(granularity)s, sp.month)::date AS period,
-           sum(sp.amount) AS spent,
-           COALESCE(sum(sp.amount) FILTER (WHERE bd.stream_id IS NOT NULL AND i.stream_id IS NULL), 0) AS outside
-    FROM funding_spend sp
-    JOIN stream st ON st.id = sp.stream_id
-    JOIN buurt bz ON bz.buurt_id = sp.neighbourhood_id
-    LEFT JOIN bound bd ON bd.stream_id = sp.stream_id
-    LEFT JOIN intended i ON i.stream_id = sp.stream_id AND i.buurt_id = sp.neighbourhood_id
-    WHERE sp.month BETWEEN %(start)s AND %(stop_day)s
-    GROUP BY 1, 2, 3
-),
-blocked_action AS (
-    SELECT DISTINCT ON (bl.action_id) bl.action_id, bl.silo_id, bl.euros_stuck, bz.area_id,
-           date_trunc(%(granularity)s, (bl.opened_at AT TIME ZONE %(tz)s))::date AS period
-    FROM funding_blockage bl
-    JOIN cases_action a ON a.id = bl.action_id
-    JOIN cases_case c ON c.id = a.case_id
-    JOIN cases_household h ON h.id = c.household_id
-    JOIN buurt bz ON bz.buurt_id = h.neighbourhood_id
-    WHERE bl.status IN ('open', 'escalated')
-      AND (bl.opened_at AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(stop_day)s
-    ORDER BY bl.action_id, bl.euros_stuck DESC, bl.id
-),
-blocked AS (
-    SELECT silo_id, area_id, period, count(*) AS blocked, sum(euros_stuck) AS stuck
-    FROM blocked_action GROUP BY 1, 2, 3
 ),
 cells AS (
     SELECT silo_id, area_id, period, budget, 0 AS allocated, 0 AS spent, 0 AS outside, 0 AS households,
            0 AS blocked, 0 AS stuck FROM budget
-    UNION ALL SELECT silo_id, area_id, period, 0, allocated, 0, 0, 0, 0, 0 FROM allocated
-    UNION ALL SELECT silo_id, area_id, period, 0, 0, spent, outside, 0, 0, 0 FROM spent
-    UNION ALL SELECT silo_id, area_id, period, 0, 0, 0, 0, households, 0, 0 FROM reached
-    UNION ALL SELECT silo_id, area_id, period, 0, 0, 0, 0, 0, blocked, stuck FROM blocked
+    UNION ALL
+    SELECT silo_id, area_id, period, 0, allocated, spent, outside, households, blocked, stuck FROM summary
+),
+totals AS (
+    -- By silo only (the screen's overview): every area folded into one row per silo and period (area -1).
+    SELECT silo_id, CASE WHEN %(by_silo)s THEN -1 ELSE area_id END AS area_id, period,
+           sum(budget) AS budget, sum(allocated) AS allocated, sum(spent) AS spent,
+           sum(outside) AS outside, sum(households)::integer AS households, sum(blocked)::integer AS blocked,
+           sum(stuck) AS stuck
+    FROM cells
+    WHERE %(silo)s::bigint IS NULL OR silo_id = %(silo)s::bigint
+    GROUP BY 1, 2, 3
 )
-SELECT COALESCE(cells.silo_id, 0), silo.code, silo.name_nl, silo.name_en,
-       COALESCE(cells.area_id, 0), area.code, area.name, cells.period,
-       round(sum(cells.budget), 2), sum(cells.allocated), sum(cells.spent), sum(cells.outside),
-       sum(cells.households)::integer, sum(cells.blocked)::integer, sum(cells.stuck)
-FROM cells
-LEFT JOIN funding_silo silo ON silo.id = cells.silo_id
-LEFT JOIN organisations_area area ON area.id = cells.area_id
-WHERE %(silo)s::bigint IS NULL OR cells.silo_id = %(silo)s::bigint
-GROUP BY cells.silo_id, silo.code, silo.name_nl, silo.name_en, silo."order", cells.area_id, area.code, area.name,
-         cells.period
-ORDER BY silo."order" NULLS LAST, area.code NULLS FIRST, cells.period
+SELECT COALESCE(t.silo_id, 0), silo.code, silo.name_nl, silo.name_en,
+       COALESCE(t.area_id, 0), area.code, area.name, t.period,
+       t.budget, t.allocated, t.spent, t.outside, t.households, t.blocked, t.stuck,
+       (SELECT max(refreshed_at) FROM funding_flowcell WHERE municipality_id = %(municipality)s)
+FROM totals t
+LEFT JOIN funding_silo silo ON silo.id = t.silo_id
+LEFT JOIN organisations_area area ON area.id = t.area_id
+ORDER BY silo."order" NULLS LAST, area.code NULLS FIRST, t.period
 """
 
 
@@ -168,6 +129,8 @@ class ReportParams:
     level: str = "wijk"
     granularity: str = "quarter"
     silo_id: int | None = None
+    # The overview: one row per silo and period, without the areas.
+    by_silo: bool = False
 
     @property
     def start(self) -> datetime.date:
@@ -197,7 +160,13 @@ class ReportParams:
             "stop_day": self.stop_day,
             "step": step,
             "silo": self.silo_id,
+            "by_silo": self.by_silo,
             "tz": settings.TIME_ZONE,
+            # The year's bounds as moments in the municipality's time zone, so the index on opened_at serves.
+            "start_at": datetime.datetime.combine(self.start, datetime.time(), tzinfo=ZoneInfo(settings.TIME_ZONE)),
+            "end_at": datetime.datetime.combine(
+                datetime.date(self.year + 1, 1, 1), datetime.time(), tzinfo=ZoneInfo(settings.TIME_ZONE)
+            ),
         }
 
 
@@ -235,6 +204,8 @@ class FlowReport:
     params: ReportParams
     rows: list[Row]
     totals: dict[str, Decimal] = field(default_factory=dict)
+    # When the summary behind allocated, spent, households and blockages was last rebuilt.
+    refreshed_at: datetime.datetime | None = None
 
 
 def period_label(period: datetime.date, granularity: str) -> str:
@@ -245,15 +216,18 @@ def period_label(period: datetime.date, granularity: str) -> str:
     return f"{period:%Y-%m}"
 
 
-def _raw_rows(params: ReportParams) -> list[tuple[Any, ...]]:
+def _raw_rows(params: ReportParams) -> tuple[list[tuple[Any, ...]], datetime.datetime | None]:
     with connection.cursor() as cursor:
         cursor.execute(FLOW_SQL, params.sql_params())
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    return [row[:-1] for row in rows], (rows[0][-1] if rows else None)
 
 
 def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
     """The report for one municipality and year: one query, then suppression of the counts."""
-    raw = _raw_rows(params)
+    if params.by_silo:
+        return _overview(params, language)
+    raw, refreshed_at = _raw_rows(params)
     households: dict[tuple[int, int, datetime.date], int] = {}
     blocked: dict[tuple[int, int, datetime.date], int] = {}
     groups: dict[tuple[int, datetime.date], list[tuple[int, int, datetime.date]]] = {}
@@ -281,7 +255,7 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
         key = (silo_id, area_id, period)
         silo_name = (name_en if language.startswith("en") else name_nl) or ""
         names[silo_id] = (code or "", silo_name)
-        money = [budget or Decimal("0"), allocated or Decimal("0"), spent or Decimal("0"), outside, stuck or 0]
+        money = [Decimal(value or 0) for value in (budget, allocated, spent, outside, stuck)]
         rows.append(
             Row(
                 silo_id=silo_id,
@@ -291,20 +265,20 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
                 area_code=area_code or "",
                 area_name=area_name or "",
                 period=period,
-                budget=money[0],
+                budget=_cents(money[0]),
                 allocated=money[1],
                 spent=money[2],
                 spent_outside=money[3],
                 households=shown_households[key],
                 blocked=shown_blocked[key],
-                euros_stuck=Decimal(money[4]),
+                euros_stuck=money[4],
             )
         )
         running = subtotal_money.setdefault((silo_id, period), [Decimal("0")] * 5)
         for index, value in enumerate(money):
-            running[index] += Decimal(value)
+            running[index] += value
         for name, value in zip(totals, money, strict=True):
-            totals[name] += Decimal(value)
+            totals[name] += value
     # The silo subtotals follow each silo's area rows, per period.
     shaped: list[Row] = []
     for index, row in enumerate(rows):
@@ -324,7 +298,7 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
                         area_code="",
                         area_name="",
                         period=period,
-                        budget=money[0],
+                        budget=_cents(money[0]),
                         allocated=money[1],
                         spent=money[2],
                         spent_outside=money[3],
@@ -336,7 +310,70 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
                 )
     for row in shaped:
         row.label = period_label(row.period, params.granularity)
-    return FlowReport(params=params, rows=shaped, totals=totals)
+    # Budgets are spread over months and areas: round each shown figure, and the total from the exact sum.
+    return FlowReport(
+        params=params,
+        rows=shaped,
+        totals={name: _cents(value) for name, value in totals.items()},
+        refreshed_at=refreshed_at,
+    )
+
+
+def _overview(params: ReportParams, language: str) -> FlowReport:
+    """One row per silo and period. The counts are the same sums that head each silo in the full table,
+    where they are hidden exactly when they are small themselves (a lone small area cell among zeros makes
+    a small total), so the overview and the full export withhold the same figures."""
+    raw, refreshed_at = _raw_rows(params)
+    rows: list[Row] = []
+    totals = dict.fromkeys(("budget", "allocated", "spent", "spent_outside", "euros_stuck"), Decimal("0"))
+    for silo_id, code, name_nl, name_en, _area_id, _code, _name, period, *rest in raw:
+        budget, allocated, spent, outside, households, blocked, stuck = rest
+        money = [Decimal(value or 0) for value in (budget, allocated, spent, outside, stuck)]
+        for name, value in zip(totals, money, strict=True):
+            totals[name] += value
+        rows.append(
+            Row(
+                silo_id=silo_id,
+                silo_code=code or "",
+                silo_name=(name_en if language.startswith("en") else name_nl) or "",
+                area_id=-1,
+                area_code="",
+                area_name="",
+                period=period,
+                budget=_cents(money[0]),
+                allocated=money[1],
+                spent=money[2],
+                spent_outside=money[3],
+                households=suppress_count(households or 0),
+                blocked=suppress_count(blocked or 0),
+                euros_stuck=money[4],
+                is_subtotal=True,
+                label=period_label(period, params.granularity),
+            )
+        )
+    return FlowReport(
+        params=params,
+        rows=rows,
+        totals={name: _cents(value) for name, value in totals.items()},
+        refreshed_at=refreshed_at,
+    )
+
+
+def estimated_rows(params: ReportParams) -> int:
+    """How many rows the full table would have, roughly (areas, times periods, times silos): one small query."""
+    periods = {"month": 12, "quarter": 4, "year": 1}[params.granularity]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM organisations_area WHERE municipality_id = %s AND kind = %s), "
+            "(SELECT count(*) FROM funding_silo)",
+            [params.municipality_id, params.level],
+        )
+        areas, silos = cursor.fetchone()
+    return int(areas) * periods * (1 if params.silo_id else int(silos) + 1)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
 
 
 def export_header() -> list[str]:
@@ -392,12 +429,8 @@ WITH buurt AS (
     FROM organisations_area b
     WHERE b.kind = 'buurt' AND b.municipality_id = %(municipality)s
 ),
-cell_case AS (
-    SELECT c.id AS case_id, c.reference, bz.area_id
-    FROM cases_case c
-    JOIN cases_household h ON h.id = c.household_id
-    JOIN buurt bz ON bz.buurt_id = h.neighbourhood_id
-    WHERE (%(area)s::bigint IS NULL OR bz.area_id = %(area)s::bigint)
+in_cell AS (
+    SELECT buurt_id FROM buurt WHERE %(area)s::bigint IS NULL OR area_id = %(area)s::bigint
 ),
 alloc AS (
     SELECT a.case_id, sum(al.amount) AS allocated
@@ -405,6 +438,7 @@ alloc AS (
     JOIN funding_fundingstream st ON st.id = al.stream_id
     JOIN cases_action a ON a.id = al.action_id
     WHERE st.silo_id = %(silo)s AND al.period_start >= %(start)s AND al.period_start < %(next)s
+      AND al.neighbourhood_id IN (SELECT buurt_id FROM in_cell)
     GROUP BY a.case_id
 ),
 spend AS (
@@ -413,9 +447,8 @@ spend AS (
     JOIN funding_fundingstream st ON st.id = sp.stream_id
     JOIN funding_allocation al ON al.id = sp.allocation_id
     JOIN cases_action a ON a.id = al.action_id
-    JOIN buurt bz ON bz.buurt_id = sp.neighbourhood_id
     WHERE st.silo_id = %(silo)s AND sp.month >= %(start)s AND sp.month < %(next)s
-      AND (%(area)s::bigint IS NULL OR bz.area_id = %(area)s::bigint)
+      AND sp.neighbourhood_id IN (SELECT buurt_id FROM in_cell)
     GROUP BY a.case_id
 ),
 stuck AS (
@@ -425,15 +458,19 @@ stuck AS (
     WHERE bl.status IN ('open', 'escalated')
       AND COALESCE(bl.silo_id, 0) = COALESCE(%(silo)s, 0)
       AND (bl.opened_at AT TIME ZONE %(tz)s)::date >= %(start)s AND (bl.opened_at AT TIME ZONE %(tz)s)::date < %(next)s
+      AND bl.neighbourhood_id IN (SELECT buurt_id FROM in_cell)
     GROUP BY a.case_id
+),
+cell_case AS (
+    SELECT case_id FROM alloc UNION SELECT case_id FROM spend UNION SELECT case_id FROM stuck
 )
-SELECT cc.reference, COALESCE(al.allocated, 0), COALESCE(sp.spent, 0), COALESCE(st.blocked, 0), COALESCE(st.stuck, 0)
+SELECT c.reference, COALESCE(al.allocated, 0), COALESCE(sp.spent, 0), COALESCE(st.blocked, 0), COALESCE(st.stuck, 0)
 FROM cell_case cc
+JOIN cases_case c ON c.id = cc.case_id
 LEFT JOIN alloc al ON al.case_id = cc.case_id
 LEFT JOIN spend sp ON sp.case_id = cc.case_id
 LEFT JOIN stuck st ON st.case_id = cc.case_id
-WHERE al.case_id IS NOT NULL OR sp.case_id IS NOT NULL OR st.case_id IS NOT NULL
-ORDER BY cc.reference
+ORDER BY c.reference
 LIMIT %(limit)s OFFSET %(offset)s
 """
 

@@ -16,6 +16,7 @@
    the rules block becomes a blockage (set-based, the same SQL as one action).
 6. A part of those blockages moves through the workflow: escalated, paid from
    the flexible budget, resolved by exemption, or not resolvable.
+7. The audit's summary table, built from all of the above.
 
 Everything large is one SQL statement or COPY, so it runs at a million actions.
 """
@@ -34,7 +35,7 @@ from organisations.models import Area, Municipality, OrganisationKind
 from themes.models import Theme
 from wijkteam.seeding import SeedContext
 
-from . import eligibility, services
+from . import eligibility, services, summary
 from .models import (
     Allocation,
     Blockage,
@@ -111,6 +112,11 @@ def seed(ctx: SeedContext) -> None:
         years = _years_with_actions()
         streams = _create_streams(ctx, years)
     with ctx.step("funding budgets"):
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS seed_fit")
+            cursor.execute(FIT_TABLE_SQL, eligibility.sql_params())
+            cursor.execute("CREATE INDEX ON seed_fit (action_id)")
+            cursor.execute("ANALYZE seed_fit")
         _size_budgets(ctx, streams)
     with ctx.step("allocations"):
         _allocate()
@@ -121,6 +127,8 @@ def seed(ctx: SeedContext) -> None:
         ctx.stdout.write(f"    {opened} blockages detected")
     with ctx.step("blockage workflow"):
         _workflow(ctx)
+    with ctx.step("funding-flow summary"):
+        summary.flow_cells_refresh_all()
 
 
 # --- 1. Streams ----------------------------------------------------------------------------------------
@@ -195,21 +203,33 @@ def _create_streams(ctx: SeedContext, years: list[int]) -> list[FundingStream]:
 
 # --- 2. Budgets -----------------------------------------------------------------------------------------
 
-# Each action's first fitting stream (all rules but the budget), the basis for budgets and allocations.
-FIRST_FIT = (
-    "WITH "  # noqa: S608 — constant fragments; values are parameters
+# Every (action, stream) pair that fails only on the budget (stage 6) or only on the area (stage 2, with the
+# organisation kind and silo right), computed once: budgets, allocations and area spill-over all read it.
+FIT_TABLE_SQL = (
+    "CREATE TEMP TABLE seed_fit AS WITH "  # noqa: S608 — constant fragments; values are parameters
     + eligibility.checks_sql("TRUE", unfunded_only=True, include_finished=True)
-    + """,
-    first_fit AS (
-        SELECT DISTINCT ON (rc.action_id) rc.action_id, rc.stream_id, rc.planned_cost
-        FROM rule_checks rc
-        JOIN stream_rules sr ON sr.id = rc.stream_id
-        WHERE rc.stage = 6
-        -- The most specific stream first (JGZ money for the GGD before Jeugdwet money), then silo order.
-        ORDER BY rc.action_id, COALESCE(NULLIF(cardinality(sr.kind_ids), 0), 99), rc.silo_order, rc.stream_id
-    )
+    + """
+    SELECT rc.action_id, rc.stream_id, rc.stage, rc.silo_order, rc.planned_cost, su.on_day,
+           COALESCE(NULLIF(cardinality(sr.kind_ids), 0), 99) AS specificity,
+           (cardinality(sr.kind_ids) = 0 OR su.kind_id = ANY(sr.kind_ids)) AND sr.silo_id = ANY(su.billable_silo_ids)
+               AS fits_but_area
+    FROM rule_checks rc
+    JOIN subject su ON su.action_id = rc.action_id
+    JOIN stream_rules sr ON sr.id = rc.stream_id
+    WHERE rc.stage IN (2, 6)
     """
 )
+
+# Each action's first fitting stream (all rules but the budget): the most specific one first (JGZ money for
+# the GGD before Jeugdwet money), then by silo.
+FIRST_FIT = """
+WITH first_fit AS (
+    SELECT DISTINCT ON (action_id) action_id, stream_id, planned_cost, on_day
+    FROM seed_fit
+    WHERE stage = 6
+    ORDER BY action_id, specificity, silo_order, stream_id
+)
+"""
 
 
 def _size_budgets(ctx: SeedContext, streams: list[FundingStream]) -> None:
@@ -229,7 +249,7 @@ def _size_budgets(ctx: SeedContext, streams: list[FundingStream]) -> None:
             FROM factor f LEFT JOIN demand d ON d.stream_id = f.stream_id
             WHERE s.id = f.stream_id
             """,
-            eligibility.sql_params(ids=ids, factors=factors, base=BASE_BUDGET),
+            {"ids": ids, "factors": factors, "base": BASE_BUDGET},
         )
         # The flexible budget: a few percent of what all the other streams hold.
         cursor.execute(
@@ -251,15 +271,27 @@ def _size_budgets(ctx: SeedContext, streams: list[FundingStream]) -> None:
 
 # --- 3. Allocations --------------------------------------------------------------------------------------
 
+INSERT_ALLOCATIONS = """
+    INSERT INTO funding_allocation (id, uuid, reference, action_id, stream_id, amount, period_start, period_end,
+                                    household_id, neighbourhood_id, created_by_id, created_at)
+    SELECT n.id, gen_random_uuid(), 'AL-' || lpad(n.id::text, 9, '0'), n.action_id, n.stream_id, n.planned_cost,
+           GREATEST(n.on_day, n.valid_from),
+           GREATEST(LEAST(COALESCE(n.end_date, n.on_day + 180), n.valid_until), GREATEST(n.on_day, n.valid_from)),
+           h.id, h.neighbourhood_id, n.created_by_id, n.created_at
+    FROM numbered n
+    JOIN cases_action ha ON ha.id = n.action_id
+    JOIN cases_case hc ON hc.id = ha.case_id
+    JOIN cases_household h ON h.id = hc.household_id
+"""
+
 ALLOCATE_SQL = (
     FIRST_FIT  # noqa: S608 — constant fragments
     + """,
     ordered AS (
-        SELECT ff.action_id, ff.stream_id, ff.planned_cost, su.on_day, a.end_date, a.created_by_id, a.created_at,
-               s.budget, s.valid_from, s.valid_until,
-               sum(ff.planned_cost) OVER (PARTITION BY ff.stream_id ORDER BY su.on_day, ff.action_id) AS running
+        SELECT ff.action_id, ff.stream_id, ff.planned_cost, ff.on_day, a.end_date, a.created_by_id, a.created_at,
+               s.budget AS remaining, s.valid_from, s.valid_until,
+               sum(ff.planned_cost) OVER (PARTITION BY ff.stream_id ORDER BY ff.on_day, ff.action_id) AS running
         FROM first_fit ff
-        JOIN subject su ON su.action_id = ff.action_id
         JOIN cases_action a ON a.id = ff.action_id
         JOIN funding_fundingstream s ON s.id = ff.stream_id
         -- Proposed actions wait for a decision; the rest is paid while the budget lasts.
@@ -267,38 +299,27 @@ ALLOCATE_SQL = (
     ),
     numbered AS (
         SELECT nextval(pg_get_serial_sequence('funding_allocation', 'id')) AS id, o.*
-        FROM ordered o WHERE o.running <= o.budget
+        FROM ordered o WHERE o.running <= o.remaining
         ORDER BY o.action_id
     )
-    INSERT INTO funding_allocation (id, uuid, reference, action_id, stream_id, amount, period_start, period_end,
-                                    created_by_id, created_at)
-    SELECT n.id, gen_random_uuid(), 'AL-' || lpad(n.id::text, 9, '0'), n.action_id, n.stream_id, n.planned_cost,
-           GREATEST(n.on_day, n.valid_from),
-           GREATEST(LEAST(COALESCE(n.end_date, n.on_day + 180), n.valid_until), GREATEST(n.on_day, n.valid_from)),
-           n.created_by_id, n.created_at
-    FROM numbered n
     """
+    + INSERT_ALLOCATIONS
 )
 
 # An institution with a lump-sum or area subsidy that helps households outside the areas it was meant for:
-# one in three such actions is paid anyway. This is where the audit's "outside the intended areas" comes from.
+# one in three such actions is paid anyway, while the budget lasts. This is where the audit's "spend outside
+# the intended areas" comes from.
 OUTSIDE_AREAS_SQL = (
-    "WITH "  # noqa: S608 — constant fragments
-    + eligibility.checks_sql("TRUE", unfunded_only=True, include_finished=True)
-    + """,
-    candidate AS (
-        SELECT DISTINCT ON (rc.action_id) rc.action_id, rc.stream_id, rc.planned_cost
-        FROM rule_checks rc
-        JOIN subject su ON su.action_id = rc.action_id
-        JOIN stream_rules sr ON sr.id = rc.stream_id
-        JOIN funding_fundingstream s ON s.id = rc.stream_id
-        WHERE rc.stage = 2
+    """
+    WITH candidate AS (
+        SELECT DISTINCT ON (f.action_id) f.action_id, f.stream_id, f.planned_cost, f.on_day
+        FROM seed_fit f
+        JOIN funding_fundingstream s ON s.id = f.stream_id
+        WHERE f.stage = 2 AND f.fits_but_area AND f.planned_cost > 0
           AND s.funding_logic IN ('lump_sum', 'area_budget')
-          AND (cardinality(sr.kind_ids) = 0 OR su.kind_id = ANY(sr.kind_ids))
-          AND sr.silo_id = ANY(su.billable_silo_ids)
-          AND rc.planned_cost > 0
-          AND abs(hashtext('outside-' || rc.action_id)) %% 3 = 0
-        ORDER BY rc.action_id, rc.stream_id
+          AND abs(hashtext('outside-' || f.action_id)) %% 3 = 0
+          AND NOT EXISTS (SELECT 1 FROM funding_allocation al WHERE al.action_id = f.action_id)
+        ORDER BY f.action_id, f.stream_id
     ),
     left_over AS (
         SELECT s.id AS stream_id, s.budget - COALESCE(sum(al.amount), 0) AS remaining
@@ -307,10 +328,9 @@ OUTSIDE_AREAS_SQL = (
         GROUP BY s.id, s.budget
     ),
     ordered AS (
-        SELECT c.*, su.on_day, a.end_date, a.created_by_id, a.created_at, s.valid_from, s.valid_until, lo.remaining,
-               sum(c.planned_cost) OVER (PARTITION BY c.stream_id ORDER BY su.on_day, c.action_id) AS running
+        SELECT c.*, a.end_date, a.created_by_id, a.created_at, s.valid_from, s.valid_until, lo.remaining,
+               sum(c.planned_cost) OVER (PARTITION BY c.stream_id ORDER BY c.on_day, c.action_id) AS running
         FROM candidate c
-        JOIN subject su ON su.action_id = c.action_id
         JOIN cases_action a ON a.id = c.action_id
         JOIN funding_fundingstream s ON s.id = c.stream_id
         JOIN left_over lo ON lo.stream_id = c.stream_id
@@ -321,33 +341,25 @@ OUTSIDE_AREAS_SQL = (
         FROM ordered o WHERE o.running <= o.remaining
         ORDER BY o.action_id
     )
-    INSERT INTO funding_allocation (id, uuid, reference, action_id, stream_id, amount, period_start, period_end,
-                                    created_by_id, created_at)
-    SELECT n.id, gen_random_uuid(), 'AL-' || lpad(n.id::text, 9, '0'), n.action_id, n.stream_id, n.planned_cost,
-           GREATEST(n.on_day, n.valid_from),
-           GREATEST(LEAST(COALESCE(n.end_date, n.on_day + 180), n.valid_until), GREATEST(n.on_day, n.valid_from)),
-           n.created_by_id, n.created_at
-    FROM numbered n
-    """
+    """  # noqa: S608 — constant fragments
+    + INSERT_ALLOCATIONS
 )
 
 
 def _allocate() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(ALLOCATE_SQL, eligibility.sql_params())
-        cursor.execute(OUTSIDE_AREAS_SQL, eligibility.sql_params())
+        cursor.execute(ALLOCATE_SQL)
+        cursor.execute(OUTSIDE_AREAS_SQL, {})
+        cursor.execute("DROP TABLE seed_fit")
 
 
 # --- 4. Spend --------------------------------------------------------------------------------------------
 
 SPEND_SQL = """
 WITH months AS (
-    SELECT al.id AS allocation_id, al.amount, al.stream_id, h.neighbourhood_id, m::date AS month,
+    SELECT al.id AS allocation_id, al.amount, al.stream_id, al.neighbourhood_id, m::date AS month,
            count(*) OVER (PARTITION BY al.id) AS n
     FROM funding_allocation al
-    JOIN cases_action a ON a.id = al.action_id
-    JOIN cases_case c ON c.id = a.case_id
-    JOIN cases_household h ON h.id = c.household_id
     CROSS JOIN LATERAL generate_series(
         date_trunc('month', al.period_start),
         LEAST(date_trunc('month', al.period_end), date_trunc('month', %(today)s::date)),
@@ -480,12 +492,25 @@ def _workflow(ctx: SeedContext) -> None:
             "action__case__team_id",
             "action__case__team__municipality_id",
             "action__start_date",
+            "action__case__household_id",
+            "neighbourhood_id",
         )
     )
     events: list[tuple[object, ...]] = []
     updates: list[tuple[object, ...]] = []
     allocations: list[tuple[object, ...]] = []
-    for pk, action_id, opened_at, opener, euros, team_id, municipality_id, start in rows.iterator(chunk_size=5000):
+    for (
+        pk,
+        action_id,
+        opened_at,
+        opener,
+        euros,
+        team_id,
+        municipality_id,
+        start,
+        household_id,
+        buurt_id,
+    ) in rows.iterator(chunk_size=5000):
         steps = _pick_path(ctx)
         actors = {"opener": opener, "lead": leads.get(team_id), "bureau": bureaus.get(municipality_id)}
         at = opened_at
@@ -505,7 +530,7 @@ def _workflow(ctx: SeedContext) -> None:
                 allocation_id = len(allocations)  # an index for now; a reserved id when written
                 day = min(max(start or at.date(), flexible_stream.valid_from), flexible_stream.valid_until)
                 end = min(day + datetime.timedelta(days=90), flexible_stream.valid_until)
-                allocations.append((action_id, flexible_stream.pk, euros, day, end, user, at))
+                allocations.append((action_id, flexible_stream.pk, euros, day, end, household_id, buurt_id, user, at))
             previous = status
             status = "escalated" if kind == "escalated" else kind
             level = to_level
@@ -540,7 +565,7 @@ def _write_workflow(
     ctx.copy_rows(
         Allocation,
         ["id", "uuid", "reference", "action_id", "stream_id", "amount", "period_start", "period_end",
-         "created_by_id", "created_at"],
+         "household_id", "neighbourhood_id", "created_by_id", "created_at"],
         (
             (pk, uuid.UUID(int=ctx.rng.getrandbits(128), version=4), services.allocation_reference(pk), *row)
             for pk, row in zip(ids, allocations, strict=True)

@@ -104,6 +104,7 @@ def _write_allocation(
     if errors:
         raise ValidationError(errors)
     pk, reference = _next_allocation_reference()
+    household = action.case.household
     allocation = Allocation(
         id=pk,
         reference=reference,
@@ -112,6 +113,8 @@ def _write_allocation(
         amount=amount,
         period_start=period_start,
         period_end=period_end,
+        household=household,
+        neighbourhood_id=household.neighbourhood_id,
         created_by=by,
     )
     allocation.full_clean()
@@ -190,6 +193,7 @@ def blockage_register(
         delay_days=delay_days,
         opened_at=now,
         opened_by=by,
+        neighbourhood_id=action.case.household.neighbourhood_id,
     )
     blockage.full_clean()
     blockage.save()
@@ -230,7 +234,9 @@ def may_take_step(user: User, blockage: Blockage, step: str) -> bool:
 
 def _lock_blockage(blockage: Blockage) -> Blockage:
     # A team lead and the bureau acting on one blockage at once: the second sees the first one's step.
-    return Blockage.objects.select_for_update().select_related("action__case").get(pk=blockage.pk)
+    return (
+        Blockage.objects.select_for_update(of=("self",)).select_related("action__case__household").get(pk=blockage.pk)
+    )
 
 
 def _take_step(

@@ -18,8 +18,11 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -30,6 +33,7 @@ from organisations.models import User
 
 from .models import SpendImport
 
+logger = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
 MAX_ERRORS_STORED = 1_000
 COLUMN_ALIASES = {
@@ -94,6 +98,9 @@ class _Parsed:
 
 def _set_progress(record: SpendImport, *, progress: int, phase: str, **fields: Any) -> None:
     # Committed at once (autocommit outside the steps' transactions), so a polling screen sees it.
+    if phase != record.phase:
+        started = getattr(record, "started", time.perf_counter())
+        logger.info("spend import %s: %s after %.1f s", record.pk, phase or "done", time.perf_counter() - started)
     values = {"progress": progress, "phase": phase, **fields}
     SpendImport.objects.filter(pk=record.pk).update(**values)
     for key, value in values.items():
@@ -241,15 +248,16 @@ INSERT_SQL = """
 WITH inserted AS (
     INSERT INTO funding_spend (allocation_id, month, amount, spend_import_id, stream_id, neighbourhood_id)
     SELECT al.id, to_date(s.month || '-01', 'YYYY-MM-DD'), replace(s.amount, ',', '.')::numeric(12, 2),
-           %(import_id)s, al.stream_id, h.neighbourhood_id
+           %(import_id)s, al.stream_id, al.neighbourhood_id
     FROM {table} s
     JOIN funding_allocation al ON al.reference = s.allocation_reference
-    JOIN cases_action a ON a.id = al.action_id
-    JOIN cases_case c ON c.id = a.case_id
-    JOIN cases_household h ON h.id = c.household_id
-    RETURNING amount
-)
-SELECT count(*), COALESCE(sum(amount), 0) FROM inserted
+    -- In place of a foreign-key check per row: the allocations stay until this commits.
+    FOR KEY SHARE OF al
+    RETURNING amount, neighbourhood_id
+),
+per_buurt AS (SELECT neighbourhood_id, count(*) AS n, sum(amount) AS amount FROM inserted GROUP BY 1)
+SELECT COALESCE(sum(p.n), 0), COALESCE(sum(p.amount), 0), array_remove(array_agg(DISTINCT b.municipality_id), NULL)
+FROM per_buurt p LEFT JOIN organisations_area b ON b.id = p.neighbourhood_id
 """
 
 
@@ -280,8 +288,17 @@ def _insert(record: SpendImport) -> SpendImport:
             return _finish(record, status=SpendImport.Status.DUPLICATE, duplicate_of=earlier)
         with connection.cursor() as cursor:
             cursor.execute(INSERT_SQL.format(table=_staging_table(record)), {"import_id": record.pk})
-            rows, amount = cursor.fetchone()
+            rows, amount, municipalities = cursor.fetchone()
+        _refresh_after_commit(list(municipalities))
         return _finish(record, status=SpendImport.Status.IMPORTED, rows_imported=rows, amount_imported=amount)
+
+
+def _refresh_after_commit(municipality_ids: list[int]) -> None:
+    """The audit's summary must show the new spend: rebuild it once the spend is committed."""
+    from .tasks import refresh_flow_summary
+
+    for municipality_id in municipality_ids:
+        transaction.on_commit(partial(refresh_flow_summary.delay, municipality_id))
 
 
 def _drop_staging(record: SpendImport) -> None:
@@ -301,6 +318,7 @@ def spend_import_run(import_id: int) -> SpendImport:
     )
     if earlier is not None:
         return _finish(record, status=SpendImport.Status.DUPLICATE, duplicate_of=earlier)
+    record.started = time.perf_counter()  # type: ignore[attr-defined]
     _set_progress(record, progress=1, phase="reading", status=SpendImport.Status.RUNNING)
     content = bytes(SpendImport.objects.filter(pk=record.pk).values_list("content", flat=True).get())
     text = _decode(content)

@@ -12,9 +12,17 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from . import spend_import
+from . import spend_import, summary
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def import_spend(import_id: int) -> str:
     return spend_import.spend_import_run(import_id).status
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def refresh_flow_summary(municipality_id: int | None = None) -> int:
+    """Rebuild the audit's summary for one municipality (or all); safe to repeat: it replaces, never adds."""
+    if municipality_id is None:
+        return summary.flow_cells_refresh_all()
+    return summary.flow_cells_refresh(municipality_id=municipality_id)

@@ -8,6 +8,7 @@ else answers 404, exactly as if it did not exist.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -309,6 +310,11 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_funding_aggregates(request.user):
         raise Http404
     form, params = _report_params(request)
+    # A whole municipality by buurt and month is thousands of rows: on screen, one row per silo until a
+    # silo is chosen; the export always has every row.
+    condensed = params is not None and report.estimated_rows(params) > MAX_SCREEN_ROWS
+    if params is not None and condensed:
+        params = dataclasses.replace(params, by_silo=True)
     flow = report.funding_flow(params, language=get_language() or "nl") if params else None
     if flow is not None and params is not None:
         for row in flow.rows:
@@ -325,11 +331,6 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
                     }
                 )
     rows = flow.rows if flow else []
-    # A whole municipality by buurt and month is tens of thousands of rows: on screen, the silo totals
-    # until a silo is chosen; the export always has every row.
-    condensed = params is not None and params.silo_id is None and len(rows) > MAX_SCREEN_ROWS
-    if condensed:
-        rows = [row for row in rows if row.is_subtotal]
     return render(
         request,
         "funding/audit.html",

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijkteam.settings.local")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -38,7 +38,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=60_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    ctx = SeedContext(scale=SCALES[args.scale], rng=random.Random(args.seed), stdout=OutputWrapper(sys.stdout))
+    rng = random.Random(args.seed)  # noqa: S311 — demo data, not secrets
+    ctx = SeedContext(scale=SCALES[args.scale], rng=rng, stdout=OutputWrapper(sys.stdout))
     started = time.perf_counter()
     with transaction.atomic():
         with ctx.step("reset"):

@@ -88,6 +88,7 @@ def flow_rows(rows: list[Row]) -> SafeString:
     parts: list[str] = []
     for row in rows:
         silo = no_silo if row.no_silo else escape(row.silo_name)
+        area: str
         if row.is_subtotal:
             area = total
         elif row.whole_municipality:

@@ -87,6 +87,8 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     amount = Decimal("450.00")
     period_start = datetime.date(2025, 3, 1)
     period_end = datetime.date(2025, 8, 31)
+    household = factory.SelfAttribute("action.case.household")
+    neighbourhood = factory.SelfAttribute("action.case.household.neighbourhood")
     created_by = factory.SubFactory(UserFactory)
 
 
@@ -124,3 +126,4 @@ class BlockageFactory(factory.django.DjangoModelFactory):
     euros_stuck = Decimal("450.00")
     delay_days = 30
     opened_by = factory.SubFactory(UserFactory)
+    neighbourhood = factory.SelfAttribute("action.case.household.neighbourhood")

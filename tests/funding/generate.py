@@ -43,9 +43,9 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
         for area_id in team.areas.values_list("pk", flat=True):
             team_of_buurt.setdefault(area_id, team.pk)
     members: dict[int, list[tuple[int, int]]] = {}
-    for team_id, user_id, organisation_id in TeamMembership.objects.filter(user__organisation__isnull=False).values_list(
-        "team_id", "user_id", "user__organisation_id"
-    ):
+    for team_id, user_id, organisation_id in TeamMembership.objects.filter(
+        user__organisation__isnull=False
+    ).values_list("team_id", "user_id", "user__organisation_id"):
         members.setdefault(team_id, []).append((user_id, organisation_id))
     organisations: dict[str, list[int]] = {}
     for pk, kind in Organisation.objects.values_list("pk", "kind__code"):

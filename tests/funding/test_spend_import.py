@@ -110,7 +110,12 @@ def test_a_file_with_many_errors_reports_each_line_and_imports_nothing(allocatio
 
 @pytest.mark.parametrize(
     "text, code",
-    [("", "empty_file"), ("\n", "empty_file"), ("naam,leeftijd\nA,1\n", "header"), ("allocation_reference,month,amount\n", "empty_file")],
+    [
+        ("", "empty_file"),
+        ("\n", "empty_file"),
+        ("naam,leeftijd\nA,1\n", "header"),
+        ("allocation_reference,month,amount\n", "empty_file"),
+    ],
 )
 def test_an_unreadable_or_empty_file_is_rejected_whole(allocations, text: str, code: str) -> None:
     record = run(text)
@@ -119,7 +124,9 @@ def test_an_unreadable_or_empty_file_is_rejected_whole(allocations, text: str, c
 
 def test_a_file_in_windows_1252_is_read(allocations) -> None:
     content = "allocation_reference;month;amount;stream_code\r\nAL-000000001;2025-03;10,00;\r\n".encode("cp1252")
-    record = spend_import.spend_import_run(spend_import.spend_import_create(filename="é.csv", content=content, by=None).pk)
+    record = spend_import.spend_import_run(
+        spend_import.spend_import_create(filename="é.csv", content=content, by=None).pk
+    )
     assert record.status == SpendImport.Status.IMPORTED
 
 
@@ -210,8 +217,10 @@ def test_the_upload_screen_rejects_a_missing_or_wrong_file_next_to_the_field(log
     assert not SpendImport.objects.exists()
 
 
-def test_the_error_page_and_export_show_each_line_with_formulas_neutralised(log_in, personas: Personas, allocations) -> None:
-    record = run("allocation_reference,month,amount\n=HYPERLINK(\"http://x\"),2025-03,1\n@SUM(A1),2025-03,1\n")
+def test_the_error_page_and_export_show_each_line_with_formulas_neutralised(
+    log_in, personas: Personas, allocations
+) -> None:
+    record = run('allocation_reference,month,amount\n=HYPERLINK("http://x"),2025-03,1\n@SUM(A1),2025-03,1\n')
     client = log_in(personas.auditor)
     html = client.get(reverse("funding:spend_import", args=[record.uuid])).content.decode()
     assert "=HYPERLINK(&quot;http://x&quot;)" in html or "=HYPERLINK(&quot;" in html

@@ -179,7 +179,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The funding audit reads a summary; new allocations and blockage steps show within ten minutes
+    # (a spend import refreshes it at once).
+    "funding-flow-summary": {"task": "funding.tasks.refresh_flow_summary", "schedule": 600.0},
+}
 
 # --- Logging --------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Measure the funding-flow audit: the SQL per level and period, and the whole page as an auditor sees it.
+"""Measure the funding-flow audit: the full table (what the export holds) per level and period, and the whole
+page as an auditor sees it (one row per silo when the full table would be too long for a screen).
 
     manage.py bench_funding_report [--year 2025] [--repeat 5]
 
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             municipality_id, cases = found
             if year is None:
                 cursor.execute(
-                    "SELECT extract(year FROM month)::int, count(*) FROM funding_spend GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+                    "SELECT extract(year FROM month)::int, count(*) FROM funding_spend "
+                    "GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
                 )
                 row = cursor.fetchone()
                 year = row[0] if row else 2025
@@ -62,7 +64,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             client = self._auditor_client(municipality)
             self.stdout.write(
-                f"{'level':<6} {'period':<8} {'rows':>6} {'SQL median':>11} {'page median':>12} {'max':>8}"
+                f"{'level':<6} {'period':<8} {'rows':>6} {'full table':>11} {'page median':>12} {'max':>8}"
             )
             for level in ("wijk", "buurt"):
                 for granularity in ("month", "quarter", "year"):
