@@ -54,6 +54,9 @@ class SiloBadge:
     name: str
     amount: Decimal
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def colour(self) -> str:
         return silo_colour(self.code)
@@ -103,7 +106,7 @@ def _count(queryset: QuerySet[Any], field_name: str) -> Subquery:
 
 
 def household_funding(household: Household, user: User | AnonymousUser) -> HouseholdFunding:
-    """Which silos pay for what, the fragmentation figures and the open blockages: five queries.
+    """Which silos pay for what, the fragmentation figures and the open blockages: four queries.
 
     Only what the user may see of the household: its visible cases' actions.
     Fragmentation counts the household's open cases now: the distinct

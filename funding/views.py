@@ -168,14 +168,17 @@ def _render_blockage(
         step: services.may_take_step(request.user, blockage, step)
         for step in (workflow.Step.ESCALATE, workflow.Step.RESOLVE, workflow.Step.NOT_RESOLVABLE)
     }
+    # Each step's form has its own prefix: four notes on one page need four ids.
     forms: dict[str, UtrechtForm] = {}
     if allowed[workflow.Step.ESCALATE]:
-        forms["escalate"] = EscalateForm()
+        forms["escalate"] = EscalateForm(prefix="escalate")
     if allowed[workflow.Step.RESOLVE]:
-        forms["resolve"] = ResolveForm()
-        forms["doorbraak"] = DoorbraakForm(initial={"amount": blockage.euros_stuck or blockage.action.planned_cost})
+        forms["resolve"] = ResolveForm(prefix="resolve")
+        forms["doorbraak"] = DoorbraakForm(
+            prefix="doorbraak", initial={"amount": blockage.euros_stuck or blockage.action.planned_cost}
+        )
     if allowed[workflow.Step.NOT_RESOLVABLE]:
-        forms["not_resolvable"] = NotResolvableForm()
+        forms["not_resolvable"] = NotResolvableForm(prefix="not_resolvable")
     forms.update(bound or {})
     flexible = None
     if "doorbraak" in forms:
@@ -216,7 +219,7 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
     if step not in STEP_FORMS:
         raise Http404
     blockage, full = _blockage_for(request.user, uuid)
-    form = STEP_FORMS[step](request.POST)
+    form = STEP_FORMS[step](request.POST, prefix=step)
     if form.is_valid():
         data = form.cleaned_data
         run: dict[str, Callable[[], Blockage]] = {

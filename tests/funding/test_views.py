@@ -120,7 +120,7 @@ def test_a_register_filter_narrows_the_list(log_in, personas: Personas, scene) -
 def test_the_team_lead_escalates_from_the_page(log_in, personas: Personas, scene) -> None:
     blockage = scene["blockage"]
     response = log_in(personas.team_lead).post(
-        reverse("funding:blockage_step", args=[blockage.uuid, "escalate"]), {"note": "Graag meedenken"}
+        reverse("funding:blockage_step", args=[blockage.uuid, "escalate"]), {"escalate-note": "Graag meedenken"}
     )
     assert response.status_code == 302
     blockage.refresh_from_db()
@@ -130,7 +130,7 @@ def test_the_team_lead_escalates_from_the_page(log_in, personas: Personas, scene
 def test_a_step_the_user_may_not_take_is_forbidden_and_changes_nothing(log_in, personas: Personas, scene) -> None:
     blockage = scene["blockage"]
     response = log_in(personas.professional).post(
-        reverse("funding:blockage_step", args=[blockage.uuid, "escalate"]), {"note": ""}
+        reverse("funding:blockage_step", args=[blockage.uuid, "escalate"]), {"escalate-note": ""}
     )
     assert response.status_code == 403
     blockage.refresh_from_db()
@@ -155,11 +155,12 @@ def test_a_doorbraak_without_budget_shows_the_error_next_to_the_amount_and_keeps
         budget=Decimal("100.00"),
     )
     response = log_in(personas.team_lead).post(
-        reverse("funding:blockage_step", args=[scene["blockage"].uuid, "doorbraak"]), {"amount": "450,00", "note": ""}
+        reverse("funding:blockage_step", args=[scene["blockage"].uuid, "doorbraak"]),
+        {"doorbraak-amount": "450,00", "doorbraak-note": ""},
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'aria-invalid="true"' in html and "id_amount_errors" in html and 'value="450,00"' in html
+    assert 'aria-invalid="true"' in html and "id_doorbraak-amount_errors" in html and 'value="450,00"' in html
     scene["blockage"].refresh_from_db()
     assert scene["blockage"].status == BlockageStatus.ESCALATED
 
@@ -173,7 +174,7 @@ def test_the_doorbraak_from_the_page_resolves_and_pays(log_in, personas: Persona
     )
     response = log_in(personas.team_lead).post(
         reverse("funding:blockage_step", args=[scene["blockage"].uuid, "doorbraak"]),
-        {"amount": "450,00", "note": "Doorbraak"},
+        {"doorbraak-amount": "450,00", "doorbraak-note": "Doorbraak"},
     )
     assert response.status_code == 302
     scene["blockage"].refresh_from_db()
