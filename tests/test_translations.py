@@ -17,4 +17,7 @@ def test_placeholders_survive_translation() -> None:
 
     placeholder = re.compile(r"%\(\w+\)s|\{\w*\}")
     for entry in polib.pofile(str(PO)).translated_entries():
-        assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(entry.msgstr)), entry.msgid
+        # A plural entry has its translations in msgstr_plural; each form keeps the placeholders.
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(translation)), entry.msgid
