@@ -24,7 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext as _
 
 from .models import BlockageReason
 
@@ -243,8 +242,3 @@ def detect(*, action_ids: Sequence[int] | None, by_id: int | None, at: datetime.
     with connection.cursor() as cursor:
         cursor.execute(detect_sql(action_filter), sql_params(ids=list(action_ids or []), by=by_id, at=at))
         return cursor.rowcount
-
-
-def explain(reason: str) -> str:
-    """The reason in the domain's words, for screens and messages."""
-    return str(BlockageReason(reason).label) if reason in BlockageReason.values else _("Unknown reason.")
