@@ -62,8 +62,10 @@ test: lint db-start ## Every check, then every test
 test-only: install ## The tests alone (no static checks); pass ARGS="-k name"
 	$(VENV)/bin/pytest $(ARGS)
 
-bench: db-start ## Measure page times on the current database (BENCH_ARGS="--runs 50 --fail-above 150")
+bench: migrate ## Measure the speeds the issues name, on the data in the database (seed it first)
 	$(PY) manage.py bench_pages $(BENCH_ARGS)
+	$(PY) manage.py bench_spend_import --rows 1000000
+	$(PY) manage.py bench_funding_report
 
 clean: db-stop ## Remove the virtualenv, node_modules and the embedded database
 	rm -rf $(VENV) node_modules .data staticfiles

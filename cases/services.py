@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from funding import services as funding_services
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import policy
 from privacy.actor import service
@@ -443,6 +444,7 @@ def action_create(*, case: Case, data: ActionInput, by: User) -> Action:
     _require_casework(by, case)
     action = _build_action(case=case, data=data, by=by)
     action.save()
+    funding_services.actions_detect(action_ids=[action.pk], by=by)
     return action
 
 
@@ -453,6 +455,7 @@ def action_set_status(*, action: Action, status: str, by: User) -> Action:
     action.status = status
     action.full_clean()
     action.save(update_fields=["status"])
+    funding_services.actions_detect(action_ids=[action.pk], by=by)
     return action
 
 
@@ -529,6 +532,7 @@ def conference_record(
     conference.participants.set(participants)
     actions = [_build_action(case=case, data=item, by=by, conference=conference) for item in action_items]
     Action.objects.bulk_create(actions)
+    funding_services.actions_detect(action_ids=[action.pk for action in actions], by=by)
     return conference
 
 

@@ -79,3 +79,48 @@ def data_subject_condition(user: User | AnonymousUser | None) -> Q:
     every use is logged.
     """
     return Q() if may_handle_privacy(user) else Q(pk__in=[])
+
+
+# --- Funding: aggregates, the blockage register and spend imports ------------------
+#
+# The programme bureau and the municipal funding auditor see funding data without
+# personal data: pseudonymous case references, areas, silos, themes, amounts and
+# dates. Their view is bounded to the municipality of their own organisation.
+
+FUNDING_AGGREGATE_ROLES = frozenset({Role.PROGRAMME_BUREAU, Role.AUDITOR})
+
+
+def _has_role(user: User | AnonymousUser, roles: frozenset[str]) -> bool:
+    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) in roles)
+
+
+def may_see_funding_aggregates(user: User | AnonymousUser) -> bool:
+    """The funding-flow audit: budget, allocated and spent per silo, area and period."""
+    return _has_role(user, FUNDING_AGGREGATE_ROLES) and funding_municipality_id(user) is not None
+
+
+def may_see_blockage_register(user: User | AnonymousUser) -> bool:
+    """The register of blockages by pseudonymous case reference (no names, no notes)."""
+    return may_see_funding_aggregates(user)
+
+
+def may_escalate_beyond_team(user: User | AnonymousUser) -> bool:
+    """Only the programme bureau takes a blockage to the municipality and the Rijk, and records the outcome."""
+    return _has_role(user, frozenset({Role.PROGRAMME_BUREAU})) and funding_municipality_id(user) is not None
+
+
+def may_import_spend(user: User | AnonymousUser) -> bool:
+    return _has_role(user, frozenset({Role.AUDITOR}))
+
+
+def funding_municipality_id(user: User | AnonymousUser) -> int | None:
+    """The municipality whose funding a bureau member or auditor oversees: that of their organisation."""
+    organisation = getattr(user, "organisation", None)
+    return organisation.municipality_id if organisation is not None else None
+
+
+def funding_register_condition(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """A filter on Case (or through ``prefix``) for the pseudonymous funding views."""
+    if not may_see_blockage_register(user):
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}team__municipality_id": funding_municipality_id(user)})

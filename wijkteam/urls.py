@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("wijkteam.api.urls")),
     path("", include("privacy.urls")),
+    path("financiering/", include("funding.urls")),
     path("beheer/", admin.site.urls),
     path("achtergrondtaken/", include("jobs.urls")),
     path("", include("cases.urls")),

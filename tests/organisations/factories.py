@@ -5,6 +5,11 @@ import factory
 from organisations.models import Area, Municipality, Organisation, OrganisationKind, Role, Team, TeamMembership, User
 
 
+def _base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return digits[number // 36] + digits[number % 36]
+
+
 class MunicipalityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Municipality

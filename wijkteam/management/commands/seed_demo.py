@@ -14,12 +14,14 @@ from django.db import connection, transaction
 
 from accounts import seed as accounts_seed
 from cases import seed as cases_seed
+from funding import seed as funding_seed
 from organisations import seed as organisations_seed
 from organisations.models import User
 from wijkteam.seeding import SCALES, SeedContext, table_row_counts
 
 # In dependency order; each later app appends its own step here.
-STEPS = [organisations_seed.seed, accounts_seed.seed, cases_seed.seed]
+# funding runs on the actions the casework step made: it goes after that step.
+STEPS = [organisations_seed.seed, accounts_seed.seed, cases_seed.seed, funding_seed.seed]
 
 # Tables with reference data from migrations: never truncated by --reset.
 REFERENCE_MODELS = {

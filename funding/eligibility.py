@@ -1,0 +1,244 @@
+"""Which funding streams may pay for an action, and when none may, why: one SQL definition for one action or all.
+
+The rules are checked as a funnel, in the order of ``BlockageReason``: theme,
+period, area, organisation kind, beneficiary (age, or household level), the
+silos the delivering organisation can bill, and remaining budget. For every
+(action, stream) pair the *stage* is how many rules in a row the stream passes
+(0 to 7); 7 means it can pay. When no stream reaches 7, the reason is the rule at
+which the stream that came closest failed, and that stream (and its silo) is
+what blocks: "the Jeugdwet stream stops at 17".
+
+The same SQL serves the check of one action (the cases services call it in the
+action's transaction) and the set-based run over millions (the seed), so the
+two can never disagree. Streams of a silo-free silo (the flexible budget) are
+never matched: paying from them is the doorbraak decision that resolves a
+blockage.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from .models import BlockageReason
+
+ELIGIBLE = 7
+
+# The funnel: stage → reason when the closest stream stopped there (stage 4 depends on the beneficiary).
+REASON_BY_STAGE = {
+    0: BlockageReason.THEME,
+    1: BlockageReason.PERIOD,
+    2: BlockageReason.AREA,
+    3: BlockageReason.ORGANISATION_KIND,
+    5: BlockageReason.SILO_NOT_BILLABLE,
+    6: BlockageReason.BUDGET_EXHAUSTED,
+}
+
+REASON_SQL = """
+    CASE v.stage
+        WHEN 0 THEN 'theme' WHEN 1 THEN 'period' WHEN 2 THEN 'area' WHEN 3 THEN 'organisation_kind'
+        WHEN 4 THEN CASE WHEN v.beneficiary_id IS NULL THEN 'household_level' ELSE 'age' END
+        WHEN 5 THEN 'silo_not_billable' WHEN 6 THEN 'budget_exhausted'
+    END
+"""
+
+
+def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: bool = False) -> str:
+    """The CTE chain ``subject`` → ``stream_rules`` → ``checks`` → ``verdict``.
+
+    ``action_filter`` is a fixed SQL condition on ``a`` (cases_action), with
+    named parameters. ``checks`` has one row per (action, candidate stream)
+    with its final ``stage``; ``verdict`` one row per action with the highest
+    stage, the stream that reached it, and its silo.
+    """
+    unfunded = "AND NOT EXISTS (SELECT 1 FROM funding_allocation al WHERE al.action_id = a.id)" if unfunded_only else ""
+    # The seed also pays finished work (done actions, closed cases); detection never looks at it.
+    checked = (
+        "a.status <> 'cancelled'"
+        if include_finished
+        else "a.status IN ('proposed', 'approved', 'in_progress') AND c.status <> 'afgesloten'"
+    )
+    # The fragments are constants of this module, never user input; values travel as parameters.
+    return f"""
+    subject AS MATERIALIZED (
+        SELECT a.id AS action_id, a.theme_id, a.planned_cost, a.beneficiary_id, a.created_by_id,
+               a.created_at AS action_created_at,
+               COALESCE(a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date) AS on_day,
+               o.kind_id, h.neighbourhood_id, buurt.parent_id AS district_id, buurt.municipality_id,
+               p.date_of_birth,
+               ARRAY(SELECT os.silo_id FROM organisations_organisation_silos os
+                     WHERE os.organisation_id = o.id) AS billable_silo_ids
+        FROM cases_action a
+        JOIN cases_case c ON c.id = a.case_id
+        JOIN cases_household h ON h.id = c.household_id
+        JOIN organisations_area buurt ON buurt.id = h.neighbourhood_id
+        JOIN organisations_organisation o ON o.id = a.delivering_organisation_id
+        LEFT JOIN cases_person p ON p.id = a.beneficiary_id
+        WHERE ({action_filter})
+          AND {checked}
+          {unfunded}
+    ),
+    stream_rules AS MATERIALIZED (
+        SELECT s.id, s.silo_id, silo."order" AS silo_order, s.municipality_id, s.valid_from, s.valid_until,
+               s.min_age, s.max_age, s.household_level, s.budget,
+               ARRAY(SELECT t.theme_id FROM funding_fundingstream_themes t
+                     WHERE t.fundingstream_id = s.id) AS theme_ids,
+               ARRAY(SELECT k.organisationkind_id FROM funding_fundingstream_organisation_kinds k
+                     WHERE k.fundingstream_id = s.id) AS kind_ids,
+               ARRAY(SELECT ar.area_id FROM funding_fundingstream_areas ar
+                     WHERE ar.fundingstream_id = s.id) AS area_ids
+        FROM funding_fundingstream s
+        JOIN funding_silo silo ON silo.id = s.silo_id
+        WHERE NOT silo.silo_free
+          AND (s.municipality_id IS NULL OR s.municipality_id IN (SELECT DISTINCT municipality_id FROM subject))
+    ),
+    rule_checks AS MATERIALIZED (
+        SELECT su.action_id, su.planned_cost, sr.id AS stream_id, sr.silo_id, sr.silo_order, sr.budget,
+            CASE
+                WHEN NOT (su.on_day BETWEEN sr.valid_from AND sr.valid_until) THEN 1
+                WHEN NOT (cardinality(sr.area_ids) = 0 OR su.neighbourhood_id = ANY(sr.area_ids)
+                          OR su.district_id = ANY(sr.area_ids)) THEN 2
+                WHEN NOT (cardinality(sr.kind_ids) = 0 OR su.kind_id = ANY(sr.kind_ids)) THEN 3
+                WHEN su.beneficiary_id IS NULL AND NOT sr.household_level THEN 4
+                WHEN su.beneficiary_id IS NOT NULL AND (sr.min_age IS NOT NULL OR sr.max_age IS NOT NULL)
+                     AND (su.date_of_birth IS NULL
+                          OR extract(year FROM age(su.on_day, su.date_of_birth))
+                             NOT BETWEEN COALESCE(sr.min_age, 0) AND COALESCE(sr.max_age, 200)) THEN 4
+                WHEN NOT (sr.silo_id = ANY(su.billable_silo_ids)) THEN 5
+                ELSE 6
+            END AS stage
+        FROM subject su
+        -- Only streams for the action's theme: one that fails on the theme reaches stage 0, the same as
+        -- no stream at all (the LEFT JOIN in verdict), so pairing with it would only cost time.
+        JOIN stream_rules sr ON (sr.municipality_id IS NULL OR sr.municipality_id = su.municipality_id)
+                            AND (cardinality(sr.theme_ids) = 0 OR su.theme_id = ANY(sr.theme_ids))
+    ),
+    -- Remaining budget only for the streams that passed every other rule: one sum per stream.
+    remaining AS (
+        SELECT n.stream_id, n.budget - COALESCE(sum(al.amount), 0) AS remaining
+        FROM (SELECT DISTINCT stream_id, budget FROM rule_checks WHERE stage = 6) n
+        LEFT JOIN funding_allocation al ON al.stream_id = n.stream_id
+        GROUP BY n.stream_id, n.budget
+    ),
+    checks AS MATERIALIZED (
+        SELECT rc.action_id, rc.stream_id, rc.silo_id, rc.silo_order,
+               CASE WHEN rc.stage = 6 AND r.remaining >= rc.planned_cost THEN 7 ELSE rc.stage END AS stage
+        FROM rule_checks rc
+        LEFT JOIN remaining r ON r.stream_id = rc.stream_id
+    ),
+    best AS (
+        SELECT DISTINCT ON (action_id) action_id, stream_id, silo_id, stage
+        FROM checks
+        ORDER BY action_id, stage DESC, silo_order, stream_id
+    ),
+    verdict AS (
+        SELECT su.action_id, su.planned_cost, su.beneficiary_id, su.created_by_id, su.action_created_at,
+               su.neighbourhood_id,
+               COALESCE(b.stage, 0) AS stage,
+               -- No stream pays for the theme at all: no stream or silo "blocks", the gap is the theme.
+               b.stream_id, b.silo_id
+        FROM subject su
+        LEFT JOIN best b ON b.action_id = su.action_id
+    )
+    """  # noqa: S608
+
+
+def sql_params(**extra: Any) -> dict[str, Any]:
+    return {"tz": settings.TIME_ZONE, **extra}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome for one action: the streams that may pay, or the reason none may."""
+
+    action_id: int
+    stage: int
+    closest_stream_id: int | None
+    closest_silo_id: int | None
+    beneficiary_is_household: bool
+    eligible_stream_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def blocked(self) -> bool:
+        return self.stage < ELIGIBLE
+
+    @property
+    def reason(self) -> BlockageReason | None:
+        if not self.blocked:
+            return None
+        if self.stage == 4:
+            return BlockageReason.HOUSEHOLD_LEVEL if self.beneficiary_is_household else BlockageReason.AGE
+        return REASON_BY_STAGE[self.stage]
+
+
+def evaluate(action_ids: Sequence[int], *, unfunded_only: bool = False) -> dict[int, Verdict]:
+    """The verdict for each action that is checked (open action on an open case); one query."""
+    if not action_ids:
+        return {}
+    sql = (
+        "WITH "  # noqa: S608 — constant fragments; values are parameters
+        + checks_sql("a.id = ANY(%(ids)s)", unfunded_only=unfunded_only)
+        + """
+        SELECT v.action_id, v.stage, v.stream_id, v.silo_id, v.beneficiary_id IS NULL,
+               COALESCE(ARRAY(SELECT ch.stream_id FROM checks ch
+                              WHERE ch.action_id = v.action_id AND ch.stage = 7 ORDER BY ch.silo_order, ch.stream_id),
+                        '{}')
+        FROM verdict v
+        """
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params(ids=list(action_ids)))
+        return {
+            row[0]: Verdict(
+                action_id=row[0],
+                stage=row[1],
+                closest_stream_id=row[2],
+                closest_silo_id=row[3],
+                beneficiary_is_household=row[4],
+                eligible_stream_ids=tuple(row[5]),
+            )
+            for row in cursor.fetchall()
+        }
+
+
+def detect_sql(action_filter: str) -> str:
+    """Insert a blockage for every blocked action that lacks one for that reason; idempotent by constraint."""
+    return (
+        "WITH "  # noqa: S608 — constant fragments; values are parameters
+        + checks_sql(action_filter, unfunded_only=True)
+        + f""",
+    inserted AS (
+        INSERT INTO funding_blockage (uuid, action_id, source, reason, stream_id, silo_id, rule, household_impact,
+                                      euros_stuck, delay_days, status, level, resolution, allocation_id,
+                                      opened_at, opened_by_id, closed_at, neighbourhood_id)
+        SELECT gen_random_uuid(), v.action_id, 'detected', {REASON_SQL}, v.stream_id, v.silo_id, '', '',
+               v.planned_cost, NULL, 'open', 'team', '', NULL,
+               COALESCE(%(at)s, v.action_created_at), COALESCE(%(by)s, v.created_by_id), NULL, v.neighbourhood_id
+        FROM verdict v
+        WHERE v.stage < {ELIGIBLE}
+        ON CONFLICT (action_id, reason) WHERE source = 'detected' DO NOTHING
+        RETURNING id, opened_by_id, opened_at
+    )
+    INSERT INTO funding_blockageevent (blockage_id, kind, from_status, to_status, level, resolution, note, by_id, at)
+    SELECT id, 'opened', '', 'open', 'team', '', '', opened_by_id, opened_at FROM inserted
+    """  # noqa: S608
+    )
+
+
+def detect(*, action_ids: Sequence[int] | None, by_id: int | None, at: datetime.datetime | None) -> int:
+    """Run detection for these actions (None: every action); returns how many blockages were opened.
+
+    ``by_id``/``at`` attribute the new blockages; None means the action's own
+    creator and creation time (the set-based run over existing actions).
+    """
+    if action_ids is not None and not action_ids:
+        return 0
+    action_filter = "TRUE" if action_ids is None else "a.id = ANY(%(ids)s)"
+    with connection.cursor() as cursor:
+        cursor.execute(detect_sql(action_filter), sql_params(ids=list(action_ids or []), by=by_id, at=at))
+        return cursor.rowcount

@@ -1,0 +1,223 @@
+"""Reads for other pages: the funding of one household, and the silo colour that pays an organisation's work.
+
+Both start from the access policy (``visible_to``) and run a fixed number of
+queries, whatever the size of the household's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
+
+from cases.models import Action, Case, Household, Involvement
+from organisations.models import Organisation
+
+from .models import Allocation, Blockage, Silo, Spend
+
+if TYPE_CHECKING:
+    from organisations.models import User
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+# One colour per silo for badges and the household page. Dark text on light fills (contrast above 7:1);
+# the silo's name is always written next to the colour, which never carries meaning alone.
+SILO_COLOURS = {
+    "jeugdwet": "#fde2b8",
+    "wmo": "#cde7f7",
+    "participatiewet": "#d9f0d3",
+    "wgs": "#f9d5d3",
+    "wpg": "#e6dcf5",
+    "ocw": "#fff3b0",
+    "zvw": "#d4f1ee",
+    "wlz": "#e9e4dc",
+    "jenv": "#dfe3ea",
+    "woningwet": "#f6e0ef",
+    "vhf": "#e3f2c1",
+    "flexibel": "#ffffff",
+}
+DEFAULT_COLOUR = "#eeeeee"
+
+
+def silo_colour(code: str) -> str:
+    return SILO_COLOURS.get(code, DEFAULT_COLOUR)
+
+
+@dataclass(frozen=True)
+class SiloBadge:
+    code: str
+    name: str
+    amount: Decimal
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def colour(self) -> str:
+        return silo_colour(self.code)
+
+    @property
+    def css_class(self) -> str:
+        """``silo-badge silo-badge--<code>`` (static/css/funding.css): no inline styles under a strict CSP."""
+        return f"silo-badge silo-badge--{self.code}"
+
+
+@dataclass
+class ActionFunding:
+    action: Action
+    silos: list[SiloBadge]
+    allocated: Decimal
+    spent: Decimal
+    blocked: bool
+
+
+@dataclass
+class HouseholdFunding:
+    household: Household
+    actions: list[ActionFunding] = field(default_factory=list)
+    organisations: int = 0
+    professionals: int = 0
+    silos: int = 0
+    open_blockages: list[Blockage] = field(default_factory=list)
+
+    @property
+    def allocated(self) -> Decimal:
+        return sum((row.allocated for row in self.actions), Decimal("0"))
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((row.spent for row in self.actions), Decimal("0"))
+
+
+def _silo_name(row: dict[str, object]) -> str:
+    language = get_language() or "nl"
+    return str(row["stream__silo__name_en"] if language.startswith("en") else row["stream__silo__name_nl"])
+
+
+def _count(queryset: QuerySet[Any], field_name: str) -> Subquery:
+    """COUNT(DISTINCT field) of a queryset, as a scalar subquery."""
+    counted = queryset.order_by().annotate(_one=Value(1)).values("_one")
+    return Subquery(counted.annotate(n=Count(field_name, distinct=True)).values("n"))
+
+
+def household_funding(household: Household, user: User | AnonymousUser) -> HouseholdFunding:
+    """Which silos pay for what, the fragmentation figures and the open blockages: four queries.
+
+    Only what the user may see of the household: its visible cases' actions.
+    Fragmentation counts the household's open cases now: the distinct
+    organisations (involved or delivering an open action), the professionals
+    involved, and the silos paying its actions.
+    """
+    cases = Case.objects.visible_to(user).filter(household=household)
+    open_cases = cases.open().values("pk")
+    spent = (
+        Spend.objects.filter(allocation__action_id=OuterRef("pk"))
+        .order_by()
+        .values("allocation__action_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    actions = list(
+        Action.objects.filter(case__in=cases.values("pk"))
+        .exclude(status=Action.Status.CANCELLED)
+        .select_related("theme", "delivering_organisation", "beneficiary", "case")
+        .annotate(
+            spent=Coalesce(Subquery(spent, output_field=MONEY), Value(Decimal("0")), output_field=MONEY),
+            blocked=Exists(Blockage.objects.open().filter(action_id=OuterRef("pk"))),
+        )
+        .order_by("case__reference", "theme__order", "pk")
+    )
+    by_action: dict[int, list[SiloBadge]] = {}
+    allocation_rows = (
+        Allocation.objects.filter(action__in=[action.pk for action in actions])
+        .values("action_id", "stream__silo__code", "stream__silo__name_nl", "stream__silo__name_en")
+        .annotate(amount=Sum("amount"))
+        .order_by("action_id", "-amount", "stream__silo__code")
+    )
+    for row in allocation_rows:
+        by_action.setdefault(int(row["action_id"]), []).append(
+            SiloBadge(code=str(row["stream__silo__code"]), name=_silo_name(row), amount=row["amount"])  # type: ignore[arg-type]
+        )
+
+    open_actions = Action.objects.filter(case__in=open_cases).exclude(status__in=["done", "cancelled"])
+    involved = Involvement.objects.active().filter(case__in=open_cases)
+    figures = (
+        Household.objects.filter(pk=household.pk)
+        .annotate(
+            organisation_count=_count(
+                Organisation.objects.filter(
+                    Q(pk__in=involved.values("organisation_id"))
+                    | Q(pk__in=open_actions.values("delivering_organisation_id"))
+                ),
+                "pk",
+            ),
+            professional_count=_count(involved, "professional_id"),
+            silo_count=_count(
+                Silo.objects.filter(
+                    pk__in=Allocation.objects.filter(action__case__in=open_cases)
+                    .exclude(action__status="cancelled")
+                    .values("stream__silo_id")
+                ),
+                "pk",
+            ),
+        )
+        .values("organisation_count", "professional_count", "silo_count")
+        .first()
+    ) or {"organisation_count": 0, "professional_count": 0, "silo_count": 0}
+
+    blockages = list(
+        Blockage.objects.visible_to(user)
+        .open()
+        .filter(action__case__household=household)
+        .select_related("action__theme", "action__delivering_organisation", "silo", "stream", "action__case")
+        .order_by("opened_at", "pk")
+    )
+    return HouseholdFunding(
+        household=household,
+        actions=[
+            ActionFunding(
+                action=action,
+                silos=by_action.get(action.pk, []),
+                allocated=sum((badge.amount for badge in by_action.get(action.pk, [])), Decimal("0")),
+                spent=action.spent,
+                blocked=action.blocked,
+            )
+            for action in actions
+        ],
+        organisations=figures["organisation_count"] or 0,
+        professionals=figures["professional_count"] or 0,
+        silos=figures["silo_count"] or 0,
+        open_blockages=blockages,
+    )
+
+
+def paying_silo_by_organisation(household: Household, user: User | AnonymousUser) -> dict[int, SiloBadge]:
+    """For each organisation delivering to the household: the silo that pays most of its actions, from
+    real allocations (one query). An organisation without allocations is absent: nothing pays it yet.
+
+    Use it to colour involvements: ``paying.get(involvement.organisation_id)``, or in a template
+    ``{{ paying|silo_for:involvement }}`` (``funding_tags``).
+    """
+    rows = (
+        Allocation.objects.filter(action__case__in=Case.objects.visible_to(user).filter(household=household))
+        .exclude(action__status=Action.Status.CANCELLED)
+        .values(
+            "action__delivering_organisation_id", "stream__silo__code", "stream__silo__name_nl", "stream__silo__name_en"
+        )
+        .annotate(amount=Sum("amount"))
+        .order_by("action__delivering_organisation_id", "-amount", "stream__silo__code")
+    )
+    paying: dict[int, SiloBadge] = {}
+    for row in rows:
+        organisation_id = int(row["action__delivering_organisation_id"])
+        # Ordered by amount, so the first row per organisation is the silo that pays most.
+        paying.setdefault(
+            organisation_id,
+            SiloBadge(code=str(row["stream__silo__code"]), name=_silo_name(row), amount=row["amount"]),  # type: ignore[arg-type]
+        )
+    return paying

@@ -1,0 +1,350 @@
+"""Writes of funding data: allocations, detection and the blockage workflow. Each service is one transaction.
+
+Services take objects the caller fetched through ``visible_to`` (or the register
+scope) and check what the acting user may do; a refusal raises PermissionDenied,
+bad input a ValidationError with messages per field.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Action
+from organisations.models import Role, TeamMembership, User
+from privacy import policy
+
+from . import eligibility, workflow
+from .models import (
+    Allocation,
+    Blockage,
+    BlockageEvent,
+    BlockageReason,
+    BlockageResolution,
+    BlockageStatus,
+    FundingStream,
+    Silo,
+)
+from .validators import validate_period_within, validate_positive_amount
+
+# --- Detection ------------------------------------------------------------------------
+
+
+def actions_detect(*, action_ids: Sequence[int], by: User) -> int:
+    """Check these actions against the rules; open a blockage for each blocked one (idempotent).
+
+    Called by the cases services inside the transaction that creates or changes
+    the actions, so a blocked action and its blockage commit together.
+    """
+    return eligibility.detect(action_ids=action_ids, by_id=by.pk, at=timezone.now())
+
+
+def blockages_detect_all() -> int:
+    """The set-based run over every action (seed, or after the rules change); attributed to each action's creator."""
+    return eligibility.detect(action_ids=None, by_id=None, at=None)
+
+
+# --- Allocations ------------------------------------------------------------------------
+
+
+def _next_allocation_reference() -> tuple[int, str]:
+    # The reference is the primary key, so it is unique without a retry loop and tells finance nothing.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('funding_allocation', 'id'))")
+        (pk,) = cursor.fetchone()
+    return pk, allocation_reference(pk)
+
+
+def allocation_reference(pk: int) -> str:
+    return f"AL-{pk:09d}"
+
+
+def _remaining(stream: FundingStream) -> Decimal:
+    allocated = Allocation.objects.filter(stream=stream).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return stream.budget - allocated
+
+
+def _lock_stream(stream_id: int) -> FundingStream:
+    # Two allocations against one budget at once: the second waits and sees the first one's amount.
+    return FundingStream.objects.select_for_update().select_related("silo").get(pk=stream_id)
+
+
+def _write_allocation(
+    *,
+    action: Action,
+    stream: FundingStream,
+    amount: Decimal,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    by: User,
+) -> Allocation:
+    """Budget and period checks on a locked stream, then the row. Callers check eligibility and access."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_positive_amount(amount)
+    except ValidationError as error:
+        errors.setdefault("amount", []).extend(error.messages)
+    try:
+        validate_period_within(period_start, period_end, stream.valid_from, stream.valid_until)
+    except ValidationError as error:
+        errors.setdefault("period_start", []).extend(error.messages)
+    remaining = _remaining(stream) if not errors else Decimal("0")
+    if not errors and remaining < amount:
+        errors["amount"] = [
+            _("The stream “%(stream)s” has %(remaining)s left; this allocation needs %(amount)s.")
+            % {"stream": stream.name, "remaining": f"€ {remaining:,.2f}", "amount": f"€ {amount:,.2f}"}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    pk, reference = _next_allocation_reference()
+    household = action.case.household
+    allocation = Allocation(
+        id=pk,
+        reference=reference,
+        action=action,
+        stream=stream,
+        amount=amount,
+        period_start=period_start,
+        period_end=period_end,
+        household=household,
+        neighbourhood_id=household.neighbourhood_id,
+        created_by=by,
+    )
+    allocation.full_clean()
+    allocation.save(force_insert=True)
+    return allocation
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    action: Action,
+    stream: FundingStream,
+    amount: Decimal,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    by: User,
+) -> Allocation:
+    """Pay an action from a stream its rules allow, within the stream's remaining budget."""
+    if not Action.objects.visible_to(by).filter(pk=action.pk, case__closed_on__isnull=True).exists():
+        raise PermissionDenied
+    stream = _lock_stream(stream.pk)
+    if stream.silo.silo_free:
+        raise ValidationError(
+            {"stream": [_("The flexible budget pays only through a doorbraak decision on a blockage.")]}
+        )
+    verdict = eligibility.evaluate([action.pk]).get(action.pk)
+    if verdict is None or stream.pk not in verdict.eligible_stream_ids:
+        raise ValidationError({"stream": [_("This funding stream's rules do not allow it to pay for this action.")]})
+    return _write_allocation(
+        action=action, stream=stream, amount=amount, period_start=period_start, period_end=period_end, by=by
+    )
+
+
+# --- Blockages: registration by hand ----------------------------------------------------------
+
+
+@transaction.atomic
+def blockage_register(
+    *,
+    action: Action,
+    by: User,
+    rule: str,
+    household_impact: str,
+    euros_stuck: Decimal,
+    delay_days: int,
+    reason: str = BlockageReason.OTHER,
+    silo: Silo | None = None,
+) -> Blockage:
+    """A professional reports a blockage the rules did not catch, citing the rule and what it costs."""
+    if not Action.objects.visible_to(by).filter(pk=action.pk).exists():
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if not action.case.is_open:
+        errors["__all__"] = [_("This case is closed; it can no longer be changed.")]
+    if not rule.strip():
+        errors["rule"] = [_("Cite the rule that blocks.")]
+    if not household_impact.strip():
+        errors["household_impact"] = [_("Say what the blockage costs the household.")]
+    if euros_stuck < 0:
+        errors["euros_stuck"] = [_("Enter an amount of zero or more.")]
+    if delay_days < 0:
+        errors["delay_days"] = [_("Enter a number of days of zero or more.")]
+    if reason not in BlockageReason.values:
+        errors["reason"] = [_("Unknown reason.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    blockage = Blockage(
+        action=action,
+        source=Blockage.Source.REGISTERED,
+        reason=reason,
+        silo=silo,
+        rule=rule.strip(),
+        household_impact=household_impact.strip(),
+        euros_stuck=euros_stuck,
+        delay_days=delay_days,
+        opened_at=now,
+        opened_by=by,
+        neighbourhood_id=action.case.household.neighbourhood_id,
+    )
+    blockage.full_clean()
+    blockage.save()
+    BlockageEvent.objects.create(
+        blockage=blockage,
+        kind=BlockageEvent.Kind.OPENED,
+        to_status=BlockageStatus.OPEN,
+        level=blockage.level,
+        by=by,
+        at=now,
+    )
+    return blockage
+
+
+# --- Blockages: the workflow --------------------------------------------------------------------
+
+
+def _may_act_as(user: User, blockage: Blockage, actor: workflow.Actor) -> bool:
+    case = blockage.action.case
+    if actor == workflow.Actor.TEAM_MEMBER:
+        return Blockage.objects.visible_to(user).filter(pk=blockage.pk).exists()
+    if actor == workflow.Actor.TEAM_LEAD:
+        return (
+            user.role == Role.TEAM_LEAD
+            and TeamMembership.objects.current().filter(user_id=user.pk, team_id=case.team_id).exists()
+        )
+    return (
+        policy.may_escalate_beyond_team(user) and Blockage.objects.in_register_of(user).filter(pk=blockage.pk).exists()
+    )
+
+
+def may_take_step(user: User, blockage: Blockage, step: str) -> bool:
+    """For screens: whether to offer the step (the services check again)."""
+    return workflow.refusal(blockage.status, blockage.level, step) is None and _may_act_as(
+        user, blockage, workflow.actor(blockage.level, step)
+    )
+
+
+def _lock_blockage(blockage: Blockage) -> Blockage:
+    # A team lead and the bureau acting on one blockage at once: the second sees the first one's step.
+    return (
+        Blockage.objects.select_for_update(of=("self",)).select_related("action__case__household").get(pk=blockage.pk)
+    )
+
+
+def _take_step(
+    *,
+    blockage: Blockage,
+    step: workflow.Step,
+    by: User,
+    note: str = "",
+    resolution: str = "",
+    allocation: Allocation | None = None,
+) -> Blockage:
+    """Check the table and the actor, move the blockage, and record the event; the caller holds the lock."""
+    refusal = workflow.refusal(blockage.status, blockage.level, step)
+    if refusal:
+        raise ValidationError({"step": [refusal]})
+    if not _may_act_as(by, blockage, workflow.actor(blockage.level, step)):
+        raise PermissionDenied
+    previous = blockage.status
+    blockage.status, blockage.level = workflow.target(blockage.status, blockage.level, step)
+    now = timezone.now()
+    if step != workflow.Step.ESCALATE:
+        blockage.closed_at = now
+    blockage.resolution = resolution
+    blockage.allocation = allocation
+    blockage.full_clean()
+    blockage.save(update_fields=["status", "level", "resolution", "allocation", "closed_at"])
+    kinds = {
+        workflow.Step.ESCALATE: BlockageEvent.Kind.ESCALATED,
+        workflow.Step.RESOLVE: BlockageEvent.Kind.RESOLVED,
+        workflow.Step.NOT_RESOLVABLE: BlockageEvent.Kind.NOT_RESOLVABLE,
+    }
+    BlockageEvent.objects.create(
+        blockage=blockage,
+        kind=kinds[step],
+        from_status=previous,
+        to_status=blockage.status,
+        level=blockage.level,
+        resolution=resolution,
+        note=note.strip(),
+        by=by,
+        at=now,
+    )
+    return blockage
+
+
+@transaction.atomic
+def blockage_escalate(*, blockage: Blockage, by: User, note: str = "") -> Blockage:
+    """One rung up: team lead → programme bureau → municipality → Rijk."""
+    return _take_step(blockage=_lock_blockage(blockage), step=workflow.Step.ESCALATE, by=by, note=note)
+
+
+@transaction.atomic
+def blockage_resolve(*, blockage: Blockage, by: User, resolution: str, note: str = "") -> Blockage:
+    """Resolved by an exemption or another route. Paying from the flexible budget is ``blockage_pay_flexible``."""
+    if resolution not in {BlockageResolution.EXEMPTION, BlockageResolution.OTHER_ROUTE}:
+        raise ValidationError({"resolution": [_("Choose an exemption or another route.")]})
+    if not note.strip():
+        raise ValidationError({"note": [_("Describe how the blockage was resolved.")]})
+    return _take_step(
+        blockage=_lock_blockage(blockage), step=workflow.Step.RESOLVE, by=by, note=note, resolution=resolution
+    )
+
+
+@transaction.atomic
+def blockage_mark_not_resolvable(*, blockage: Blockage, by: User, note: str) -> Blockage:
+    if not note.strip():
+        raise ValidationError({"note": [_("Say why the blockage cannot be resolved.")]})
+    return _take_step(blockage=_lock_blockage(blockage), step=workflow.Step.NOT_RESOLVABLE, by=by, note=note)
+
+
+@transaction.atomic
+def blockage_pay_flexible(*, blockage: Blockage, by: User, amount: Decimal | None = None, note: str = "") -> Blockage:
+    """Doorbraak: pay the action from the flexible budget and resolve the blockage, in one transaction.
+
+    The allocation and the resolution commit together or not at all: a
+    refusal (no flexible budget left, a step not allowed) writes nothing.
+    """
+    blockage = _lock_blockage(blockage)
+    refusal = workflow.refusal(blockage.status, blockage.level, workflow.Step.RESOLVE)
+    if refusal:
+        raise ValidationError({"step": [refusal]})
+    if not _may_act_as(by, blockage, workflow.actor(blockage.level, workflow.Step.RESOLVE)):
+        raise PermissionDenied
+    action = blockage.action
+    amount = amount if amount is not None else (blockage.euros_stuck or action.planned_cost)
+    today = timezone.localdate()
+    municipality_id = action.case.team.municipality_id
+    candidate = (
+        FundingStream.objects.flexible()
+        .active_on(today)
+        .for_municipality(municipality_id)
+        .order_by("valid_until", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if candidate is None:
+        raise ValidationError({"amount": [_("There is no flexible budget for this municipality today.")]})
+    stream = _lock_stream(candidate)
+    start = max(action.start_date or today, stream.valid_from)
+    end = min(action.end_date or start + datetime.timedelta(days=90), stream.valid_until)
+    allocation = _write_allocation(
+        action=action, stream=stream, amount=amount, period_start=start, period_end=max(start, end), by=by
+    )
+    return _take_step(
+        blockage=blockage,
+        step=workflow.Step.RESOLVE,
+        by=by,
+        note=note,
+        resolution=BlockageResolution.FLEXIBLE_BUDGET,
+        allocation=allocation,
+    )

@@ -1,0 +1,117 @@
+"""The audit's summary table (``FlowCell``): rebuilt per municipality in one transaction, in the background.
+
+The figures follow the report's definitions (``report.py``): allocated by the
+month an allocation starts; spend by month, in the buurt of the household it
+is for; households with an allocation running in the period; open and
+escalated blockages by the month they were opened, one per action, under the
+silo of the closest stream; spend of an area-bound stream outside its areas.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+REFRESH_SQL = """
+WITH
+buurt AS MATERIALIZED (
+    SELECT id AS buurt_id FROM organisations_area WHERE kind = 'buurt' AND municipality_id = %(municipality)s
+),
+g (granularity, step) AS (
+    VALUES ('month', interval '1 month'), ('quarter', interval '3 months'), ('year', interval '1 year')
+),
+alloc AS MATERIALIZED (
+    SELECT al.amount, al.period_start, al.period_end, st.silo_id, al.neighbourhood_id, al.household_id
+    FROM funding_allocation al
+    JOIN funding_fundingstream st ON st.id = al.stream_id
+    WHERE al.neighbourhood_id IN (SELECT buurt_id FROM buurt)
+),
+allocated AS (
+    SELECT g.granularity, date_trunc(g.granularity, a.period_start)::date AS period, a.silo_id, a.neighbourhood_id,
+           sum(a.amount) AS amount
+    FROM alloc a CROSS JOIN g
+    GROUP BY 1, 2, 3, 4
+),
+-- Each allocation in every period it runs through; distinct households by hashing, not by sorting.
+reached AS (
+    SELECT granularity, period, silo_id, neighbourhood_id, count(*) AS households
+    FROM (
+        SELECT DISTINCT g.granularity, p::date AS period, a.silo_id, a.neighbourhood_id, a.household_id
+        FROM alloc a
+        CROSS JOIN g
+        CROSS JOIN LATERAL generate_series(date_trunc(g.granularity, a.period_start),
+                                           date_trunc(g.granularity, a.period_end), g.step) AS p
+    ) pairs
+    GROUP BY 1, 2, 3, 4
+),
+spend_month AS (
+    SELECT sp.stream_id, sp.neighbourhood_id, sp.month, sum(sp.amount) AS amount
+    FROM funding_spend sp
+    WHERE sp.neighbourhood_id IN (SELECT buurt_id FROM buurt)
+    GROUP BY 1, 2, 3
+),
+intended AS (
+    SELECT DISTINCT sa.fundingstream_id AS stream_id, b.id AS buurt_id
+    FROM funding_fundingstream_areas sa
+    JOIN organisations_area b ON b.kind = 'buurt' AND (b.id = sa.area_id OR b.parent_id = sa.area_id)
+),
+bound AS (SELECT DISTINCT fundingstream_id AS stream_id FROM funding_fundingstream_areas),
+spent AS (
+    SELECT g.granularity, date_trunc(g.granularity, sm.month)::date AS period, st.silo_id, sm.neighbourhood_id,
+           sum(sm.amount) AS amount,
+           COALESCE(sum(sm.amount) FILTER (WHERE bd.stream_id IS NOT NULL AND i.stream_id IS NULL), 0) AS outside
+    FROM spend_month sm
+    JOIN funding_fundingstream st ON st.id = sm.stream_id
+    LEFT JOIN bound bd ON bd.stream_id = sm.stream_id
+    LEFT JOIN intended i ON i.stream_id = sm.stream_id AND i.buurt_id = sm.neighbourhood_id
+    CROSS JOIN g
+    GROUP BY 1, 2, 3, 4
+),
+blocked_action AS (
+    SELECT DISTINCT ON (bl.action_id) bl.silo_id, bl.euros_stuck, bl.neighbourhood_id,
+           (bl.opened_at AT TIME ZONE %(tz)s) AS opened
+    FROM funding_blockage bl
+    WHERE bl.status IN ('open', 'escalated') AND bl.neighbourhood_id IN (SELECT buurt_id FROM buurt)
+    ORDER BY bl.action_id, bl.euros_stuck DESC, bl.id
+),
+blocked AS (
+    SELECT g.granularity, date_trunc(g.granularity, b.opened)::date AS period, b.silo_id, b.neighbourhood_id,
+           count(*) AS blocked, sum(b.euros_stuck) AS stuck
+    FROM blocked_action b CROSS JOIN g
+    GROUP BY 1, 2, 3, 4
+),
+cells AS (
+    SELECT granularity, period, silo_id, neighbourhood_id, amount AS allocated, 0 AS spent, 0 AS outside,
+           0 AS households, 0 AS blocked, 0 AS stuck FROM allocated
+    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, amount, outside, 0, 0, 0 FROM spent
+    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, 0, 0, households, 0, 0 FROM reached
+    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, 0, 0, 0, blocked, stuck FROM blocked
+)
+INSERT INTO funding_flowcell (municipality_id, granularity, period, silo_id, neighbourhood_id, allocated, spent,
+                              spent_outside, households, blocked, euros_stuck, refreshed_at)
+SELECT %(municipality)s, granularity, period, silo_id, neighbourhood_id, sum(allocated), sum(spent), sum(outside),
+       sum(households), sum(blocked), sum(stuck), %(now)s
+FROM cells
+GROUP BY granularity, period, silo_id, neighbourhood_id
+"""
+
+
+@transaction.atomic
+def flow_cells_refresh(*, municipality_id: int) -> int:
+    """Rebuild one municipality's summary; returns the number of cells. Readers see the old or the new, whole."""
+    with connection.cursor() as cursor:
+        # Two refreshes of one municipality at once would both delete and both insert: the second waits.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funding_flowcell'), %s)", [municipality_id])
+        cursor.execute("DELETE FROM funding_flowcell WHERE municipality_id = %s", [municipality_id])
+        cursor.execute(REFRESH_SQL, {"municipality": municipality_id, "tz": settings.TIME_ZONE, "now": timezone.now()})
+        return cursor.rowcount
+
+
+def flow_cells_refresh_all() -> int:
+    from organisations.models import Municipality
+
+    return sum(
+        flow_cells_refresh(municipality_id=pk)
+        for pk in Municipality.objects.order_by("pk").values_list("pk", flat=True)
+    )

@@ -1,0 +1,465 @@
+"""Funding screens. Thin: resolve the object through the policy, validate shape, call a service, render.
+
+Two ways in to a blockage: with household context through ``visible_to`` (the
+team), or pseudonymously through the register scope (programme bureau and
+auditor: case reference, area, silo, theme, amounts and dates only). Anything
+else answers 404, exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.models import Action, Household
+from organisations.models import Area
+from privacy import policy, suppression
+from wijkteam.exports import csv_response, xlsx_response
+from wijkteam.http import AuthenticatedHttpRequest
+
+from . import report, services, spend_import, workflow
+from .forms import (
+    BlockageRegisterForm,
+    CellForm,
+    DoorbraakForm,
+    EscalateForm,
+    NotResolvableForm,
+    ReportForm,
+    ResolveForm,
+    SpendUploadForm,
+    UtrechtForm,
+    report_defaults,
+)
+from .models import Blockage, BlockageLevel, BlockageReason, BlockageStatus, FundingStream, Silo, SpendImport
+from .selectors import household_funding
+
+PAGE_SIZE = 50
+MAX_SCREEN_ROWS = 600
+
+
+def _copy_errors(form: UtrechtForm, error: ValidationError) -> None:
+    """Put a service's per-field messages next to the fields (unknown fields go to the top)."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _without_page(request: AuthenticatedHttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- Blockages: the team's list ------------------------------------------------------------------------
+
+
+@login_required
+def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not policy.may_see_casework(request.user):
+        raise Http404
+    teams = list(request.user.current_teams())
+    status = request.GET.get("status", "open")
+    blockages = Blockage.objects.visible_to(request.user)
+    if status == "open":
+        blockages = blockages.open()
+    elif status == "closed":
+        blockages = blockages.exclude(status__in=[BlockageStatus.OPEN, BlockageStatus.ESCALATED])
+    team = next((team for team in teams if str(team.uuid) == request.GET.get("team")), None)
+    if team is not None:
+        blockages = blockages.filter(action__case__team=team)
+    blockages = blockages.select_related(
+        "action__case__household", "action__theme", "action__delivering_organisation", "silo"
+    ).order_by("-opened_at", "-pk")
+    page = Paginator(blockages, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "funding/team_blockages.html",
+        {"page": page, "teams": teams, "team": team, "status": status, "query": _without_page(request)},
+    )
+
+
+# --- Blockages: the programme bureau's register ------------------------------------------------------
+
+
+@login_required
+def register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not policy.may_see_blockage_register(request.user):
+        raise Http404
+    scope = Blockage.objects.in_register_of(request.user)
+    status = request.GET.get("status", "open")
+    blockages = scope
+    if status == "open":
+        blockages = blockages.open()
+    elif status == "closed":
+        blockages = blockages.exclude(status__in=[BlockageStatus.OPEN, BlockageStatus.ESCALATED])
+    silo = request.GET.get("silo", "")
+    if silo == "none":
+        blockages = blockages.filter(silo__isnull=True)
+    elif silo:
+        blockages = blockages.filter(silo__code=silo)
+    reason = request.GET.get("reason", "")
+    if reason in BlockageReason.values:
+        blockages = blockages.filter(reason=reason)
+    totals = blockages.aggregate(count=Count("pk"), euros=Sum("euros_stuck"))
+    page = Paginator(blockages.for_register().order_by("-opened_at", "-pk"), PAGE_SIZE)
+    return render(
+        request,
+        "funding/register.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "query": _without_page(request),
+            "totals": totals,
+            "status": status,
+            "silo": silo,
+            "reason": reason,
+            "silos": Silo.objects.filter(silo_free=False),
+            "reasons": BlockageReason.choices,
+        },
+    )
+
+
+# --- One blockage: its page, its history, its steps ---------------------------------------------------
+
+
+def _blockage_for(user: Any, uuid: str) -> tuple[Blockage, bool]:
+    """The blockage and whether the user sees it with household context; 404 when not at all."""
+    related = ("action__case__household__neighbourhood__parent", "action__theme", "silo", "stream", "allocation")
+    blockage = Blockage.objects.visible_to(user).select_related(*related).filter(uuid=uuid).first()
+    if blockage is not None:
+        return blockage, True
+    blockage = Blockage.objects.in_register_of(user).select_related(*related).filter(uuid=uuid).first()
+    if blockage is not None:
+        return blockage, False
+    raise Http404
+
+
+STEP_FORMS: dict[str, type[UtrechtForm]] = {
+    "escalate": EscalateForm,
+    "resolve": ResolveForm,
+    "not_resolvable": NotResolvableForm,
+    "doorbraak": DoorbraakForm,
+}
+
+
+def _render_blockage(
+    request: AuthenticatedHttpRequest,
+    blockage: Blockage,
+    full: bool,
+    bound: dict[str, UtrechtForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    allowed = {
+        step: services.may_take_step(request.user, blockage, step)
+        for step in (workflow.Step.ESCALATE, workflow.Step.RESOLVE, workflow.Step.NOT_RESOLVABLE)
+    }
+    # Each step's form has its own prefix: four notes on one page need four ids.
+    forms: dict[str, UtrechtForm] = {}
+    if allowed[workflow.Step.ESCALATE]:
+        forms["escalate"] = EscalateForm(prefix="escalate")
+    if allowed[workflow.Step.RESOLVE]:
+        forms["resolve"] = ResolveForm(prefix="resolve")
+        forms["doorbraak"] = DoorbraakForm(
+            prefix="doorbraak", initial={"amount": blockage.euros_stuck or blockage.action.planned_cost}
+        )
+    if allowed[workflow.Step.NOT_RESOLVABLE]:
+        forms["not_resolvable"] = NotResolvableForm(prefix="not_resolvable")
+    forms.update(bound or {})
+    flexible = None
+    if "doorbraak" in forms:
+        flexible = (
+            FundingStream.objects.flexible()
+            .active_on()
+            .for_municipality(blockage.action.case.team.municipality_id)
+            .with_remaining()
+            .order_by("valid_until", "pk")
+            .first()
+        )
+    events = blockage.events.select_related("by").order_by("at", "pk")
+    next_level = workflow.NEXT_LEVEL.get(blockage.level)
+    return render(
+        request,
+        "funding/blockage.html",
+        {
+            "blockage": blockage,
+            "full": full,
+            "events": events,
+            "forms": forms,
+            "flexible": flexible,
+            "next_level_label": BlockageLevel(next_level).label if next_level else "",
+        },
+        status=status,
+    )
+
+
+@login_required
+def blockage_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    blockage, full = _blockage_for(request.user, uuid)
+    return _render_blockage(request, blockage, full)
+
+
+@login_required
+@require_POST
+def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> HttpResponse:
+    if step not in STEP_FORMS:
+        raise Http404
+    blockage, full = _blockage_for(request.user, uuid)
+    form = STEP_FORMS[step](request.POST, prefix=step)
+    if form.is_valid():
+        data = form.cleaned_data
+        run: dict[str, Callable[[], Blockage]] = {
+            "escalate": lambda: services.blockage_escalate(blockage=blockage, by=request.user, note=data["note"]),
+            "resolve": lambda: services.blockage_resolve(
+                blockage=blockage, by=request.user, resolution=data["resolution"], note=data["note"]
+            ),
+            "not_resolvable": lambda: services.blockage_mark_not_resolvable(
+                blockage=blockage, by=request.user, note=data["note"]
+            ),
+            "doorbraak": lambda: services.blockage_pay_flexible(
+                blockage=blockage, by=request.user, amount=data["amount"], note=data["note"]
+            ),
+        }
+        try:
+            run[step]()
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            done = {
+                "escalate": _("The blockage has been escalated."),
+                "resolve": _("The blockage is resolved."),
+                "not_resolvable": _("The blockage is recorded as not resolvable."),
+                "doorbraak": _("The action is paid from the flexible budget and the blockage is resolved."),
+            }
+            messages.success(request, done[step])
+            return HttpResponseRedirect(reverse("funding:blockage", args=[blockage.uuid]))
+    blockage.refresh_from_db()
+    return _render_blockage(request, blockage, full, bound={step: form}, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blockage_register(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpResponse:
+    action = get_object_or_404(
+        Action.objects.visible_to(request.user).select_related("case__household", "theme", "delivering_organisation"),
+        uuid=action_uuid,
+    )
+    posted = request.method == "POST"
+    form = BlockageRegisterForm(request.POST if posted else None, initial={"euros_stuck": action.planned_cost})
+    if request.method == "POST" and form.is_valid():
+        try:
+            blockage = services.blockage_register(action=action, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            messages.success(request, _("The blockage has been registered."))
+            return HttpResponseRedirect(reverse("funding:blockage", args=[blockage.uuid]))
+    return render(
+        request,
+        "funding/blockage_form.html",
+        {"action": action, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- The household's funding ------------------------------------------------------------------------
+
+
+@login_required
+def household(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    household = get_object_or_404(Household.objects.visible_to(request.user), uuid=uuid)
+    return render(
+        request,
+        "funding/household.html",
+        {"household": household, "funding": household_funding(household, request.user)},
+    )
+
+
+# --- The funding-flow audit ----------------------------------------------------------------------------
+
+
+def _report_params(request: AuthenticatedHttpRequest) -> tuple[ReportForm, report.ReportParams | None]:
+    municipality_id = policy.funding_municipality_id(request.user)
+    assert municipality_id is not None
+    form = ReportForm(request.GET if request.GET else report_defaults())
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, report.ReportParams(
+        municipality_id=municipality_id,
+        year=data["year"],
+        level=data["level"],
+        granularity=data["granularity"],
+        silo_id=data["silo"].pk if data["silo"] else None,
+    )
+
+
+@login_required
+def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not policy.may_see_funding_aggregates(request.user):
+        raise Http404
+    form, params = _report_params(request)
+    # A whole municipality by buurt and month is thousands of rows: on screen, one row per silo until a
+    # silo is chosen; the export always has every row.
+    condensed = params is not None and report.estimated_rows(params) > MAX_SCREEN_ROWS
+    if params is not None and condensed:
+        params = dataclasses.replace(params, by_silo=True)
+    flow = report.funding_flow(params, language=get_language() or "nl") if params else None
+    if flow is not None and params is not None:
+        for row in flow.rows:
+            has_cases = row.allocated or row.spent or row.households or row.blocked
+            if not row.whole_municipality and has_cases:
+                row.cell_query = urlencode(
+                    {
+                        "year": params.year,
+                        "level": params.level,
+                        "granularity": params.granularity,
+                        "silo": row.silo_id,
+                        "area": row.area_id,
+                        "period": row.period.isoformat(),
+                    }
+                )
+    rows = flow.rows if flow else []
+    return render(
+        request,
+        "funding/audit.html",
+        {
+            "form": form,
+            "flow": flow,
+            "rows": rows,
+            "condensed": condensed,
+            "query": request.GET.urlencode() or urlencode(report_defaults()),
+            "threshold": suppression.threshold(),
+        },
+        status=200 if params else 400,
+    )
+
+
+@login_required
+def audit_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in {"csv", "xlsx"} or not policy.may_see_funding_aggregates(request.user):
+        raise Http404
+    _form, params = _report_params(request)
+    if params is None:
+        raise Http404
+    flow = report.funding_flow(params, language=get_language() or "nl")
+    name = f"financieringsstromen-{params.year}-{params.level}-{params.granularity}"
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}.xlsx", _("Funding flows"), report.export_header(), report.export_rows(flow))
+    return csv_response(f"{name}.csv", report.export_header(), report.export_rows(flow))
+
+
+@login_required
+def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not policy.may_see_funding_aggregates(request.user):
+        raise Http404
+    form = CellForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    data = form.cleaned_data
+    municipality_id = policy.funding_municipality_id(request.user)
+    assert municipality_id is not None
+    params = report.ReportParams(
+        municipality_id=municipality_id, year=data["year"], level=data["level"], granularity=data["granularity"]
+    )
+    page = data["page"] or 1
+    size = 100
+    silo_id = data["silo"] or None
+    area_id = data["area"] if data["area"] > 0 else None
+    rows = report.cell_cases(
+        params, silo_id=silo_id, area_id=area_id, period=data["period"], limit=size + 1, offset=(page - 1) * size
+    )
+    silo = Silo.objects.filter(pk=silo_id).first() if silo_id else None
+    area = Area.objects.filter(pk=area_id, municipality_id=municipality_id).first() if area_id else None
+    base = request.GET.copy()
+    base.pop("page", None)
+    return render(
+        request,
+        "funding/audit_cell.html",
+        {
+            "rows": rows[:size],
+            "silo": silo,
+            "area": area,
+            "period": report.period_label(data["period"], data["granularity"]),
+            "page": page,
+            "has_next": len(rows) > size,
+            "base_query": base.urlencode(),
+            "report_query": "&".join(f"{key}={data[key]}" for key in ("year", "level", "granularity")),
+        },
+    )
+
+
+# --- Spend import ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spend_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not policy.may_import_spend(request.user):
+        raise Http404
+    posted = request.method == "POST"
+    form = SpendUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        record = spend_import.spend_import_upload(filename=upload.name, content=upload.read(), by=request.user)
+        return HttpResponseRedirect(reverse("funding:spend_import", args=[record.uuid]))
+    imports = SpendImport.objects.visible_to(request.user).defer("content", "errors").select_related("uploaded_by")
+    return render(
+        request,
+        "funding/spend_imports.html",
+        {"form": form, "imports": imports[:50]},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _spend_import_for(request: AuthenticatedHttpRequest, uuid: str) -> SpendImport:
+    return get_object_or_404(
+        SpendImport.objects.visible_to(request.user).defer("content").select_related("uploaded_by", "duplicate_of"),
+        uuid=uuid,
+    )
+
+
+def _described_errors(record: SpendImport) -> list[dict[str, Any]]:
+    return [error | {"message": spend_import.error_message(error)} for error in record.errors]
+
+
+@login_required
+def spend_import_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    record = _spend_import_for(request, uuid)
+    return render(request, "funding/spend_import.html", {"record": record, "errors": _described_errors(record)})
+
+
+@login_required
+def spend_import_progress(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    """The progress fragment that the page polls with htmx; when done, the page reloads to show the outcome."""
+    record = _spend_import_for(request, uuid)
+    response = render(request, "funding/_spend_import_progress.html", {"record": record})
+    if record.is_finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def spend_import_errors(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    record = _spend_import_for(request, uuid)
+    rows = [
+        [error.get("line"), error.get("column"), error.get("value", ""), error["message"]]
+        for error in _described_errors(record)
+    ]
+    return csv_response(
+        f"fouten-{record.uploaded_at:%Y%m%d-%H%M}.csv", [_("Line"), _("Column"), _("Value"), _("Error")], rows
+    )
