@@ -136,6 +136,19 @@ def _lock_case(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def _new_person(member: PersonInput) -> Person:
+    person = Person(
+        first_name=member.first_name.strip(),
+        surname_prefix=member.surname_prefix.strip(),
+        last_name=member.last_name.strip(),
+        date_of_birth=member.date_of_birth,
+        bsn=member.bsn or None,
+    )
+    person.full_clean()
+    person.save()
+    return person
+
+
 def _known_person(*, bsn: str | None, by: User, field: str) -> Person | None:
     """The person already registered with this BSN (co-parenting, a move): linked, not duplicated.
 
@@ -209,17 +222,7 @@ def referral_create(
 
     today = timezone.localdate()
     for index, member in enumerate(members):
-        person = _known_person(bsn=member.bsn, by=by, field=f"members-{index}-bsn")
-        if person is None:
-            person = Person(
-                first_name=member.first_name.strip(),
-                surname_prefix=member.surname_prefix.strip(),
-                last_name=member.last_name.strip(),
-                date_of_birth=member.date_of_birth,
-                bsn=member.bsn or None,
-            )
-            person.full_clean()
-            person.save()
+        person = _known_person(bsn=member.bsn, by=by, field=f"members-{index}-bsn") or _new_person(member)
         HouseholdMembership.objects.create(household=household, person=person, role=member.role, start_date=today)
 
     case = Case(
@@ -629,15 +632,7 @@ def household_member_add(
     _require_casework(by, case)
     person = _known_person(bsn=member.bsn, by=by, field="bsn")
     if person is None:
-        person = Person(
-            first_name=member.first_name.strip(),
-            surname_prefix=member.surname_prefix.strip(),
-            last_name=member.last_name.strip(),
-            date_of_birth=member.date_of_birth,
-            bsn=member.bsn or None,
-        )
-        person.full_clean()
-        person.save()
+        person = _new_person(member)
     elif HouseholdMembership.objects.filter(
         household_id=case.household_id, person=person, end_date__isnull=True
     ).exists():
