@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("beheer/", admin.site.urls),
     path("achtergrondtaken/", include("jobs.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "cases",
     "privacy",
     "jobs",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "jobs.prune": {"task": "jobs.prune", "schedule": crontab(hour=3, minute=30)},
     "privacy.apply_retention": {"task": "privacy.tasks.apply_retention_task", "schedule": crontab(hour=2, minute=30)},
+    # Incremental every quarter of an hour; a full one nightly also catches what no history records
+    # (an organisation's silos, a goal's status).
+    "monitoring.refresh_summaries": {
+        "task": "monitoring.refresh_summaries",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60},
+    },
+    "monitoring.refresh_summaries_full": {
+        "task": "monitoring.refresh_summaries",
+        "schedule": crontab(hour=4, minute=0),
+        "kwargs": {"full": True},
+    },
 }
 
 # --- Logging --------------------------------------------------------------------
@@ -268,3 +281,5 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 # Aggregates shown to the programme bureau and auditors never show fewer
 # households than this (domain brief: "fewer than 5 households is shown as <5").
 WIJKTEAM_SUPPRESSION_THRESHOLD = int(os.environ.get("WIJKTEAM_SUPPRESSION_THRESHOLD", "5"))
+# An incremental summary refresh reads changes this far before the last watermark (late commits).
+WIJKTEAM_SUMMARY_OVERLAP_SECONDS = int(os.environ.get("WIJKTEAM_SUMMARY_OVERLAP_SECONDS", "600"))
