@@ -13,6 +13,12 @@ are themselves cells of a larger group (row totals in a grand total) are
 covered too.
 
 A ratio is hidden when its denominator is below the threshold.
+
+Screens that show figures one by one (the monitoring dashboard) use the
+``*_cell`` functions: they return a ``Cell`` that carries both the value (None
+when withheld) and the text to show. ``line_cells`` suppresses a line shown
+with its total and, stricter than one equation per group, hides cells until
+the hidden ones together hold at least a threshold's worth of households.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from typing import TypeVar
 from django.conf import settings
 
 K = TypeVar("K", bound=Hashable)
+
+HIDDEN = "\u2013"  # an en dash: "not shown"
 
 
 def threshold() -> int:
@@ -96,3 +104,64 @@ def suppress_table(
     limit = threshold() if limit is None else limit
     hidden = hidden_cells(values, groups, limit=limit)
     return {key: Suppressed(limit) if key in hidden else value for key, value in values.items()}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A figure as it may be shown: ``value`` is None when it is withheld."""
+
+    value: int | float | None
+    display: str
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+    def __str__(self) -> str:
+        return self.display
+
+
+def count_cell(households: int | None) -> Cell:
+    """A count of households (or of cases, which stand for households)."""
+    if households is None:
+        return Cell(None, HIDDEN)
+    if is_small(households):
+        return Cell(None, str(Suppressed(threshold())))
+    return Cell(households, str(households))
+
+
+def ratio_cell(numerator: float | None, denominator: int | None, *, percent: bool = True, digits: int = 0) -> Cell:
+    """A share or an average: hidden when the households it is taken over are too few."""
+    ratio = None if numerator is None or denominator is None else suppress_ratio(numerator, denominator)
+    if ratio is None:
+        return Cell(None, HIDDEN)
+    value = round(ratio * (100 if percent else 1), digits)
+    return Cell(value, f"{value:.{digits}f}" + ("%" if percent else ""))
+
+
+def measure_cell(value: float | None, households: int | None, *, digits: int = 1) -> Cell:
+    """A median or mean over ``households`` households: hidden when they are too few."""
+    if value is None or not households or households < threshold():
+        return Cell(None, HIDDEN)
+    return Cell(round(value, digits), f"{value:.{digits}f}")
+
+
+def line_cells(values: Sequence[int], *, total_shown: bool = True) -> list[Cell]:
+    """Suppress a line of counts that is shown together with its total.
+
+    Primary suppression hides every small cell. Complementary suppression
+    hides the smallest remaining non-zero cells until at least two are hidden
+    and together they hold a threshold's worth, so no hidden cell follows
+    from the total.
+    """
+    limit = threshold()
+    hidden = [is_small(v, limit=limit) for v in values]
+    if total_shown and any(hidden):
+        candidates = sorted((v, i) for i, v in enumerate(values) if not hidden[i] and v > 0)
+        while candidates and (sum(hidden) < 2 or sum(v for v, h in zip(values, hidden, strict=True) if h) < limit):
+            _, index = candidates.pop(0)
+            hidden[index] = True
+    return [
+        Cell(None, str(Suppressed(limit)) if is_small(v, limit=limit) else HIDDEN) if h else Cell(v, str(v))
+        for v, h in zip(values, hidden, strict=True)
+    ]

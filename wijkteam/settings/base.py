@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "privacy",
     "jobs",
     "accounts",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -379,6 +380,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The funding audit reads a summary; new allocations and blockage steps show within ten minutes
     # (a spend import refreshes it at once).
     "funding-flow-summary": {"task": "funding.tasks.refresh_flow_summary", "schedule": 600.0},
+    # Incremental every quarter of an hour; a full one nightly also catches what no history records
+    # (an organisation's silos, a goal's status).
+    "monitoring.refresh_summaries": {
+        "task": "monitoring.refresh_summaries",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60},
+    },
+    "monitoring.refresh_summaries_full": {
+        "task": "monitoring.refresh_summaries",
+        "schedule": crontab(hour=4, minute=0),
+        "kwargs": {"full": True},
+    },
 }
 
 # --- Logging --------------------------------------------------------------------
@@ -398,3 +411,5 @@ LOGGING.setdefault("loggers", {})["axes.apps"] = {"level": "WARNING"}
 # Aggregates shown to the programme bureau and auditors never show fewer
 # households than this (domain brief: "fewer than 5 households is shown as <5").
 WIJKTEAM_SUPPRESSION_THRESHOLD = int(os.environ.get("WIJKTEAM_SUPPRESSION_THRESHOLD", "5"))
+# An incremental summary refresh reads changes this far before the last watermark (late commits).
+WIJKTEAM_SUMMARY_OVERLAP_SECONDS = int(os.environ.get("WIJKTEAM_SUMMARY_OVERLAP_SECONDS", "600"))

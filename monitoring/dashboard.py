@@ -1,0 +1,212 @@
+"""The dashboard's figures, read from the summary tables only and passed through suppression.
+
+A fixed number of queries whatever the data: one per block. Neighbourhoods are
+listed by CBS code, never ranked.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Aggregate, Count, FloatField, IntegerField, Q, Sum
+from django.db.models.functions import Coalesce
+
+from organisations.models import Area, Role, TeamMembership, User
+from privacy.suppression import Cell, count_cell, line_cells, measure_cell, ratio_cell
+
+from .models import (
+    CaseMonthSummary,
+    CaseTiming,
+    CoordinationMonthSummary,
+    GoalMonthSummary,
+    InstrumentMonthSummary,
+    SummaryRun,
+)
+
+
+class Median(Aggregate):
+    function = "percentile_cont"
+    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def may_see_monitoring(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, "role", None) in {Role.PROGRAMME_BUREAU, Role.TEAM_LEAD}
+    )
+
+
+def buurten_in_scope(user: User) -> list[int] | None:
+    """None: every buurt (the bureau). A team lead: the buurten their current teams cover."""
+    if user.role == Role.PROGRAMME_BUREAU:
+        return None
+    teams = TeamMembership.objects.current().filter(user=user).values("team_id")
+    return list(
+        Area.objects.filter(kind=Area.Kind.NEIGHBOURHOOD)
+        .filter(Q(teams__in=teams) | Q(parent__teams__in=teams))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+@dataclass
+class Filters:
+    municipality_id: int | None = None
+    area_id: int | None = None
+    theme_id: int | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+
+@dataclass
+class Dashboard:
+    freshness: SummaryRun | None
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    neighbourhoods: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, Cell] = field(default_factory=dict)
+    goals: list[dict[str, Any]] = field(default_factory=list)
+    instruments: list[dict[str, Any]] = field(default_factory=list)
+    coordination: list[dict[str, Any]] = field(default_factory=list)
+    timing: dict[str, Cell] = field(default_factory=dict)
+
+    def key_figures(self) -> dict[str, str]:
+        """The suppressed figures a precision review freezes."""
+        figures = {f"total_{name}": str(cell) for name, cell in self.totals.items()}
+        figures.update({f"timing_{name}": str(cell) for name, cell in self.timing.items()})
+        for row in self.goals:
+            figures[f"goals_achieved_{row['theme']}"] = str(row["achieved_share"])
+        return figures
+
+
+def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
+    query = model.objects.in_scope(
+        municipality_id=filters.municipality_id,
+        area_ids=[filters.area_id] if filters.area_id else None,
+        buurt_ids=scope,
+    )
+    if filters.start:
+        query = query.filter(month__gte=filters.start.replace(day=1))
+    if filters.end:
+        query = query.filter(month__lte=filters.end)
+    return query
+
+
+def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
+    board = Dashboard(freshness=SummaryRun.objects.finished().first())
+    cases = _scoped(CaseMonthSummary, scope, filters)
+    for row in (
+        cases.values("month")
+        .annotate(
+            active=Sum("active_cases"),
+            households=Sum("active_households"),
+            inflow=Sum("inflow"),
+            outflow=Sum("outflow"),
+            coordinated=Sum("coordinated_households"),
+            stapeling=Sum("stapeling_households"),
+        )
+        .order_by("month")
+    ):
+        board.trend.append(
+            {
+                "month": row["month"],
+                "active": count_cell(row["active"]),
+                "households": count_cell(row["households"]),
+                "inflow": count_cell(row["inflow"]),
+                "outflow": count_cell(row["outflow"]),
+                "coordinated_share": ratio_cell(row["coordinated"], row["households"]),
+                "stapeling": count_cell(row["stapeling"]),
+            }
+        )
+    # Stocks (households) are taken in the period's last month; flows are summed over the period.
+    last = board.trend[-1]["month"] if board.trend else None
+    in_last = Q(month=last)
+    rows = list(
+        cases.values("buurt_id", "buurt__code", "buurt__name")
+        .annotate(
+            households=Coalesce(Sum("active_households", filter=in_last), 0),
+            coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
+            stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
+            organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
+            inflow=Sum("inflow"),
+            outflow=Sum("outflow"),
+        )
+        .order_by("buurt__code")
+    )
+    columns = ("households", "stapeling", "inflow", "outflow")
+    suppressed = {name: line_cells([r[name] for r in rows]) for name in columns}
+    for index, row in enumerate(rows):
+        entry = {"code": row["buurt__code"], "name": row["buurt__name"]}
+        for name in columns:
+            entry[name] = suppressed[name][index]
+        entry["coordinated_share"] = ratio_cell(row["coordinated"], row["households"])
+        entry["organisations_per_household"] = ratio_cell(
+            row["organisations"], row["households"], percent=False, digits=1
+        )
+        board.neighbourhoods.append(entry)
+    board.totals = {name: count_cell(sum(r[name] for r in rows)) for name in columns}
+
+    goals = _scoped(GoalMonthSummary, scope, filters)
+    if filters.theme_id:
+        goals = goals.filter(theme_id=filters.theme_id)
+    for row in (
+        goals.values("theme__code", "theme__name_nl", "theme__name_en", "theme__order")
+        .annotate(goals_n=Sum("goals"), achieved=Sum("achieved"), households=Sum("households"))
+        .order_by("theme__order")
+    ):
+        board.goals.append(
+            {
+                "theme": row["theme__code"],
+                "name": row["theme__name_nl"],
+                "name_en": row["theme__name_en"],
+                "households": count_cell(row["households"]),
+                # A ratio over goals is hidden unless the goals belong to enough households.
+                "achieved_share": ratio_cell(row["achieved"], row["goals_n"])
+                if row["households"] >= 5
+                else ratio_cell(None, 0),
+            }
+        )
+    for row in (
+        _scoped(InstrumentMonthSummary, scope, filters)
+        .values("domain__code", "domain__name_nl", "domain__order")
+        .annotate(
+            persons_n=Sum("persons"), households=Sum("households"), first=Sum("sum_first"), latest=Sum("sum_latest")
+        )
+        .order_by("domain__order")
+    ):
+        enough = row["households"] >= 5
+        board.instruments.append(
+            {
+                "name": row["domain__name_nl"],
+                "households": count_cell(row["households"]),
+                "first": ratio_cell(row["first"] if enough else None, row["persons_n"], percent=False, digits=2),
+                "latest": ratio_cell(row["latest"] if enough else None, row["persons_n"], percent=False, digits=2),
+            }
+        )
+    for row in (
+        _scoped(CoordinationMonthSummary, scope, filters)
+        .values("organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order")
+        .annotate(minutes_n=Sum("minutes"), households=Sum("households"))
+        .order_by("organisation_kind__order")
+    ):
+        board.coordination.append(
+            {
+                "name": row["organisation_kind__name_nl"],
+                "households": count_cell(row["households"]),
+                "minutes": measure_cell(row["minutes_n"], row["households"], digits=0),
+            }
+        )
+    timing = _scoped(CaseTiming, scope, filters).aggregate(
+        contact_median=Median("days_to_first_contact"),
+        contact_n=Count("days_to_first_contact", output_field=IntegerField()),
+        plan_median=Median("days_to_plan"),
+        plan_n=Count("days_to_plan", output_field=IntegerField()),
+    )
+    board.timing = {
+        "days_to_first_contact": measure_cell(timing["contact_median"], timing["contact_n"]),
+        "days_to_plan": measure_cell(timing["plan_median"], timing["plan_n"]),
+    }
+    return board

@@ -1,0 +1,199 @@
+"""Summary tables for the programme bureau: no names, no case ids on screen, only counts per buurt and month.
+
+Every table is keyed by buurt (a household lives in one buurt), so counts of
+distinct households add up to wijk and municipality. Averages keep their sum
+and count; medians come from ``CaseTiming``, a compact per-case fact table
+(days only, no personal details) that the dashboard takes percentiles over.
+Everything here is rebuilt from the ``cases`` tables by ``monitoring.refresh``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import SummaryQuerySet, SummaryRunQuerySet
+
+
+class SummaryRun(models.Model):
+    """One refresh: when it ran, how, and how many rows it wrote (the dashboard's freshness)."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", _("full")
+        INCREMENTAL = "incremental", _("incremental")
+
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Changes written after this moment are picked up by the next incremental run.
+    watermark = models.DateTimeField(_("changes seen up to"))
+    buurten = models.PositiveIntegerField(_("neighbourhoods recomputed"), default=0)
+    rows = models.PositiveIntegerField(_("rows written"), default=0)
+
+    objects = SummaryRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("summary refresh")
+        verbose_name_plural = _("summary refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class _BuurtMonth(models.Model):
+    buurt = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
+    # Denormalised so filters on wijk and municipality need no join.
+    wijk = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey("organisations.Municipality", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.buurt_id} {self.month:%Y-%m}"
+
+
+class CaseMonthSummary(_BuurtMonth):
+    """Casework per buurt and month. Household counts are distinct households within the buurt."""
+
+    active_cases = models.PositiveIntegerField(default=0)
+    inflow = models.PositiveIntegerField(default=0)
+    outflow = models.PositiveIntegerField(default=0)
+    active_households = models.PositiveIntegerField(default=0)
+    # One coordinator over all the household's open cases and a plan agreed in the six months up to the month's end.
+    coordinated_households = models.PositiveIntegerField(default=0)
+    # Provisions under two or more of Wmo, Jeugdwet, Participatiewet (see refresh.STAPELING_SQL).
+    stapeling_households = models.PositiveIntegerField(default=0)
+    # Fragmentation: per active household, distinct organisations, professionals, silos; summed here.
+    sum_organisations = models.PositiveIntegerField(default=0)
+    sum_professionals = models.PositiveIntegerField(default=0)
+    sum_silos = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("casework per neighbourhood and month")
+        constraints = [models.UniqueConstraint(fields=["buurt", "month"], name="case_month_summary_unique")]
+        indexes = [models.Index(fields=["municipality", "month"], name="case_month_muni_idx")]
+
+
+class GoalMonthSummary(_BuurtMonth):
+    """Goals of the current plan versions, by theme and the month the version was made."""
+
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    goals = models.PositiveIntegerField(default=0)
+    achieved = models.PositiveIntegerField(default=0)
+    partly = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("goals per neighbourhood, month and theme")
+        constraints = [
+            models.UniqueConstraint(fields=["buurt", "month", "theme"], name="goal_month_summary_unique"),
+        ]
+
+
+class InstrumentMonthSummary(_BuurtMonth):
+    """First against latest score per instrument domain, by the month of the latest measurement."""
+
+    domain = models.ForeignKey("themes.InstrumentDomain", on_delete=models.CASCADE, related_name="+")
+    # Persons measured at least twice on this domain, and the distinct households they live in.
+    persons = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    sum_first = models.PositiveIntegerField(default=0)
+    sum_latest = models.PositiveIntegerField(default=0)
+    improved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("instrument trend per neighbourhood and month")
+        constraints = [
+            models.UniqueConstraint(fields=["buurt", "month", "domain"], name="instrument_month_summary_unique"),
+        ]
+
+
+class CoordinationMonthSummary(_BuurtMonth):
+    """Minutes of coordination and case conferences, by the kind of the author's organisation."""
+
+    organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField(default=0)
+    contacts = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("coordination minutes per neighbourhood and month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buurt", "month", "organisation_kind"], name="coordination_month_summary_unique"
+            ),
+        ]
+
+
+class CaseTiming(_BuurtMonth):
+    """Per case: days from referral to first contact and to the first agreed plan (for medians).
+
+    ``month`` is the referral month. ``case_id`` is kept only to replace the
+    row when the case changes; no screen shows it.
+    """
+
+    case_id = models.BigIntegerField(unique=True)
+    days_to_first_contact = models.IntegerField(null=True)
+    days_to_plan = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("case timing")
+
+
+class PrecisionReview(models.Model):
+    """A periodic review of a programme along the seven precision questions of the report."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    programme = models.CharField(_("programme"), max_length=160)
+    municipality = models.ForeignKey(
+        "organisations.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    q1_problem_analysis = models.TextField(_("1. Local problem analysis"), blank=True)
+    q2_selection_and_scale = models.TextField(_("2. Selection criteria and scale"), blank=True)
+    q3_what_this_scale_can_do = models.TextField(_("3. What can and cannot be tackled at this scale"), blank=True)
+    q4_leefbaarheid = models.TextField(_("4. What leefbaarheid means here"), blank=True)
+    q5_integration = models.TextField(_("5. Which integration is wanted, and why"), blank=True)
+    q6_continuity = models.TextField(_("6. Continuity of means"), blank=True)
+    q7_unintended_effects = models.TextField(_("7. Reflection on unintended effects"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    # The key figures as they stood on the review's date, already suppressed; never recomputed.
+    snapshot = models.JSONField(_("key figures at the time"), default=dict, editable=False)
+    snapshot_taken_at = models.DateTimeField(_("figures taken at"), null=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        verbose_name = _("precision review")
+        verbose_name_plural = _("precision reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="precision_review_period_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.period_start} - {self.period_end}"
+
+    QUESTION_FIELDS = (
+        "q1_problem_analysis",
+        "q2_selection_and_scale",
+        "q3_what_this_scale_can_do",
+        "q4_leefbaarheid",
+        "q5_integration",
+        "q6_continuity",
+        "q7_unintended_effects",
+    )

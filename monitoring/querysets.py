@@ -1,0 +1,34 @@
+"""Reads of the summary tables. No method here touches a ``cases`` table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from .models import SummaryRun  # noqa: F401 (named in a string below)
+
+
+class SummaryRunQuerySet(models.QuerySet["SummaryRun"]):
+    def finished(self) -> SummaryRunQuerySet:
+        return self.filter(finished_at__isnull=False).order_by("-started_at", "-id")
+
+
+class SummaryQuerySet(models.QuerySet[Any]):
+    def in_scope(
+        self,
+        *,
+        municipality_id: int | None = None,
+        area_ids: list[int] | None = None,
+        buurt_ids: list[int] | None = None,
+    ) -> SummaryQuerySet:
+        """Rows of a municipality, of some wijken or buurten (``area_ids``), within ``buurt_ids`` if given."""
+        query = self
+        if municipality_id is not None:
+            query = query.filter(municipality_id=municipality_id)
+        if area_ids is not None:
+            query = query.filter(models.Q(wijk_id__in=area_ids) | models.Q(buurt_id__in=area_ids))
+        if buurt_ids is not None:
+            query = query.filter(buurt_id__in=buurt_ids)
+        return query

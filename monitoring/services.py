@@ -1,0 +1,277 @@
+"""Refreshing the summary tables: every figure is computed in SQL from the ``cases`` tables.
+
+Unit of work: the buurt. A household lives in one buurt, so every summary row
+belongs to exactly one buurt and recomputing a buurt's rows from scratch is
+both incremental and exact. A full refresh recomputes every buurt; an
+incremental refresh recomputes the buurten of cases whose rows were written
+since the last run's watermark (found through the write-history tables, which
+django-simple-history fills on every insert, update and delete). Both run the
+same SQL, so they produce identical tables by construction (and a test checks it).
+
+Two refreshes never overlap: the whole refresh is one transaction that first
+takes a transaction-level advisory lock; a second refresh that finds the lock
+taken gives up at once (the running one will publish its result).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import SummaryRun
+
+logger = logging.getLogger(__name__)
+
+# An arbitrary constant that names "the monitoring refresh" among advisory locks.
+REFRESH_LOCK_KEY = 7_160_001
+
+SUMMARY_TABLES = (
+    "monitoring_casemonthsummary",
+    "monitoring_goalmonthsummary",
+    "monitoring_instrumentmonthsummary",
+    "monitoring_coordinationmonthsummary",
+    "monitoring_casetiming",
+)
+
+# Rows of the cases that a buurt filter selects. %(all)s is true for a full refresh.
+_CASES_IN_SCOPE = """
+    SELECT c.id, c.household_id, h.neighbourhood_id AS buurt_id, c.referred_on, c.closed_on
+      FROM cases_case c JOIN cases_household h ON h.id = c.household_id
+     WHERE (%(all)s OR h.neighbourhood_id = ANY(%(buurten)s))
+"""
+
+
+def stapeling_sql() -> str:
+    """A boolean SQL expression: the household of ``hh`` used provisions under 2+ of Wmo, Jeugdwet, Participatiewet.
+
+    For now it is derived from the legal basis of the involvements active in
+    the month. When the funding app's allocations land on main, this one
+    function switches to "allocations under two or more of those laws"
+    (the Monitor Sociaal Domein definition); nothing else needs to change.
+    """
+    return """
+        (SELECT count(DISTINCT i.legal_basis) >= 2
+           FROM cases_involvement i
+          WHERE i.case_id = ANY(hh.case_ids)
+            AND i.legal_basis IN ('wmo', 'jeugdwet', 'participatiewet')
+            AND i.start_date <= hh.month_end
+            AND (i.end_date IS NULL OR i.end_date >= hh.month))
+    """
+
+
+def _case_month_sql() -> str:
+    return """
+    INSERT INTO monitoring_casemonthsummary
+        (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
+         coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos)
+    WITH c AS (__CASES__),
+    cm AS (
+        SELECT c.*, m::date AS month
+          FROM c, generate_series(date_trunc('month', c.referred_on),
+                                  date_trunc('month', coalesce(c.closed_on, %(today)s)), interval '1 month') AS m
+    ),
+    hh AS (
+        SELECT buurt_id, month, (month + interval '1 month' - interval '1 day')::date AS month_end, household_id,
+               count(*) AS cases,
+               count(*) FILTER (WHERE date_trunc('month', referred_on) = month) AS inflow,
+               count(*) FILTER (WHERE closed_on IS NOT NULL AND date_trunc('month', closed_on) = month) AS outflow,
+               array_agg(id) AS case_ids
+          FROM cm GROUP BY buurt_id, month, household_id
+    ),
+    x AS (
+        SELECT hh.buurt_id, hh.month, hh.cases, hh.inflow, hh.outflow,
+               -- Coordinators are the involvements flagged now: the model keeps no coordinator history.
+               (SELECT count(DISTINCT i.professional_id) FROM cases_involvement i
+                 WHERE i.case_id = ANY(hh.case_ids) AND i.is_coordinator) = 1
+               AND EXISTS (SELECT 1 FROM cases_plan p JOIN cases_planversion v ON v.plan_id = p.id
+                            WHERE p.case_id = ANY(hh.case_ids)
+                              AND v.agreed_on > hh.month_end - interval '6 months'
+                              AND v.agreed_on <= hh.month_end) AS coordinated,
+               __STAPELING__ AS stapeling,
+               inv.organisations, inv.professionals, inv.silos
+          FROM hh
+          CROSS JOIN LATERAL (
+              SELECT count(DISTINCT i.organisation_id) AS organisations,
+                     count(DISTINCT i.professional_id) AS professionals,
+                     count(DISTINCT os.silo_id) AS silos
+                FROM cases_involvement i
+                LEFT JOIN organisations_organisation_silos os ON os.organisation_id = i.organisation_id
+               WHERE i.case_id = ANY(hh.case_ids)
+                 AND i.start_date <= hh.month_end AND (i.end_date IS NULL OR i.end_date >= hh.month)
+          ) AS inv
+    )
+    SELECT x.buurt_id, a.parent_id, a.municipality_id, x.month,
+           sum(x.cases), sum(x.inflow), sum(x.outflow), count(*),
+           count(*) FILTER (WHERE x.coordinated), count(*) FILTER (WHERE x.stapeling),
+           sum(x.organisations), sum(x.professionals), sum(x.silos)
+      FROM x JOIN organisations_area a ON a.id = x.buurt_id
+     GROUP BY x.buurt_id, a.parent_id, a.municipality_id, x.month
+    """.replace("__CASES__", _CASES_IN_SCOPE).replace("__STAPELING__", stapeling_sql())
+
+
+_GOAL_MONTH_SQL = """
+    INSERT INTO monitoring_goalmonthsummary
+        (buurt_id, wijk_id, municipality_id, month, theme_id, goals, achieved, partly, households)
+    WITH c AS (__CASES__),
+    current_version AS (
+        SELECT DISTINCT ON (v.plan_id) v.id, p.case_id, v.created_at
+          FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
+         WHERE p.case_id IN (SELECT id FROM c)
+         ORDER BY v.plan_id, v.number DESC
+    )
+    SELECT c.buurt_id, a.parent_id, a.municipality_id,
+           date_trunc('month', cv.created_at AT TIME ZONE %(tz)s)::date, g.theme_id,
+           count(*), count(*) FILTER (WHERE g.status = 'achieved'), count(*) FILTER (WHERE g.status = 'partly'),
+           count(DISTINCT c.household_id)
+      FROM current_version cv
+      JOIN c ON c.id = cv.case_id
+      JOIN cases_goal g ON g.plan_version_id = cv.id
+      JOIN organisations_area a ON a.id = c.buurt_id
+     GROUP BY 1, 2, 3, 4, 5
+""".replace("__CASES__", _CASES_IN_SCOPE)
+
+_INSTRUMENT_MONTH_SQL = """
+    INSERT INTO monitoring_instrumentmonthsummary
+        (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+    WITH c AS (__CASES__),
+    s AS (
+        SELECT c.buurt_id, c.household_id, m.case_id, m.person_id, ms.domain_id, ms.score, m.measured_on,
+               row_number() OVER w_up AS rank_first,
+               row_number() OVER w_down AS rank_latest,
+               count(*) OVER (PARTITION BY m.case_id, m.person_id, ms.domain_id) AS measured
+          FROM cases_measurementscore ms
+          JOIN cases_measurement m ON m.id = ms.measurement_id
+          JOIN c ON c.id = m.case_id
+        WINDOW w_up AS (PARTITION BY m.case_id, m.person_id, ms.domain_id ORDER BY m.measured_on, m.id),
+               w_down AS (PARTITION BY m.case_id, m.person_id, ms.domain_id ORDER BY m.measured_on DESC, m.id DESC)
+    )
+    SELECT l.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', l.measured_on)::date, l.domain_id,
+           count(*), count(DISTINCT l.household_id), sum(f.score), sum(l.score),
+           count(*) FILTER (WHERE l.score > f.score)
+      FROM s AS l
+      JOIN s AS f ON f.case_id = l.case_id AND f.person_id = l.person_id AND f.domain_id = l.domain_id
+                  AND f.rank_first = 1
+      JOIN organisations_area a ON a.id = l.buurt_id
+     WHERE l.rank_latest = 1 AND l.measured >= 2
+     GROUP BY 1, 2, 3, 4, 5
+""".replace("__CASES__", _CASES_IN_SCOPE)
+
+_COORDINATION_MONTH_SQL = """
+    INSERT INTO monitoring_coordinationmonthsummary
+        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households)
+    WITH c AS (__CASES__)
+    SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', k.occurred_on)::date, o.kind_id,
+           sum(k.minutes), count(*), count(DISTINCT c.household_id)
+      FROM cases_contact k
+      JOIN c ON c.id = k.case_id
+      JOIN organisations_organisation o ON o.id = k.author_organisation_id
+      JOIN organisations_area a ON a.id = c.buurt_id
+     WHERE k.kind IN ('coordination', 'case_conference')
+     GROUP BY 1, 2, 3, 4, 5
+""".replace("__CASES__", _CASES_IN_SCOPE)
+
+_CASE_TIMING_SQL = """
+    INSERT INTO monitoring_casetiming
+        (buurt_id, wijk_id, municipality_id, month, case_id, days_to_first_contact, days_to_plan)
+    WITH c AS (__CASES__)
+    SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', c.referred_on)::date, c.id,
+           (SELECT min(k.occurred_on) FROM cases_contact k WHERE k.case_id = c.id) - c.referred_on,
+           (SELECT min(v.agreed_on) FROM cases_plan p JOIN cases_planversion v ON v.plan_id = p.id
+             WHERE p.case_id = c.id) - c.referred_on
+      FROM c JOIN organisations_area a ON a.id = c.buurt_id
+""".replace("__CASES__", _CASES_IN_SCOPE)
+
+# Buurten touched since %(since)s: the current buurt of every case with a written row, the buurt
+# that case was summarised under before (a household may have moved), and those of deleted cases.
+_CHANGED_BUURTEN_SQL = """
+    WITH changed AS (
+        SELECT id AS case_id FROM cases_historicalcase WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalinvolvement WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalcontact WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalmeasurement WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalcaseconference WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalaction WHERE history_date > %(since)s
+        UNION SELECT p.case_id FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
+               WHERE v.created_at > %(since)s
+        UNION SELECT c.id FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
+               WHERE hh.history_date > %(since)s
+    )
+    SELECT h.neighbourhood_id FROM changed
+      JOIN cases_case c ON c.id = changed.case_id JOIN cases_household h ON h.id = c.household_id
+    UNION SELECT t.buurt_id FROM monitoring_casetiming t WHERE t.case_id IN (SELECT case_id FROM changed)
+    UNION SELECT hh.neighbourhood_id FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
+    UNION SELECT h.neighbourhood_id FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
+           WHERE hc.history_date > %(since)s
+"""
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    ran: bool
+    run: SummaryRun | None = None
+
+
+def _incremental_since(previous: SummaryRun | None, today: datetime.date) -> datetime.datetime | None:
+    """Where an incremental run starts reading changes; None means everything must be recomputed."""
+    if previous is None:
+        return None
+    # Open cases count as active in every month up to today: a new month touches every buurt.
+    if timezone.localtime(previous.watermark).date().replace(day=1) != today.replace(day=1):
+        return None
+    # Rows committed late by a long transaction carry an earlier history_date; reading a margin
+    # back costs only a little repeated (idempotent) work.
+    return previous.watermark - datetime.timedelta(seconds=settings.WIJKTEAM_SUMMARY_OVERLAP_SECONDS)
+
+
+@transaction.atomic
+def summaries_refresh(*, full: bool = False) -> RefreshResult:
+    """Bring the summary tables up to date; returns ``ran=False`` when another refresh holds the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            logger.info("Summary refresh skipped: another refresh is running")
+            return RefreshResult(ran=False)
+        # The transaction's start: every row committed before it is visible to this run.
+        cursor.execute("SELECT transaction_timestamp()")
+        watermark = cursor.fetchone()[0]
+        today = timezone.localdate(watermark)
+        previous = SummaryRun.objects.finished().first()
+        since = None if full else _incremental_since(previous, today)
+        mode = SummaryRun.Mode.FULL if since is None else SummaryRun.Mode.INCREMENTAL
+        run = SummaryRun.objects.create(mode=mode, started_at=timezone.now(), watermark=watermark)
+
+        buurten: list[int] = []
+        if since is not None:
+            cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
+            buurten = [row[0] for row in cursor.fetchall() if row[0] is not None]
+        params: dict[str, Any] = {
+            "all": since is None,
+            "buurten": buurten,
+            "today": today,
+            "tz": settings.TIME_ZONE,
+        }
+        rows = 0
+        if since is None or buurten:
+            for table in SUMMARY_TABLES:
+                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
+            for sql in (_case_month_sql(), _GOAL_MONTH_SQL, _INSTRUMENT_MONTH_SQL, _COORDINATION_MONTH_SQL):
+                cursor.execute(sql, params)
+                rows += cursor.rowcount
+            cursor.execute(_CASE_TIMING_SQL, params)
+            rows += cursor.rowcount
+        if since is None:
+            cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
+            run.buurten = cursor.fetchone()[0]
+        else:
+            run.buurten = len(buurten)
+        run.rows = rows
+        run.finished_at = timezone.now()
+        run.save(update_fields=["buurten", "rows", "finished_at"])
+    logger.info("Summary refresh %s: %s buurten, %s rows", run.mode, run.buurten, run.rows)
+    return RefreshResult(ran=True, run=run)

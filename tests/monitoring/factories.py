@@ -1,0 +1,110 @@
+"""Generated casework for the monitoring tests: deterministic (fixed seed), spread over buurten and months."""
+
+import datetime
+import random
+
+from cases.models import (
+    CaseStatus,
+    Contact,
+    Goal,
+    Involvement,
+    LegalBasis,
+    Measurement,
+    MeasurementScore,
+    Plan,
+    PlanVersion,
+)
+from funding.models import Silo
+from organisations.models import OrganisationKind
+from tests.cases.factories import CaseFactory, ContactFactory, HouseholdFactory, InvolvementFactory, PersonFactory
+from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory, OrganisationFactory, UserFactory
+from themes.models import Instrument, Theme
+
+BASES = [LegalBasis.WMO, LegalBasis.JEUGDWET, LegalBasis.PARTICIPATIEWET, LegalBasis.WGS, LegalBasis.CONSENT]
+
+
+def generate_casework(*, cases: int = 40, seed: int = 7, buurten: list | None = None, team=None) -> list:
+    rng = random.Random(seed)
+    if buurten is None:
+        wijken = [DistrictFactory(), DistrictFactory()]
+        buurten = [NeighbourhoodFactory(parent=w) for w in wijken for _ in range(2)]
+    kinds = list(OrganisationKind.objects.all()[:3])
+    silos = list(Silo.objects.all()[:4])
+    organisations = []
+    for index, kind in enumerate(kinds):
+        organisation = OrganisationFactory(kind=kind, municipality=buurten[0].municipality)
+        organisation.silos.set(silos[index : index + 2])
+        organisations.append(organisation)
+    professionals = [UserFactory(organisation=organisations[i % len(organisations)]) for i in range(6)]
+    themes = list(Theme.objects.all())
+    zrm = Instrument.objects.get(code="zrm")
+    domains = list(zrm.domains.all()[:3])
+    households = [HouseholdFactory(neighbourhood=rng.choice(buurten)) for _ in range(max(2, cases * 3 // 4))]
+    made = []
+    for _ in range(cases):
+        referred = datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randrange(0, 300))
+        closed = rng.random() < 0.3
+        extra = {"team": team} if team is not None else {}
+        case = CaseFactory(
+            household=rng.choice(households),
+            referred_on=referred,
+            status=CaseStatus.CLOSED if closed else CaseStatus.EXECUTION,
+            closed_on=referred + datetime.timedelta(days=rng.randrange(20, 120)) if closed else None,
+            coordinator=rng.choice(professionals),
+            **extra,
+        )
+        Involvement.objects.filter(case=case).update(
+            start_date=referred, legal_basis=rng.choice(BASES), organisation=rng.choice(organisations)
+        )
+        for _ in range(rng.randrange(0, 3)):
+            professional = rng.choice(professionals)
+            start = referred + datetime.timedelta(days=rng.randrange(0, 60))
+            InvolvementFactory(
+                case=case,
+                professional=professional,
+                legal_basis=rng.choice(BASES),
+                start_date=start,
+                end_date=start + datetime.timedelta(days=rng.randrange(10, 90)) if rng.random() < 0.4 else None,
+            )
+        for _ in range(rng.randrange(0, 4)):
+            author = rng.choice(professionals)
+            ContactFactory(
+                case=case,
+                author=author,
+                occurred_on=referred + datetime.timedelta(days=rng.randrange(0, 90)),
+                kind=rng.choice(list(Contact.Kind.values)),
+                minutes=rng.randrange(5, 120),
+            )
+        if rng.random() < 0.8:
+            plan = Plan.objects.get(case=case)
+            for number in range(1, rng.randrange(2, 4)):
+                version = PlanVersion.objects.create(
+                    plan=plan,
+                    number=number,
+                    author=PlanVersion.Author.TEAM,
+                    agreed_on=referred + datetime.timedelta(days=rng.randrange(5, 200)) if rng.random() < 0.8 else None,
+                    created_by=professionals[0],
+                )
+                for _ in range(rng.randrange(1, 3)):
+                    Goal.objects.create(
+                        plan_version=version,
+                        theme=rng.choice(themes),
+                        text="Doel",
+                        status=rng.choice(list(Goal.Status.values)),
+                    )
+        if rng.random() < 0.6:
+            person = PersonFactory()
+            for k in range(rng.randrange(1, 4)):
+                measurement = Measurement.objects.create(
+                    case=case,
+                    person=person,
+                    instrument=zrm,
+                    measured_on=referred + datetime.timedelta(days=30 * k),
+                    measured_by=professionals[0],
+                )
+                for domain in rng.sample(domains, 2):
+                    MeasurementScore.objects.create(
+                        measurement=measurement, domain=domain, score=rng.randrange(1, 6), reason="Besproken"
+                    )
+        made.append(case)
+    return made

@@ -1,0 +1,230 @@
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Q
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus, Contact, Involvement, PlanVersion
+from monitoring.models import (
+    CaseMonthSummary,
+    CaseTiming,
+    CoordinationMonthSummary,
+    GoalMonthSummary,
+    InstrumentMonthSummary,
+    SummaryRun,
+)
+from monitoring.services import REFRESH_LOCK_KEY, SUMMARY_TABLES, summaries_refresh
+from tests.cases.factories import ContactFactory
+
+from .factories import generate_casework
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def casework(db):
+    return generate_casework(cases=40)
+
+
+def months(start: datetime.date, end: datetime.date):
+    month = start.replace(day=1)
+    while month <= end:
+        yield month
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+
+
+def table_contents() -> dict[str, list[tuple]]:
+    contents = {}
+    with connection.cursor() as cursor:
+        for table in SUMMARY_TABLES:
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+            columns = [c.name for c in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            contents[table] = sorted(tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows)
+    return contents
+
+
+def test_casework_figures_match_an_independent_computation(casework):
+    summaries_refresh(full=True)
+    cases = Case.objects.select_related("household")
+    buurt_ids = set(cases.values_list("household__neighbourhood_id", flat=True))
+    for buurt_id in buurt_ids:
+        for month in months(datetime.date(2025, 1, 1), timezone.localdate()):
+            end = month_end(month)
+            active = cases.filter(household__neighbourhood_id=buurt_id, referred_on__lte=end).filter(
+                Q(closed_on__isnull=True) | Q(closed_on__gte=month)
+            )
+            row = CaseMonthSummary.objects.filter(buurt_id=buurt_id, month=month).first()
+            if not active.exists():
+                assert row is None
+                continue
+            assert row.active_cases == active.count()
+            assert row.active_households == active.values("household_id").distinct().count()
+            assert row.inflow == active.filter(referred_on__gte=month).count()
+            assert row.outflow == active.filter(closed_on__lte=end).count()
+            stapeling = 0
+            coordinated = 0
+            organisations = 0
+            for household_id in set(active.values_list("household_id", flat=True)):
+                household_cases = active.filter(household_id=household_id)
+                involvements = Involvement.objects.filter(case__in=household_cases, start_date__lte=end).filter(
+                    Q(end_date__isnull=True) | Q(end_date__gte=month)
+                )
+                laws = set(
+                    involvements.filter(legal_basis__in=["wmo", "jeugdwet", "participatiewet"]).values_list(
+                        "legal_basis", flat=True
+                    )
+                )
+                stapeling += len(laws) >= 2
+                organisations += len(set(involvements.values_list("organisation_id", flat=True)))
+                coordinators = set(
+                    Involvement.objects.filter(case__in=household_cases, is_coordinator=True).values_list(
+                        "professional_id", flat=True
+                    )
+                )
+                recent_plan = PlanVersion.objects.filter(plan__case__in=household_cases, agreed_on__lte=end).filter(
+                    agreed_on__gt=_six_months_before(end)
+                )
+                coordinated += len(coordinators) == 1 and recent_plan.exists()
+            assert row.stapeling_households == stapeling
+            assert row.sum_organisations == organisations
+            assert row.coordinated_households == coordinated
+
+
+def _six_months_before(day: datetime.date) -> datetime.date:
+    """PostgreSQL's date - interval '6 months': same day number, clamped to the month's end."""
+    month = day.month - 6
+    year = day.year - 1 if month <= 0 else day.year
+    month = month + 12 if month <= 0 else month
+    last = month_end(datetime.date(year, month, 1)).day
+    return datetime.date(year, month, min(day.day, last))
+
+
+def test_goal_instrument_coordination_and_timing_figures_match_an_independent_computation(casework):
+    summaries_refresh(full=True)
+    # Coordination minutes: contacts of kind coordination or case conference, by the author's organisation kind.
+    expected_minutes = {}
+    for contact in Contact.objects.filter(kind__in=["coordination", "case_conference"]).select_related(
+        "author_organisation", "case__household"
+    ):
+        key = (
+            contact.case.household.neighbourhood_id,
+            contact.occurred_on.replace(day=1),
+            contact.author_organisation.kind_id,
+        )
+        expected_minutes[key] = expected_minutes.get(key, 0) + contact.minutes
+    actual_minutes = {
+        (r.buurt_id, r.month, r.organisation_kind_id): r.minutes for r in CoordinationMonthSummary.objects.all()
+    }
+    assert actual_minutes == expected_minutes
+
+    # Goals of the current (highest-numbered) plan version only.
+    expected_goals = {}
+    for case in Case.objects.select_related("household", "plan"):
+        version = PlanVersion.objects.filter(plan__case=case).order_by("-number").first()
+        if version is None:
+            continue
+        month = timezone.localtime(version.created_at).date().replace(day=1)
+        for goal in version.goals.all():
+            key = (case.household.neighbourhood_id, month, goal.theme_id)
+            goals, achieved = expected_goals.get(key, (0, 0))
+            expected_goals[key] = (goals + 1, achieved + (goal.status == "achieved"))
+    actual_goals = {(r.buurt_id, r.month, r.theme_id): (r.goals, r.achieved) for r in GoalMonthSummary.objects.all()}
+    assert actual_goals == expected_goals
+
+    # Instruments: first against latest score of each person and domain measured twice or more.
+    from cases.models import MeasurementScore
+
+    expected_trend = {}
+    pairs = set(MeasurementScore.objects.values_list("measurement__case_id", "measurement__person_id", "domain_id"))
+    for case_id, person_id, domain_id in pairs:
+        scores = list(
+            MeasurementScore.objects.filter(
+                measurement__case_id=case_id, measurement__person_id=person_id, domain_id=domain_id
+            ).order_by("measurement__measured_on", "measurement_id")
+        )
+        if len(scores) < 2:
+            continue
+        latest = scores[-1].measurement
+        key = (latest.case.household.neighbourhood_id, latest.measured_on.replace(day=1), domain_id)
+        persons, first, last = expected_trend.get(key, (0, 0, 0))
+        expected_trend[key] = (persons + 1, first + scores[0].score, last + scores[-1].score)
+    actual_trend = {
+        (r.buurt_id, r.month, r.domain_id): (r.persons, r.sum_first, r.sum_latest)
+        for r in InstrumentMonthSummary.objects.all()
+    }
+    assert actual_trend == expected_trend
+
+    # Days from referral to first contact and to the first agreed plan.
+    for case in Case.objects.all():
+        timing = CaseTiming.objects.get(case_id=case.pk)
+        first_contact = Contact.objects.filter(case=case).order_by("occurred_on").first()
+        assert timing.days_to_first_contact == (
+            (first_contact.occurred_on - case.referred_on).days if first_contact else None
+        )
+        first_plan = PlanVersion.objects.filter(plan__case=case, agreed_on__isnull=False).order_by("agreed_on").first()
+        assert timing.days_to_plan == ((first_plan.agreed_on - case.referred_on).days if first_plan else None)
+
+
+def test_an_incremental_refresh_after_changes_equals_a_full_refresh(casework):
+    summaries_refresh(full=True)
+    # Changes of every kind after the first run: a closure, a new contact, a household moving buurt.
+    changed = casework[0]
+    Case.objects.filter(pk=changed.pk).update(status=CaseStatus.CLOSED, closed_on=datetime.date(2025, 11, 1))
+    changed.refresh_from_db()
+    changed.save()  # through the model, so the write history records it
+    ContactFactory(case=casework[1], kind=Contact.Kind.COORDINATION, occurred_on=datetime.date(2025, 10, 3))
+    mover = casework[2].household
+    mover.neighbourhood = next(
+        c.household.neighbourhood for c in casework if c.household.neighbourhood != mover.neighbourhood
+    )
+    mover.save()
+
+    result = summaries_refresh()
+    assert result.run.mode == SummaryRun.Mode.INCREMENTAL
+    assert result.run.buurten > 0
+    incremental = table_contents()
+    summaries_refresh(full=True)
+    assert table_contents() == incremental
+
+
+def test_refreshing_twice_changes_nothing(casework):
+    summaries_refresh(full=True)
+    first = table_contents()
+    summaries_refresh()
+    assert table_contents() == first
+    summaries_refresh(full=True)
+    assert table_contents() == first
+    assert SummaryRun.objects.finished().count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_does_nothing_while_another_holds_the_lock():
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_lock():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+            holding.set()
+            release.wait(10)
+            cursor.execute("COMMIT")
+        connections["default"].close()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert summaries_refresh(full=True).ran is False
+        assert not SummaryRun.objects.exists()
+    finally:
+        release.set()
+        thread.join()
+    assert summaries_refresh(full=True).ran is True

@@ -1,0 +1,102 @@
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from monitoring.services import summaries_refresh
+from monitoring.views import neutralise
+from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory
+
+from .factories import generate_casework
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("monitoring:index")
+
+
+@pytest.fixture
+def bureau_data(personas):
+    wijk = DistrictFactory(municipality=personas.team_a.municipality)
+    buurten = [NeighbourhoodFactory(parent=wijk) for _ in range(3)]
+    personas.team_a.areas.add(buurten[0])
+    generate_casework(cases=30, buurten=buurten)
+    summaries_refresh(full=True)
+    return buurten
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("bureau", 200),
+        ("team_lead", 200),
+        ("professional", 404),
+        ("auditor", 404),
+        ("privacy_officer", 404),
+        ("administrator", 404),
+        ("outsider", 404),
+    ],
+)
+@pytest.mark.parametrize("url", [URL, reverse("monitoring:print"), reverse("monitoring:export", args=["csv"])])
+def test_only_the_bureau_and_team_leads_see_the_dashboard(personas, log_in, persona, status, url):
+    response = log_in(getattr(personas, persona)).get(url)
+    assert response.status_code == status
+
+
+def test_the_dashboard_reads_no_casework_table_and_a_fixed_number_of_queries(personas, log_in, bureau_data):
+    client = log_in(personas.bureau)
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert not [q["sql"] for q in small.captured_queries if '"cases_' in q["sql"] or " cases_" in q["sql"]]
+    generate_casework(cases=30, buurten=bureau_data, seed=11)
+    summaries_refresh(full=True)
+    with CaptureQueriesContext(connection) as large:
+        client.get(URL)
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(small.captured_queries) <= 14
+
+
+def test_the_dashboard_says_how_fresh_its_figures_are_and_shows_no_names(personas, log_in, bureau_data):
+    html = log_in(personas.bureau).get(URL).content.decode()
+    assert "Cijfers van" in html or "Figures as of" in html
+    assert "Voornaam" not in html and "Lindelaan" not in html and "WT-T" not in html
+
+
+def test_every_small_count_on_the_page_is_suppressed(personas, log_in, bureau_data):
+    response = log_in(personas.bureau).get(URL)
+    for row in response.context["board"].neighbourhoods:
+        for name in ("households", "stapeling", "inflow", "outflow"):
+            cell = row[name]
+            assert cell.suppressed or cell.value == 0 or cell.value >= 5
+    for row in response.context["board"].trend:
+        for name in ("active", "households", "inflow", "outflow", "stapeling"):
+            assert row[name].suppressed or row[name].value == 0 or row[name].value >= 5
+
+
+def test_a_team_lead_sees_only_the_areas_of_their_team(personas, log_in, bureau_data):
+    board = log_in(personas.team_lead).get(URL).context["board"]
+    assert {row["code"] for row in board.neighbourhoods} <= {bureau_data[0].code}
+
+
+def test_exports_hold_the_suppressed_figures_and_neutralise_formulas(personas, log_in, bureau_data):
+    client = log_in(personas.bureau)
+    text = client.get(reverse("monitoring:export", args=["csv"])).content.decode()
+    page = client.get(URL).context["board"]
+    assert str(page.neighbourhoods[0]["households"]) in text
+    workbook = load_workbook(io.BytesIO(client.get(reverse("monitoring:export", args=["xlsx"])).content))
+    assert workbook.active.max_row > 1
+    assert neutralise("=SUM(A1)") == "'=SUM(A1)"
+    assert neutralise("-3") == "'-3"
+    assert neutralise("Buurt 1") == "Buurt 1"
+
+
+def test_the_bureau_can_ask_for_a_refresh(personas, log_in, bureau_data):
+    response = log_in(personas.bureau).post(reverse("monitoring:refresh"))
+    assert response.status_code == 302
+
+
+def test_a_team_lead_cannot_ask_for_a_refresh(personas, log_in):
+    assert log_in(personas.team_lead).post(reverse("monitoring:refresh")).status_code == 404
