@@ -231,3 +231,17 @@ def test_the_summary_follows_a_spend_import_and_a_refresh_replaces_it_whole(
     assert report.funding_flow(params).totals["spent"] == before + Decimal("1234.56")
     cells = FlowCell.objects.count()
     assert flow_cells_refresh(municipality_id=world.pk) == cells == FlowCell.objects.count()
+
+
+def test_bench_funding_report_renders_every_level_and_period_past_both_login_steps(world: Municipality) -> None:
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("bench_funding_report", repeat=1, budget=3600, stdout=out)
+    report_lines = out.getvalue()
+    for level in ("wijk", "buurt"):
+        for granularity in ("month", "quarter", "year"):
+            assert f"{level:<6} {granularity:<8}" in report_lines
+    assert "budget 3600 s: OK" in report_lines
+    assert not Session.objects.exists()  # the measurement login is rolled back

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from funding.report import ReportParams, funding_flow
 from organisations.models import Municipality, Organisation, Role, User
+from wijkteam.bench import verified_client
 
 BUDGET_SECONDS = 1.0
 
@@ -32,8 +33,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--year", type=int, help="default: the year with the most spend")
         parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument(
+            "--budget", type=float, default=BUDGET_SECONDS, help="fail when the slowest page median is above it (s)"
+        )
 
-    def handle(self, *args: Any, year: int | None, repeat: int, **options: Any) -> None:
+    def handle(self, *args: Any, year: int | None, repeat: int, budget: float, **options: Any) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT t.municipality_id, count(*) FROM cases_case c JOIN organisations_team t ON t.id = c.team_id "
@@ -63,6 +67,8 @@ class Command(BaseCommand):
         worst = 0.0
         with transaction.atomic():
             client = self._auditor_client(municipality)
+            # One unmeasured request first: template loading and URL resolving happen once per process.
+            client.get(reverse("funding:audit"))
             self.stdout.write(
                 f"{'level':<6} {'period':<8} {'rows':>6} {'full table':>11} {'page median':>12} {'max':>8}"
             )
@@ -90,15 +96,13 @@ class Command(BaseCommand):
                         f"{page:>11.3f}s {max(page_times):>7.3f}s"
                     )
             transaction.set_rollback(True)
-        verdict = "OK" if worst < BUDGET_SECONDS else "TOO SLOW"
-        self.stdout.write(f"Slowest page median {worst:.3f} s; budget {BUDGET_SECONDS:.0f} s: {verdict}")
-        if worst >= BUDGET_SECONDS:
+        verdict = "OK" if worst < budget else "TOO SLOW"
+        self.stdout.write(f"Slowest page median {worst:.3f} s; budget {budget:g} s: {verdict}")
+        if worst >= budget:
             raise CommandError("The funding-flow report is slower than its budget.")
 
     def _auditor_client(self, municipality: Municipality) -> Client:
         """A throw-away auditor of this municipality (rolled back with the transaction)."""
         organisation = Organisation.objects.filter(municipality=municipality).first()
         auditor = User.objects.create(username="bench-auditor", role=Role.AUDITOR, organisation=organisation)
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(auditor)
-        return client
+        return verified_client(auditor)
