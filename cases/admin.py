@@ -28,6 +28,7 @@ from .models import (
     Person,
     Plan,
     PlanVersion,
+    Reminder,
 )
 
 
@@ -171,3 +172,19 @@ class KeyFigureAdmin(PolicyScopedAdmin):
     list_filter = ["active", "team", "area__parent"]
     search_fields = ["name", "description"]
     raw_id_fields = ["area", "team"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(PolicyScopedAdmin):
+    """Kept by the daily task; the admin only looks."""
+
+    list_display = ["case", "kind", "since", "created_at", "resolved_at"]
+    list_filter = ["kind", "resolved_at"]
+    search_fields = ["=case__reference"]
+    raw_id_fields = ["case", "consent"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -44,6 +44,7 @@ from .models import (
     LegalBasis,
     Person,
     PlanVersion,
+    Reminder,
 )
 from .validators import validate_bsn
 
@@ -753,3 +754,14 @@ class ContactForm(forms.Form):
         cast(forms.ChoiceField, self.fields["themes"]).choices = [(theme.code, theme.name) for theme in themes]
         if not self.is_bound:
             self.initial.setdefault("occurred_on", timezone.localdate())
+
+
+class ReminderFilterForm(forms.Form):
+    """The reminders page's one filter, read from the query string (optional)."""
+
+    soort = forms.ChoiceField(label=_("Kind of reminder"), required=False, widget=forms.Select(attrs={"class": SELECT}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "filter_%s")
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["soort"]).choices = [("", _("all")), *Reminder.Kind.choices]

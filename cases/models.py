@@ -682,3 +682,45 @@ class KeyFigure(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Reminder(models.Model):
+    """A signal on an open case that asks for attention: kept up to date by the daily reminders task.
+
+    One open reminder per case, kind and consent (a partial unique index); the
+    task resolves it when the cause is gone (a contact is logged, the plan gets
+    a new version, the consent is renewed or the case closes).
+    """
+
+    class Kind(models.TextChoices):
+        NO_CONTACT = "no_contact", _("no contact for 30 days")
+        PLAN_EVALUATION = "plan_evaluation", _("plan not evaluated for 6 months")
+        CONSENT_EXPIRING = "consent_expiring", _("consent expires soon")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    consent = models.ForeignKey(
+        Consent, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("consent")
+    )
+    # The date the cause started to count: the last contact, the plan version's date, the consent's expiry.
+    since = models.DateField(_("since"))
+    created_at = models.DateTimeField(_("signalled at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    objects = CaseScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["since", "id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "consent"],
+                condition=Q(resolved_at__isnull=True),
+                nulls_distinct=False,
+                name="reminder_one_open_per_cause",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind}"

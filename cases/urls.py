@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .formviews import people, plan, records, referral, search
-from .views import contacts, pages
+from .views import contacts, pages, reminders
 
 app_name = "cases"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path(f"{case}toestemmingen/nieuw/", people.ConsentCreateView.as_view(), name="consent-create"),
     path(f"{case}toestemmingen/<uuid:consent>/intrekken/", people.ConsentRevokeView.as_view(), name="consent-revoke"),
     path("casussen/", pages.caseload, name="caseload"),
+    path("signalen/", reminders.reminder_list, name="reminders"),
     path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),
     path("casussen/<uuid:uuid>/contacten/", pages.contact_list, name="contact-list"),
     path("casussen/<uuid:uuid>/contacten/nieuw/", contacts.contact_create, name="contact-create"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from . import spend_import, summary
+from . import services, spend_import, summary
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -26,3 +26,19 @@ def refresh_flow_summary(municipality_id: int | None = None) -> int:
     if municipality_id is None:
         return summary.flow_cells_refresh_all()
     return summary.flow_cells_refresh(municipality_id=municipality_id)
+
+
+@shared_task(
+    name="funding.detect_blockages",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def detect_blockages() -> int:
+    """Nightly sweep over every action: budgets run out and rules change, so a fitting action can become blocked.
+
+    Detection is idempotent (an action with an open blockage for a reason gets no second one).
+    """
+    return services.blockages_detect_all()

@@ -136,18 +136,18 @@ def html_of(response) -> str:  # type: ignore[no-untyped-def]
 
 # --- Who may open what: one table, so a new endpoint without a row fails ---------------------
 
-ENDPOINTS = ["caseload", "household", "contact-form", "contact-post", "contact-list"]
+ENDPOINTS = ["caseload", "household", "contact-form", "contact-post", "contact-list", "reminders"]
 
 # persona → expected status per endpoint (the case belongs to team A; its coordinator is `professional`).
 ACCESS = {
-    "professional": [200, 200, 200, 302, 200],
-    "team_lead": [200, 200, 200, 302, 200],
-    "professional_b": [200, 404, 404, 404, 404],
-    "outsider": [200, 404, 404, 404, 404],
-    "bureau": [403, 404, 404, 404, 404],
-    "auditor": [403, 404, 404, 404, 404],
-    "privacy_officer": [403, 404, 404, 404, 404],
-    "administrator": [403, 404, 404, 404, 404],
+    "professional": [200, 200, 200, 302, 200, 200],
+    "team_lead": [200, 200, 200, 302, 200, 200],
+    "professional_b": [200, 404, 404, 404, 404, 200],
+    "outsider": [200, 404, 404, 404, 404, 200],
+    "bureau": [403, 404, 404, 404, 404, 403],
+    "auditor": [403, 404, 404, 404, 404, 403],
+    "privacy_officer": [403, 404, 404, 404, 404, 403],
+    "administrator": [403, 404, 404, 404, 404, 403],
 }
 
 
@@ -155,6 +155,8 @@ def request_endpoint(client: Client, endpoint: str, case: Case):  # type: ignore
     contact_url = reverse("cases:contact-create", args=[case.uuid])
     if endpoint == "caseload":
         return client.get(reverse("cases:caseload"))
+    if endpoint == "reminders":
+        return client.get(reverse("cases:reminders"))
     if endpoint == "household":
         return client.get(household_url(case))
     if endpoint == "contact-form":
@@ -180,6 +182,7 @@ URL_NAMES = {
     "contact-form": "contact-create",
     "contact-post": "contact-create",
     "contact-list": "contact-list",
+    "reminders": "reminders",
 }
 
 

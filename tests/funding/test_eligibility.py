@@ -189,3 +189,13 @@ def test_detection_in_bulk_agrees_with_the_check_of_one_action(world: World) -> 
     detected = dict(Blockage.objects.values_list("action_id", "reason"))
     assert detected == {other.pk: BlockageReason.THEME}
     assert expected == {world.action.pk: None, other.pk: BlockageReason.THEME}
+
+
+def test_the_nightly_sweep_task_finds_an_action_a_rule_change_blocked_once(world: World) -> None:
+    from funding.tasks import detect_blockages
+
+    assert detect_blockages.apply().get() == 0  # the action fits its stream
+    world.stream.themes.set([Theme.objects.get(code="werk")])  # the rule changes overnight
+    assert detect_blockages.apply().get() == 1
+    assert detect_blockages.apply().get() == 0
+    assert Blockage.objects.get().action == world.action

@@ -380,6 +380,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The funding audit reads a summary; new allocations and blockage steps show within ten minutes
     # (a spend import refreshes it at once).
     "funding-flow-summary": {"task": "funding.tasks.refresh_flow_summary", "schedule": 600.0},
+    "funding.detect_blockages": {"task": "funding.detect_blockages", "schedule": crontab(hour=1, minute=15)},
+    # Before the working day: the reminders page shows what needs attention today.
+    "cases.refresh_reminders": {"task": "cases.refresh_reminders", "schedule": crontab(hour=5, minute=30)},
     # Incremental every quarter of an hour; a full one nightly also catches what no history records
     # (an organisation's silos, a goal's status).
     "monitoring.refresh_summaries": {
