@@ -24,3 +24,11 @@ def test_placeholders_survive_translation() -> None:
             pairs = [(entry.msgid, entry.msgstr)]
         for source, translation in pairs:
             assert set(placeholder.findall(source)) == set(placeholder.findall(translation)), source
+
+
+def test_each_message_is_defined_once() -> None:
+    """A merge can leave a message twice; gettext's msgmerge then refuses the whole catalogue."""
+    from collections import Counter
+
+    keys = Counter((entry.msgctxt, entry.msgid) for entry in polib.pofile(str(PO)))
+    assert [key for key, count in keys.items() if count > 1] == []
