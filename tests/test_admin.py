@@ -16,6 +16,7 @@ READ_ONLY_MODELS = {
     "jobs.outboxmessage",
     "jobs.taskexecution",
     "jobs.probe",
+    "accounts.apitoken",
 }
 
 
