@@ -322,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "AreaKindEnum": "organisations.models.Area.Kind",
         "InvolvementRoleEnum": "cases.models.Involvement.Role",
         "HouseholdRoleEnum": "cases.models.HouseholdMembership.Role",
+        "BlockageStatusEnum": "funding.models.BlockageStatus",
+        "SpendImportStatusEnum": "funding.models.SpendImport.Status",
     },
 }
 
