@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from organisations.models import Area, Municipality, User
 from privacy.suppression import Cell
 from themes.models import Theme
-from wijkteam.api.base import StrictSerializer
+from wijkteam.api.base import ReportSchema, StrictSerializer
 
 from .dashboard import Filters, buurten_in_scope, dashboard, may_see_monitoring
 
@@ -66,6 +66,7 @@ def _plain(value: Any) -> Any:
 
 class ProgrammeReportViewSet(viewsets.GenericViewSet):
     throttle_scope = "reports"
+    schema = ReportSchema()
     filter_backends: list[type] = []  # filters are the report's own query parameters
     pagination_class = None
     serializer_class = ProgrammeQuerySerializer  # the filters; the answer is described below

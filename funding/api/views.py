@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from organisations.models import User
 from privacy import access_log, policy
-from wijkteam.api.base import PolicyScopedViewSet
+from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
 from .. import report, services, spend_import
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport
@@ -149,6 +149,7 @@ class FundingFlowReportViewSet(viewsets.GenericViewSet):
     """The funding-flow audit (``funding/report.py``): same filters, same suppression, bureau and auditor only."""
 
     throttle_scope = "reports"
+    schema = ReportSchema()
     filter_backends: list[type] = []  # filters are the report's own query parameters
     serializer_class = s.FlowReportSerializer
     pagination_class = None

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -106,3 +107,10 @@ class PolicyScopedViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
+
+
+class ReportSchema(AutoSchema):
+    """A report answers one object at its collection URL; without this the schema would promise a list."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
