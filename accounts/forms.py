@@ -37,3 +37,16 @@ class CodeForm(forms.Form):
         if not re.fullmatch(r"\d{6}", token):
             raise forms.ValidationError(_("Enter the 6 digits from your authenticator app."), code="format")
         return token
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        help_text=_("What you use this token for, so you recognise it later."),
+        max_length=100,
+    )
+    expires_on = forms.DateField(
+        label=_("Valid through"),
+        help_text=_("At most a year from today."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )

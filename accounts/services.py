@@ -1,20 +1,27 @@
-"""Writes of the login flow: marking a session verified, checking codes, enrolling an app."""
+"""Writes of the login flow: marking a session verified, checking codes, enrolling an app; API tokens."""
 
+import datetime as dt
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import django_otp
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from organisations.models import User
+from organisations.models import Role, User
+from privacy.actor import service
 
 from . import totp
-from .models import IdentityProviderDevice
+from .models import ApiToken, IdentityProviderDevice
+from .querysets import secret_digest
 
 PENDING_KEY = "wijkteam_pending_totp_key"
 
@@ -96,3 +103,57 @@ def identity_provider_verify(*, request: HttpRequest, user: User) -> bool:
     device.set_last_used_timestamp(commit=True)
     session_mark_verified(request=request, device=device)
     return True
+
+
+# --- Personal API tokens ------------------------------------------------------------
+
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_PREFIX = "wt_"  # noqa: S105 (not a secret: recognisable in a leaked file, for secret scanners)
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    token: ApiToken
+    secret: str  # shown once; only its hash is kept
+
+
+def api_token_default_expiry(*, today: dt.date | None = None) -> dt.date:
+    return (today or timezone.localdate()) + dt.timedelta(days=API_TOKEN_DEFAULT_DAYS)
+
+
+@service
+def api_token_create(*, by: User, name: str, expires_on: dt.date) -> NewApiToken:
+    """A token for ``by``, valid through ``expires_on`` (at most a year ahead); the secret is returned once."""
+    today = timezone.localdate()
+    if expires_on <= today:
+        raise ValidationError({"expires_on": [_("Choose a date after today.")]})
+    if expires_on > today + dt.timedelta(days=API_TOKEN_MAX_DAYS):
+        raise ValidationError({"expires_on": [_("A token is valid for at most a year.")]})
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    # Valid through the whole last day, in the municipality's time zone.
+    expires_at = timezone.make_aware(dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time.min))
+    token = ApiToken(
+        user=by,
+        name=name.strip(),
+        prefix=secret[:10],
+        secret_hash=secret_digest(secret),
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return NewApiToken(token=token, secret=secret)
+
+
+@service
+def api_token_revoke(*, by: User, token: ApiToken) -> ApiToken:
+    """Revoke a token (your own; an administrator any); it stops working at once. Revoking twice changes nothing."""
+    if token.user_id != by.pk and by.role != Role.ADMINISTRATOR:
+        raise PermissionDenied
+    # Locked so that a revocation and a concurrent one do not both write history.
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.full_clean()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -76,6 +76,13 @@ class BlockageQuerySet(models.QuerySet["Blockage"]):
         """Pseudonymous: the programme bureau's and the auditor's view of their municipality."""
         return self.filter(policy.funding_register_condition(user, prefix="action__case__"))
 
+    def reachable_by(self, user: User | AnonymousUser) -> BlockageQuerySet:
+        """Through either door (the team's or the register's): only for views that show register columns alone."""
+        return self.filter(
+            policy.case_condition(user, prefix="action__case__")
+            | policy.funding_register_condition(user, prefix="action__case__")
+        )
+
     def open(self) -> BlockageQuerySet:
         return self.filter(OPEN_BLOCKAGE)
 

@@ -10,7 +10,7 @@ from .models import Area, Organisation, Team
 
 class AreaSerializer(serializers.ModelSerializer):
     municipality = code_ref()
-    district = code_ref(source="parent")
+    district = code_ref(source="parent", allow_null=True)  # a wijk has none
 
     class Meta:
         model = Area

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import models
@@ -18,6 +19,7 @@ def get_visible_or_404(
     *,
     action: str = access_log.Action.READ,
     detail: str = "",
+    scope: Callable[[models.QuerySet[M]], models.QuerySet[M]] | None = None,
     **lookup: Any,
 ) -> M:
     """Fetch one object the user may see, and log the access; an unseen object is a logged 404.
@@ -25,8 +27,12 @@ def get_visible_or_404(
     A refused attempt is logged with the household, person or case it aimed at
     (found without the policy, and never shown to the user), so the privacy
     officer can answer "who tried to open this household".
+
+    ``scope`` replaces ``visible_to(user)`` where a model has a second, narrower
+    policy door (the pseudonymous funding register); it must come from the policy.
     """
-    obj = queryset.visible_to(request.user).filter(**lookup).first()  # type: ignore[attr-defined]
+    visible = scope(queryset) if scope else queryset.visible_to(request.user)  # type: ignore[attr-defined]
+    obj = visible.filter(**lookup).first()
     if obj is None:
         target = queryset.model._default_manager.filter(**lookup).first()
         access_log.record(

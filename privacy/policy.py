@@ -124,3 +124,21 @@ def funding_register_condition(user: User | AnonymousUser, prefix: str = "") -> 
     if not may_see_blockage_register(user):
         return Q(pk__in=[])
     return Q(**{f"{prefix}team__municipality_id": funding_municipality_id(user)})
+
+
+# --- Accounts: whose credentials still open anything ------------------------------
+#
+# A session of a disabled account is dropped by Django's backend; data reached
+# through casework ends with the membership (``case_condition``). An API token
+# is a standing credential, so it is refused outright once its owner's account
+# is disabled or, for a role that works in a team, the last membership ended.
+
+TEAM_ROLES = CASEWORK_ROLES
+
+
+def account_in_force_condition(prefix: str = "") -> Q:
+    """A filter on User (or through ``prefix``): active, and in a team today where the role works in one."""
+    today = timezone.localdate()
+    user_ref = f"{prefix}pk" if prefix else "pk"
+    in_a_team = Exists(TeamMembership.objects.current(on=today).filter(user_id=OuterRef(user_ref)))
+    return Q(**{f"{prefix}is_active": True}) & (~Q(**{f"{prefix}role__in": TEAM_ROLES}) | Q(in_a_team))

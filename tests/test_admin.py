@@ -16,6 +16,8 @@ READ_ONLY_MODELS = {
     "jobs.outboxmessage",
     "jobs.taskexecution",
     "jobs.probe",
+    "accounts.apitoken",
+    "cases.reminder",
 }
 
 

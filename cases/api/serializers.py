@@ -169,8 +169,8 @@ class ActionSerializer(serializers.ModelSerializer):
     case = uuid_ref()
     theme = code_ref()
     delivering_organisation = uuid_ref()
-    beneficiary = uuid_ref()
-    conference = uuid_ref()
+    beneficiary = uuid_ref(allow_null=True)
+    conference = uuid_ref(allow_null=True)
 
     class Meta:
         model = Action

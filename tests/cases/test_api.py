@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -220,3 +221,44 @@ def test_contacts_can_be_filtered_by_date(log_in, personas: Personas, case: Case
     late = ContactFactory(case=case, occurred_on=datetime.date(2025, 3, 1), author=personas.professional)
     body = log_in(personas.professional).get("/api/v1/contacts/", {"occurred_after": "2025-02-01"}).json()
     assert [item["uuid"] for item in body["results"]] == [str(late.uuid)]
+
+
+# --- The case list through a personal token: what `make bench` measures -------------------------
+
+
+def test_a_page_of_50_cases_by_token_takes_the_same_queries_with_small_and_large_data(
+    client: Client, personas: Personas, django_assert_num_queries
+) -> None:
+    from accounts.services import api_token_create
+
+    secret = api_token_create(
+        by=personas.professional, name="bench", expires_on=datetime.date.today() + datetime.timedelta(days=7)
+    ).secret
+    CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    # The token with its account check, the cases, their coordinators, and the access-log insert.
+    client.get("/api/v1/cases/?page_size=50", HTTP_AUTHORIZATION=f"Bearer {secret}")  # writes last_used_at
+    with django_assert_num_queries(4) as small:
+        client.get("/api/v1/cases/?page_size=50", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    for _ in range(60):
+        CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get("/api/v1/cases/?page_size=50", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert len(response.json()["results"]) == 50
+
+
+def test_bench_api_measures_the_case_list_through_a_token_and_leaves_nothing_behind(personas: Personas) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from accounts.models import ApiToken
+
+    for _ in range(3):
+        CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    out = io.StringIO()
+    call_command("bench_api", runs=2, warmup=0, stdout=out)
+    report = out.getvalue()
+    assert "sees 3 cases" in report
+    assert re.search(r"GET /api/v1/cases/ median +[\d.]+ ms +p95 +[\d.]+ ms .* \d+ queries", report)
+    assert not ApiToken.objects.exists() and not AccessLogEntry.objects.exists()
+    with pytest.raises(CommandError, match=r"above 0\.0 ms"):
+        call_command("bench_api", runs=1, warmup=0, fail_above=0.0, stdout=io.StringIO())

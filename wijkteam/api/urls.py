@@ -3,7 +3,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from cases.api import views as cases
-from funding.api import SiloViewSet
+from funding.api.views import (
+    AllocationViewSet,
+    BlockageViewSet,
+    FundingFlowReportViewSet,
+    FundingStreamViewSet,
+    SiloViewSet,
+    SpendImportViewSet,
+)
+from monitoring.api import ProgrammeReportViewSet
 from organisations.api import AreaViewSet, OrganisationViewSet, TeamViewSet
 from themes.api import InstrumentViewSet, ThemeViewSet
 
@@ -26,6 +34,12 @@ router.register("areas", AreaViewSet, basename="area")
 router.register("themes", ThemeViewSet, basename="theme")
 router.register("instruments", InstrumentViewSet, basename="instrument")
 router.register("silos", SiloViewSet, basename="silo")
+router.register("funding-streams", FundingStreamViewSet, basename="funding-stream")
+router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("blockages", BlockageViewSet, basename="blockage")
+router.register("spend-imports", SpendImportViewSet, basename="spend-import")
+router.register("reports/funding-flows", FundingFlowReportViewSet, basename="report-funding-flows")
+router.register("reports/programme", ProgrammeReportViewSet, basename="report-programme")
 
 app_name = "api"
 urlpatterns = [

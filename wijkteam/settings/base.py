@@ -287,7 +287,11 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A personal token (made after the second factor, see accounts/views.py), or the browser's verified session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -318,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "AreaKindEnum": "organisations.models.Area.Kind",
         "InvolvementRoleEnum": "cases.models.Involvement.Role",
         "HouseholdRoleEnum": "cases.models.HouseholdMembership.Role",
+        "BlockageStatusEnum": "funding.models.BlockageStatus",
+        "SpendImportStatusEnum": "funding.models.SpendImport.Status",
     },
 }
 
