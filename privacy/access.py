@@ -18,9 +18,13 @@ def get_visible_or_404(
     *,
     action: str = access_log.Action.READ,
     detail: str = "",
+    log_read: bool = True,
     **lookup: Any,
 ) -> M:
     """Fetch one object the user may see, and log the access; an unseen object is a logged 404.
+
+    ``log_read=False`` leaves the allowed access to the caller, for a page that
+    logs the object together with what else it shows in one INSERT.
 
     A refused attempt is logged with the household, person or case it aimed at
     (found without the policy, and never shown to the user), so the privacy
@@ -38,11 +42,12 @@ def get_visible_or_404(
             detail=detail,
         )
         raise Http404
-    access_log.record(
-        user=request.user,
-        action=action,
-        subject=access_log.subject_for(obj),
-        request=request,
-        detail=detail,
-    )
+    if log_read:
+        access_log.record(
+            user=request.user,
+            action=action,
+            subject=access_log.subject_for(obj),
+            request=request,
+            detail=detail,
+        )
     return obj

@@ -10,10 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from privacy import access_log
+from privacy.access import get_visible_or_404
 from wijkteam.forms import apply_errors
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -34,8 +36,10 @@ class CaseView(LoginRequiredMixin, View):
     def dispatch(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.case = get_object_or_404(
-            Case.objects.visible_to(request.user).select_related("household", "team"), uuid=kwargs["case"]
+        # A screen that shows a case logs that read; a submitted form logs the change it attempts.
+        action = access_log.Action.READ if request.method in ("GET", "HEAD") else access_log.Action.UPDATE
+        self.case = get_visible_or_404(
+            Case.objects.select_related("household", "team"), request, action=action, uuid=kwargs["case"]
         )
         self.check_access()
         return super().dispatch(request, *args, **kwargs)
