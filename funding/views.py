@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.models import Action, Household
 from organisations.models import Area
 from privacy import access_log, policy, suppression
-from privacy.access import get_visible_or_404
+from privacy.access import get_visible_or_404, record_refused
 from wijkteam.exports import csv_response, xlsx_response
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -73,6 +73,7 @@ def _without_page(request: AuthenticatedHttpRequest) -> str:
 @login_required
 def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_casework(request.user):
+        record_refused(request, detail="team blockages")
         raise Http404
     teams = list(request.user.current_teams())
     status = request.GET.get("status", "open")
@@ -102,6 +103,7 @@ def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_blockage_register(request.user):
+        record_refused(request, detail="blockage register")
         raise Http404
     scope = Blockage.objects.in_register_of(request.user)
     status = request.GET.get("status", "open")
@@ -153,8 +155,11 @@ def _log_blockages(request: AuthenticatedHttpRequest, blockages: Any, *, detail:
 # --- One blockage: its page, its history, its steps ---------------------------------------------------
 
 
-def _blockage_for(request: AuthenticatedHttpRequest, uuid: str) -> tuple[Blockage, bool]:
-    """The blockage and whether the user sees it with household context; a logged 404 when not at all."""
+def _blockage_for(request: AuthenticatedHttpRequest, uuid: str, *, log_read: bool = True) -> tuple[Blockage, bool]:
+    """The blockage and whether the user sees it with household context; a logged 404 when not at all.
+
+    ``log_read=False`` leaves the allowed access to the caller (a step logs its own outcome).
+    """
     user = request.user
     action = access_log.Action.READ if request.method in ("GET", "HEAD") else access_log.Action.UPDATE
     related = ("action__case__household__neighbourhood__parent", "action__theme", "silo", "stream", "allocation")
@@ -173,9 +178,10 @@ def _blockage_for(request: AuthenticatedHttpRequest, uuid: str) -> tuple[Blockag
             detail="blockage",
         )
         raise Http404
-    access_log.record(
-        user=user, action=action, subject=access_log.subject_for(blockage), request=request, detail="blockage"
-    )
+    if log_read:
+        access_log.record(
+            user=user, action=action, subject=access_log.subject_for(blockage), request=request, detail="blockage"
+        )
     return blockage, full
 
 
@@ -248,7 +254,18 @@ def blockage_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpRespons
 def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> HttpResponse:
     if step not in STEP_FORMS:
         raise Http404
-    blockage, full = _blockage_for(request, uuid)
+    blockage, full = _blockage_for(request, uuid, log_read=False)
+
+    def log_step(outcome: str) -> None:
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.UPDATE,
+            subject=access_log.subject_for(blockage),
+            outcome=outcome,
+            request=request,
+            detail=f"blockage {step}",
+        )
+
     form = STEP_FORMS[step](request.POST, prefix=step)
     if form.is_valid():
         data = form.cleaned_data
@@ -266,6 +283,9 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
         }
         try:
             run[step]()
+        except PermissionDenied:
+            log_step(access_log.Outcome.REFUSED)
+            raise
         except ValidationError as error:
             _copy_errors(form, error)
         else:
@@ -276,7 +296,9 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
                 "doorbraak": _("The action is paid from the flexible budget and the blockage is resolved."),
             }
             messages.success(request, done[step])
+            log_step(access_log.Outcome.ALLOWED)
             return HttpResponseRedirect(reverse("funding:blockage", args=[blockage.uuid]))
+    log_step(access_log.Outcome.ALLOWED)
     blockage.refresh_from_db()
     return _render_blockage(request, blockage, full, bound={step: form}, status=400)
 

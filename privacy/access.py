@@ -12,6 +12,13 @@ from . import access_log
 M = TypeVar("M", bound=models.Model)
 
 
+def record_refused(request: HttpRequest, *, action: str = access_log.Action.READ, detail: str = "") -> None:
+    """A refused attempt at a screen of personal data that names no object (a list, a search)."""
+    access_log.record(
+        user=request.user, action=action, outcome=access_log.Outcome.REFUSED, request=request, detail=detail
+    )
+
+
 def get_visible_or_404(
     queryset: models.QuerySet[M],
     request: HttpRequest,
@@ -32,7 +39,8 @@ def get_visible_or_404(
     """
     obj = queryset.visible_to(request.user).filter(**lookup).first()  # type: ignore[attr-defined]
     if obj is None:
-        target = queryset.model._default_manager.filter(**lookup).first()
+        # The caller's queryset without the policy: its joins name the case behind a goal or a blockage.
+        target = queryset.filter(**lookup).first()
         access_log.record(
             user=request.user,
             action=action,

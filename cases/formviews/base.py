@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,10 +39,29 @@ class CaseView(LoginRequiredMixin, View):
         # A screen that shows a case logs that read; a submitted form logs the change it attempts.
         action = access_log.Action.READ if request.method in ("GET", "HEAD") else access_log.Action.UPDATE
         self.case = get_visible_or_404(
-            Case.objects.select_related("household", "team"), request, action=action, uuid=kwargs["case"]
+            Case.objects.select_related("household", "team"),
+            request,
+            action=action,
+            log_read=False,
+            uuid=kwargs["case"],
         )
-        self.check_access()
+        # One row either way: allowed, or refused when the user sees the case but may not use this screen.
+        try:
+            self.check_access()
+        except PermissionDenied:
+            self.log_access(action, access_log.Outcome.REFUSED)
+            raise
+        self.log_access(action, access_log.Outcome.ALLOWED)
         return super().dispatch(request, *args, **kwargs)
+
+    def log_access(self, action: str, outcome: str) -> None:
+        access_log.record(
+            user=self.request.user,
+            action=action,
+            subject=access_log.subject_for(self.case),
+            outcome=outcome,
+            request=self.request,
+        )
 
     def check_access(self) -> None:
         """Raise PermissionDenied when the user sees the case but may not use this screen."""

@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from organisations.models import User
 from privacy import access_log, policy
+from privacy.access import record_refused
 from wijkteam.http import AuthenticatedHttpRequest
 
 from ..forms import SearchForm
@@ -58,6 +59,7 @@ class SearchView(LoginRequiredMixin, View):
 
     def dispatch(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if request.user.is_authenticated and not policy.may_see_casework(request.user):
+            record_refused(request, action=access_log.Action.SEARCH, detail="household search")
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

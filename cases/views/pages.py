@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET
 
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import access_log, policy
-from privacy.access import get_visible_or_404
+from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -64,9 +64,10 @@ CASELOAD_SORTS: dict[str, tuple[Any, ...]] = {
 DEFAULT_SORT = "contact"
 
 
-def require_casework(user: User) -> None:
-    """The casework screens are for professionals and team leads only."""
-    if not policy.may_see_casework(user):
+def require_casework(request: AuthenticatedHttpRequest, *, detail: str) -> None:
+    """The casework screens are for professionals and team leads only; a refused attempt is logged."""
+    if not policy.may_see_casework(request.user):
+        record_refused(request, detail=detail)
         raise PermissionDenied
 
 
@@ -99,7 +100,7 @@ def sorted_caseload(cases: CaseQuerySet, sort: str) -> CaseQuerySet:
 def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mijn caseload: one's open cases (a team lead: the team's), with who, what and when."""
     user = request.user
-    require_casework(user)
+    require_casework(request, detail="caseload")
     my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
     themes = list(Theme.objects.all())
     areas = list(
