@@ -99,8 +99,10 @@ class Row:
     kwargs: dict[str, Any] = field(default_factory=dict)  # fixed URL arguments
     key: str = ""  # for URL patterns without a name (the admin's object shortcut)
     several: bool = False  # the page logs the object and the cases it shows with it, one row each
+    query: str = ""  # a query string the screen needs
 
 
+AUDIT_CELL = "year=2025&level=wijk&granularity=quarter&silo=0&area=-1&period=2025-01-01"
 API_NO_AUTH = 403  # DRF with session authentication answers 403, not a login redirect
 BAD_BODY = relation(own=400, involved=400, closed=400)
 NO_CASEWORK = dict.fromkeys(("bureau", "auditor", "privacy_officer", "administrator"), 403)
@@ -162,7 +164,7 @@ MATRIX: list[Row] = [
     Row("funding:household", target="household", expect=casework(), log="read"),
     Row("funding:audit", expect=expect(404, bureau=200, auditor=200)),
     Row("funding:audit_export", expect=expect(404, bureau=200, auditor=200), kwargs={"fmt": "csv"}),
-    Row("funding:audit_cell", expect=expect(404)),  # without a cell to explain
+    Row("funding:audit_cell", expect=expect(404, bureau=200, auditor=200), query=AUDIT_CELL),
     Row("funding:spend_imports", expect=expect(404, auditor=200)),
     Row("funding:spend_import", target="spend_import", expect=expect(404, auditor=200)),
     Row("funding:spend_import_progress", target="spend_import", expect=expect(404, auditor=200)),
@@ -495,7 +497,7 @@ def url_for(row: Row, scene: Scene, target: Target | None) -> str:
     for name, value in kwargs.items():
         if value == "CONFIG":
             kwargs[name] = config_lookup(row.name)
-    return reverse(row.name, kwargs=kwargs)
+    return reverse(row.name, kwargs=kwargs) + (f"?{row.query}" if row.query else "")
 
 
 def _kwarg_names(name: str) -> set[str]:
