@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -27,7 +27,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import Action, Household
 from organisations.models import Area
-from privacy import policy, suppression
+from privacy import access_log, policy, suppression
+from privacy.access import get_visible_or_404, record_refused
 from wijkteam.exports import csv_response, xlsx_response
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -72,6 +73,7 @@ def _without_page(request: AuthenticatedHttpRequest) -> str:
 @login_required
 def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_casework(request.user):
+        record_refused(request, detail="team blockages")
         raise Http404
     teams = list(request.user.current_teams())
     status = request.GET.get("status", "open")
@@ -87,6 +89,7 @@ def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
         "action__case__household", "action__theme", "action__delivering_organisation", "silo"
     ).order_by("-opened_at", "-pk")
     page = Paginator(blockages, PAGE_SIZE).get_page(request.GET.get("page"))
+    _log_blockages(request, page.object_list, detail="team blockages")
     return render(
         request,
         "funding/team_blockages.html",
@@ -100,6 +103,7 @@ def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_blockage_register(request.user):
+        record_refused(request, detail="blockage register")
         raise Http404
     scope = Blockage.objects.in_register_of(request.user)
     status = request.GET.get("status", "open")
@@ -117,12 +121,15 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if reason in BlockageReason.values:
         blockages = blockages.filter(reason=reason)
     totals = blockages.aggregate(count=Count("pk"), euros=Sum("euros_stuck"))
-    page = Paginator(blockages.for_register().order_by("-opened_at", "-pk"), PAGE_SIZE)
+    page = Paginator(blockages.for_register().order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    _log_blockages(request, page.object_list, detail="blockage register")
     return render(
         request,
         "funding/register.html",
         {
-            "page": page.get_page(request.GET.get("page")),
+            "page": page,
             "query": _without_page(request),
             "totals": totals,
             "status": status,
@@ -134,19 +141,48 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _log_blockages(request: AuthenticatedHttpRequest, blockages: Any, *, detail: str) -> None:
+    """The cases behind the blockages listed (by pseudonymous reference or with household), in one INSERT."""
+    access_log.record_many(
+        user=request.user,
+        action=access_log.Action.READ,
+        subjects=[access_log.subject_for(blockage) for blockage in blockages],
+        request=request,
+        detail=detail,
+    )
+
+
 # --- One blockage: its page, its history, its steps ---------------------------------------------------
 
 
-def _blockage_for(user: Any, uuid: str) -> tuple[Blockage, bool]:
-    """The blockage and whether the user sees it with household context; 404 when not at all."""
+def _blockage_for(request: AuthenticatedHttpRequest, uuid: str, *, log_read: bool = True) -> tuple[Blockage, bool]:
+    """The blockage and whether the user sees it with household context; a logged 404 when not at all.
+
+    ``log_read=False`` leaves the allowed access to the caller (a step logs its own outcome).
+    """
+    user = request.user
+    action = access_log.Action.READ if request.method in ("GET", "HEAD") else access_log.Action.UPDATE
     related = ("action__case__household__neighbourhood__parent", "action__theme", "silo", "stream", "allocation")
     blockage = Blockage.objects.visible_to(user).select_related(*related).filter(uuid=uuid).first()
-    if blockage is not None:
-        return blockage, True
-    blockage = Blockage.objects.in_register_of(user).select_related(*related).filter(uuid=uuid).first()
-    if blockage is not None:
-        return blockage, False
-    raise Http404
+    full = blockage is not None
+    if blockage is None:
+        blockage = Blockage.objects.in_register_of(user).select_related(*related).filter(uuid=uuid).first()
+    if blockage is None:
+        target = Blockage.objects.select_related("action").filter(uuid=uuid).first()
+        access_log.record(
+            user=user,
+            action=action,
+            subject=access_log.subject_for(target),
+            outcome=access_log.Outcome.REFUSED,
+            request=request,
+            detail="blockage",
+        )
+        raise Http404
+    if log_read:
+        access_log.record(
+            user=user, action=action, subject=access_log.subject_for(blockage), request=request, detail="blockage"
+        )
+    return blockage, full
 
 
 STEP_FORMS: dict[str, type[UtrechtForm]] = {
@@ -209,7 +245,7 @@ def _render_blockage(
 
 @login_required
 def blockage_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
-    blockage, full = _blockage_for(request.user, uuid)
+    blockage, full = _blockage_for(request, uuid)
     return _render_blockage(request, blockage, full)
 
 
@@ -218,7 +254,18 @@ def blockage_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpRespons
 def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> HttpResponse:
     if step not in STEP_FORMS:
         raise Http404
-    blockage, full = _blockage_for(request.user, uuid)
+    blockage, full = _blockage_for(request, uuid, log_read=False)
+
+    def log_step(outcome: str) -> None:
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.UPDATE,
+            subject=access_log.subject_for(blockage),
+            outcome=outcome,
+            request=request,
+            detail=f"blockage {step}",
+        )
+
     form = STEP_FORMS[step](request.POST, prefix=step)
     if form.is_valid():
         data = form.cleaned_data
@@ -236,6 +283,9 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
         }
         try:
             run[step]()
+        except PermissionDenied:
+            log_step(access_log.Outcome.REFUSED)
+            raise
         except ValidationError as error:
             _copy_errors(form, error)
         else:
@@ -246,7 +296,9 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
                 "doorbraak": _("The action is paid from the flexible budget and the blockage is resolved."),
             }
             messages.success(request, done[step])
+            log_step(access_log.Outcome.ALLOWED)
             return HttpResponseRedirect(reverse("funding:blockage", args=[blockage.uuid]))
+    log_step(access_log.Outcome.ALLOWED)
     blockage.refresh_from_db()
     return _render_blockage(request, blockage, full, bound={step: form}, status=400)
 
@@ -254,8 +306,11 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def blockage_register(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpResponse:
-    action = get_object_or_404(
-        Action.objects.visible_to(request.user).select_related("case__household", "theme", "delivering_organisation"),
+    action = get_visible_or_404(
+        Action.objects.select_related("case__household", "theme", "delivering_organisation"),
+        request,
+        action=access_log.Action.CREATE if request.method == "POST" else access_log.Action.READ,
+        detail="blockage form",
         uuid=action_uuid,
     )
     posted = request.method == "POST"
@@ -281,7 +336,7 @@ def blockage_register(request: AuthenticatedHttpRequest, action_uuid: str) -> Ht
 
 @login_required
 def household(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
-    household = get_object_or_404(Household.objects.visible_to(request.user), uuid=uuid)
+    household = get_visible_or_404(Household.objects.all(), request, detail="household funding", uuid=uuid)
     return render(
         request,
         "funding/household.html",

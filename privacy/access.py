@@ -13,6 +13,13 @@ from . import access_log
 M = TypeVar("M", bound=models.Model)
 
 
+def record_refused(request: HttpRequest, *, action: str = access_log.Action.READ, detail: str = "") -> None:
+    """A refused attempt at a screen of personal data that names no object (a list, a search)."""
+    access_log.record(
+        user=request.user, action=action, outcome=access_log.Outcome.REFUSED, request=request, detail=detail
+    )
+
+
 def get_visible_or_404(
     queryset: models.QuerySet[M],
     request: HttpRequest,
@@ -20,9 +27,13 @@ def get_visible_or_404(
     action: str = access_log.Action.READ,
     detail: str = "",
     scope: Callable[[models.QuerySet[M]], models.QuerySet[M]] | None = None,
+    log_read: bool = True,
     **lookup: Any,
 ) -> M:
     """Fetch one object the user may see, and log the access; an unseen object is a logged 404.
+
+    ``log_read=False`` leaves the allowed access to the caller, for a page that
+    logs the object together with what else it shows in one INSERT.
 
     A refused attempt is logged with the household, person or case it aimed at
     (found without the policy, and never shown to the user), so the privacy
@@ -34,7 +45,8 @@ def get_visible_or_404(
     visible = scope(queryset) if scope else queryset.visible_to(request.user)  # type: ignore[attr-defined]
     obj = visible.filter(**lookup).first()
     if obj is None:
-        target = queryset.model._default_manager.filter(**lookup).first()
+        # The caller's queryset without the policy: its joins name the case behind a goal or a blockage.
+        target = queryset.filter(**lookup).first()
         access_log.record(
             user=request.user,
             action=action,
@@ -44,11 +56,12 @@ def get_visible_or_404(
             detail=detail,
         )
         raise Http404
-    access_log.record(
-        user=request.user,
-        action=action,
-        subject=access_log.subject_for(obj),
-        request=request,
-        detail=detail,
-    )
+    if log_read:
+        access_log.record(
+            user=request.user,
+            action=action,
+            subject=access_log.subject_for(obj),
+            request=request,
+            detail=detail,
+        )
     return obj

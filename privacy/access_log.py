@@ -56,8 +56,19 @@ def subject_for(obj: models.Model | None) -> Subject:
         case_id = getattr(obj, "case_id", None)
         person_id = getattr(obj, "person_id", None) or getattr(obj, "beneficiary_id", None)
         household_id = getattr(obj, "household_id", None)
+        # A goal hangs under a plan version, when loaded it names the plan and its case.
+        loaded_version = obj._state.fields_cache.get("plan_version")
+        loaded_plan = loaded_version._state.fields_cache.get("plan") if loaded_version is not None else None
+        if case_id is None and loaded_plan is not None:
+            case_id = loaded_plan.case_id
+        # An action, when loaded, names the case (a blockage hangs under an action).
+        loaded_action = obj._state.fields_cache.get("action")
+        if case_id is None and loaded_action is not None:
+            case_id = loaded_action.case_id
         # The case, when the caller already loaded it, names the household for free.
-        loaded_case = obj._state.fields_cache.get("case")
+        loaded_case = obj._state.fields_cache.get("case") or (
+            loaded_action._state.fields_cache.get("case") if loaded_action is not None else None
+        )
         if household_id is None and loaded_case is not None:
             household_id = loaded_case.household_id
     return Subject(

@@ -25,9 +25,11 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         return queryset
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        refused = getattr(request.user, "role", None) != Role.PRIVACY_OFFICER or not self.has_view_permission(request)
         access_log.record(
             user=request.user,
             action=access_log.Action.SEARCH,
+            outcome=access_log.Outcome.REFUSED if refused else access_log.Outcome.ALLOWED,
             request=request,
             detail="access log (admin)",
         )

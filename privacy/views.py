@@ -27,15 +27,44 @@ from .tasks import apply_retention
 LOG_PAGE = 100
 
 
+# What a refused visitor attempted, per screen, when they submit its form (reading it is a read).
+REFUSED_POST_ACTIONS = {
+    "log_search": access_log.Action.SEARCH,
+    "subject_requests": access_log.Action.SEARCH,
+    "subject_export": access_log.Action.EXPORT,
+    "subject_anonymise": access_log.Action.DELETE,
+    "retention": access_log.Action.UPDATE,
+}
+
+
 def privacy_officer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not policy.may_handle_privacy(request.user):
+            log_refused(request, REFUSED_POST_ACTIONS[view.__name__])
             raise Http404
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def log_refused(request: HttpRequest, post_action: str) -> None:
+    """A refused attempt on the privacy screens, with the person it aimed at when the form named one."""
+    person = None
+    if request.method == "POST" and request.POST.get("person"):
+        form = SubjectActionForm({"person": request.POST["person"]})
+        form.is_valid()
+        if "person" in getattr(form, "cleaned_data", {}):
+            person = Person.objects.filter(uuid=form.cleaned_data["person"]).first()
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ if request.method in ("GET", "HEAD") else post_action,
+        subject=access_log.subject_for(person) if person else access_log.Subject(object_type="cases.person"),
+        outcome=access_log.Outcome.REFUSED,
+        request=request,
+        detail="privacy screens",
+    )
 
 
 @privacy_officer_only

@@ -101,3 +101,49 @@ def test_the_log_format_is_json_or_plain_and_nothing_else() -> None:
     assert logging_config(log_format="plain", level="INFO")["handlers"]["console"]["formatter"] == "plain"
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logging_config(log_format="xml", level="INFO")
+
+
+def passes_11_proef(digits: str) -> bool:
+    total = sum(int(digit) * weight for digit, weight in zip(digits[:8], range(9, 1, -1), strict=True))
+    return (total - int(digits[8])) % 11 == 0
+
+
+@pytest.mark.django_db
+def test_no_channel_writes_a_bsn_or_a_name_to_the_logs_or_the_access_log(log_in, personas, json_log) -> None:
+    """Screen, API and task, allowed and refused: the log lines and the access-log rows hold ids only."""
+    import datetime
+    import re
+
+    from django.urls import reverse
+
+    from privacy.models import AccessLogEntry
+    from privacy.tasks import apply_retention_task
+    from tests.cases.factories import CaseFactory, MembershipFactory
+
+    logging.getLogger("django.request").setLevel(logging.INFO)
+    case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    person = MembershipFactory(
+        household=case.household, person__first_name="Zwaantje", person__last_name="Oosterhuis", person__bsn="111222333"
+    ).person
+    household = reverse("cases:household", args=[case.household.uuid])
+    client = log_in(personas.professional)
+    client.get(household)  # screen, allowed
+    client.post(reverse("cases:search"), {"name": "", "postcode": "", "house_number": "", "bsn": "111222333"})
+    client.get(f"/api/v1/persons/{person.uuid}/")  # API, allowed
+    client.get("/api/v1/persons/", {"bsn": "111222333", "name": "Oosterhuis"})
+    other = log_in(personas.professional_b)
+    other.get(household)  # screen, refused
+    other.get(f"/api/v1/persons/{person.uuid}/")  # API, refused
+    # A task: retention anonymises a case closed long ago.
+    CaseFactory(team=personas.team_a, closed=True, closed_on=datetime.date(1990, 1, 1))
+    apply_retention_task()
+
+    rows = list(AccessLogEntry.objects.values())
+    assert {row["channel"] for row in rows} == {"screen", "api", "task"}
+    assert {row["outcome"] for row in rows} == {"allowed", "refused"}
+    written = json_log.getvalue() + "\n".join(str(sorted(row.items())) for row in rows)
+    assert [
+        number for number in re.findall(r"(?<![0-9A-Za-z])\d{9}(?![0-9A-Za-z])", written) if passes_11_proef(number)
+    ] == []
+    assert "Zwaantje" not in written and "Oosterhuis" not in written
+    assert "Lindelaan" not in written  # the street of the household

@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from privacy import access_log
+from privacy.access import get_visible_or_404
 from wijkteam.forms import apply_errors
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -34,11 +36,32 @@ class CaseView(LoginRequiredMixin, View):
     def dispatch(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.case = get_object_or_404(
-            Case.objects.visible_to(request.user).select_related("household", "team"), uuid=kwargs["case"]
+        # A screen that shows a case logs that read; a submitted form logs the change it attempts.
+        action = access_log.Action.READ if request.method in ("GET", "HEAD") else access_log.Action.UPDATE
+        self.case = get_visible_or_404(
+            Case.objects.select_related("household", "team"),
+            request,
+            action=action,
+            log_read=False,
+            uuid=kwargs["case"],
         )
-        self.check_access()
+        # One row either way: allowed, or refused when the user sees the case but may not use this screen.
+        try:
+            self.check_access()
+        except PermissionDenied:
+            self.log_access(action, access_log.Outcome.REFUSED)
+            raise
+        self.log_access(action, access_log.Outcome.ALLOWED)
         return super().dispatch(request, *args, **kwargs)
+
+    def log_access(self, action: str, outcome: str) -> None:
+        access_log.record(
+            user=self.request.user,
+            action=action,
+            subject=access_log.subject_for(self.case),
+            outcome=outcome,
+            request=self.request,
+        )
 
     def check_access(self) -> None:
         """Raise PermissionDenied when the user sees the case but may not use this screen."""

@@ -20,7 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from organisations.models import User
-from privacy import policy
+from privacy import access_log, policy
+from privacy.access import record_refused
 from wijkteam.http import AuthenticatedHttpRequest
 
 from ..forms import SearchForm
@@ -58,6 +59,7 @@ class SearchView(LoginRequiredMixin, View):
 
     def dispatch(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if request.user.is_authenticated and not policy.may_see_casework(request.user):
+            record_refused(request, action=access_log.Action.SEARCH, detail="household search")
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -68,6 +70,16 @@ class SearchView(LoginRequiredMixin, View):
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = SearchForm(request.POST)
         results = search_households(request.user, **form.cleaned_data) if form.is_valid() else None
+        if results is not None:
+            # Every household shown, or one row saying a search found nothing; never the criteria.
+            access_log.record_many(
+                user=request.user,
+                action=access_log.Action.SEARCH,
+                subjects=[access_log.subject_for(household) for household in results[:MAX_RESULTS]]
+                or [access_log.Subject(object_type="cases.household")],
+                request=request,
+                detail="household search",
+            )
         return self.render(form, results)
 
     def render(self, form: SearchForm, results: list[Household] | None) -> HttpResponse:

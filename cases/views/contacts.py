@@ -9,11 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from privacy import access_log
+from privacy.access import get_visible_or_404
 from themes.models import Theme
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -36,7 +38,10 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     user = request.user
-    case = get_object_or_404(Case.objects.visible_to(user).select_related("household"), uuid=uuid)
+    action = access_log.Action.CREATE if request.method == "POST" else access_log.Action.READ
+    case = get_visible_or_404(
+        Case.objects.select_related("household"), request, action=action, detail="contact form", uuid=uuid
+    )
     themes = list(Theme.objects.all())
     form = ContactForm(request.POST or None, themes=themes)
     if request.method == "POST" and form.is_valid():

@@ -21,12 +21,13 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
-from privacy import policy
+from privacy import access_log, policy
+from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -63,9 +64,10 @@ CASELOAD_SORTS: dict[str, tuple[Any, ...]] = {
 DEFAULT_SORT = "contact"
 
 
-def require_casework(user: User) -> None:
-    """The casework screens are for professionals and team leads only."""
-    if not policy.may_see_casework(user):
+def require_casework(request: AuthenticatedHttpRequest, *, detail: str) -> None:
+    """The casework screens are for professionals and team leads only; a refused attempt is logged."""
+    if not policy.may_see_casework(request.user):
+        record_refused(request, detail=detail)
         raise PermissionDenied
 
 
@@ -98,7 +100,7 @@ def sorted_caseload(cases: CaseQuerySet, sort: str) -> CaseQuerySet:
 def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mijn caseload: one's open cases (a team lead: the team's), with who, what and when."""
     user = request.user
-    require_casework(user)
+    require_casework(request, detail="caseload")
     my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
     themes = list(Theme.objects.all())
     areas = list(
@@ -146,6 +148,13 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         for case in page.object_list
     ]
+    access_log.record_many(
+        user=user,
+        action=access_log.Action.READ,
+        subjects=[access_log.subject_for(row.case) for row in rows],
+        request=request,
+        detail="caseload",
+    )
     return render(
         request,
         "cases/caseload.html",
@@ -339,7 +348,9 @@ def _current_plan_version(case: Case) -> PlanVersion | None:
 def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     """Het gezin centraal: the members in the middle, everyone involved around them, the plan and the timeline."""
     user = request.user
-    household = get_object_or_404(Household.objects.visible_to(user).select_related("neighbourhood__parent"), uuid=uuid)
+    household = get_visible_or_404(
+        Household.objects.select_related("neighbourhood__parent"), request, log_read=False, uuid=uuid
+    )
     # Open cases first, then the latest; a household the user sees has at least one case they see.
     cases = list(
         Case.objects.visible_to(user)
@@ -348,6 +359,14 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
     case = chosen_case(cases, request.GET.get("casus"))
+    # The household and every case named on the page, in one INSERT.
+    access_log.record_many(
+        user=user,
+        action=access_log.Action.READ,
+        subjects=[access_log.subject_for(household), *(access_log.subject_for(shown) for shown in cases)],
+        request=request,
+        detail="household page",
+    )
     return render(
         request, "cases/household.html", household_context(user=user, household=household, case=case, cases=cases)
     )
@@ -358,7 +377,7 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
 def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     """A page of the contact timeline: htmx appends it under the household page, without JS it is a page."""
     user = request.user
-    case = get_object_or_404(Case.objects.visible_to(user).select_related("household"), uuid=uuid)
+    case = get_visible_or_404(Case.objects.select_related("household"), request, detail="contacts", uuid=uuid)
     number = page_number(request.GET.get("pagina"))
     timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
     context = {

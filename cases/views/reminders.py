@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 @login_required
 def reminder_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    require_casework(user)
+    require_casework(request, detail="reminders")
     form = ReminderFilterForm(request.GET)
     form.is_valid()  # an unknown kind is reported next to the field and ignored
     kind = getattr(form, "cleaned_data", {}).get("soort")

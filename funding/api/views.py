@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, parsers, status, viewsets
@@ -14,9 +16,10 @@ from rest_framework.response import Response
 
 from organisations.models import User
 from privacy import access_log, policy
+from privacy.access import get_visible_or_404
 from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
-from .. import report, services, spend_import
+from .. import report, services, spend_import, workflow
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport
 from . import serializers as s
 
@@ -82,6 +85,38 @@ class BlockageViewSet(PolicyScopedViewSet):
     def _answer(self, blockage: Blockage, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.base_queryset().get(pk=blockage.pk)).data, status=code)
 
+    def _step_target(self, request: Request, uuid: str, step: str) -> Blockage:
+        """The blockage a step names, logged once: refused when the caller may not take this step at its level.
+
+        A step the transition table refuses (wrong status) is the caller's bad
+        request: logged as an allowed update, answered 400 by the service.
+        """
+        try:
+            blockage = get_visible_or_404(
+                self.base_queryset(),
+                request,
+                action=access_log.Action.UPDATE,
+                scope=self.scope,
+                log_read=False,
+                uuid=uuid,
+            )
+        except (DjangoValidationError, ValueError) as error:  # a malformed UUID
+            raise Http404 from error
+        refused = workflow.refusal(blockage.status, blockage.level, step) is None and not services.may_take_step(
+            _user(request), blockage, step
+        )
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.UPDATE,
+            subject=access_log.subject_for(blockage),
+            outcome=access_log.Outcome.REFUSED if refused else access_log.Outcome.ALLOWED,
+            request=request,
+            detail=f"blockage {step}",
+        )
+        if refused:
+            raise exceptions.PermissionDenied
+        return blockage
+
     @extend_schema(request=s.BlockageInputSerializer, responses={201: s.BlockageSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _input(self, s.BlockageInputSerializer)
@@ -98,14 +133,14 @@ class BlockageViewSet(PolicyScopedViewSet):
     @extend_schema(request=s.EscalateSerializer, responses={200: s.BlockageSerializer})
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, uuid: str) -> Response:
-        blockage = self.get_object()
+        blockage = self._step_target(request, uuid, "escalate")
         data = _input(self, s.EscalateSerializer)
         return self._answer(services.blockage_escalate(blockage=blockage, by=_user(request), **data))
 
     @extend_schema(request=s.ResolveSerializer, responses={200: s.BlockageSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, uuid: str) -> Response:
-        blockage = self.get_object()
+        blockage = self._step_target(request, uuid, "resolve")
         data = _input(self, s.ResolveSerializer)
         return self._answer(services.blockage_resolve(blockage=blockage, by=_user(request), **data))
 

@@ -46,52 +46,7 @@ ENDPOINTS = {
     "spend_import_progress": lambda s: reverse("funding:spend_import_progress", args=[s["import"].uuid]),
     "spend_import_errors": lambda s: reverse("funding:spend_import_errors", args=[s["import"].uuid]),
 }
-CASEWORK = {"professional": 200, "team_lead": 200}
-AGGREGATES = {"bureau": 200, "auditor": 200}
-EXPECTED = {
-    "team_blockages": {"professional": 200, "professional_b": 200, "team_lead": 200, "outsider": 200},
-    "blockage": CASEWORK | AGGREGATES,
-    "blockage_register": CASEWORK,
-    "household": CASEWORK,
-    "register": AGGREGATES,
-    "audit": AGGREGATES,
-    "audit_export": AGGREGATES,
-    "audit_cell": AGGREGATES,
-    "spend_imports": {"auditor": 200},
-    "spend_import": {"auditor": 200},
-    "spend_import_progress": {"auditor": 200},
-    "spend_import_errors": {"auditor": 200},
-}
-PERSONAS = [
-    "professional",
-    "professional_b",
-    "team_lead",
-    "bureau",
-    "auditor",
-    "privacy_officer",
-    "administrator",
-    "outsider",
-]
-
-
-def test_the_permission_table_covers_every_funding_url() -> None:
-    from funding.urls import urlpatterns
-
-    names = {pattern.name for pattern in urlpatterns} - {"blockage_step"}  # POST-only, tested below
-    assert names == set(ENDPOINTS) == set(EXPECTED)
-
-
-@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_who_may_open_each_funding_screen(log_in, personas: Personas, scene, endpoint: str, persona: str) -> None:
-    client = log_in(getattr(personas, persona))
-    response = client.get(ENDPOINTS[endpoint](scene))
-    assert response.status_code == EXPECTED[endpoint].get(persona, 404)
-
-
-def test_anonymous_visitors_are_sent_to_log_in(client, scene) -> None:
-    response = client.get(reverse("funding:register"))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+# Who may open which screen: tests/test_permission_matrix.py.
 
 
 def test_the_bureau_sees_a_blockage_without_personal_data(log_in, personas: Personas, scene) -> None:
