@@ -297,7 +297,8 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     plan = _current_plan_version(case)
     timeline, next_page = timeline_page(user=user, case=case, number=1, themes=themes)
     diagram = build_diagram(
-        case=case,
+        household=household,
+        user=user,
         themes=themes,
         active_involvements=active_involvements,
         open_actions=case.open_actions,  # type: ignore[attr-defined]
