@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .formviews import people, plan, records, referral, search
-from .views import contacts, pages
+from .views import audit, contacts, pages
 
 app_name = "cases"
 
@@ -33,6 +33,8 @@ urlpatterns = [
     path(f"{case}toestemmingen/<uuid:consent>/intrekken/", people.ConsentRevokeView.as_view(), name="consent-revoke"),
     path("casussen/", pages.caseload, name="caseload"),
     path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),
+    path("huishoudens/<uuid:uuid>/geschiedenis/", audit.household_history, name="household-history"),
+    path("huishoudens/<uuid:uuid>/inzage/", audit.household_viewers, name="household-viewers"),
     path("casussen/<uuid:uuid>/contacten/", pages.contact_list, name="contact-list"),
     path("casussen/<uuid:uuid>/contacten/nieuw/", contacts.contact_create, name="contact-create"),
 ]

@@ -49,6 +49,7 @@ from ..models import (
 )
 from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
 from ..trends import measurement_overview
+from ..viewers import viewers_panel
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 20
@@ -349,9 +350,9 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
     case = chosen_case(cases, request.GET.get("casus"))
-    return render(
-        request, "cases/household.html", household_context(user=user, household=household, case=case, cases=cases)
-    )
+    context = household_context(user=user, household=household, case=case, cases=cases)
+    context["viewers"] = viewers_panel(request, household)
+    return render(request, "cases/household.html", context)
 
 
 @login_required
