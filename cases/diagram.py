@@ -26,13 +26,17 @@ from funding.selectors import paying_silo_by_organisation
 from organisations.models import Organisation, User
 from themes.models import Theme
 
-from .models import Action, Household, HouseholdMembership, Involvement
+from .models import Action, Case, Household, HouseholdMembership, Involvement
 
 # --- Colouring by funding silo ------------------------------------------------------
 
 
 def funding_silos_by_organisation(
-    *, household: Household, user: User | AnonymousUser, organisation_ids: Iterable[int]
+    *,
+    household: Household,
+    user: User | AnonymousUser,
+    organisation_ids: Iterable[int],
+    visible_cases: Sequence[Case] | None = None,
 ) -> dict[int, list[Silo]]:
     """The funding silo that pays each organisation's work for the household: the diagram's colouring.
 
@@ -43,7 +47,7 @@ def funding_silos_by_organisation(
     silos' order for their look).
     """
     ids = set(organisation_ids)
-    paying = paying_silo_by_organisation(household, user)
+    paying = paying_silo_by_organisation(household, user, visible_cases=visible_cases)
     codes = {badge.code for pk, badge in paying.items() if pk in ids}
     silos = {silo.code: silo for silo in Silo.objects.filter(code__in=codes)} if codes else {}
     return {pk: [silos[paying[pk].code]] if pk in paying and paying[pk].code in silos else [] for pk in ids}
@@ -176,6 +180,7 @@ def build_diagram(
     *,
     household: Household,
     user: User | AnonymousUser,
+    visible_cases: Sequence[Case] | None = None,
     themes: Sequence[Theme],
     active_involvements: Sequence[Involvement],
     open_actions: Sequence[Action],
@@ -207,7 +212,9 @@ def build_diagram(
             per_organisation.get(action.delivering_organisation_id, 0) + 1
         )
 
-    silos = funding_silos_by_organisation(household=household, user=user, organisation_ids=organisations)
+    silos = funding_silos_by_organisation(
+        household=household, user=user, organisation_ids=organisations, visible_cases=visible_cases
+    )
     styles = {pk: [silo_style(silo) for silo in org_silos] for pk, org_silos in silos.items()}
 
     def node(organisation_id: int, action_count: int) -> OrganisationNode:

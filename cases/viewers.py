@@ -74,9 +74,15 @@ def log_viewers_read(request: AuthenticatedHttpRequest, household: Household) ->
     )
 
 
-def viewers_panel(request: AuthenticatedHttpRequest, household: Household) -> dict[str, Any] | None:
-    """The panel's context for the household page, or None for whoever may not see it (two queries and a log row)."""
-    if not policy.may_see_who_viewed(request.user, household.pk):
+def viewers_panel(
+    request: AuthenticatedHttpRequest, household: Household, *, coordinates: bool = False
+) -> dict[str, Any] | None:
+    """The panel's context for the household page, or None for whoever may not see it.
+
+    ``coordinates``: the page already knows the user is the active coordinator of the case shown,
+    which the policy allows without asking the database again.
+    """
+    if not (coordinates or policy.may_see_who_viewed(request.user, household.pk)):
         return None
     rows, next_page = recent_reads(household=household, number=1, size=VIEWERS_ON_PAGE)
     log_viewers_read(request, household)
