@@ -189,11 +189,14 @@ def household_funding(
         .first()
     ) or {"organisation_count": 0, "professional_count": 0, "silo_count": 0}
 
-    blockages = list(
-        Blockage.objects.visible_to(user).open().filter(action__case__household=household)
+    # The cases passed in came through visible_to already; otherwise the policy filters here.
+    visible_blockages = (
+        Blockage.objects.visible_to(user).filter(action__case__household=household)
         if visible_cases is None
-        else Blockage.objects.open()
-        .filter(action__case__in=cases)
+        else Blockage.objects.filter(action__case__in=cases)
+    )
+    blockages = list(
+        visible_blockages.open()
         .select_related("action__theme", "action__delivering_organisation", "silo", "stream", "action__case")
         .order_by("opened_at", "pk")
     )

@@ -769,8 +769,10 @@ def test_who_may_open_and_submit_each_screen(log_in, personas: Personas, scene: 
 def test_every_screen_has_a_row_in_the_permission_table() -> None:
     from cases.urls import urlpatterns
 
-    # The reading screens (caseload, household page, contacts) have their table in test_views.
-    names = {pattern.name for pattern in urlpatterns} - {"household", "caseload", "contact-list", "contact-create"}
+    # The reading screens (caseload, household page and its history and reads, contacts) have their table in
+    # test_views.
+    reading = {"household", "household-history", "household-viewers", "caseload", "contact-list", "contact-create"}
+    names = {pattern.name for pattern in urlpatterns} - reading
     assert names == set(CASE_SCREENS + OTHER_SCREENS)
 
 
