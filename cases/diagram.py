@@ -16,39 +16,41 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.contrib.auth.models import AnonymousUser
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from funding.models import Silo
+from funding.selectors import paying_silo_by_organisation
 from organisations.models import Organisation, User
 from themes.models import Theme
 
-from .models import Action, Case, HouseholdMembership, Involvement
+from .models import Action, Case, Household, HouseholdMembership, Involvement
 
 # --- Colouring by funding silo ------------------------------------------------------
 
 
-def funding_silos_by_organisation(*, case: Case, organisation_ids: Iterable[int]) -> dict[int, list[Silo]]:
-    """The funding silos that pay each organisation's work on ``case``: the diagram's colouring.
+def funding_silos_by_organisation(
+    *,
+    household: Household,
+    user: User | AnonymousUser,
+    organisation_ids: Iterable[int],
+    visible_cases: Sequence[Case] | None = None,
+) -> dict[int, list[Silo]]:
+    """The funding silo that pays each organisation's work for the household: the diagram's colouring.
 
-    Funding allocations do not exist yet, so for now this answers with the silos
-    each organisation can bill (``Organisation.silos``). When allocations land,
-    switch this one function to the silos of the streams that pay the case's
-    actions; nothing else in the diagram needs to change. One query.
+    The silo that pays most of the organisation's actions, from real allocations
+    (``funding.selectors.paying_silo_by_organisation``, over the cases of the
+    household the user may see). An organisation nothing pays yet gets no silo:
+    what it could bill is no colour. Two queries (the allocations, then the
+    silos' order for their look).
     """
     ids = set(organisation_ids)
-    result: dict[int, list[Silo]] = {pk: [] for pk in ids}
-    # One row per (silo, organisation) pair, through the many-to-many table.
-    links = (
-        Silo.objects.filter(organisations__pk__in=ids)
-        .annotate(for_organisation=F("organisations__pk"))
-        .order_by("order", "code")
-    )
-    for silo in links:
-        result[silo.for_organisation].append(silo)
-    return result
+    paying = paying_silo_by_organisation(household, user, visible_cases=visible_cases)
+    codes = {badge.code for pk, badge in paying.items() if pk in ids}
+    silos = {silo.code: silo for silo in Silo.objects.filter(code__in=codes)} if codes else {}
+    return {pk: [silos[paying[pk].code]] if pk in paying and paying[pk].code in silos else [] for pk in ids}
 
 
 # Colour-blind-safe colours (Okabe-Ito, Paul Tol), each with its own fill pattern
@@ -176,13 +178,15 @@ class Diagram:
 
 def build_diagram(
     *,
-    case: Case,
+    household: Household,
+    user: User | AnonymousUser,
+    visible_cases: Sequence[Case] | None = None,
     themes: Sequence[Theme],
     active_involvements: Sequence[Involvement],
     open_actions: Sequence[Action],
     members: Sequence[HouseholdMembership],
 ) -> Diagram:
-    """Group the active involvements and open actions of ``case`` by theme.
+    """Group a case's active involvements and open actions by theme.
 
     An organisation stands under every theme it has an open action on, with its
     involved professionals; an organisation involved without any open action
@@ -208,7 +212,9 @@ def build_diagram(
             per_organisation.get(action.delivering_organisation_id, 0) + 1
         )
 
-    silos = funding_silos_by_organisation(case=case, organisation_ids=organisations)
+    silos = funding_silos_by_organisation(
+        household=household, user=user, organisation_ids=organisations, visible_cases=visible_cases
+    )
     styles = {pk: [silo_style(silo) for silo in org_silos] for pk, org_silos in silos.items()}
 
     def node(organisation_id: int, action_count: int) -> OrganisationNode:
@@ -249,7 +255,7 @@ def build_diagram(
         organisation_count=len(organisations),
         professional_count=len({entry.professional.pk for entries in professionals.values() for entry in entries}),
         silo_count=len(legend),
-        address=case.household.address,
+        address=household.address,
         members=list(members),
     )
     diagram.layout = lay_out(diagram)

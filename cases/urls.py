@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .formviews import people, plan, records, referral, search
-from .views import contacts, pages, reminders
+from .views import audit, contacts, pages, reminders
 
 app_name = "cases"
 
@@ -34,6 +34,8 @@ urlpatterns = [
     path("casussen/", pages.caseload, name="caseload"),
     path("signalen/", reminders.reminder_list, name="reminders"),
     path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),
+    path("huishoudens/<uuid:uuid>/geschiedenis/", audit.household_history, name="household-history"),
+    path("huishoudens/<uuid:uuid>/inzage/", audit.household_viewers, name="household-viewers"),
     path("casussen/<uuid:uuid>/contacten/", pages.contact_list, name="contact-list"),
     path("casussen/<uuid:uuid>/contacten/nieuw/", contacts.contact_create, name="contact-create"),
 ]

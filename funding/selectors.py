@@ -6,6 +6,7 @@ queries, whatever the size of the household's history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -105,16 +106,34 @@ def _count(queryset: QuerySet[Any], field_name: str) -> Subquery:
     return Subquery(counted.annotate(n=Count(field_name, distinct=True)).values("n"))
 
 
-def household_funding(household: Household, user: User | AnonymousUser) -> HouseholdFunding:
+def _visible_cases(
+    household: Household, user: User | AnonymousUser, visible_cases: Sequence[Case] | None
+) -> tuple[QuerySet[Any, Any] | list[int], QuerySet[Any, Any] | list[int]]:
+    """The household's cases the user may see, and the open ones among them, for ``case__in=``.
+
+    A caller that already fetched them through ``visible_to`` (the household
+    page) passes them in, and gets plain id lists: far cheaper to compile than
+    the policy's subqueries, which dominated these reads' time.
+    """
+    if visible_cases is None:
+        cases = Case.objects.visible_to(user).filter(household=household)
+        return cases.values("pk"), cases.open().values("pk")
+    mine = [case for case in visible_cases if case.household_id == household.pk]
+    return [case.pk for case in mine], [case.pk for case in mine if case.is_open]
+
+
+def household_funding(
+    household: Household, user: User | AnonymousUser, *, visible_cases: Sequence[Case] | None = None
+) -> HouseholdFunding:
     """Which silos pay for what, the fragmentation figures and the open blockages: four queries.
 
-    Only what the user may see of the household: its visible cases' actions.
-    Fragmentation counts the household's open cases now: the distinct
-    organisations (involved or delivering an open action), the professionals
-    involved, and the silos paying its actions.
+    Only what the user may see of the household: its visible cases' actions
+    (``visible_cases``: those cases, when the caller already has them from
+    ``Case.objects.visible_to(user)``). Fragmentation counts the household's
+    open cases now: the distinct organisations (involved or delivering an open
+    action), the professionals involved, and the silos paying its actions.
     """
-    cases = Case.objects.visible_to(user).filter(household=household)
-    open_cases = cases.open().values("pk")
+    cases, open_cases = _visible_cases(household, user, visible_cases)
     spent = (
         Spend.objects.filter(allocation__action_id=OuterRef("pk"))
         .order_by()
@@ -123,7 +142,7 @@ def household_funding(household: Household, user: User | AnonymousUser) -> House
         .values("total")
     )
     actions = list(
-        Action.objects.filter(case__in=cases.values("pk"))
+        Action.objects.filter(case__in=cases)
         .exclude(status=Action.Status.CANCELLED)
         .select_related("theme", "delivering_organisation", "beneficiary", "case")
         .annotate(
@@ -170,10 +189,14 @@ def household_funding(household: Household, user: User | AnonymousUser) -> House
         .first()
     ) or {"organisation_count": 0, "professional_count": 0, "silo_count": 0}
 
+    # The cases passed in came through visible_to already; otherwise the policy filters here.
+    visible_blockages = (
+        Blockage.objects.visible_to(user).filter(action__case__household=household)
+        if visible_cases is None
+        else Blockage.objects.filter(action__case__in=cases)
+    )
     blockages = list(
-        Blockage.objects.visible_to(user)
-        .open()
-        .filter(action__case__household=household)
+        visible_blockages.open()
         .select_related("action__theme", "action__delivering_organisation", "silo", "stream", "action__case")
         .order_by("opened_at", "pk")
     )
@@ -196,15 +219,18 @@ def household_funding(household: Household, user: User | AnonymousUser) -> House
     )
 
 
-def paying_silo_by_organisation(household: Household, user: User | AnonymousUser) -> dict[int, SiloBadge]:
+def paying_silo_by_organisation(
+    household: Household, user: User | AnonymousUser, *, visible_cases: Sequence[Case] | None = None
+) -> dict[int, SiloBadge]:
     """For each organisation delivering to the household: the silo that pays most of its actions, from
     real allocations (one query). An organisation without allocations is absent: nothing pays it yet.
+    ``visible_cases`` as for :func:`household_funding`.
 
     Use it to colour involvements: ``paying.get(involvement.organisation_id)``, or in a template
     ``{{ paying|silo_for:involvement }}`` (``funding_tags``).
     """
     rows = (
-        Allocation.objects.filter(action__case__in=Case.objects.visible_to(user).filter(household=household))
+        Allocation.objects.filter(action__case__in=_visible_cases(household, user, visible_cases)[0])
         .exclude(action__status=Action.Status.CANCELLED)
         .values(
             "action__delivering_organisation_id", "stream__silo__code", "stream__silo__name_nl", "stream__silo__name_en"

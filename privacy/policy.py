@@ -61,6 +61,27 @@ def confidentiality_condition(user: User | AnonymousUser | None) -> Q:
     return Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
 
 
+def may_see_who_viewed(user: User | AnonymousUser | None, household_id: int) -> bool:
+    """ "Who viewed this household" is for its coordinator and the team lead of the team that owns its case.
+
+    The active coordinator of one of the household's cases, or a team lead who
+    currently belongs to the team owning one of them (NEN 7513: the one
+    responsible for the care relation may check who looked). One query.
+    """
+    if not may_see_casework(user):
+        return False
+    assert isinstance(user, User)
+    from cases.models import Case, Involvement
+
+    coordinates = Exists(
+        Involvement.objects.active().filter(case_id=OuterRef("pk"), professional_id=user.pk, is_coordinator=True)
+    )
+    condition = Q(coordinates)
+    if user.role == Role.TEAM_LEAD:
+        condition |= Q(team_id__in=TeamMembership.objects.current().filter(user_id=user.pk).values("team_id"))
+    return Case.objects.filter(condition, household_id=household_id).exists()
+
+
 def may_handle_privacy(user: User | AnonymousUser | None) -> bool:
     """The privacy officer reads the access log and handles data-subject requests."""
     return bool(

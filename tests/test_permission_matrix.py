@@ -124,6 +124,14 @@ MATRIX: list[Row] = [
     Row("cases:caseload", expect=casework(200, **NO_CASEWORK), log="read"),
     Row("cases:reminders", expect=casework(200, **NO_CASEWORK), log="read"),
     Row("cases:household", target="household", expect=casework(), log="read", several=True),
+    Row("cases:household-history", target="household", expect=casework(), log="read"),
+    # Who viewed the household: its coordinator and the team lead of the owning team only.
+    Row(
+        "cases:household-viewers",
+        target="household",
+        expect=casework(relation(involved=404), team_lead=relation(involved=404)),
+        log="read",
+    ),
     Row("cases:contact-list", target="case", expect=casework(), log="read"),
     Row("cases:contact-create", target="case", expect=casework(), log="read"),
     Row("cases:referral-create", expect=casework(200)),

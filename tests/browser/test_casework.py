@@ -140,3 +140,24 @@ def test_older_contacts_load_in_place_and_focus_moves_to_the_first_of_them(page,
     assert page.evaluate("document.activeElement.id") == items.nth(20).get_attribute("id")
     assert page.get_by_role("link", name="Oudere contactmomenten tonen").count() == 0
     assert_accessible(page)
+
+
+def test_the_coordinator_reads_the_history_in_place_and_who_viewed_the_household(page, personas: Personas) -> None:
+    case = a_household_in_care(personas)
+    log_in_browser(page, personas.professional, PASSWORD)
+    page.wait_for_url("**/casussen/")
+    page.goto(f"/huishoudens/{case.household.uuid}/")
+    page.get_by_role("link", name="Toon de geschiedenis").click()
+    history = page.locator("#history-items")
+    history.get_by_text("Lidmaatschap van het huishouden", exact=False).first.wait_for()
+    assert page.url.endswith(f"/huishoudens/{case.household.uuid}/")  # loaded in place, no new page
+    assert history.get_by_role("rowheader", name="Voornaam").first.is_visible()
+    assert_accessible(page)
+
+    viewers = page.locator("#inzage")
+    assert viewers.get_by_role("heading", name="Wie bekeek dit huishouden").is_visible()
+    page.goto(f"/huishoudens/{case.household.uuid}/inzage/")
+    assert page.locator("h1").inner_text() == "Wie bekeek dit huishouden"
+    # The coordinator's own looks at the panel and the history are on the list.
+    assert page.get_by_role("cell", name="Inzien (wijzigingsgeschiedenis)").is_visible()
+    assert_accessible(page)

@@ -110,3 +110,14 @@ def test_the_household_funding_partial_is_accessible(page, personas: Personas, s
     page.get_by_role("button", name="Knelpunt melden").click()
     assert page.locator("#id_rule_errors").is_visible()
     assert_accessible(page)
+
+
+def test_the_household_page_shows_the_funding_panel_and_stays_accessible(page, personas: Personas, scene) -> None:
+    log_in(page, "prof-a")
+    page.goto(f"/huishoudens/{scene.action.case.household.uuid}/")
+    page.get_by_role("link", name="Financiering", exact=True).click()
+    panel = page.locator("#financiering")
+    assert panel.get_by_role("heading", name="Financiering", exact=True).is_visible()
+    assert panel.get_by_role("rowheader", name="Begeleiding bij schulden").first.is_visible()
+    assert panel.get_by_text("1 open knelpunt").is_visible()
+    assert_accessible(page)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Action, Case, CaseStatus, Contact, HouseholdMembership, Involvement
-from funding.models import Silo
+from funding.models import Allocation, Silo
 from organisations.models import User
 from tests.cases.factories import (
     ActionFactory,
@@ -24,6 +24,7 @@ from tests.cases.factories import (
     ScoreFactory,
 )
 from tests.conftest import Personas
+from tests.funding.factories import AllocationFactory, StreamFactory
 from tests.organisations.factories import (
     DistrictFactory,
     NeighbourhoodFactory,
@@ -90,16 +91,19 @@ def a_rich_case(
         organisation.silos.set(silos[index % len(silos) : index % len(silos) + 2])
         orgs.append(organisation)
     themes = list(Theme.objects.all())
+    # Organisation n is paid from silo n: the diagram colours by the silo that pays.
+    streams = [StreamFactory(silo=silos[index % len(silos)]) for index in range(organisations)]
     for index in range(involvements):
         professional = UserFactory(organisation=orgs[index % organisations])
         InvolvementFactory(case=case, professional=professional)
-        ActionFactory(
+        action = ActionFactory(
             case=case,
             theme=themes[index % len(themes)],
             delivering_organisation=orgs[index % organisations],
             beneficiary=people[index % members],
             start_date=datetime.date(2025, 7, 1) + datetime.timedelta(days=index),
         )
+        AllocationFactory(action=action, stream=streams[index % organisations])
     version = PlanVersionFactory(plan=case.plan, number=1, created_by=personas.professional)
     case.plan.version = 1
     case.plan.save()
@@ -403,7 +407,8 @@ def test_the_diagram_counts_organisations_professionals_and_silos(log_in, person
     html = html_of(log_in(personas.professional).get(household_url(case)))
     organisations = {i.organisation_id for i in Involvement.objects.active().filter(case=case)}
     organisations |= set(Action.objects.open().filter(case=case).values_list("delivering_organisation", flat=True))
-    silos = Silo.objects.filter(organisations__in=organisations).distinct().count()
+    paying = Allocation.objects.filter(action__case=case).exclude(action__status=Action.Status.CANCELLED)
+    silos = paying.values("stream__silo").distinct().count()
     professionals = Involvement.objects.active().filter(case=case).values("professional").distinct().count()
     assert (len(organisations), professionals) == (4, 5)  # 3 + the coordinator's; 4 + the coordinator
     assert f'data-count="organisations">{len(organisations)}<' in html
@@ -429,14 +434,60 @@ def test_the_diagram_is_svg_with_a_table_and_a_legend_that_does_not_rely_on_colo
     assert "Nog geen open actie" in table  # the coordinator's organisation has no action
 
 
-def test_the_silo_colouring_is_one_function_to_switch_to_allocations(personas: Personas) -> None:
+def test_the_diagram_colours_an_organisation_by_the_silo_that_pays_most_of_its_actions(
+    log_in, personas: Personas
+) -> None:
+    from cases.diagram import funding_silos_by_organisation
+
+    case = a_case(personas, status=CaseStatus.EXECUTION)
+    paid, unpaid = OrganisationFactory(name="Jeugdhulp Oost"), OrganisationFactory(name="Buurtwerk West")
+    # What an organisation can bill is no colour: only what pays its actions.
+    paid.silos.set(Silo.objects.filter(code__in=["jeugdwet", "wmo", "wgs"]))
+    unpaid.silos.set(Silo.objects.filter(code__in=["wmo"]))
+    first = ActionFactory(case=case, delivering_organisation=paid)
+    second = ActionFactory(case=case, delivering_organisation=paid)
+    ActionFactory(case=case, delivering_organisation=unpaid)
+    AllocationFactory(action=first, stream=StreamFactory(silo=Silo.objects.get(code="jeugdwet")), amount=100)
+    AllocationFactory(action=second, stream=StreamFactory(silo=Silo.objects.get(code="wmo")), amount=900)
+
+    silos = funding_silos_by_organisation(
+        household=case.household, user=personas.professional, organisation_ids=[paid.pk, unpaid.pk]
+    )
+    assert [silo.code for silo in silos[paid.pk]] == ["wmo"]
+    assert silos[unpaid.pk] == []
+
+    html = html_of(log_in(personas.professional).get(household_url(case)))
+    diagram = html.split('id="betrokkenen"')[1].split("</section>")[0]
+    assert 'data-count="silos">1<' in diagram
+    assert diagram.count("<pattern ") == 1 and 'title="Wmo 2015">Wmo</abbr>' in diagram
+    table = diagram.split('id="involvement-table"')[1]
+    rows = {row.split("</th>")[0].split(">")[-1]: row for row in table.split('<tr class="utrecht-table__row">')[2:]}
+    assert "Wmo 2015" in rows["Jeugdhulp Oost"] and "Jeugdwet" not in rows["Jeugdhulp Oost"]
+    assert "Wmo" not in rows["Buurtwerk West"] and "geen" in rows["Buurtwerk West"]
+
+
+def test_the_diagram_colouring_ignores_what_the_user_may_not_see(personas: Personas) -> None:
     from cases.diagram import funding_silos_by_organisation
 
     case = a_case(personas)
+    hidden = CaseFactory(household=case.household, team=personas.team_b, coordinator=personas.professional_b)
     organisation = OrganisationFactory()
-    organisation.silos.set(Silo.objects.filter(code__in=["wmo", "jeugdwet"]))
-    silos = funding_silos_by_organisation(case=case, organisation_ids=[organisation.pk])
-    assert [silo.code for silo in silos[organisation.pk]] == ["jeugdwet", "wmo"]
+    action = ActionFactory(case=hidden, delivering_organisation=organisation)
+    AllocationFactory(action=action, stream=StreamFactory(silo=Silo.objects.get(code="wmo")))
+    for user, expected in ((personas.professional, []), (personas.professional_b, ["wmo"])):
+        silos = funding_silos_by_organisation(household=case.household, user=user, organisation_ids=[organisation.pk])
+        assert [silo.code for silo in silos[organisation.pk]] == expected
+
+
+def test_the_household_page_shows_which_silos_pay_for_what(log_in, personas: Personas) -> None:
+    case = a_rich_case(personas, involvements=2, organisations=2)
+    html = html_of(log_in(personas.professional).get(household_url(case)))
+    assert 'href="#financiering"' in html
+    panel = html.split('id="financiering"')[1].split("</section>")[0]
+    assert 'aria-labelledby="household-funding-heading"' in panel and "<caption" in panel
+    for action in Action.objects.filter(case=case, allocations__isnull=False):
+        assert action.description in panel
+    assert "Jeugdwet" in panel and "Versnippering" in panel
 
 
 def test_the_plan_marks_goals_in_the_households_own_words(log_in, personas: Personas) -> None:
@@ -566,8 +617,9 @@ def test_the_household_page_uses_a_constant_number_of_queries(
 ) -> None:
     case = a_rich_case(personas, **size)
     client = log_in(personas.professional)
-    # Session, user, device, then 21 for the page whatever the size, then the access log (organisation, INSERT).
-    with django_assert_max_num_queries(26):
+    # Session, user, device, then 22 for the page, the access log (organisation, INSERT) and 3 for the
+    # coordinator's "who viewed" panel (the reads, the reader's organisation for its log row, the log row).
+    with django_assert_max_num_queries(30):
         response = client.get(household_url(case))
     assert response.status_code == 200
     assert f'data-count="professionals">{size["involvements"] + 1}<' in html_of(response)
@@ -690,7 +742,7 @@ def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_report
     assert f"Household {largest.household.uuid}: 4 memberships, 5 involvements, 30 contacts" in report
     assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
     timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms, Python CPU median +[\d.]+ ms\)"
-    assert re.search(rf"household page +{timings} +26 queries", report)
+    assert re.search(rf"household page +{timings} +29 queries", report)
     assert re.search(rf"caseload +{timings} +12 queries", report)
     assert "Voornaam" not in report and "Lindelaan" not in report  # no names or addresses in the output
     # The login it needed leaves nothing behind.

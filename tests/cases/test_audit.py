@@ -1,0 +1,264 @@
+"""The household page's audit panels: who viewed the household, and the history of its case data."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from cases import services
+from cases.models import Action, Case, CaseStatus, Contact
+from organisations.models import Role
+from privacy import access_log
+from privacy.models import AccessLogEntry
+from tests.cases.factories import ActionFactory, CaseFactory, InvolvementFactory, MembershipFactory
+from tests.conftest import Personas
+from tests.organisations.factories import OrganisationFactory, TeamMembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2025, 6, 2)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today(time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(datetime.datetime(2025, 6, 2, 10, 0, tzinfo=datetime.UTC), tick=False)
+
+
+def a_case(personas: Personas) -> Case:
+    return CaseFactory(team=personas.team_a, coordinator=personas.professional, status=CaseStatus.EXECUTION)
+
+
+def household_url(case: Case) -> str:
+    return reverse("cases:household", args=[case.household.uuid])
+
+
+def viewers_url(case: Case) -> str:
+    return reverse("cases:household-viewers", args=[case.household.uuid])
+
+
+def history_url(case: Case) -> str:
+    return reverse("cases:household-history", args=[case.household.uuid])
+
+
+def reads(case: Case, user, count: int = 1, channel: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(count):
+        access_log.record(
+            user=user, action="read", subject=access_log.subject_for(case.household), channel=channel or "screen"
+        )
+
+
+def section(html: str, anchor: str) -> str:
+    return html.split(f'id="{anchor}"')[1].split("</section>")[0]
+
+
+# --- Wie bekeek dit huishouden ------------------------------------------------------------------
+
+
+def test_the_coordinator_sees_who_read_the_household_with_role_organisation_time_and_channel(
+    log_in, personas: Personas
+) -> None:
+    case = a_case(personas)
+    colleague = TeamMembershipFactory(
+        team=personas.team_a,
+        user__first_name="Ayla",
+        user__last_name="Demir",
+        user__organisation=OrganisationFactory(name="Schuldhulp Noord"),
+    ).user
+    reads(case, colleague, channel="api")
+    html = log_in(personas.professional).get(household_url(case)).content.decode()
+    panel = section(html, "inzage")
+    assert "Wie bekeek dit huishouden" in panel
+    row = panel.split("Ayla Demir")[1].split("</tr>")[0]
+    assert "wijkteamprofessional" in row and "Schuldhulp Noord" in row and "API" in row
+    assert "2 jun 2025" in panel.split("Ayla Demir")[0].split("<tr")[-1]
+    assert 'href="#inzage"' in html
+
+
+def test_the_team_lead_of_the_owning_team_sees_the_panel(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    reads(case, personas.professional)
+    html = log_in(personas.team_lead).get(household_url(case)).content.decode()
+    assert 'id="inzage"' in html
+    assert log_in(personas.team_lead).get(viewers_url(case)).status_code == 200
+
+
+def test_other_professionals_do_not_see_who_read_the_household(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    reads(case, personas.professional, count=3)
+    colleague = TeamMembershipFactory(team=personas.team_a).user
+    involved_elsewhere = personas.professional_b
+    InvolvementFactory(case=case, professional=involved_elsewhere)
+    lead_of_other_team = TeamMembershipFactory(team=personas.team_b, user__role=Role.TEAM_LEAD).user
+    InvolvementFactory(case=case, professional=lead_of_other_team)
+    for user in (colleague, involved_elsewhere, lead_of_other_team):
+        client = log_in(user)
+        response = client.get(household_url(case))
+        assert response.status_code == 200
+        assert 'id="inzage"' not in response.content.decode()
+        assert client.get(viewers_url(case)).status_code == 404
+    # A refused attempt at the list is logged like any unseen object.
+    refused = AccessLogEntry.objects.filter(household_id=case.household_id, outcome="refused")
+    assert refused.count() == 3
+
+
+def test_the_viewers_list_answers_404_to_those_who_may_not_see_the_household(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    for user in (personas.professional_b, personas.outsider, personas.privacy_officer):
+        assert log_in(user).get(viewers_url(case)).status_code == 404
+
+
+def test_reading_who_viewed_is_itself_logged_and_shown(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    client = log_in(personas.professional)
+    client.get(household_url(case))
+    logged = AccessLogEntry.objects.filter(household_id=case.household_id, detail="who viewed this household")
+    assert logged.count() == 1 and logged.get().user_id == personas.professional.pk
+    html = client.get(household_url(case)).content.decode()
+    assert "(wie dit huishouden bekeek)" in section(html, "inzage")
+    # Someone who does not see the panel reads nothing from the log, so nothing of that is logged.
+    log_in(TeamMembershipFactory(team=personas.team_a).user).get(household_url(case))
+    assert logged.count() == 2
+
+
+def test_the_panel_shows_the_latest_ten_and_links_to_every_read_page_by_page(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    reader = TeamMembershipFactory(team=personas.team_a, user__first_name="Lees", user__last_name="Ster").user
+    reads(case, reader, count=60)
+    client = log_in(personas.professional)
+    panel = section(client.get(household_url(case)).content.decode(), "inzage")
+    assert panel.count("Lees Ster") == 10
+    assert f'href="{viewers_url(case)}"' in panel
+    first = client.get(viewers_url(case)).content.decode()
+    # Newest first: the coordinator's own look at the panel, then 49 of the 60 reads.
+    assert first.count("<h1") == 1 and first.count("Lees Ster") == 49 and "?pagina=2" in first
+    second = client.get(viewers_url(case) + "?pagina=2").content.decode()
+    # Page 1's own logged read came on top too: the 12 oldest reads are left for page 2.
+    assert second.count("Lees Ster") == 12 and "?pagina=3" not in second
+
+
+@pytest.mark.parametrize("count", [1, 200], ids=["small", "large"])
+def test_the_household_page_with_the_panel_uses_a_constant_number_of_queries(
+    log_in, personas: Personas, django_assert_max_num_queries, count: int
+) -> None:
+    case = a_case(personas)
+    reads(case, TeamMembershipFactory(team=personas.team_a).user, count=count)
+    # The coordinator: the page knows they coordinate, so the panel adds the reads, the log row and its actor.
+    client = log_in(personas.professional)
+    with django_assert_max_num_queries(28):
+        response = client.get(household_url(case))
+    assert response.status_code == 200 and 'id="inzage"' in response.content.decode()
+    # The team lead: one more, to ask the policy.
+    client = log_in(personas.team_lead)
+    with django_assert_max_num_queries(29):
+        response = client.get(household_url(case))
+    assert response.status_code == 200 and 'id="inzage"' in response.content.decode()
+
+
+# --- Geschiedenis --------------------------------------------------------------------------------
+
+
+def test_the_history_shows_who_changed_which_field_from_old_to_new_in_dutch(
+    log_in, personas: Personas, time_machine
+) -> None:
+    case = a_case(personas)
+    action = ActionFactory(case=case, description="Budgetcoaching", status=Action.Status.PROPOSED)
+    time_machine.move_to(datetime.datetime(2025, 6, 2, 11, 0, tzinfo=datetime.UTC), tick=False)
+    services.action_set_status(action=action, status=Action.Status.APPROVED, by=personas.team_lead)
+    html = log_in(personas.professional).get(history_url(case)).content.decode()
+    assert html.count("<h1") == 1
+    entry = html.split('class="history-list__item"')[1].split("</li>")[0]  # newest first
+    assert str(personas.team_lead) in entry and "Actie “Budgetcoaching” gewijzigd" in entry
+    row = entry.split('scope="row">Status</th>')[1].split("</tr>")[0]
+    assert "voorgesteld" in row and "goedgekeurd" in row and row.index("voorgesteld") < row.index("goedgekeurd")
+    # The creation further down names its fields with their Dutch labels.
+    assert 'scope="row">Wat er gebeurt</th>' in html
+
+
+def test_the_history_covers_members_plan_versions_and_the_case(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    MembershipFactory(household=case.household, person__first_name="Noor", person__last_name="Bakker")
+    services.case_transition(case=case, to_status=CaseStatus.AFTERCARE, by=personas.professional)
+    from tests.cases.factories import PlanVersionFactory
+
+    PlanVersionFactory(plan=case.plan, number=1, created_by=personas.professional, summary="Rust in huis")
+    html = log_in(personas.professional).get(history_url(case)).content.decode()
+    assert "Noor Bakker" in html and "Lidmaatschap van het huishouden" in html.replace("lidmaatschap", "Lidmaatschap")
+    assert "Rust in huis" in html
+    assert "nazorg" in html
+
+
+def test_another_organisations_confidential_contact_stays_out_of_the_history(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    other = TeamMembershipFactory(team=personas.team_a, user__organisation=OrganisationFactory()).user
+    services.contact_log(
+        case=case, by=other, occurred_on=TODAY, kind="phone", themes=["werk"], minutes=15,
+        note="Vertrouwelijk: schuld bij familie", confidentiality=Contact.Confidentiality.OWN_ORGANISATION,
+    )  # fmt: skip
+    services.contact_log(
+        case=case, by=personas.professional, occurred_on=TODAY, kind="home_visit", themes=["werk"], minutes=30,
+        note="Samen de post doorgenomen",
+    )  # fmt: skip
+    mine = log_in(personas.professional).get(history_url(case)).content.decode()
+    assert "huisbezoek" in mine and "telefoongesprek" not in mine
+    # Notes are never repeated in the history, not even one's own.
+    assert "Samen de post" not in mine and "Vertrouwelijk" not in mine
+    theirs = log_in(other).get(history_url(case)).content.decode()
+    assert "telefoongesprek" in theirs and "Vertrouwelijk" not in theirs
+
+
+def test_the_history_leaves_out_cases_the_user_may_not_see(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    hidden = CaseFactory(household=case.household, team=personas.team_b, coordinator=personas.professional_b)
+    ActionFactory(case=hidden, description="Geheime actie")
+    ActionFactory(case=case, description="Zichtbare actie")
+    mine = log_in(personas.professional).get(history_url(case)).content.decode()
+    assert "Zichtbare actie" in mine and "Geheime actie" not in mine and hidden.reference not in mine
+
+
+def test_the_history_is_paged_newest_first(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    for index in range(30):
+        ActionFactory(case=case, description=f"Actie nummer {index:02d}")
+    client = log_in(personas.professional)
+    first = client.get(history_url(case)).content.decode()
+    assert "Actie nummer 29" in first and "Actie nummer 00" not in first and "?pagina=2" in first
+    second = client.get(history_url(case) + "?pagina=2").content.decode()
+    assert "Actie nummer 00" in second and "Actie nummer 29" not in second
+
+
+def test_reading_the_history_is_logged_and_refusals_too(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    log_in(personas.professional).get(history_url(case))
+    assert AccessLogEntry.objects.filter(
+        household_id=case.household_id, detail="write history", outcome="allowed", user_id=personas.professional.pk
+    ).exists()
+    assert log_in(personas.professional_b).get(history_url(case)).status_code == 404
+    assert AccessLogEntry.objects.filter(
+        household_id=case.household_id, outcome="refused", user_id=personas.professional_b.pk
+    ).exists()
+
+
+def test_the_household_page_loads_the_history_in_place_with_htmx(log_in, personas: Personas) -> None:
+    case = a_case(personas)
+    ActionFactory(case=case, description="Budgetcoaching")
+    client = log_in(personas.professional)
+    page = section(client.get(household_url(case)).content.decode(), "geschiedenis")
+    assert f'href="{history_url(case)}"' in page and f'hx-get="{history_url(case)}"' in page
+    partial = client.get(history_url(case), HTTP_HX_REQUEST="true").content.decode()
+    assert "Budgetcoaching" in partial and "<html" not in partial
+
+
+@pytest.mark.parametrize("size", [1, 40], ids=["small", "large"])
+def test_the_history_uses_a_bounded_number_of_queries(
+    log_in, personas: Personas, django_assert_max_num_queries, size: int
+) -> None:
+    case = a_case(personas)
+    for _ in range(size):
+        action = ActionFactory(case=case, delivering_organisation=OrganisationFactory(), beneficiary=None)
+        services.action_set_status(action=action, status=Action.Status.APPROVED, by=personas.professional)
+        InvolvementFactory(case=case, professional=UserFactory())
+        MembershipFactory(household=case.household)
+    client = log_in(personas.professional)
+    with django_assert_max_num_queries(22):
+        response = client.get(history_url(case))
+    assert response.status_code == 200
