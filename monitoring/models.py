@@ -149,6 +149,50 @@ class CaseTiming(_BuurtMonth):
         verbose_name = _("case timing")
 
 
+class FundingMonthSummary(_BuurtMonth):
+    """Money per buurt, month and silo: allocated (by the month an allocation starts) and spent (by spend month).
+
+    The buurt is the one copied onto the allocation and the spend when they
+    were made. ``*_households`` are distinct households within the row: the
+    base the dashboard suppresses the amounts on.
+    """
+
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    allocated_households = models.PositiveIntegerField(default=0)
+    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    spent_households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("funding per neighbourhood, month and silo")
+        constraints = [
+            models.UniqueConstraint(fields=["buurt", "month", "silo"], name="funding_month_summary_unique"),
+        ]
+
+
+class BlockageFact(_BuurtMonth):
+    """Per blockage: its silo, dates, state and euros stuck (for counts and medians by silo).
+
+    ``month`` is the month it was opened. ``blockage_id`` is kept only to
+    replace the row, ``household_id`` only to count distinct households for
+    suppression; no screen shows either. Days open are computed when read
+    (from ``opened_on`` to today or ``closed_on``), so the table does not age.
+    """
+
+    blockage_id = models.BigIntegerField(unique=True)
+    household_id = models.BigIntegerField()
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True)
+    status = models.CharField(max_length=15)
+    resolution = models.CharField(max_length=20, blank=True)
+    euros_stuck = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("blockage (monitoring facts)")
+        verbose_name_plural = _("blockages (monitoring facts)")
+
+
 class PrecisionReview(models.Model):
     """A periodic review of a programme along the seven precision questions of the report."""
 

@@ -37,6 +37,8 @@ SUMMARY_TABLES = (
     "monitoring_instrumentmonthsummary",
     "monitoring_coordinationmonthsummary",
     "monitoring_casetiming",
+    "monitoring_fundingmonthsummary",
+    "monitoring_blockagefact",
 )
 
 # Rows of the cases that a buurt filter selects. %(all)s is true for a full refresh.
@@ -211,6 +213,64 @@ _CHANGED_BUURTEN_SQL = """
 """
 
 
+# Money per buurt, month and silo, from the funding app's tables (the buurt copied onto allocation and spend).
+_FUNDING_MONTH_SQL = """
+    INSERT INTO monitoring_fundingmonthsummary
+        (buurt_id, wijk_id, municipality_id, month, silo_id, allocated, allocated_households, spent, spent_households)
+    WITH allocated AS (
+        SELECT al.neighbourhood_id AS buurt_id, date_trunc('month', al.period_start)::date AS month, st.silo_id,
+               sum(al.amount) AS amount, count(DISTINCT al.household_id) AS households
+          FROM funding_allocation al JOIN funding_fundingstream st ON st.id = al.stream_id
+         WHERE %(all)s OR al.neighbourhood_id = ANY(%(buurten)s)
+         GROUP BY 1, 2, 3
+    ),
+    spent AS (
+        SELECT sp.neighbourhood_id AS buurt_id, sp.month, st.silo_id,
+               sum(sp.amount) AS amount, count(DISTINCT al.household_id) AS households
+          FROM funding_spend sp
+          JOIN funding_fundingstream st ON st.id = sp.stream_id
+          JOIN funding_allocation al ON al.id = sp.allocation_id
+         WHERE %(all)s OR sp.neighbourhood_id = ANY(%(buurten)s)
+         GROUP BY 1, 2, 3
+    )
+    SELECT coalesce(a.buurt_id, s.buurt_id), area.parent_id, area.municipality_id, coalesce(a.month, s.month),
+           coalesce(a.silo_id, s.silo_id), coalesce(a.amount, 0), coalesce(a.households, 0),
+           coalesce(s.amount, 0), coalesce(s.households, 0)
+      FROM allocated a
+      FULL JOIN spent s ON s.buurt_id = a.buurt_id AND s.month = a.month AND s.silo_id = a.silo_id
+      JOIN organisations_area area ON area.id = coalesce(a.buurt_id, s.buurt_id)
+"""
+
+_BLOCKAGE_FACT_SQL = """
+    INSERT INTO monitoring_blockagefact
+        (buurt_id, wijk_id, municipality_id, month, blockage_id, household_id, silo_id, opened_on, closed_on,
+         status, resolution, euros_stuck)
+    SELECT b.neighbourhood_id, area.parent_id, area.municipality_id,
+           date_trunc('month', b.opened_at AT TIME ZONE %(tz)s)::date, b.id, c.household_id, b.silo_id,
+           (b.opened_at AT TIME ZONE %(tz)s)::date, (b.closed_at AT TIME ZONE %(tz)s)::date,
+           b.status, b.resolution, b.euros_stuck
+      FROM funding_blockage b
+      JOIN cases_action act ON act.id = b.action_id
+      JOIN cases_case c ON c.id = act.case_id
+      JOIN organisations_area area ON area.id = b.neighbourhood_id
+     WHERE %(all)s OR b.neighbourhood_id = ANY(%(buurten)s)
+"""
+
+# Funding rows are written once and changed only through timestamped steps: allocations are inserted
+# (created_at), spend arrives with an import (finished_at), blockages open (opened_at) and move by events
+# (at). Stapeling reads allocations, so their household's current buurt changes too.
+_CHANGED_FUNDING_BUURTEN_SQL = """
+    SELECT al.neighbourhood_id FROM funding_allocation al WHERE al.created_at > %(since)s
+    UNION SELECT h.neighbourhood_id FROM funding_allocation al JOIN cases_household h ON h.id = al.household_id
+           WHERE al.created_at > %(since)s
+    UNION SELECT sp.neighbourhood_id FROM funding_spend sp
+           WHERE sp.spend_import_id IN (SELECT id FROM funding_spendimport WHERE finished_at > %(since)s)
+    UNION SELECT b.neighbourhood_id FROM funding_blockage b
+           WHERE b.opened_at > %(since)s
+              OR b.id IN (SELECT blockage_id FROM funding_blockageevent WHERE at > %(since)s)
+"""
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     ran: bool
@@ -250,6 +310,8 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         if since is not None:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
             buurten = [row[0] for row in cursor.fetchall() if row[0] is not None]
+            cursor.execute(_CHANGED_FUNDING_BUURTEN_SQL, {"since": since})
+            buurten = sorted(set(buurten) | {row[0] for row in cursor.fetchall() if row[0] is not None})
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,
@@ -265,6 +327,9 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 rows += cursor.rowcount
             cursor.execute(_CASE_TIMING_SQL, params)
             rows += cursor.rowcount
+            for sql in (_FUNDING_MONTH_SQL, _BLOCKAGE_FACT_SQL):
+                cursor.execute(sql, params)
+                rows += cursor.rowcount
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]

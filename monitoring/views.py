@@ -96,6 +96,30 @@ def _rows(board: Dashboard) -> list[list[str]]:
         rows.append(
             [entry["name"], entry["code"]] + [str(entry[k]) for k in ("households", "stapeling", "inflow", "outflow")]
         )
+    rows.append([])
+    rows.append(
+        [
+            _("Silo"),
+            _("Open blockages"),
+            _("Median days open"),
+            _("Euros stuck (open)"),
+            _("Median days to close"),
+            _("Resolved: flexible budget"),
+            _("Resolved: exemption"),
+            _("Resolved: another route"),
+            _("Not resolvable"),
+        ]
+    )
+    for entry in board.blockages:
+        rows.append(
+            [entry["name"] or _("No silo recorded")]
+            + [str(entry[k]) for k in ("open", "days_open", "stuck", "days_to_close")]
+            + [str(cell) for cell in entry["outcomes"]]
+        )
+    rows.append([])
+    rows.append([_("Silo"), _("Budget (€)"), _("Allocated (€)"), _("Spent (€)")])
+    for entry in board.funding:
+        rows.append([entry["name"]] + [str(entry[k]) for k in ("budget", "allocated", "spent")])
     return rows
 
 
