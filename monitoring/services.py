@@ -52,18 +52,21 @@ _CASES_IN_SCOPE = """
 def stapeling_sql() -> str:
     """A boolean SQL expression: the household of ``hh`` used provisions under 2+ of Wmo, Jeugdwet, Participatiewet.
 
-    For now it is derived from the legal basis of the involvements active in
-    the month. When the funding app's allocations land on main, this one
-    function switches to "allocations under two or more of those laws"
-    (the Monitor Sociaal Domein definition); nothing else needs to change.
+    As the Monitor Sociaal Domein defines it: provisions actually paid, so
+    allocations from funding streams of those three silos that run in the
+    month, for the household (whichever of its cases the action belongs to).
+    An involvement's legal basis says on what ground data is processed, not
+    who pays, so it is not used.
     """
     return """
-        (SELECT count(DISTINCT i.legal_basis) >= 2
-           FROM cases_involvement i
-          WHERE i.case_id = ANY(hh.case_ids)
-            AND i.legal_basis IN ('wmo', 'jeugdwet', 'participatiewet')
-            AND i.start_date <= hh.month_end
-            AND (i.end_date IS NULL OR i.end_date >= hh.month))
+        (SELECT count(DISTINCT s.code) >= 2
+           FROM funding_allocation al
+           JOIN funding_fundingstream st ON st.id = al.stream_id
+           JOIN funding_silo s ON s.id = st.silo_id
+          WHERE al.household_id = hh.household_id
+            AND s.code IN ('wmo', 'jeugdwet', 'participatiewet')
+            AND al.period_start <= hh.month_end
+            AND al.period_end >= hh.month)
     """
 
 
