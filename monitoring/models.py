@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import SummaryQuerySet, SummaryRunQuerySet
+from .querysets import PrecisionReviewQuerySet, SummaryQuerySet, SummaryRunQuerySet
 
 
 class SummaryRun(models.Model):
@@ -218,6 +218,19 @@ class PrecisionReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Raised on every edit: an edit made on an older version is refused, not silently overwritten.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last edited by"),
+    )
+    updated_at = models.DateTimeField(_("last edited at"), null=True, blank=True)
+
+    objects = PrecisionReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_end", "-id"]
@@ -231,6 +244,13 @@ class PrecisionReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.period_start} - {self.period_end}"
+
+    @classmethod
+    def label_of(cls, name: str) -> str:
+        """The label of one of the question fields (or ``decisions``), in the active language."""
+        field = cls._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return str(field.verbose_name)
 
     QUESTION_FIELDS = (
         "q1_problem_analysis",
