@@ -105,3 +105,13 @@ def test_the_bureau_can_ask_for_a_refresh(personas, log_in, bureau_data):
 
 def test_a_team_lead_cannot_ask_for_a_refresh(personas, log_in):
     assert log_in(personas.team_lead).post(reverse("monitoring:refresh")).status_code == 404
+
+
+def test_the_printable_report_holds_the_blockage_and_funding_panels(personas, log_in, bureau_data):
+    response = log_in(personas.bureau).get(reverse("monitoring:print"))
+    html = response.content.decode()
+    assert "Knelpunten per koker" in html and "Budget, toegewezen en uitgegeven per koker" in html
+    board = response.context["board"]
+    assert board.blockages and board.funding
+    for row in board.funding:
+        assert f">{row['allocated']}</td>" in html
