@@ -241,7 +241,8 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
         "days_to_plan": measure_cell(timing["plan_median"], timing["plan_n"]),
     }
     board.blockages = _blockage_panel(scope, filters)
-    board.budget_shown = scope is None and not filters.area_id
+    # A stream's budget is not split by area or theme: shown only for whole municipalities, all themes.
+    board.budget_shown = scope is None and not filters.area_id and not filters.theme_id
     board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown)
     return board
 
@@ -279,10 +280,12 @@ def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str,
     for code, condition in outcome.items():
         aggregates[f"n_{code}"] = Count("id", filter=condition)
         aggregates[f"households_{code}"] = Count("household_id", filter=condition, distinct=True)
+    facts = _scoped(BlockageFact, scope, filters)
+    if filters.theme_id:
+        facts = facts.filter(theme_id=filters.theme_id)
     panel = []
     for row in (
-        _scoped(BlockageFact, scope, filters)
-        .values("silo__code", "silo__name_nl", "silo__name_en", "silo__order")
+        facts.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order")
         .annotate(**aggregates)
         .order_by("silo__order")
     ):
@@ -308,15 +311,14 @@ def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bo
     are read from the streams themselves: a few rows per municipality.
     """
     rows: dict[str, dict[str, Any]] = {}
-    for row in (
-        _scoped(FundingMonthSummary, scope, filters)
-        .values("silo__code", "silo__name_nl", "silo__name_en", "silo__order")
-        .annotate(
-            allocated_sum=Sum("allocated"),
-            allocated_n=Sum("allocated_households"),
-            spent_sum=Sum("spent"),
-            spent_n=Sum("spent_households"),
-        )
+    money = _scoped(FundingMonthSummary, scope, filters)
+    if filters.theme_id:
+        money = money.filter(theme_id=filters.theme_id)
+    for row in money.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(
+        allocated_sum=Sum("allocated"),
+        allocated_n=Sum("allocated_households"),
+        spent_sum=Sum("spent"),
+        spent_n=Sum("spent_households"),
     ):
         rows[row["silo__code"]] = {
             "silo": row["silo__code"],

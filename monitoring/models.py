@@ -158,6 +158,8 @@ class FundingMonthSummary(_BuurtMonth):
     """
 
     silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    # The theme of the action the money pays for, so the dashboard's theme filter applies.
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
     allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     allocated_households = models.PositiveIntegerField(default=0)
     spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -166,7 +168,7 @@ class FundingMonthSummary(_BuurtMonth):
     class Meta:
         verbose_name = _("funding per neighbourhood, month and silo")
         constraints = [
-            models.UniqueConstraint(fields=["buurt", "month", "silo"], name="funding_month_summary_unique"),
+            models.UniqueConstraint(fields=["buurt", "month", "silo", "theme"], name="funding_month_summary_unique"),
         ]
 
 
@@ -182,6 +184,7 @@ class BlockageFact(_BuurtMonth):
     blockage_id = models.BigIntegerField(unique=True)
     household_id = models.BigIntegerField()
     silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
     opened_on = models.DateField()
     closed_on = models.DateField(null=True)
     status = models.CharField(max_length=15)

@@ -224,37 +224,42 @@ _CHANGED_BUURTEN_SQL = """
 # Money per buurt, month and silo, from the funding app's tables (the buurt copied onto allocation and spend).
 _FUNDING_MONTH_SQL = """
     INSERT INTO monitoring_fundingmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, silo_id, allocated, allocated_households, spent, spent_households)
+        (buurt_id, wijk_id, municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent,
+         spent_households)
     WITH allocated AS (
         SELECT al.neighbourhood_id AS buurt_id, date_trunc('month', al.period_start)::date AS month, st.silo_id,
-               sum(al.amount) AS amount, count(DISTINCT al.household_id) AS households
-          FROM funding_allocation al JOIN funding_fundingstream st ON st.id = al.stream_id
+               act.theme_id, sum(al.amount) AS amount, count(DISTINCT al.household_id) AS households
+          FROM funding_allocation al
+          JOIN funding_fundingstream st ON st.id = al.stream_id
+          JOIN cases_action act ON act.id = al.action_id
          WHERE %(all)s OR al.neighbourhood_id = ANY(%(buurten)s)
-         GROUP BY 1, 2, 3
+         GROUP BY 1, 2, 3, 4
     ),
     spent AS (
-        SELECT sp.neighbourhood_id AS buurt_id, sp.month, st.silo_id,
+        SELECT sp.neighbourhood_id AS buurt_id, sp.month, st.silo_id, act.theme_id,
                sum(sp.amount) AS amount, count(DISTINCT al.household_id) AS households
           FROM funding_spend sp
           JOIN funding_fundingstream st ON st.id = sp.stream_id
           JOIN funding_allocation al ON al.id = sp.allocation_id
+          JOIN cases_action act ON act.id = al.action_id
          WHERE %(all)s OR sp.neighbourhood_id = ANY(%(buurten)s)
-         GROUP BY 1, 2, 3
+         GROUP BY 1, 2, 3, 4
     )
     SELECT coalesce(a.buurt_id, s.buurt_id), area.parent_id, area.municipality_id, coalesce(a.month, s.month),
-           coalesce(a.silo_id, s.silo_id), coalesce(a.amount, 0), coalesce(a.households, 0),
-           coalesce(s.amount, 0), coalesce(s.households, 0)
+           coalesce(a.silo_id, s.silo_id), coalesce(a.theme_id, s.theme_id), coalesce(a.amount, 0),
+           coalesce(a.households, 0), coalesce(s.amount, 0), coalesce(s.households, 0)
       FROM allocated a
       FULL JOIN spent s ON s.buurt_id = a.buurt_id AND s.month = a.month AND s.silo_id = a.silo_id
+                       AND s.theme_id = a.theme_id
       JOIN organisations_area area ON area.id = coalesce(a.buurt_id, s.buurt_id)
 """
 
 _BLOCKAGE_FACT_SQL = """
     INSERT INTO monitoring_blockagefact
-        (buurt_id, wijk_id, municipality_id, month, blockage_id, household_id, silo_id, opened_on, closed_on,
-         status, resolution, euros_stuck)
+        (buurt_id, wijk_id, municipality_id, month, blockage_id, household_id, silo_id, theme_id, opened_on,
+         closed_on, status, resolution, euros_stuck)
     SELECT b.neighbourhood_id, area.parent_id, area.municipality_id,
-           date_trunc('month', b.opened_at AT TIME ZONE %(tz)s)::date, b.id, c.household_id, b.silo_id,
+           date_trunc('month', b.opened_at AT TIME ZONE %(tz)s)::date, b.id, c.household_id, b.silo_id, act.theme_id,
            (b.opened_at AT TIME ZONE %(tz)s)::date, (b.closed_at AT TIME ZONE %(tz)s)::date,
            b.status, b.resolution, b.euros_stuck
       FROM funding_blockage b

@@ -138,6 +138,7 @@ def generate_funding(cases: list, *, seed: int = 3) -> None:
     flexible = FlexibleStreamFactory(municipality=municipality)
     spend_import = SpendImportFactory()
     organisation = OrganisationFactory(municipality=municipality)
+    themes = list(Theme.objects.order_by("order")[:3])
     states = [
         (BlockageStatus.OPEN, BlockageLevel.TEAM, ""),
         (BlockageStatus.ESCALATED, BlockageLevel.PROGRAMME_BUREAU, ""),
@@ -148,7 +149,7 @@ def generate_funding(cases: list, *, seed: int = 3) -> None:
     for case in cases:
         if rng.random() < 0.75:
             for stream in rng.sample(streams, rng.randrange(1, 4)):
-                action = ActionFactory(case=case, delivering_organisation=organisation)
+                action = ActionFactory(case=case, delivering_organisation=organisation, theme=rng.choice(themes))
                 start = datetime.date(2025, rng.randrange(1, 12), 1)
                 allocation = AllocationFactory(
                     action=action,
@@ -165,7 +166,7 @@ def generate_funding(cases: list, *, seed: int = 3) -> None:
                         spend_import=spend_import,
                     )
         if rng.random() < 0.6:
-            action = ActionFactory(case=case, delivering_organisation=organisation)
+            action = ActionFactory(case=case, delivering_organisation=organisation, theme=rng.choice(themes))
             status, level, resolution = rng.choice(states)
             opened = timezone.make_aware(datetime.datetime(2025, rng.randrange(1, 12), rng.randrange(1, 28), 10))
             closed = status in (BlockageStatus.RESOLVED, BlockageStatus.NOT_RESOLVABLE)

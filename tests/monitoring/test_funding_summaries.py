@@ -34,19 +34,19 @@ def test_funding_per_buurt_month_and_silo_matches_an_independent_computation(fun
     expected: dict[tuple, list] = {}
     for row in (
         Allocation.objects.annotate(m=TruncMonth("period_start"))
-        .values("neighbourhood_id", "m", "stream__silo_id")
+        .values("neighbourhood_id", "m", "stream__silo_id", "action__theme_id")
         .annotate(amount=Sum("amount"), households=Count("household_id", distinct=True))
     ):
-        key = (row["neighbourhood_id"], row["m"], row["stream__silo_id"])
+        key = (row["neighbourhood_id"], row["m"], row["stream__silo_id"], row["action__theme_id"])
         expected[key] = [row["amount"], row["households"], Decimal(0), 0]
-    for row in Spend.objects.values("neighbourhood_id", "month", "stream__silo_id").annotate(
-        amount=Sum("amount"), households=Count("allocation__household_id", distinct=True)
-    ):
-        key = (row["neighbourhood_id"], row["month"], row["stream__silo_id"])
+    for row in Spend.objects.values(
+        "neighbourhood_id", "month", "stream__silo_id", "allocation__action__theme_id"
+    ).annotate(amount=Sum("amount"), households=Count("allocation__household_id", distinct=True)):
+        key = (row["neighbourhood_id"], row["month"], row["stream__silo_id"], row["allocation__action__theme_id"])
         entry = expected.setdefault(key, [Decimal(0), 0, Decimal(0), 0])
         entry[2:] = [row["amount"], row["households"]]
     actual = {
-        (r.buurt_id, r.month, r.silo_id): [r.allocated, r.allocated_households, r.spent, r.spent_households]
+        (r.buurt_id, r.month, r.silo_id, r.theme_id): [r.allocated, r.allocated_households, r.spent, r.spent_households]
         for r in FundingMonthSummary.objects.all()
     }
     assert expected and actual == expected
@@ -63,6 +63,7 @@ def test_every_blockage_has_one_fact_row_with_its_silo_dates_and_household(funde
         assert fact.buurt_id == blockage.neighbourhood_id
         assert fact.household_id == blockage.action.case.household_id
         assert fact.silo_id == blockage.silo_id
+        assert fact.theme_id == blockage.action.theme_id
         assert fact.opened_on == timezone.localtime(blockage.opened_at).date()
         assert fact.month == fact.opened_on.replace(day=1)
         assert fact.closed_on == (timezone.localtime(blockage.closed_at).date() if blockage.closed_at else None)
@@ -153,6 +154,28 @@ def test_the_blockage_panel_counts_blockages_opened_in_the_period(funded, settin
     )
     assert {row["silo"]: row["open"].value for row in panel if row["open"].value} == {
         code or "none": n for code, n in expected.items()
+    }
+
+
+def test_the_theme_filter_applies_to_both_panels_and_hides_the_budget(funded, settings):
+    settings.WIJKTEAM_SUPPRESSION_THRESHOLD = 1
+    summaries_refresh(full=True)
+    theme = Allocation.objects.values_list("action__theme", flat=True).first()
+    board = dashboard(scope=None, filters=Filters(theme_id=theme))
+    allocated = dict(
+        Allocation.objects.filter(action__theme=theme).values_list("stream__silo__code").annotate(t=Sum("amount"))
+    )
+    assert {row["silo"]: row["allocated"].value for row in board.funding} == {
+        code: float(total) for code, total in allocated.items()
+    }
+    assert all(row["budget"].suppressed for row in board.funding) and board.budget_shown is False
+    opened = dict(
+        Blockage.objects.filter(action__theme=theme, status__in=["open", "escalated"])
+        .values_list("silo__code")
+        .annotate(n=Count("id"))
+    )
+    assert {row["silo"]: row["open"].value for row in board.blockages if row["open"].value} == {
+        code or "none": n for code, n in opened.items()
     }
 
 
