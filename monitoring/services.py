@@ -276,8 +276,6 @@ _CHANGED_FUNDING_BUURTEN_SQL = """
     SELECT al.neighbourhood_id FROM funding_allocation al WHERE al.created_at > %(since)s
     UNION SELECT h.neighbourhood_id FROM funding_allocation al JOIN cases_household h ON h.id = al.household_id
            WHERE al.created_at > %(since)s
-    UNION SELECT sp.neighbourhood_id FROM funding_spend sp
-           WHERE sp.spend_import_id IN (SELECT id FROM funding_spendimport WHERE finished_at > %(since)s)
     UNION SELECT b.neighbourhood_id FROM funding_blockage b
            WHERE b.opened_at > %(since)s
               OR b.id IN (SELECT blockage_id FROM funding_blockageevent WHERE at > %(since)s)
@@ -324,7 +322,16 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
             buurten = [row[0] for row in cursor.fetchall() if row[0] is not None]
             cursor.execute(_CHANGED_FUNDING_BUURTEN_SQL, {"since": since})
-            buurten = sorted(set(buurten) | {row[0] for row in cursor.fetchall() if row[0] is not None})
+            changed = {row[0] for row in cursor.fetchall() if row[0] is not None}
+            # Spend has no index by import (it loads in bulk): read it only when an import finished since.
+            cursor.execute("SELECT array_agg(id) FROM funding_spendimport WHERE finished_at > %s", [since])
+            imports = cursor.fetchone()[0]
+            if imports:
+                cursor.execute(
+                    "SELECT DISTINCT neighbourhood_id FROM funding_spend WHERE spend_import_id = ANY(%s)", [imports]
+                )
+                changed |= {row[0] for row in cursor.fetchall()}
+            buurten = sorted(set(buurten) | changed)
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,

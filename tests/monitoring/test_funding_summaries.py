@@ -225,3 +225,31 @@ def test_an_incremental_refresh_after_funding_changes_equals_a_full_refresh(fund
     incremental = table_contents()
     summaries_refresh(full=True)
     assert table_contents() == incremental
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_incremental_refresh_recomputes_only_the_buurten_of_new_spend_and_blockages(settings):
+    from django.db import transaction
+
+    settings.WIJKTEAM_SUMMARY_OVERLAP_SECONDS = 0
+    with transaction.atomic():
+        cases = generate_casework(cases=16)
+        generate_funding(cases)
+    summaries_refresh(full=True)
+    allocation = Allocation.objects.order_by("pk").first()
+    blocked_case = next(c for c in cases if c.household.neighbourhood_id != allocation.neighbourhood_id)
+    with transaction.atomic():
+        SpendFactory(
+            allocation=allocation,
+            month=datetime.date(2026, 2, 1),
+            spend_import=SpendImportFactory(finished_at=timezone.now()),
+        )
+        BlockageFactory(action=ActionFactory(case=blocked_case))
+
+    result = summaries_refresh()
+    assert result.run.mode == SummaryRun.Mode.INCREMENTAL
+    # The new action also writes case history, so the blocked case's buurt is there twice over.
+    assert result.run.buurten == len({allocation.neighbourhood_id, blocked_case.household.neighbourhood_id})
+    incremental = table_contents()
+    summaries_refresh(full=True)
+    assert table_contents() == incremental
