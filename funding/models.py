@@ -192,6 +192,8 @@ class Allocation(models.Model):
             # Remaining budget is a sum per stream: an index-only scan.
             models.Index(fields=["stream"], include=["amount"], name="allocation_stream_amount_idx"),
             models.Index(fields=["period_start"], name="allocation_period_start_idx"),
+            # Stapeling in the monitoring refresh: a household's allocations running in a month.
+            models.Index(fields=["household", "period_start"], name="allocation_household_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="allocation_amount_not_negative"),

@@ -7,19 +7,26 @@ listed by CBS code, never ranked.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Aggregate, Count, FloatField, IntegerField, Q, Sum
+from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import get_language
 
+from funding.models import BlockageResolution, BlockageStatus, FundingStream
 from organisations.models import Area, Role, TeamMembership, User
-from privacy.suppression import Cell, count_cell, line_cells, measure_cell, ratio_cell
+from privacy.suppression import HIDDEN, Cell, count_cell, line_cells, measure_cell, ratio_cell
 
 from .models import (
+    BlockageFact,
     CaseMonthSummary,
     CaseTiming,
     CoordinationMonthSummary,
+    FundingMonthSummary,
     GoalMonthSummary,
     InstrumentMonthSummary,
     SummaryRun,
@@ -30,6 +37,20 @@ class Median(Aggregate):
     function = "percentile_cont"
     template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
+
+
+class DaysBetween(Func):
+    """``later - earlier`` for two dates: PostgreSQL gives whole days."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+OPEN_STATUSES = (BlockageStatus.OPEN, BlockageStatus.ESCALATED)
+CLOSED_STATUSES = (BlockageStatus.RESOLVED, BlockageStatus.NOT_RESOLVABLE)
+# How a blockage ended: the three resolutions, and "not resolvable".
+OUTCOMES = (*BlockageResolution.values, BlockageStatus.NOT_RESOLVABLE.value)
 
 
 def may_see_monitoring(user: Any) -> bool:
@@ -72,6 +93,10 @@ class Dashboard:
     instruments: list[dict[str, Any]] = field(default_factory=list)
     coordination: list[dict[str, Any]] = field(default_factory=list)
     timing: dict[str, Cell] = field(default_factory=dict)
+    blockages: list[dict[str, Any]] = field(default_factory=list)
+    funding: list[dict[str, Any]] = field(default_factory=list)
+    # Budgets are set per municipality: shown only when the selection is whole municipalities.
+    budget_shown: bool = True
 
     def key_figures(self) -> dict[str, str]:
         """The suppressed figures a precision review freezes."""
@@ -79,6 +104,12 @@ class Dashboard:
         figures.update({f"timing_{name}": str(cell) for name, cell in self.timing.items()})
         for row in self.goals:
             figures[f"goals_achieved_{row['theme']}"] = str(row["achieved_share"])
+        for row in self.blockages:
+            figures[f"blockages_open_{row['silo']}"] = str(row["open"])
+            figures[f"blockages_stuck_{row['silo']}"] = str(row["stuck"])
+        for row in self.funding:
+            figures[f"funding_allocated_{row['silo']}"] = str(row["allocated"])
+            figures[f"funding_spent_{row['silo']}"] = str(row["spent"])
         return figures
 
 
@@ -209,4 +240,114 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
         "days_to_first_contact": measure_cell(timing["contact_median"], timing["contact_n"]),
         "days_to_plan": measure_cell(timing["plan_median"], timing["plan_n"]),
     }
+    board.blockages = _blockage_panel(scope, filters)
+    # A stream's budget is not split by area or theme: shown only for whole municipalities, all themes.
+    board.budget_shown = scope is None and not filters.area_id and not filters.theme_id
+    board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown)
     return board
+
+
+def _silo_name(row: Mapping[str, Any], prefix: str = "silo__") -> str:
+    english = (get_language() or "nl").startswith("en")
+    return str(row[f"{prefix}name_en" if english else f"{prefix}name_nl"] or "")
+
+
+def _over_households(value: float | Decimal | None, households: int | None, *, digits: int = 0) -> Cell:
+    """A count of blockages or an amount of euros: withheld when fewer than the threshold's households are behind it."""
+    if not households and not value:
+        return Cell(0, "0")
+    return measure_cell(None if value is None else float(value), households, digits=digits)
+
+
+def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str, Any]]:
+    """Per silo: open blockages, median days open, euros stuck, and how the closed ones ended. One query.
+
+    Blockages are filtered by the month they were opened. Every figure is withheld when the
+    households behind it are fewer than the threshold.
+    """
+    today = timezone.localdate()
+    is_open = Q(status__in=OPEN_STATUSES)
+    is_closed = Q(status__in=CLOSED_STATUSES)
+    outcome = {code: Q(resolution=code) if code in BlockageResolution.values else Q(status=code) for code in OUTCOMES}
+    aggregates: dict[str, Any] = {
+        "open_n": Count("id", filter=is_open),
+        "open_households": Count("household_id", filter=is_open, distinct=True),
+        "days_open": Median(DaysBetween(Value(today), F("opened_on")), filter=is_open),
+        "stuck": Sum("euros_stuck", filter=is_open),
+        "closed_households": Count("household_id", filter=is_closed, distinct=True),
+        "days_to_close": Median(DaysBetween(F("closed_on"), F("opened_on")), filter=is_closed),
+    }
+    for code, condition in outcome.items():
+        aggregates[f"n_{code}"] = Count("id", filter=condition)
+        aggregates[f"households_{code}"] = Count("household_id", filter=condition, distinct=True)
+    facts = _scoped(BlockageFact, scope, filters)
+    if filters.theme_id:
+        facts = facts.filter(theme_id=filters.theme_id)
+    panel = []
+    for row in (
+        facts.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order")
+        .annotate(**aggregates)
+        .order_by("silo__order")
+    ):
+        panel.append(
+            {
+                "silo": row["silo__code"] or "none",
+                "name": _silo_name(row),
+                "open": _over_households(row["open_n"], row["open_households"]),
+                "days_open": measure_cell(row["days_open"], row["open_households"], digits=0),
+                "stuck": _over_households(row["stuck"], row["open_households"]),
+                "days_to_close": measure_cell(row["days_to_close"], row["closed_households"], digits=0),
+                "outcomes": [_over_households(row[f"n_{code}"], row[f"households_{code}"]) for code in OUTCOMES],
+            }
+        )
+    return panel
+
+
+def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bool) -> list[dict[str, Any]]:
+    """Per silo: the budget of the streams running in the period, allocated and spent. Two queries.
+
+    Allocated and spent come from the summary (withheld when they pay for fewer than the
+    threshold's households). Budgets are reference data per stream, not personal data, and
+    are read from the streams themselves: a few rows per municipality.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    money = _scoped(FundingMonthSummary, scope, filters)
+    if filters.theme_id:
+        money = money.filter(theme_id=filters.theme_id)
+    for row in money.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(
+        allocated_sum=Sum("allocated"),
+        allocated_n=Sum("allocated_households"),
+        spent_sum=Sum("spent"),
+        spent_n=Sum("spent_households"),
+    ):
+        rows[row["silo__code"]] = {
+            "silo": row["silo__code"],
+            "name": _silo_name(row),
+            "order": row["silo__order"],
+            "budget": Cell(None, HIDDEN),
+            "allocated": _over_households(row["allocated_sum"], row["allocated_n"]),
+            "spent": _over_households(row["spent_sum"], row["spent_n"]),
+        }
+    if with_budget:
+        streams = FundingStream.objects.all()
+        if filters.municipality_id:
+            streams = streams.filter(municipality_id=filters.municipality_id)
+        if filters.start:
+            streams = streams.filter(valid_until__gte=filters.start)
+        if filters.end:
+            streams = streams.filter(valid_from__lte=filters.end)
+        for row in streams.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(
+            total=Sum("budget")
+        ):
+            entry = rows.setdefault(
+                row["silo__code"],
+                {
+                    "silo": row["silo__code"],
+                    "name": _silo_name(row),
+                    "order": row["silo__order"],
+                    "allocated": Cell(0, "0"),
+                    "spent": Cell(0, "0"),
+                },
+            )
+            entry["budget"] = Cell(float(row["total"]), f"{row['total']:.0f}")
+    return sorted(rows.values(), key=lambda entry: entry["order"])

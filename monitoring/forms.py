@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Area, Municipality
 from themes.models import Theme
+
+from .models import PrecisionReview
 
 
 class DashboardFilterForm(forms.Form):
@@ -19,3 +23,72 @@ class DashboardFilterForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end of the period lies before its start."))
         return data
+
+
+QUESTION_HELP = {
+    "q1_problem_analysis": _(
+        "Which problems do residents, professionals and civil servants see here? How did the analysis come about?"
+    ),
+    "q2_selection_and_scale": _(
+        "On which criteria were the areas chosen? At which scale does the approach work: buurt, wijk, district?"
+    ),
+    "q3_what_this_scale_can_do": _(
+        "Which problems can and cannot be tackled at this scale, and what do local parties think?"
+    ),
+    "q4_leefbaarheid": _(
+        "What is meant by leefbaarheid here, and does it match how residents experience their surroundings?"
+    ),
+    "q5_integration": _(
+        "Between local partners, partners in the city, layers of government, themes, residents and all parties?"
+    ),
+    "q6_continuity": _("How are the means made available that keep the approach going for a long period?"),
+    "q7_unintended_effects": _(
+        "How is reflected, along the way, on unintended side effects of policy and on criticised instruments?"
+    ),
+}
+
+
+class PrecisionReviewForm(forms.Form):
+    """The answers and decisions of a review; ``with_period`` adds municipality and period (creation only)."""
+
+    programme = forms.CharField(
+        label=_("Programme"), max_length=160, help_text=_("e.g. Wijkaanpak Noord, quarterly review")
+    )
+    municipality = forms.ModelChoiceField(Municipality.objects.order_by("name"), label=_("Municipality"))
+    period_start = forms.DateField(label=_("Period from"), help_text=_("e.g. 2025-01-01"))
+    period_end = forms.DateField(label=_("Period until"), help_text=_("e.g. 2025-03-31"))
+    q1_problem_analysis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    q2_selection_and_scale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    q3_what_this_scale_can_do = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    q4_leefbaarheid = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    q5_integration = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    q6_continuity = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    q7_unintended_effects = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What the programme changes as a result of this review."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, with_period: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PrecisionReview.QUESTION_FIELDS:
+            self.fields[name].label = PrecisionReview.label_of(name)
+            self.fields[name].help_text = QUESTION_HELP[name]
+        if not with_period:
+            for name in ("municipality", "period_start", "period_end"):
+                del self.fields[name]
+        else:
+            del self.fields["version"]
+
+    def answers(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in PrecisionReview.QUESTION_FIELDS}
+
+
+class ReviewListFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        Municipality.objects.order_by("name"), required=False, label=_("Municipality")
+    )
+    programme = forms.CharField(required=False, max_length=160, label=_("Programme"))

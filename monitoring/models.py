@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import SummaryQuerySet, SummaryRunQuerySet
+from .querysets import PrecisionReviewQuerySet, SummaryQuerySet, SummaryRunQuerySet
 
 
 class SummaryRun(models.Model):
@@ -70,7 +70,7 @@ class CaseMonthSummary(_BuurtMonth):
     active_households = models.PositiveIntegerField(default=0)
     # One coordinator over all the household's open cases and a plan agreed in the six months up to the month's end.
     coordinated_households = models.PositiveIntegerField(default=0)
-    # Provisions under two or more of Wmo, Jeugdwet, Participatiewet (see refresh.STAPELING_SQL).
+    # Allocations from two or more of the Wmo, Jeugdwet and Participatiewet silos (services.stapeling_sql).
     stapeling_households = models.PositiveIntegerField(default=0)
     # Fragmentation: per active household, distinct organisations, professionals, silos; summed here.
     sum_organisations = models.PositiveIntegerField(default=0)
@@ -149,6 +149,53 @@ class CaseTiming(_BuurtMonth):
         verbose_name = _("case timing")
 
 
+class FundingMonthSummary(_BuurtMonth):
+    """Money per buurt, month and silo: allocated (by the month an allocation starts) and spent (by spend month).
+
+    The buurt is the one copied onto the allocation and the spend when they
+    were made. ``*_households`` are distinct households within the row: the
+    base the dashboard suppresses the amounts on.
+    """
+
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    # The theme of the action the money pays for, so the dashboard's theme filter applies.
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    allocated_households = models.PositiveIntegerField(default=0)
+    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    spent_households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("funding per neighbourhood, month and silo")
+        constraints = [
+            models.UniqueConstraint(fields=["buurt", "month", "silo", "theme"], name="funding_month_summary_unique"),
+        ]
+
+
+class BlockageFact(_BuurtMonth):
+    """Per blockage: its silo, dates, state and euros stuck (for counts and medians by silo).
+
+    ``month`` is the month it was opened. ``blockage_id`` is kept only to
+    replace the row, ``household_id`` only to count distinct households for
+    suppression; no screen shows either. Days open are computed when read
+    (from ``opened_on`` to today or ``closed_on``), so the table does not age.
+    """
+
+    blockage_id = models.BigIntegerField(unique=True)
+    household_id = models.BigIntegerField()
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True)
+    status = models.CharField(max_length=15)
+    resolution = models.CharField(max_length=20, blank=True)
+    euros_stuck = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("blockage (monitoring facts)")
+        verbose_name_plural = _("blockages (monitoring facts)")
+
+
 class PrecisionReview(models.Model):
     """A periodic review of a programme along the seven precision questions of the report."""
 
@@ -174,6 +221,19 @@ class PrecisionReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Raised on every edit: an edit made on an older version is refused, not silently overwritten.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last edited by"),
+    )
+    updated_at = models.DateTimeField(_("last edited at"), null=True, blank=True)
+
+    objects = PrecisionReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_end", "-id"]
@@ -187,6 +247,13 @@ class PrecisionReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.period_start} - {self.period_end}"
+
+    @classmethod
+    def label_of(cls, name: str) -> str:
+        """The label of one of the question fields (or ``decisions``), in the active language."""
+        field = cls._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return str(field.verbose_name)
 
     QUESTION_FIELDS = (
         "q1_problem_analysis",

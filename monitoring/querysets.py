@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 if TYPE_CHECKING:
-    from .models import SummaryRun  # noqa: F401 (named in a string below)
+    from organisations.models import User
+
+    from .models import PrecisionReview, SummaryRun  # noqa: F401 (named in a string below)
 
 
 class SummaryRunQuerySet(models.QuerySet["SummaryRun"]):
@@ -32,3 +34,22 @@ class SummaryQuerySet(models.QuerySet[Any]):
         if buurt_ids is not None:
             query = query.filter(buurt_id__in=buurt_ids)
         return query
+
+
+class PrecisionReviewQuerySet(models.QuerySet["PrecisionReview"]):
+    def visible_to(self, user: User | Any) -> PrecisionReviewQuerySet:
+        """The bureau: every review. A team lead: reviews of their current teams' municipalities. Others: none.
+
+        A review holds no personal data, only answers and suppressed figures; a team lead
+        still reads only their own municipality's programme.
+        """
+        from organisations.models import Role, TeamMembership
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role == Role.PROGRAMME_BUREAU:
+            return self.all()
+        if user.role == Role.TEAM_LEAD:
+            teams = TeamMembership.objects.current().filter(user=user)
+            return self.filter(municipality__in=teams.values("team__municipality_id"))
+        return self.none()

@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import SummaryRun
+from organisations.models import Municipality, Role, User
+
+from .models import PrecisionReview, SummaryRun
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,8 @@ SUMMARY_TABLES = (
     "monitoring_instrumentmonthsummary",
     "monitoring_coordinationmonthsummary",
     "monitoring_casetiming",
+    "monitoring_fundingmonthsummary",
+    "monitoring_blockagefact",
 )
 
 # Rows of the cases that a buurt filter selects. %(all)s is true for a full refresh.
@@ -50,18 +57,21 @@ _CASES_IN_SCOPE = """
 def stapeling_sql() -> str:
     """A boolean SQL expression: the household of ``hh`` used provisions under 2+ of Wmo, Jeugdwet, Participatiewet.
 
-    For now it is derived from the legal basis of the involvements active in
-    the month. When the funding app's allocations land on main, this one
-    function switches to "allocations under two or more of those laws"
-    (the Monitor Sociaal Domein definition); nothing else needs to change.
+    As the Monitor Sociaal Domein defines it: provisions actually paid, so
+    allocations from funding streams of those three silos that run in the
+    month, for the household (whichever of its cases the action belongs to).
+    An involvement's legal basis says on what ground data is processed, not
+    who pays, so it is not used.
     """
     return """
-        (SELECT count(DISTINCT i.legal_basis) >= 2
-           FROM cases_involvement i
-          WHERE i.case_id = ANY(hh.case_ids)
-            AND i.legal_basis IN ('wmo', 'jeugdwet', 'participatiewet')
-            AND i.start_date <= hh.month_end
-            AND (i.end_date IS NULL OR i.end_date >= hh.month))
+        (SELECT count(DISTINCT s.code) >= 2
+           FROM funding_allocation al
+           JOIN funding_fundingstream st ON st.id = al.stream_id
+           JOIN funding_silo s ON s.id = st.silo_id
+          WHERE al.household_id = hh.household_id
+            AND s.code IN ('wmo', 'jeugdwet', 'participatiewet')
+            AND al.period_start <= hh.month_end
+            AND al.period_end >= hh.month)
     """
 
 
@@ -211,6 +221,67 @@ _CHANGED_BUURTEN_SQL = """
 """
 
 
+# Money per buurt, month and silo, from the funding app's tables (the buurt copied onto allocation and spend).
+_FUNDING_MONTH_SQL = """
+    INSERT INTO monitoring_fundingmonthsummary
+        (buurt_id, wijk_id, municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent,
+         spent_households)
+    WITH allocated AS (
+        SELECT al.neighbourhood_id AS buurt_id, date_trunc('month', al.period_start)::date AS month, st.silo_id,
+               act.theme_id, sum(al.amount) AS amount, count(DISTINCT al.household_id) AS households
+          FROM funding_allocation al
+          JOIN funding_fundingstream st ON st.id = al.stream_id
+          JOIN cases_action act ON act.id = al.action_id
+         WHERE %(all)s OR al.neighbourhood_id = ANY(%(buurten)s)
+         GROUP BY 1, 2, 3, 4
+    ),
+    spent AS (
+        SELECT sp.neighbourhood_id AS buurt_id, sp.month, st.silo_id, act.theme_id,
+               sum(sp.amount) AS amount, count(DISTINCT al.household_id) AS households
+          FROM funding_spend sp
+          JOIN funding_fundingstream st ON st.id = sp.stream_id
+          JOIN funding_allocation al ON al.id = sp.allocation_id
+          JOIN cases_action act ON act.id = al.action_id
+         WHERE %(all)s OR sp.neighbourhood_id = ANY(%(buurten)s)
+         GROUP BY 1, 2, 3, 4
+    )
+    SELECT coalesce(a.buurt_id, s.buurt_id), area.parent_id, area.municipality_id, coalesce(a.month, s.month),
+           coalesce(a.silo_id, s.silo_id), coalesce(a.theme_id, s.theme_id), coalesce(a.amount, 0),
+           coalesce(a.households, 0), coalesce(s.amount, 0), coalesce(s.households, 0)
+      FROM allocated a
+      FULL JOIN spent s ON s.buurt_id = a.buurt_id AND s.month = a.month AND s.silo_id = a.silo_id
+                       AND s.theme_id = a.theme_id
+      JOIN organisations_area area ON area.id = coalesce(a.buurt_id, s.buurt_id)
+"""
+
+_BLOCKAGE_FACT_SQL = """
+    INSERT INTO monitoring_blockagefact
+        (buurt_id, wijk_id, municipality_id, month, blockage_id, household_id, silo_id, theme_id, opened_on,
+         closed_on, status, resolution, euros_stuck)
+    SELECT b.neighbourhood_id, area.parent_id, area.municipality_id,
+           date_trunc('month', b.opened_at AT TIME ZONE %(tz)s)::date, b.id, c.household_id, b.silo_id, act.theme_id,
+           (b.opened_at AT TIME ZONE %(tz)s)::date, (b.closed_at AT TIME ZONE %(tz)s)::date,
+           b.status, b.resolution, b.euros_stuck
+      FROM funding_blockage b
+      JOIN cases_action act ON act.id = b.action_id
+      JOIN cases_case c ON c.id = act.case_id
+      JOIN organisations_area area ON area.id = b.neighbourhood_id
+     WHERE %(all)s OR b.neighbourhood_id = ANY(%(buurten)s)
+"""
+
+# Funding rows are written once and changed only through timestamped steps: allocations are inserted
+# (created_at), spend arrives with an import (finished_at), blockages open (opened_at) and move by events
+# (at). Stapeling reads allocations, so their household's current buurt changes too.
+_CHANGED_FUNDING_BUURTEN_SQL = """
+    SELECT al.neighbourhood_id FROM funding_allocation al WHERE al.created_at > %(since)s
+    UNION SELECT h.neighbourhood_id FROM funding_allocation al JOIN cases_household h ON h.id = al.household_id
+           WHERE al.created_at > %(since)s
+    UNION SELECT b.neighbourhood_id FROM funding_blockage b
+           WHERE b.opened_at > %(since)s
+              OR b.id IN (SELECT blockage_id FROM funding_blockageevent WHERE at > %(since)s)
+"""
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     ran: bool
@@ -250,6 +321,17 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         if since is not None:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
             buurten = [row[0] for row in cursor.fetchall() if row[0] is not None]
+            cursor.execute(_CHANGED_FUNDING_BUURTEN_SQL, {"since": since})
+            changed = {row[0] for row in cursor.fetchall() if row[0] is not None}
+            # Spend has no index by import (it loads in bulk): read it only when an import finished since.
+            cursor.execute("SELECT array_agg(id) FROM funding_spendimport WHERE finished_at > %s", [since])
+            imports = cursor.fetchone()[0]
+            if imports:
+                cursor.execute(
+                    "SELECT DISTINCT neighbourhood_id FROM funding_spend WHERE spend_import_id = ANY(%s)", [imports]
+                )
+                changed |= {row[0] for row in cursor.fetchall()}
+            buurten = sorted(set(buurten) | changed)
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,
@@ -265,6 +347,9 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 rows += cursor.rowcount
             cursor.execute(_CASE_TIMING_SQL, params)
             rows += cursor.rowcount
+            for sql in (_FUNDING_MONTH_SQL, _BLOCKAGE_FACT_SQL):
+                cursor.execute(sql, params)
+                rows += cursor.rowcount
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]
@@ -275,3 +360,96 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         run.save(update_fields=["buurten", "rows", "finished_at"])
     logger.info("Summary refresh %s: %s buurten, %s rows", run.mode, run.buurten, run.rows)
     return RefreshResult(ran=True, run=run)
+
+
+# --- Precision reviews -----------------------------------------------------------------------
+
+
+def _require_bureau(by: User) -> None:
+    if by.role != Role.PROGRAMME_BUREAU or not by.is_active:
+        raise PermissionDenied
+
+
+def _review_fields(*, programme: str, answers: Mapping[str, str], decisions: str) -> dict[str, str]:
+    unknown = set(answers) - set(PrecisionReview.QUESTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a precision question: {sorted(unknown)}")
+    fields = {name: (answers.get(name) or "").strip() for name in PrecisionReview.QUESTION_FIELDS}
+    fields.update(programme=programme.strip(), decisions=decisions.strip())
+    return fields
+
+
+@transaction.atomic
+def precision_review_create(
+    *,
+    by: User,
+    programme: str,
+    municipality: Municipality,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    answers: Mapping[str, str],
+    decisions: str = "",
+) -> PrecisionReview:
+    """Record a review and freeze the key figures of its municipality and period as they stand now.
+
+    The snapshot is read from the summary tables through the dashboard, so it holds the
+    same suppressed figures the dashboard shows; it is never recomputed afterwards.
+    """
+    from .dashboard import Filters, dashboard
+
+    _require_bureau(by)
+    if period_end < period_start:
+        raise ValidationError({"period_end": [_("The end of the period lies before its start.")]})
+    review = PrecisionReview(
+        municipality=municipality,
+        period_start=period_start,
+        period_end=period_end,
+        created_by=by,
+        **_review_fields(programme=programme, answers=answers, decisions=decisions),
+    )
+    review.full_clean()
+    board = dashboard(scope=None, filters=Filters(municipality_id=municipality.pk, start=period_start, end=period_end))
+    review.snapshot = {
+        "figures": board.key_figures(),
+        "summaries_as_of": board.freshness.finished_at.isoformat()
+        if board.freshness and board.freshness.finished_at
+        else None,
+    }
+    review.snapshot_taken_at = timezone.now()
+    review.save()
+    return review
+
+
+@transaction.atomic
+def precision_review_update(
+    *,
+    review: PrecisionReview,
+    by: User,
+    version: int,
+    programme: str,
+    answers: Mapping[str, str],
+    decisions: str = "",
+) -> PrecisionReview:
+    """Change a review's answers and decisions. Municipality, period and snapshot stay as recorded.
+
+    ``version`` is the version the editor started from: two people can edit one review,
+    and the later save must not silently undo the earlier one.
+    """
+    _require_bureau(by)
+    # Lock the row so two saves of the same version cannot both pass the check.
+    current = PrecisionReview.objects.select_for_update().get(pk=review.pk)
+    if current.version != version:
+        raise ValidationError(
+            _(
+                "Someone else saved this review while you were editing it. "
+                "Open it again to see their changes, then make yours."
+            )
+        )
+    for name, value in _review_fields(programme=programme, answers=answers, decisions=decisions).items():
+        setattr(current, name, value)
+    current.version += 1
+    current.updated_by = by
+    current.updated_at = timezone.now()
+    current.full_clean()
+    current.save()
+    return current

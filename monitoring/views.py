@@ -7,20 +7,29 @@ import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organisations.models import Role
+from wijkteam.forms import apply_errors
 from wijkteam.http import AuthenticatedHttpRequest
 
 from .dashboard import Dashboard, Filters, buurten_in_scope, dashboard, may_see_monitoring
-from .forms import DashboardFilterForm
+from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm
+from .models import PrecisionReview
+from .reviews import figure_rows
+from .services import precision_review_create, precision_review_update
 from .tasks import refresh_summaries
+
+QUESTIONS = PrecisionReview.QUESTION_FIELDS
 
 
 def monitoring_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -96,6 +105,30 @@ def _rows(board: Dashboard) -> list[list[str]]:
         rows.append(
             [entry["name"], entry["code"]] + [str(entry[k]) for k in ("households", "stapeling", "inflow", "outflow")]
         )
+    rows.append([])
+    rows.append(
+        [
+            _("Silo"),
+            _("Open blockages"),
+            _("Median days open"),
+            _("Euros stuck (open)"),
+            _("Median days to close"),
+            _("Resolved: flexible budget"),
+            _("Resolved: exemption"),
+            _("Resolved: another route"),
+            _("Not resolvable"),
+        ]
+    )
+    for entry in board.blockages:
+        rows.append(
+            [entry["name"] or _("No silo recorded")]
+            + [str(entry[k]) for k in ("open", "days_open", "stuck", "days_to_close")]
+            + [str(cell) for cell in entry["outcomes"]]
+        )
+    rows.append([])
+    rows.append([_("Silo"), _("Budget (€)"), _("Allocated (€)"), _("Spent (€)")])
+    for entry in board.funding:
+        rows.append([entry["name"]] + [str(entry[k]) for k in ("budget", "allocated", "spent")])
     return rows
 
 
@@ -140,3 +173,129 @@ def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     refresh_summaries.delay()
     messages.success(request, _("A refresh of the figures has been requested."))
     return redirect("monitoring:index")
+
+
+# --- Precision reviews -----------------------------------------------------------------------
+
+
+def _bureau_only(request: AuthenticatedHttpRequest) -> None:
+    """Team leads read reviews; only the bureau writes them (others never reach here: monitoring_only)."""
+    if request.user.role != Role.PROGRAMME_BUREAU:
+        raise Http404
+
+
+@monitoring_only
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ReviewListFilterForm(request.GET or None)
+    reviews = PrecisionReview.objects.visible_to(request.user).select_related("municipality")
+    if form.is_valid():
+        if form.cleaned_data["municipality"]:
+            reviews = reviews.filter(municipality=form.cleaned_data["municipality"])
+        if form.cleaned_data["programme"]:
+            reviews = reviews.filter(programme__icontains=form.cleaned_data["programme"])
+    return render(
+        request,
+        "monitoring/reviews/list.html",
+        {
+            "form": form,
+            "reviews": reviews.order_by("municipality__name", "programme", "-period_end", "-id"),
+            "may_write": request.user.role == Role.PROGRAMME_BUREAU,
+            "compare_error": request.GET.get("compare") == "too-few",
+        },
+    )
+
+
+@monitoring_only
+def review_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _bureau_only(request)
+    form = PrecisionReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = precision_review_create(
+                by=request.user,
+                programme=data["programme"],
+                municipality=data["municipality"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                answers=form.answers(),
+                decisions=data["decisions"],
+            )
+        except ValidationError as error:
+            apply_errors(error, form)
+        else:
+            messages.success(request, _("The review has been saved with the figures as they stand now."))
+            return redirect("monitoring:review", review.uuid)
+    return render(request, "monitoring/reviews/form.html", {"form": form, "review": None})
+
+
+@monitoring_only
+def review_edit(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
+    _bureau_only(request)
+    review = get_object_or_404(PrecisionReview.objects.visible_to(request.user), uuid=uuid)
+    initial = {name: getattr(review, name) for name in (*PrecisionReview.QUESTION_FIELDS, "programme", "decisions")}
+    initial["version"] = review.version
+    form = PrecisionReviewForm(request.POST or None, initial=initial, with_period=False)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            precision_review_update(
+                review=review,
+                by=request.user,
+                version=data["version"] or 0,
+                programme=data["programme"],
+                answers=form.answers(),
+                decisions=data["decisions"],
+            )
+        except ValidationError as error:
+            apply_errors(error, form)
+        else:
+            messages.success(request, _("The review has been saved."))
+            return redirect("monitoring:review", review.uuid)
+    return render(request, "monitoring/reviews/form.html", {"form": form, "review": review})
+
+
+@monitoring_only
+def review_detail(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
+    review = get_object_or_404(
+        PrecisionReview.objects.visible_to(request.user).select_related("municipality"), uuid=uuid
+    )
+    return render(
+        request,
+        "monitoring/reviews/detail.html",
+        {
+            "review": review,
+            "reviews": [review],
+            "questions": [(PrecisionReview.label_of(n), getattr(review, n)) for n in QUESTIONS],
+            "figures": figure_rows([review]),
+            "may_write": request.user.role == Role.PROGRAMME_BUREAU,
+        },
+    )
+
+
+@monitoring_only
+def review_compare(request: AuthenticatedHttpRequest) -> HttpResponse:
+    wanted = []
+    for value in request.GET.getlist("review"):
+        try:
+            wanted.append(UUID(value))
+        except ValueError:
+            raise Http404 from None
+    reviews = list(
+        PrecisionReview.objects.visible_to(request.user)
+        .select_related("municipality")
+        .filter(uuid__in=wanted)
+        .order_by("period_start", "id")
+    )
+    if len(reviews) != len(set(wanted)):
+        raise Http404  # one of them does not exist or is not the user's to read
+    if len(reviews) < 2:
+        return redirect(reverse("monitoring:reviews") + "?compare=too-few")
+    answers = [
+        (PrecisionReview.label_of(name), [getattr(r, name) for r in reviews]) for name in (*QUESTIONS, "decisions")
+    ]
+    return render(
+        request,
+        "monitoring/reviews/compare.html",
+        {"reviews": reviews, "answers": answers, "figures": figure_rows(reviews)},
+    )

@@ -184,6 +184,12 @@ MATRIX: list[Row] = [
     Row("monitoring:print", expect=expect(404, bureau=200, team_lead=200)),
     Row("monitoring:export", expect=expect(404, bureau=200, team_lead=200), kwargs={"fmt": "csv"}),
     Row("monitoring:refresh", "POST", expect=expect(404, bureau=302)),
+    # Precision reviews: the bureau writes them, team leads read those of their municipalities; no personal data.
+    Row("monitoring:reviews", expect=expect(404, bureau=200, team_lead=200)),
+    Row("monitoring:review_create", expect=expect(404, bureau=200)),
+    Row("monitoring:review_compare", expect=expect(404, bureau=302, team_lead=302)),
+    Row("monitoring:review", expect=expect(404), kwargs={"uuid": NIL_UUID}),
+    Row("monitoring:review_edit", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("jobs:probe", expect=expect(403, administrator=200)),
     # --- The privacy officer ------------------------------------------------------------------------------------------
     Row("privacy:log", expect=only("privacy_officer"), log="read"),
@@ -366,6 +372,15 @@ ADMIN_MODELS = {
     "accounts.identityproviderdevice": "none",
     "accounts.apitoken": "none",
     "cases.reminder": "hidden",
+    "monitoring.summaryrun": "none",
+    "monitoring.casemonthsummary": "none",
+    "monitoring.goalmonthsummary": "none",
+    "monitoring.instrumentmonthsummary": "none",
+    "monitoring.coordinationmonthsummary": "none",
+    "monitoring.casetiming": "none",
+    "monitoring.fundingmonthsummary": "none",
+    "monitoring.blockagefact": "none",
+    "monitoring.precisionreview": "none",
 }
 
 # The administrator's status per admin page of a model, by kind.

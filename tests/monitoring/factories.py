@@ -108,3 +108,82 @@ def generate_casework(*, cases: int = 40, seed: int = 7, buurten: list | None = 
                     )
         made.append(case)
     return made
+
+
+def generate_funding(cases: list, *, seed: int = 3) -> None:
+    """Allocations, spend and blockages for the cases' households, spread over silos, months and outcomes.
+
+    Three households in four get allocations from one to three of the silos that make
+    stapeling (and sometimes debt help, which does not); blockages come in every state.
+    """
+    from django.utils import timezone
+
+    from funding.models import BlockageLevel, BlockageResolution, BlockageStatus
+    from tests.cases.factories import ActionFactory
+    from tests.funding.factories import (
+        AllocationFactory,
+        BlockageFactory,
+        FlexibleStreamFactory,
+        SpendFactory,
+        SpendImportFactory,
+        StreamFactory,
+    )
+
+    rng = random.Random(seed)
+    municipality = cases[0].household.neighbourhood.municipality
+    streams = [
+        StreamFactory(silo=Silo.objects.get(code=code), municipality=municipality)
+        for code in ("wmo", "jeugdwet", "participatiewet", "wgs")
+    ]
+    flexible = FlexibleStreamFactory(municipality=municipality)
+    spend_import = SpendImportFactory()
+    organisation = OrganisationFactory(municipality=municipality)
+    themes = list(Theme.objects.order_by("order")[:3])
+    states = [
+        (BlockageStatus.OPEN, BlockageLevel.TEAM, ""),
+        (BlockageStatus.ESCALATED, BlockageLevel.PROGRAMME_BUREAU, ""),
+        (BlockageStatus.RESOLVED, BlockageLevel.TEAM, BlockageResolution.EXEMPTION),
+        (BlockageStatus.RESOLVED, BlockageLevel.TEAM, BlockageResolution.OTHER_ROUTE),
+        (BlockageStatus.NOT_RESOLVABLE, BlockageLevel.TEAM, ""),
+    ]
+    for case in cases:
+        if rng.random() < 0.75:
+            for stream in rng.sample(streams, rng.randrange(1, 4)):
+                action = ActionFactory(case=case, delivering_organisation=organisation, theme=rng.choice(themes))
+                start = datetime.date(2025, rng.randrange(1, 12), 1)
+                allocation = AllocationFactory(
+                    action=action,
+                    stream=stream,
+                    amount=rng.randrange(100, 2000),
+                    period_start=start,
+                    period_end=start + datetime.timedelta(days=rng.randrange(20, 200)),
+                )
+                for k in range(rng.randrange(0, 3)):
+                    SpendFactory(
+                        allocation=allocation,
+                        month=(start + datetime.timedelta(days=31 * k)).replace(day=1),
+                        amount=rng.randrange(10, 500),
+                        spend_import=spend_import,
+                    )
+        if rng.random() < 0.6:
+            action = ActionFactory(case=case, delivering_organisation=organisation, theme=rng.choice(themes))
+            status, level, resolution = rng.choice(states)
+            opened = timezone.make_aware(datetime.datetime(2025, rng.randrange(1, 12), rng.randrange(1, 28), 10))
+            closed = status in (BlockageStatus.RESOLVED, BlockageStatus.NOT_RESOLVABLE)
+            silo = rng.choice([*[s.silo for s in streams], None])
+            extra = {}
+            if rng.random() < 0.2 and closed:
+                doorbraak = AllocationFactory(action=action, stream=flexible, amount=300)
+                status, resolution = BlockageStatus.RESOLVED, BlockageResolution.FLEXIBLE_BUDGET
+                extra["allocation"] = doorbraak
+            BlockageFactory(
+                action=action,
+                silo=silo,
+                euros_stuck=rng.randrange(50, 3000),
+                status=status,
+                level=level,
+                resolution=resolution,
+                opened_at=opened,
+                closed_at=opened + datetime.timedelta(days=rng.randrange(1, 90)) if closed else None,
+                **extra,
+            )

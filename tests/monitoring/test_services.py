@@ -6,7 +6,8 @@ from django.db import connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import Case, CaseStatus, Contact, Involvement, PlanVersion
+from cases.models import Case, CaseStatus, Contact, Involvement, LegalBasis, PlanVersion
+from funding.models import Allocation, Silo
 from monitoring.models import (
     CaseMonthSummary,
     CaseTiming,
@@ -16,16 +17,19 @@ from monitoring.models import (
     SummaryRun,
 )
 from monitoring.services import REFRESH_LOCK_KEY, SUMMARY_TABLES, summaries_refresh
-from tests.cases.factories import ContactFactory
+from tests.cases.factories import ActionFactory, CaseFactory, ContactFactory, InvolvementFactory
+from tests.funding.factories import AllocationFactory, StreamFactory
 
-from .factories import generate_casework
+from .factories import generate_casework, generate_funding
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def casework(db):
-    return generate_casework(cases=40)
+    cases = generate_casework(cases=40)
+    generate_funding(cases)
+    return cases
 
 
 def months(start: datetime.date, end: datetime.date):
@@ -52,6 +56,7 @@ def table_contents() -> dict[str, list[tuple]]:
 
 def test_casework_figures_match_an_independent_computation(casework):
     summaries_refresh(full=True)
+    total_stapeling = 0
     cases = Case.objects.select_related("household")
     buurt_ids = set(cases.values_list("household__neighbourhood_id", flat=True))
     for buurt_id in buurt_ids:
@@ -76,12 +81,17 @@ def test_casework_figures_match_an_independent_computation(casework):
                 involvements = Involvement.objects.filter(case__in=household_cases, start_date__lte=end).filter(
                     Q(end_date__isnull=True) | Q(end_date__gte=month)
                 )
-                laws = set(
-                    involvements.filter(legal_basis__in=["wmo", "jeugdwet", "participatiewet"]).values_list(
-                        "legal_basis", flat=True
-                    )
+                # Stapeling: silos of the household's allocations running in the month.
+                silos = set(
+                    Allocation.objects.filter(
+                        household_id=household_id,
+                        period_start__lte=end,
+                        period_end__gte=month,
+                        stream__silo__code__in=["wmo", "jeugdwet", "participatiewet"],
+                    ).values_list("stream__silo__code", flat=True)
                 )
-                stapeling += len(laws) >= 2
+                stapeling += len(silos) >= 2
+                total_stapeling += len(silos) >= 2
                 organisations += len(set(involvements.values_list("organisation_id", flat=True)))
                 coordinators = set(
                     Involvement.objects.filter(case__in=household_cases, is_coordinator=True).values_list(
@@ -95,6 +105,7 @@ def test_casework_figures_match_an_independent_computation(casework):
             assert row.stapeling_households == stapeling
             assert row.sum_organisations == organisations
             assert row.coordinated_households == coordinated
+    assert total_stapeling > 0
 
 
 def _six_months_before(day: datetime.date) -> datetime.date:
@@ -228,3 +239,28 @@ def test_a_refresh_does_nothing_while_another_holds_the_lock():
         release.set()
         thread.join()
     assert summaries_refresh(full=True).ran is True
+
+
+def test_stapeling_counts_households_paid_from_two_of_the_three_silos_not_legal_bases(db):
+    day = datetime.date(2025, 3, 10)
+    paid = CaseFactory(referred_on=day)
+    jeugd = StreamFactory(silo=Silo.objects.get(code="jeugdwet"))
+    for stream, start in ((StreamFactory(), datetime.date(2025, 3, 1)), (jeugd, datetime.date(2025, 4, 1))):
+        AllocationFactory(
+            action=ActionFactory(case=paid), stream=stream, period_start=start, period_end=datetime.date(2025, 5, 31)
+        )
+    # Involvements under two laws, but nothing paid: no stapeling.
+    grounds_only = CaseFactory(referred_on=day)
+    for basis in (LegalBasis.WMO, LegalBasis.JEUGDWET):
+        InvolvementFactory(case=grounds_only, legal_basis=basis, start_date=day)
+    assert grounds_only.household.neighbourhood_id != paid.household.neighbourhood_id
+    summaries_refresh(full=True)
+
+    def stapeling(case, month):
+        row = CaseMonthSummary.objects.get(buurt_id=case.household.neighbourhood_id, month=month)
+        return row.stapeling_households
+
+    assert stapeling(paid, datetime.date(2025, 3, 1)) == 0  # only Wmo running yet
+    assert stapeling(paid, datetime.date(2025, 4, 1)) == 1
+    assert stapeling(paid, datetime.date(2025, 6, 1)) == 0  # both ended
+    assert stapeling(grounds_only, datetime.date(2025, 4, 1)) == 0

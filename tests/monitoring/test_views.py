@@ -10,7 +10,7 @@ from monitoring.services import summaries_refresh
 from monitoring.views import neutralise
 from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory
 
-from .factories import generate_casework
+from .factories import generate_casework, generate_funding
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def bureau_data(personas):
     wijk = DistrictFactory(municipality=personas.team_a.municipality)
     buurten = [NeighbourhoodFactory(parent=wijk) for _ in range(3)]
     personas.team_a.areas.add(buurten[0])
-    generate_casework(cases=30, buurten=buurten)
+    generate_funding(generate_casework(cases=30, buurten=buurten))
     summaries_refresh(full=True)
     return buurten
 
@@ -51,12 +51,14 @@ def test_the_dashboard_reads_no_casework_table_and_a_fixed_number_of_queries(per
         response = client.get(URL)
     assert response.status_code == 200
     assert not [q["sql"] for q in small.captured_queries if '"cases_' in q["sql"] or " cases_" in q["sql"]]
-    generate_casework(cases=30, buurten=bureau_data, seed=11)
+    generate_funding(generate_casework(cases=60, buurten=bureau_data, seed=11), seed=12)
     summaries_refresh(full=True)
     with CaptureQueriesContext(connection) as large:
-        client.get(URL)
+        response = client.get(URL)
+    assert response.context["board"].blockages and response.context["board"].funding
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(small.captured_queries) <= 14
+    # One query per block: the blockage panel, the funding summary and the budgets add three.
+    assert len(small.captured_queries) <= 17
 
 
 def test_the_dashboard_says_how_fresh_its_figures_are_and_shows_no_names(personas, log_in, bureau_data):
@@ -86,6 +88,9 @@ def test_exports_hold_the_suppressed_figures_and_neutralise_formulas(personas, l
     text = client.get(reverse("monitoring:export", args=["csv"])).content.decode()
     page = client.get(URL).context["board"]
     assert str(page.neighbourhoods[0]["households"]) in text
+    assert "Open blockages" in text or "Open knelpunten" in text
+    for row in page.funding:
+        assert f"{row['name']},{row['budget']},{row['allocated']},{row['spent']}" in text
     workbook = load_workbook(io.BytesIO(client.get(reverse("monitoring:export", args=["xlsx"])).content))
     assert workbook.active.max_row > 1
     assert neutralise("=SUM(A1)") == "'=SUM(A1)"
@@ -100,3 +105,13 @@ def test_the_bureau_can_ask_for_a_refresh(personas, log_in, bureau_data):
 
 def test_a_team_lead_cannot_ask_for_a_refresh(personas, log_in):
     assert log_in(personas.team_lead).post(reverse("monitoring:refresh")).status_code == 404
+
+
+def test_the_printable_report_holds_the_blockage_and_funding_panels(personas, log_in, bureau_data):
+    response = log_in(personas.bureau).get(reverse("monitoring:print"))
+    html = response.content.decode()
+    assert "Knelpunten per koker" in html and "Budget, toegewezen en uitgegeven per koker" in html
+    board = response.context["board"]
+    assert board.blockages and board.funding
+    for row in board.funding:
+        assert f">{row['allocated']}</td>" in html
