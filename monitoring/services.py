@@ -141,8 +141,10 @@ _INSTRUMENT_MONTH_SQL = """
         (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
     WITH c AS (__CASES__),
     s AS (
-        SELECT c.buurt_id, c.household_id, m.case_id, m.person_id, ms.domain_id, ms.score, m.measured_on,
-               row_number() OVER w_up AS rank_first,
+        -- The first score rides along on every row (first_value) instead of a self-join of s: the
+        -- planner cannot estimate such a join and chose a nested loop that took minutes nationally.
+        SELECT c.buurt_id, c.household_id, ms.domain_id, ms.score, m.measured_on,
+               first_value(ms.score) OVER w_up AS first_score,
                row_number() OVER w_down AS rank_latest,
                count(*) OVER (PARTITION BY m.case_id, m.person_id, ms.domain_id) AS measured
           FROM cases_measurementscore ms
@@ -152,11 +154,9 @@ _INSTRUMENT_MONTH_SQL = """
                w_down AS (PARTITION BY m.case_id, m.person_id, ms.domain_id ORDER BY m.measured_on DESC, m.id DESC)
     )
     SELECT l.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', l.measured_on)::date, l.domain_id,
-           count(*), count(DISTINCT l.household_id), sum(f.score), sum(l.score),
-           count(*) FILTER (WHERE l.score > f.score)
+           count(*), count(DISTINCT l.household_id), sum(l.first_score), sum(l.score),
+           count(*) FILTER (WHERE l.score > l.first_score)
       FROM s AS l
-      JOIN s AS f ON f.case_id = l.case_id AND f.person_id = l.person_id AND f.domain_id = l.domain_id
-                  AND f.rank_first = 1
       JOIN organisations_area a ON a.id = l.buurt_id
      WHERE l.rank_latest = 1 AND l.measured >= 2
      GROUP BY 1, 2, 3, 4, 5
