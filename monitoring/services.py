@@ -7,6 +7,8 @@ incremental refresh recomputes the buurten of cases whose rows were written
 since the last run's watermark (found through the write-history tables, which
 django-simple-history fills on every insert, update and delete). Both run the
 same SQL, so they produce identical tables by construction (and a test checks it).
+Contacts are most of the writes and feed only some tables: a buurt changed only
+through contacts is recomputed in those alone (``_CONTACT_BLIND_TABLES``).
 
 Two refreshes never overlap: the whole refresh is one transaction that first
 takes a transaction-level advisory lock; a second refresh that finds the lock
@@ -189,26 +191,36 @@ _CASE_TIMING_SQL = """
 
 # Buurten touched since %(since)s: the current buurt of every case with a written row, the buurt
 # that case was summarised under before (a household may have moved), and those of deleted cases.
+# ``by_contacts`` is true for a case changed only through its contacts: most writes are contacts,
+# and they feed only the tables outside _CONTACT_BLIND_TABLES, so those buurten skip the rest.
 _CHANGED_BUURTEN_SQL = """
-    WITH changed AS (
-        SELECT id AS case_id FROM cases_historicalcase WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalinvolvement WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalcontact WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalmeasurement WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalcaseconference WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalaction WHERE history_date > %(since)s
-        UNION SELECT p.case_id FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
+    WITH changed_rows AS (
+        SELECT id AS case_id, false AS by_contacts FROM cases_historicalcase WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalinvolvement WHERE history_date > %(since)s
+        UNION SELECT case_id, true FROM cases_historicalcontact WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalmeasurement WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalcaseconference WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalaction WHERE history_date > %(since)s
+        UNION SELECT p.case_id, false FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
                WHERE v.created_at > %(since)s
-        UNION SELECT c.id FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
+        UNION SELECT c.id, false FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
                WHERE hh.history_date > %(since)s
-    )
-    SELECT h.neighbourhood_id FROM changed
+    ),
+    changed AS (SELECT case_id, bool_and(by_contacts) AS by_contacts FROM changed_rows GROUP BY case_id)
+    SELECT h.neighbourhood_id, changed.by_contacts FROM changed
       JOIN cases_case c ON c.id = changed.case_id JOIN cases_household h ON h.id = c.household_id
-    UNION SELECT t.buurt_id FROM monitoring_casetiming t WHERE t.case_id IN (SELECT case_id FROM changed)
-    UNION SELECT hh.neighbourhood_id FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
-    UNION SELECT h.neighbourhood_id FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
+    UNION SELECT t.buurt_id, changed.by_contacts FROM monitoring_casetiming t
+      JOIN changed ON changed.case_id = t.case_id
+    UNION SELECT hh.neighbourhood_id, false FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
+    UNION SELECT h.neighbourhood_id, false FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
            WHERE hc.history_date > %(since)s
 """
+
+# Summary tables that read no contacts: a buurt changed only through contacts keeps its rows
+# there. A new table is refreshed on every change unless it is listed here.
+_CONTACT_BLIND_TABLES = frozenset(
+    {"monitoring_casemonthsummary", "monitoring_goalmonthsummary", "monitoring_instrumentmonthsummary"}
+)
 
 
 @dataclass(frozen=True)
@@ -247,24 +259,35 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         run = SummaryRun.objects.create(mode=mode, started_at=timezone.now(), watermark=watermark)
 
         buurten: list[int] = []
+        blind_buurten: list[int] = []  # of the buurten, those to refresh in _CONTACT_BLIND_TABLES
         if since is not None:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
-            buurten = [row[0] for row in cursor.fetchall() if row[0] is not None]
+            changed = cursor.fetchall()
+            buurten = sorted({buurt for buurt, _by_contacts in changed if buurt is not None})
+            blind_buurten = sorted({buurt for buurt, by_contacts in changed if buurt is not None and not by_contacts})
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,
             "today": today,
             "tz": settings.TIME_ZONE,
         }
+        blind_params = {**params, "buurten": blind_buurten}
         rows = 0
         if since is None or buurten:
             for table in SUMMARY_TABLES:
-                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
-            for sql in (_case_month_sql(), _GOAL_MONTH_SQL, _INSTRUMENT_MONTH_SQL, _COORDINATION_MONTH_SQL):
-                cursor.execute(sql, params)
-                rows += cursor.rowcount
-            cursor.execute(_CASE_TIMING_SQL, params)
-            rows += cursor.rowcount
+                scope = blind_params if table in _CONTACT_BLIND_TABLES else params
+                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", scope)  # noqa: S608
+            for table, sql in (
+                ("monitoring_casemonthsummary", _case_month_sql()),
+                ("monitoring_goalmonthsummary", _GOAL_MONTH_SQL),
+                ("monitoring_instrumentmonthsummary", _INSTRUMENT_MONTH_SQL),
+                ("monitoring_coordinationmonthsummary", _COORDINATION_MONTH_SQL),
+                ("monitoring_casetiming", _CASE_TIMING_SQL),
+            ):
+                scope = blind_params if table in _CONTACT_BLIND_TABLES else params
+                if scope["all"] or scope["buurten"]:
+                    cursor.execute(sql, scope)
+                    rows += cursor.rowcount
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]
