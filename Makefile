@@ -11,10 +11,10 @@ PORT ?= 8000
 # The embedded server is used unless DATABASE_URL points elsewhere.
 EMBEDDED := $(if $(DATABASE_URL),,yes)
 
-.PHONY: help install db-start db-stop migrate seed run lint test test-only bench clean
+.PHONY: help install db-start db-stop migrate seed run lint test test-only bench bench-monitoring clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed node_modules/.installed ## Install locked Python and npm dependencies, compile translations
 	@$(PY) scripts/compile_messages.py
@@ -67,6 +67,10 @@ bench: migrate ## Measure the speeds the issues name, on the data in the databas
 	$(PY) manage.py bench_api
 	$(PY) manage.py bench_spend_import --rows 1000000
 	$(PY) manage.py bench_funding_report
+	$(MAKE) --no-print-directory bench-monitoring
+
+bench-monitoring: migrate ## Monitoring refresh and dashboard speeds (targets meant for the national seed)
+	DJANGO_DEBUG=0 $(PY) manage.py bench_monitoring $(BENCH_MONITORING_ARGS)
 
 clean: db-stop ## Remove the virtualenv, node_modules and the embedded database
 	rm -rf $(VENV) node_modules .data staticfiles

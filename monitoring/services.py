@@ -7,6 +7,8 @@ incremental refresh recomputes the buurten of cases whose rows were written
 since the last run's watermark (found through the write-history tables, which
 django-simple-history fills on every insert, update and delete). Both run the
 same SQL, so they produce identical tables by construction (and a test checks it).
+Contacts are most of the writes and feed only some tables: a buurt changed only
+through contacts is recomputed in those alone (``_CONTACT_BLIND_TABLES``).
 
 Two refreshes never overlap: the whole refresh is one transaction that first
 takes a transaction-level advisory lock; a second refresh that finds the lock
@@ -151,8 +153,10 @@ _INSTRUMENT_MONTH_SQL = """
         (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
     WITH c AS (__CASES__),
     s AS (
-        SELECT c.buurt_id, c.household_id, m.case_id, m.person_id, ms.domain_id, ms.score, m.measured_on,
-               row_number() OVER w_up AS rank_first,
+        -- The first score rides along on every row (first_value) instead of a self-join of s: the
+        -- planner cannot estimate such a join and chose a nested loop that took minutes nationally.
+        SELECT c.buurt_id, c.household_id, ms.domain_id, ms.score, m.measured_on,
+               first_value(ms.score) OVER w_up AS first_score,
                row_number() OVER w_down AS rank_latest,
                count(*) OVER (PARTITION BY m.case_id, m.person_id, ms.domain_id) AS measured
           FROM cases_measurementscore ms
@@ -162,11 +166,9 @@ _INSTRUMENT_MONTH_SQL = """
                w_down AS (PARTITION BY m.case_id, m.person_id, ms.domain_id ORDER BY m.measured_on DESC, m.id DESC)
     )
     SELECT l.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', l.measured_on)::date, l.domain_id,
-           count(*), count(DISTINCT l.household_id), sum(f.score), sum(l.score),
-           count(*) FILTER (WHERE l.score > f.score)
+           count(*), count(DISTINCT l.household_id), sum(l.first_score), sum(l.score),
+           count(*) FILTER (WHERE l.score > l.first_score)
       FROM s AS l
-      JOIN s AS f ON f.case_id = l.case_id AND f.person_id = l.person_id AND f.domain_id = l.domain_id
-                  AND f.rank_first = 1
       JOIN organisations_area a ON a.id = l.buurt_id
      WHERE l.rank_latest = 1 AND l.measured >= 2
      GROUP BY 1, 2, 3, 4, 5
@@ -199,26 +201,42 @@ _CASE_TIMING_SQL = """
 
 # Buurten touched since %(since)s: the current buurt of every case with a written row, the buurt
 # that case was summarised under before (a household may have moved), and those of deleted cases.
+# ``by_contacts`` is true for a case changed only through its contacts: most writes are contacts,
+# and they feed only the tables outside _CONTACT_BLIND_TABLES, so those buurten skip the rest.
 _CHANGED_BUURTEN_SQL = """
-    WITH changed AS (
-        SELECT id AS case_id FROM cases_historicalcase WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalinvolvement WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalcontact WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalmeasurement WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalcaseconference WHERE history_date > %(since)s
-        UNION SELECT case_id FROM cases_historicalaction WHERE history_date > %(since)s
-        UNION SELECT p.case_id FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
+    WITH changed_rows AS (
+        SELECT id AS case_id, false AS by_contacts FROM cases_historicalcase WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalinvolvement WHERE history_date > %(since)s
+        UNION SELECT case_id, true FROM cases_historicalcontact WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalmeasurement WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalcaseconference WHERE history_date > %(since)s
+        UNION SELECT case_id, false FROM cases_historicalaction WHERE history_date > %(since)s
+        UNION SELECT p.case_id, false FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
                WHERE v.created_at > %(since)s
-        UNION SELECT c.id FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
+        UNION SELECT c.id, false FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
                WHERE hh.history_date > %(since)s
-    )
-    SELECT h.neighbourhood_id FROM changed
+    ),
+    changed AS (SELECT case_id, bool_and(by_contacts) AS by_contacts FROM changed_rows GROUP BY case_id)
+    SELECT h.neighbourhood_id, changed.by_contacts FROM changed
       JOIN cases_case c ON c.id = changed.case_id JOIN cases_household h ON h.id = c.household_id
-    UNION SELECT t.buurt_id FROM monitoring_casetiming t WHERE t.case_id IN (SELECT case_id FROM changed)
-    UNION SELECT hh.neighbourhood_id FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
-    UNION SELECT h.neighbourhood_id FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
+    UNION SELECT t.buurt_id, changed.by_contacts FROM monitoring_casetiming t
+      JOIN changed ON changed.case_id = t.case_id
+    UNION SELECT hh.neighbourhood_id, false FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
+    UNION SELECT h.neighbourhood_id, false FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
            WHERE hc.history_date > %(since)s
 """
+
+# Summary tables that read no contacts: a buurt changed only through contacts keeps its rows
+# there. A new table is refreshed on every change unless it is listed here.
+_CONTACT_BLIND_TABLES = frozenset(
+    {
+        "monitoring_casemonthsummary",
+        "monitoring_goalmonthsummary",
+        "monitoring_instrumentmonthsummary",
+        "monitoring_fundingmonthsummary",
+        "monitoring_blockagefact",
+    }
+)
 
 
 # Money per buurt, month and silo, from the funding app's tables (the buurt copied onto allocation and spend).
@@ -318,11 +336,15 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         run = SummaryRun.objects.create(mode=mode, started_at=timezone.now(), watermark=watermark)
 
         buurten: list[int] = []
+        blind_buurten: list[int] = []  # of the buurten, those to refresh in _CONTACT_BLIND_TABLES
         if since is not None:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
-            buurten = [row[0] for row in cursor.fetchall() if row[0] is not None]
+            changed = cursor.fetchall()
+            by_casework = {buurt for buurt, _by_contacts in changed if buurt is not None}
+            # Funding changes reach stapeling in the case months too: those buurten refresh every table.
+            not_only_contacts = {buurt for buurt, by_contacts in changed if buurt is not None and not by_contacts}
             cursor.execute(_CHANGED_FUNDING_BUURTEN_SQL, {"since": since})
-            changed = {row[0] for row in cursor.fetchall() if row[0] is not None}
+            by_funding = {row[0] for row in cursor.fetchall() if row[0] is not None}
             # Spend has no index by import (it loads in bulk): read it only when an import finished since.
             cursor.execute("SELECT array_agg(id) FROM funding_spendimport WHERE finished_at > %s", [since])
             imports = cursor.fetchone()[0]
@@ -330,26 +352,34 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 cursor.execute(
                     "SELECT DISTINCT neighbourhood_id FROM funding_spend WHERE spend_import_id = ANY(%s)", [imports]
                 )
-                changed |= {row[0] for row in cursor.fetchall()}
-            buurten = sorted(set(buurten) | changed)
+                by_funding |= {row[0] for row in cursor.fetchall() if row[0] is not None}
+            buurten = sorted(by_casework | by_funding)
+            blind_buurten = sorted(not_only_contacts | by_funding)
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,
             "today": today,
             "tz": settings.TIME_ZONE,
         }
+        blind_params = {**params, "buurten": blind_buurten}
         rows = 0
         if since is None or buurten:
             for table in SUMMARY_TABLES:
-                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
-            for sql in (_case_month_sql(), _GOAL_MONTH_SQL, _INSTRUMENT_MONTH_SQL, _COORDINATION_MONTH_SQL):
-                cursor.execute(sql, params)
-                rows += cursor.rowcount
-            cursor.execute(_CASE_TIMING_SQL, params)
-            rows += cursor.rowcount
-            for sql in (_FUNDING_MONTH_SQL, _BLOCKAGE_FACT_SQL):
-                cursor.execute(sql, params)
-                rows += cursor.rowcount
+                scope = blind_params if table in _CONTACT_BLIND_TABLES else params
+                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", scope)  # noqa: S608
+            for table, sql in (
+                ("monitoring_casemonthsummary", _case_month_sql()),
+                ("monitoring_goalmonthsummary", _GOAL_MONTH_SQL),
+                ("monitoring_instrumentmonthsummary", _INSTRUMENT_MONTH_SQL),
+                ("monitoring_coordinationmonthsummary", _COORDINATION_MONTH_SQL),
+                ("monitoring_casetiming", _CASE_TIMING_SQL),
+                ("monitoring_fundingmonthsummary", _FUNDING_MONTH_SQL),
+                ("monitoring_blockagefact", _BLOCKAGE_FACT_SQL),
+            ):
+                scope = blind_params if table in _CONTACT_BLIND_TABLES else params
+                if scope["all"] or scope["buurten"]:
+                    cursor.execute(sql, scope)
+                    rows += cursor.rowcount
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]

@@ -8,6 +8,7 @@ reading them back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import random
 import threading
@@ -45,6 +46,21 @@ class Scale:
     heavy_cases: int  # open cases with thousands of contacts
     heavy_contacts: tuple[int, int]
 
+    def proportional(self, fraction: float, municipalities: int | None = None) -> Scale:
+        """The same scale in miniature: totals times ``fraction``, shares and per-case numbers unchanged.
+
+        For trying a large scale's shape quickly (``seed_demo --fraction``) and for tests,
+        which must never load the national scale itself.
+        """
+        return dataclasses.replace(
+            self,
+            name=f"{self.name}-{fraction:g}",
+            municipalities=municipalities or self.municipalities,
+            households=max(1, round(self.households * fraction)),
+            open_cases=max(1, round(self.open_cases * fraction)),
+            heavy_cases=round(self.heavy_cases * fraction),
+        )
+
 
 SCALES = {
     "demo": Scale(
@@ -81,6 +97,26 @@ SCALES = {
         contacts_sigma=0.6,
         heavy_cases=40,
         heavy_contacts=(1000, 5000),
+    ),
+    # The whole country's programme: many municipalities of varied size, about 1,000,000
+    # households, 250,000 cases (60,000 open) and 6,000,000 contacts. Fewer contacts per case
+    # than one big city: most cases are closed and smaller places run lighter caseloads.
+    "national": Scale(
+        name="national",
+        municipalities=42,
+        districts_per_municipality=8,
+        neighbourhoods_per_district=(4, 9),
+        organisations_per_kind=3,
+        teams_per_municipality=12,
+        members_per_team=(10, 16),
+        households=1_000_000,
+        case_share=0.24,
+        open_cases=60_000,
+        earlier_case_share=0.15,
+        contacts_median=23,
+        contacts_sigma=0.6,
+        heavy_cases=120,
+        heavy_contacts=(1000, 3000),
     ),
 }
 

@@ -264,3 +264,37 @@ def test_stapeling_counts_households_paid_from_two_of_the_three_silos_not_legal_
     assert stapeling(paid, datetime.date(2025, 4, 1)) == 1
     assert stapeling(paid, datetime.date(2025, 6, 1)) == 0  # both ended
     assert stapeling(grounds_only, datetime.date(2025, 4, 1)) == 0
+
+
+def test_new_contacts_alone_recompute_only_the_tables_that_read_contacts_and_still_equal_a_full_refresh(casework):
+    # The generated casework was written well before the first run (a test is one transaction, so
+    # its history would otherwise look newer than that run's watermark).
+    with connection.cursor() as cursor:
+        for table in ("case", "involvement", "contact", "measurement", "caseconference", "action", "household"):
+            cursor.execute(f"UPDATE cases_historical{table} SET history_date = history_date - interval '2 days'")  # noqa: S608
+        cursor.execute("UPDATE cases_planversion SET created_at = created_at - interval '2 days'")
+        cursor.execute("UPDATE funding_allocation SET created_at = created_at - interval '2 days'")
+        cursor.execute("UPDATE funding_blockage SET opened_at = opened_at - interval '2 days'")
+        cursor.execute("UPDATE funding_blockageevent SET at = at - interval '2 days'")
+    summaries_refresh(full=True)
+    ids_before = {}
+    with connection.cursor() as cursor:
+        for table in SUMMARY_TABLES:
+            cursor.execute(f"SELECT array_agg(id ORDER BY id) FROM {table}")  # noqa: S608
+            ids_before[table] = cursor.fetchone()[0]
+    ContactFactory(case=casework[1], kind=Contact.Kind.COORDINATION, occurred_on=datetime.date(2025, 10, 3))
+    ContactFactory(case=casework[5], kind=Contact.Kind.CASE_CONFERENCE, occurred_on=datetime.date(2025, 9, 1))
+
+    result = summaries_refresh()
+    assert result.run.mode == SummaryRun.Mode.INCREMENTAL
+    assert result.run.buurten > 0
+    rewritten = set()
+    with connection.cursor() as cursor:
+        for table in SUMMARY_TABLES:
+            cursor.execute(f"SELECT array_agg(id ORDER BY id) FROM {table}")  # noqa: S608
+            if cursor.fetchone()[0] != ids_before[table]:
+                rewritten.add(table)
+    assert rewritten == {"monitoring_coordinationmonthsummary", "monitoring_casetiming"}
+    incremental = table_contents()
+    summaries_refresh(full=True)
+    assert table_contents() == incremental

@@ -4,11 +4,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from monitoring.services import summaries_refresh
 from monitoring.views import neutralise
-from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory
+from tests.organisations.factories import DistrictFactory, MunicipalityFactory, NeighbourhoodFactory
+from themes.models import Theme
 
 from .factories import generate_casework, generate_funding
 
@@ -115,3 +117,44 @@ def test_the_printable_report_holds_the_blockage_and_funding_panels(personas, lo
     assert board.blockages and board.funding
     for row in board.funding:
         assert f">{row['allocated']}</td>" in html
+
+
+def _variants(buurten):
+    wijk = buurten[0].parent
+    return {
+        "no filter": URL,
+        "municipality": f"{URL}?municipality={wijk.municipality_id}",
+        "area": f"{URL}?area={wijk.pk}",
+        "theme": f"{URL}?theme={Theme.objects.order_by('pk').first().pk}",
+        "period": f"{URL}?start=2025-01-01&end=2025-12-31",
+        "export CSV": reverse("monitoring:export", args=["csv"]),
+        "print": reverse("monitoring:print"),
+    }
+
+
+def test_every_dashboard_variant_takes_the_same_queries_with_five_times_the_buurten_and_cases(
+    personas, log_in, bureau_data, time_machine
+):
+    # Time stands still, so the session's activity stamp is not rewritten between requests on a slow machine.
+    time_machine.move_to(timezone.now(), tick=False)
+    client = log_in(personas.bureau)
+    variants = _variants(bureau_data)
+    small = {}
+    for label, url in variants.items():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        small[label] = len(captured.captured_queries)
+    # More wijken and buurten, in another municipality too, and five times the cases over more months.
+    other = DistrictFactory(municipality=MunicipalityFactory(code="GM0998", name="Gemeente Andere"))
+    more = [
+        NeighbourhoodFactory(parent=wijk)
+        for wijk in (bureau_data[0].parent, DistrictFactory(), other)
+        for _ in range(4)
+    ]
+    generate_casework(cases=150, buurten=more + bureau_data, seed=23)
+    summaries_refresh(full=True)
+    for label, url in variants.items():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        assert len(captured.captured_queries) == small[label], label
+        assert small[label] <= 18, label

@@ -15,7 +15,6 @@ household's UUID and the case reference are printed, no names.
 
 from __future__ import annotations
 
-import math
 import os
 import statistics
 import time
@@ -30,13 +29,11 @@ from django.db.models.functions import Coalesce
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.sessions import session_start
 from cases.models import Case, Contact, Household, HouseholdMembership, Involvement
 from organisations.models import TeamMembership, User
 from privacy import policy
+from wijkteam.benchmarking import bench_client, percentile
 
 # The household page must stay under this with the `municipality` seed (issue 3).
 TARGET_MS = 150.0
@@ -82,12 +79,6 @@ def viewer_of(household: Household) -> tuple[Case, User]:
     raise CommandError(f"Nobody who may see case {case.reference} was found to render it as.")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest value with ``fraction`` of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
-
-
 class Command(BaseCommand):
     help = (
         "Render the largest household's page (and its coordinator's caseload) N times in-process and print the "
@@ -130,17 +121,9 @@ class Command(BaseCommand):
             "household page": reverse("cases:household", args=[chosen.uuid]),
             "caseload": reverse("cases:caseload"),
         }
-        host = next((name for name in settings.ALLOWED_HOSTS if name and "*" not in name), "localhost")
         results: dict[str, tuple[float, float, float, float, int]] = {}
         with transaction.atomic():
-            client = Client(HTTP_HOST=host.lstrip("."))
-            client.force_login(user)
-            # Past the second factor too, as the code step would do; the device is rolled back with the rest.
-            device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-            session = client.session
-            session_start(session)
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+            client = bench_client(user)
             for label, url in pages.items():
                 results[label] = self.measure(client, url, runs=runs, warmup=warmup)
             transaction.set_rollback(True)

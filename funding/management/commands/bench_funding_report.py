@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from funding.report import ReportParams, funding_flow
 from organisations.models import Municipality, Organisation, Role, User
-from wijkteam.bench import verified_client
+from wijkteam.benchmarking import bench_client
 
 BUDGET_SECONDS = 1.0
 
@@ -105,4 +105,4 @@ class Command(BaseCommand):
         """A throw-away auditor of this municipality (rolled back with the transaction)."""
         organisation = Organisation.objects.filter(municipality=municipality).first()
         auditor = User.objects.create(username="bench-auditor", role=Role.AUDITOR, organisation=organisation)
-        return verified_client(auditor)
+        return bench_client(auditor)

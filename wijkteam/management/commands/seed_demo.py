@@ -47,15 +47,25 @@ def seeded_models() -> list[Any]:
 
 
 class Command(BaseCommand):
-    help = "Fill the database with a fictional municipality (demo) or one large city (municipality)."
+    help = "Fill the database with fictional data: a municipality (demo), a city (municipality), a country (national)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
         parser.add_argument("--seed", type=int, default=2026, help="random seed; the same seed gives the same data")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when demo data is already there")
         parser.add_argument("--reset", action="store_true", help="remove existing demo data first")
+        parser.add_argument(
+            "--fraction",
+            type=float,
+            default=1.0,
+            help="load this fraction of the scale's households and cases (e.g. 0.01), to try a large scale's shape",
+        )
 
-    def handle(self, *args: Any, scale: str, seed: int, if_empty: bool, reset: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, scale: str, seed: int, if_empty: bool, reset: bool, fraction: float, **options: Any
+    ) -> None:
+        if not 0 < fraction <= 1:
+            raise CommandError("--fraction must be above 0 and at most 1.")
         has_data = User.objects.exists()
         if has_data and if_empty:
             self.stdout.write("The database already holds data; nothing seeded.")
@@ -63,7 +73,8 @@ class Command(BaseCommand):
         if has_data and not reset:
             raise CommandError("The database already holds data. Use --reset to replace it, or --if-empty.")
 
-        ctx = SeedContext(scale=SCALES[scale], rng=random.Random(seed), stdout=self.stdout)
+        chosen = SCALES[scale] if fraction == 1 else SCALES[scale].proportional(fraction)
+        ctx = SeedContext(scale=chosen, rng=random.Random(seed), stdout=self.stdout)
         self.stdout.write(f"Seeding scale '{scale}' with seed {seed}:")
         started = time.perf_counter()
         with transaction.atomic():
