@@ -361,6 +361,12 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
     case = chosen_case(cases, request.GET.get("casus"))
+    context = household_context(user=user, household=household, case=case, cases=cases)
+    coordinator = context["coordinator"]
+    # The "who viewed" panel reads the log before this page adds its own rows to it.
+    context["viewers"] = viewers_panel(
+        request, household, coordinates=coordinator is not None and coordinator.professional_id == user.pk
+    )
     # The household and every case named on the page, in one INSERT.
     access_log.record_many(
         user=user,
@@ -368,11 +374,6 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         subjects=[access_log.subject_for(household), *(access_log.subject_for(shown) for shown in cases)],
         request=request,
         detail="household page",
-    )
-    context = household_context(user=user, household=household, case=case, cases=cases)
-    coordinator = context["coordinator"]
-    context["viewers"] = viewers_panel(
-        request, household, coordinates=coordinator is not None and coordinator.professional_id == user.pk
     )
     return render(request, "cases/household.html", context)
 
