@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
+from django.db import connection, models
 from django.http import HttpRequest
+from django.utils import timezone
 
 from organisations.models import User
 
@@ -147,26 +148,51 @@ def record_many(
     detail: str = "",
     on_behalf_of: str = "",
 ) -> None:
-    """One row per subject, in one INSERT (lists log every household they show)."""
+    """One row per subject, in one INSERT (lists log every household they show).
+
+    The INSERT is written by hand: what is the same for every row (who, when,
+    how) is sent once, what differs (whose data) as arrays that PostgreSQL
+    unnests. The ORM's bulk_create would prepare every field of every row in
+    Python, which made logging a 50-row API page cost more than reading it.
+    The chain trigger gives each row its place and hash either way.
+    """
+    subjects = list(subjects)
+    if not subjects:
+        return
     actor = _actor(user)
     context = _request_fields(request)
     on_behalf = on_behalf_of or actor["organisation_name"]
-    rows = [
-        AccessLogEntry(
-            **actor,
-            **context,
-            on_behalf_of=on_behalf[:200],
-            action=action,
-            outcome=outcome,
-            channel=_channel(request, channel),
-            household_id=subject.household_id,
-            person_id=subject.person_id,
-            case_id=subject.case_id,
-            object_type=subject.object_type,
-            object_uuid=subject.object_uuid,
-            detail=detail[:200],
-        )
-        for subject in subjects
-    ]
-    if rows:
-        AccessLogEntry.objects.bulk_create(rows)
+    params = {
+        **actor,
+        **context,
+        "occurred_at": timezone.now(),
+        "on_behalf_of": on_behalf[:200],
+        "action": action,
+        "outcome": outcome,
+        "channel": _channel(request, channel),
+        "detail": detail[:200],
+        "household_ids": [subject.household_id for subject in subjects],
+        "person_ids": [subject.person_id for subject in subjects],
+        "case_ids": [subject.case_id for subject in subjects],
+        "object_types": [subject.object_type for subject in subjects],
+        "object_uuids": [subject.object_uuid for subject in subjects],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, params)
+
+
+_INSERT_SQL = """
+INSERT INTO privacy_accesslogentry (
+    previous_hash, entry_hash, occurred_at, user_id, username, role, organisation_id, organisation_name,
+    on_behalf_of, action, outcome, channel, household_id, person_id, case_id, object_type, object_uuid,
+    detail, path, client_address, request_id
+)
+SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisation_id)s, %(organisation_name)s,
+       %(on_behalf_of)s, %(action)s, %(outcome)s, %(channel)s,
+       subject.household_id, subject.person_id, subject.case_id, subject.object_type, subject.object_uuid,
+       %(detail)s, %(path)s, %(client_address)s::inet, %(request_id)s
+  FROM unnest(%(household_ids)s::bigint[], %(person_ids)s::bigint[], %(case_ids)s::bigint[],
+              %(object_types)s::varchar[], %(object_uuids)s::uuid[])
+       WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, position)
+ ORDER BY subject.position
+"""

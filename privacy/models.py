@@ -50,7 +50,8 @@ class AccessLogEntry(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    household_id = models.BigIntegerField(_("household id"), null=True, db_index=True)
+    # Indexed with the time by accesslog_household_idx below, which also serves lookups by household alone.
+    household_id = models.BigIntegerField(_("household id"), null=True)
     person_id = models.BigIntegerField(_("person id"), null=True, db_index=True)
     case_id = models.BigIntegerField(_("case id"), null=True, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)

@@ -89,9 +89,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    household = uuid_ref()
-    team = uuid_ref()
-    coordinator = serializers.SerializerMethodField()
+    # Annotated by the viewset's queryset (CaseViewSet.base_queryset): no related rows loaded.
+    household = serializers.UUIDField(source="household_uuid", read_only=True)
+    team = serializers.UUIDField(source="team_uuid", read_only=True)
+    coordinator = serializers.UUIDField(source="coordinator_uuid", read_only=True, allow_null=True)
 
     class Meta:
         model = Case
@@ -107,11 +108,6 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_on",
             "coordinator",
         ]
-
-    def get_coordinator(self, case: Case) -> str | None:
-        # Filled by the viewset's prefetch (active coordinator only): no query per case.
-        coordinators = getattr(case, "active_coordinators", None)
-        return str(coordinators[0].professional.uuid) if coordinators else None
 
 
 class InvolvementSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -82,11 +82,13 @@ class CaseViewSet(ReadOnly):
     filterset_class = filters.CaseFilter
 
     def base_queryset(self) -> QuerySet[Any]:
-        coordinators = Involvement.objects.filter(is_coordinator=True, end_date__isnull=True).select_related(
-            "professional"
-        )
-        return Case.objects.select_related("household", "team").prefetch_related(
-            Prefetch("involvements", coordinators, to_attr="active_coordinators")
+        # The references as UUIDs in the case's own row: a page of 50 cases is one
+        # query and 50 objects, not households, teams and users loaded beside it.
+        coordinator = Involvement.objects.filter(case=OuterRef("pk"), is_coordinator=True, end_date__isnull=True)
+        return Case.objects.annotate(
+            household_uuid=F("household__uuid"),
+            team_uuid=F("team__uuid"),
+            coordinator_uuid=Subquery(coordinator.values("professional__uuid")[:1]),
         )
 
     @extend_schema(request=s.ReferralSerializer, responses={201: s.CaseSerializer})
