@@ -13,7 +13,7 @@ next to an equivalent table for screen readers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from funding.models import Silo
-from funding.selectors import paying_silo_by_organisation
+from funding.selectors import SiloBadge, paying_silo_by_organisation
 from organisations.models import Organisation, User
 from themes.models import Theme
 
@@ -37,6 +37,7 @@ def funding_silos_by_organisation(
     user: User | AnonymousUser,
     organisation_ids: Iterable[int],
     visible_cases: Sequence[Case] | None = None,
+    paying: Mapping[int, SiloBadge] | None = None,
 ) -> dict[int, list[Silo]]:
     """The funding silo that pays each organisation's work for the household: the diagram's colouring.
 
@@ -44,10 +45,12 @@ def funding_silos_by_organisation(
     (``funding.selectors.paying_silo_by_organisation``, over the cases of the
     household the user may see). An organisation nothing pays yet gets no silo:
     what it could bill is no colour. Two queries (the allocations, then the
-    silos' order for their look).
+    silos' order for their look); one when the caller passes ``paying`` from
+    ``household_funding``, which read the same allocations.
     """
     ids = set(organisation_ids)
-    paying = paying_silo_by_organisation(household, user, visible_cases=visible_cases)
+    if paying is None:
+        paying = paying_silo_by_organisation(household, user, visible_cases=visible_cases)
     codes = {badge.code for pk, badge in paying.items() if pk in ids}
     silos = {silo.code: silo for silo in Silo.objects.filter(code__in=codes)} if codes else {}
     return {pk: [silos[paying[pk].code]] if pk in paying and paying[pk].code in silos else [] for pk in ids}
@@ -181,6 +184,7 @@ def build_diagram(
     household: Household,
     user: User | AnonymousUser,
     visible_cases: Sequence[Case] | None = None,
+    paying: Mapping[int, SiloBadge] | None = None,
     themes: Sequence[Theme],
     active_involvements: Sequence[Involvement],
     open_actions: Sequence[Action],
@@ -213,7 +217,7 @@ def build_diagram(
         )
 
     silos = funding_silos_by_organisation(
-        household=household, user=user, organisation_ids=organisations, visible_cases=visible_cases
+        household=household, user=user, organisation_ids=organisations, visible_cases=visible_cases, paying=paying
     )
     styles = {pk: [silo_style(silo) for silo in org_silos] for pk, org_silos in silos.items()}
 

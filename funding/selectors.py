@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
@@ -85,6 +86,8 @@ class HouseholdFunding:
     professionals: int = 0
     silos: int = 0
     open_blockages: list[Blockage] = field(default_factory=list)
+    # The silo that pays most of each delivering organisation's actions (the diagram's colour).
+    paying: dict[int, SiloBadge] = field(default_factory=dict)
 
     @property
     def allocated(self) -> Decimal:
@@ -95,9 +98,49 @@ class HouseholdFunding:
         return sum((row.spent for row in self.actions), Decimal("0"))
 
 
-def _silo_name(row: dict[str, object]) -> str:
+def _silo_name(code: str, name_nl: str, name_en: str) -> str:
     language = get_language() or "nl"
-    return str(row["stream__silo__name_en"] if language.startswith("en") else row["stream__silo__name_nl"])
+    return name_en if language.startswith("en") else name_nl
+
+
+# What the allocations of some cases come to, in one pass: per action and silo (the
+# funding table), and per delivering organisation and silo (the diagram's colour).
+# Largest amount first within each action or organisation. Cancelled actions pay nothing.
+ALLOCATION_TOTALS_SQL = """
+SELECT grouping(action.id) = 1 AS per_organisation,
+       action.id, action.delivering_organisation_id,
+       silo.code, silo.name_nl, silo.name_en, sum(allocation.amount) AS amount
+  FROM funding_allocation allocation
+  JOIN cases_action action ON action.id = allocation.action_id
+  JOIN funding_fundingstream stream ON stream.id = allocation.stream_id
+  JOIN funding_silo silo ON silo.id = stream.silo_id
+ WHERE action.case_id = ANY(%(cases)s) AND action.status <> %(cancelled)s
+ GROUP BY GROUPING SETS ((action.id, silo.code, silo.name_nl, silo.name_en),
+                         (action.delivering_organisation_id, silo.code, silo.name_nl, silo.name_en))
+ ORDER BY per_organisation, action.id, action.delivering_organisation_id, amount DESC, silo.code
+"""
+
+
+@dataclass
+class AllocationTotals:
+    by_action: dict[int, list[SiloBadge]]
+    paying: dict[int, SiloBadge]
+
+
+def allocation_totals(case_ids: Sequence[int]) -> AllocationTotals:
+    """The allocations of these cases by action and silo, and the silo paying most per organisation: one query."""
+    by_action: dict[int, list[SiloBadge]] = {}
+    paying: dict[int, SiloBadge] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(ALLOCATION_TOTALS_SQL, {"cases": list(case_ids), "cancelled": Action.Status.CANCELLED})
+        for per_organisation, action_id, organisation_id, code, name_nl, name_en, amount in cursor.fetchall():
+            badge = SiloBadge(code=code, name=_silo_name(code, name_nl, name_en), amount=amount)
+            if not per_organisation:
+                by_action.setdefault(action_id, []).append(badge)
+            elif organisation_id is not None:
+                # Ordered by amount, so the first row per organisation is the silo that pays most.
+                paying.setdefault(organisation_id, badge)
+    return AllocationTotals(by_action=by_action, paying=paying)
 
 
 def _count(queryset: QuerySet[Any], field_name: str) -> Subquery:
@@ -108,16 +151,15 @@ def _count(queryset: QuerySet[Any], field_name: str) -> Subquery:
 
 def _visible_cases(
     household: Household, user: User | AnonymousUser, visible_cases: Sequence[Case] | None
-) -> tuple[QuerySet[Any, Any] | list[int], QuerySet[Any, Any] | list[int]]:
-    """The household's cases the user may see, and the open ones among them, for ``case__in=``.
+) -> tuple[list[int], list[int]]:
+    """The ids of the household's cases the user may see, and of the open ones among them.
 
     A caller that already fetched them through ``visible_to`` (the household
-    page) passes them in, and gets plain id lists: far cheaper to compile than
-    the policy's subqueries, which dominated these reads' time.
+    page) passes them in; otherwise one query fetches them. Plain id lists are
+    far cheaper to compile into the reads below than the policy's subqueries.
     """
     if visible_cases is None:
-        cases = Case.objects.visible_to(user).filter(household=household)
-        return cases.values("pk"), cases.open().values("pk")
+        visible_cases = list(Case.objects.visible_to(user).filter(household=household))
     mine = [case for case in visible_cases if case.household_id == household.pk]
     return [case.pk for case in mine], [case.pk for case in mine if case.is_open]
 
@@ -151,17 +193,8 @@ def household_funding(
         )
         .order_by("case__reference", "theme__order", "pk")
     )
-    by_action: dict[int, list[SiloBadge]] = {}
-    allocation_rows = (
-        Allocation.objects.filter(action__in=[action.pk for action in actions])
-        .values("action_id", "stream__silo__code", "stream__silo__name_nl", "stream__silo__name_en")
-        .annotate(amount=Sum("amount"))
-        .order_by("action_id", "-amount", "stream__silo__code")
-    )
-    for row in allocation_rows:
-        by_action.setdefault(int(row["action_id"]), []).append(
-            SiloBadge(code=str(row["stream__silo__code"]), name=_silo_name(row), amount=row["amount"])  # type: ignore[arg-type]
-        )
+    totals = allocation_totals(cases)
+    by_action = totals.by_action
 
     open_actions = Action.objects.filter(case__in=open_cases).exclude(status__in=["done", "cancelled"])
     involved = Involvement.objects.active().filter(case__in=open_cases)
@@ -189,14 +222,9 @@ def household_funding(
         .first()
     ) or {"organisation_count": 0, "professional_count": 0, "silo_count": 0}
 
-    # The cases passed in came through visible_to already; otherwise the policy filters here.
-    visible_blockages = (
-        Blockage.objects.visible_to(user).filter(action__case__household=household)
-        if visible_cases is None
-        else Blockage.objects.filter(action__case__in=cases)
-    )
     blockages = list(
-        visible_blockages.open()
+        Blockage.objects.filter(action__case__in=cases)
+        .open()
         .select_related("action__theme", "action__delivering_organisation", "silo", "stream", "action__case")
         .order_by("opened_at", "pk")
     )
@@ -216,6 +244,7 @@ def household_funding(
         professionals=figures["professional_count"] or 0,
         silos=figures["silo_count"] or 0,
         open_blockages=blockages,
+        paying=totals.paying,
     )
 
 
@@ -223,27 +252,10 @@ def paying_silo_by_organisation(
     household: Household, user: User | AnonymousUser, *, visible_cases: Sequence[Case] | None = None
 ) -> dict[int, SiloBadge]:
     """For each organisation delivering to the household: the silo that pays most of its actions, from
-    real allocations (one query). An organisation without allocations is absent: nothing pays it yet.
-    ``visible_cases`` as for :func:`household_funding`.
+    real allocations. An organisation without allocations is absent: nothing pays it yet.
+    ``visible_cases`` as for :func:`household_funding`, which also returns this as ``paying``.
 
     Use it to colour involvements: ``paying.get(involvement.organisation_id)``, or in a template
     ``{{ paying|silo_for:involvement }}`` (``funding_tags``).
     """
-    rows = (
-        Allocation.objects.filter(action__case__in=_visible_cases(household, user, visible_cases)[0])
-        .exclude(action__status=Action.Status.CANCELLED)
-        .values(
-            "action__delivering_organisation_id", "stream__silo__code", "stream__silo__name_nl", "stream__silo__name_en"
-        )
-        .annotate(amount=Sum("amount"))
-        .order_by("action__delivering_organisation_id", "-amount", "stream__silo__code")
-    )
-    paying: dict[int, SiloBadge] = {}
-    for row in rows:
-        organisation_id = int(row["action__delivering_organisation_id"])
-        # Ordered by amount, so the first row per organisation is the silo that pays most.
-        paying.setdefault(
-            organisation_id,
-            SiloBadge(code=str(row["stream__silo__code"]), name=_silo_name(row), amount=row["amount"]),  # type: ignore[arg-type]
-        )
-    return paying
+    return allocation_totals(_visible_cases(household, user, visible_cases)[0]).paying

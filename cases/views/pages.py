@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from funding.selectors import household_funding
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import access_log, policy
 from privacy.access import get_visible_or_404, record_refused
@@ -304,10 +305,12 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     current_ids = {membership.pk for membership in current_members}
     plan = _current_plan_version(case)
     timeline, next_page = timeline_page(user=user, case=case, number=1, themes=themes)
+    funding = household_funding(household, user, visible_cases=cases)
     diagram = build_diagram(
         household=household,
         user=user,
         visible_cases=cases,
+        paying=funding.paying,
         themes=themes,
         active_involvements=active_involvements,
         open_actions=open_actions,
@@ -324,6 +327,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "involvements": involvements,
         "coordinator": next((involvement for involvement in active_involvements if involvement.is_coordinator), None),
         "diagram": diagram,
+        "funding": funding,
         "plan": plan,
         "actions": actions,
         "timeline": timeline,

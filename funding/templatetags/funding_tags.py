@@ -3,7 +3,6 @@ and the paying silo of an involvement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +13,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cases.models import Case, Household, Involvement
+from cases.models import Involvement
 from organisations.models import Organisation
 from privacy import policy
 
 from ..report import Row
-from ..selectors import SiloBadge, household_funding
+from ..selectors import SiloBadge
 
 register = template.Library()
 
@@ -40,22 +39,6 @@ def funding_nav(context: dict[str, Any]) -> dict[str, Any]:
         if policy.may_import_spend(user):
             links.append((reverse("funding:spend_imports"), _("Spend imports")))
     return {"links": links}
-
-
-@register.inclusion_tag("funding/_household_funding.html", takes_context=True)
-def household_funding_panel(
-    context: dict[str, Any], household: Household, heading_level: int = 2, cases: Sequence[Case] | None = None
-) -> dict[str, Any]:
-    """``{% household_funding_panel household %}`` on the household page: the partial with its data.
-
-    ``cases=``: the household's cases the page already fetched through ``visible_to`` (saves time).
-    """
-    request = context["request"]
-    return {
-        "funding": household_funding(household, request.user, visible_cases=cases),
-        "heading_level": heading_level,
-        "request": request,
-    }
 
 
 @register.filter
