@@ -35,6 +35,8 @@ class Subject:
     case_id: int | None = None
     object_type: str = ""
     object_uuid: uuid_module.UUID | None = None
+    # What was read, when it differs from the call's ``detail`` (one INSERT, rows of two kinds).
+    detail: str = ""
 
 
 def subject_for(obj: models.Model | None) -> Subject:
@@ -176,6 +178,7 @@ def record_many(
         "case_ids": [subject.case_id for subject in subjects],
         "object_types": [subject.object_type for subject in subjects],
         "object_uuids": [subject.object_uuid for subject in subjects],
+        "details": [subject.detail[:200] for subject in subjects],
     }
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, params)
@@ -190,9 +193,9 @@ INSERT INTO privacy_accesslogentry (
 SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisation_id)s, %(organisation_name)s,
        %(on_behalf_of)s, %(action)s, %(outcome)s, %(channel)s,
        subject.household_id, subject.person_id, subject.case_id, subject.object_type, subject.object_uuid,
-       %(detail)s, %(path)s, %(client_address)s::inet, %(request_id)s
+       coalesce(nullif(subject.detail, ''), %(detail)s), %(path)s, %(client_address)s::inet, %(request_id)s
   FROM unnest(%(household_ids)s::bigint[], %(person_ids)s::bigint[], %(case_ids)s::bigint[],
-              %(object_types)s::varchar[], %(object_uuids)s::uuid[])
-       WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, position)
+              %(object_types)s::varchar[], %(object_uuids)s::uuid[], %(details)s::varchar[])
+       WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, detail, position)
  ORDER BY subject.position
 """

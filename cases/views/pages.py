@@ -51,7 +51,7 @@ from ..models import (
 )
 from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
 from ..trends import measurement_overview
-from ..viewers import viewers_panel
+from ..viewers import viewers_panel, viewers_read
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 20
@@ -371,11 +371,15 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
     context["viewers"] = viewers_panel(
         request, household, coordinates=coordinator is not None and coordinator.professional_id == user.pk
     )
-    # The household and every case named on the page, in one INSERT.
+    # The household, every case named on the page and the "who viewed" panel, in one INSERT.
     access_log.record_many(
         user=user,
         action=access_log.Action.READ,
-        subjects=[access_log.subject_for(household), *(access_log.subject_for(shown) for shown in cases)],
+        subjects=[
+            access_log.subject_for(household),
+            *(access_log.subject_for(shown) for shown in cases),
+            *([viewers_read(household)] if context["viewers"] is not None else []),
+        ],
         request=request,
         detail="household page",
     )

@@ -45,6 +45,36 @@ def test_each_row_gets_its_place_in_the_chain_and_a_hash(personas: Personas) -> 
     assert rows[0].username == "prof-a" and rows[0].role == "professional" and rows[0].channel == "task"
 
 
+def test_many_subjects_are_one_insert_in_order_with_the_shared_fields_on_every_row(
+    personas: Personas, django_assert_num_queries
+) -> None:
+    request = RequestFactory().get("/huishoudens/x/", REMOTE_ADDR="10.1.2.3", HTTP_X_REQUEST_ID="req-1")
+    subjects = [
+        access_log.Subject(household_id=7, object_type="cases.household"),
+        access_log.Subject(household_id=7, case_id=70, object_type="cases.case"),
+        access_log.Subject(household_id=7, object_type="privacy.accesslogentry", detail="who viewed this household"),
+    ]
+    with django_assert_num_queries(1):
+        access_log.record_many(
+            user=personas.professional, action=access_log.Action.READ, subjects=subjects, request=request, detail="page"
+        )
+    rows = list(AccessLogEntry.objects.order_by("seq"))
+    assert [(row.object_type, row.case_id, row.detail) for row in rows] == [
+        ("cases.household", None, "page"),
+        ("cases.case", 70, "page"),
+        ("privacy.accesslogentry", None, "who viewed this household"),
+    ]
+    assert {(row.username, row.channel, row.path, row.client_address, row.request_id) for row in rows} == {
+        ("prof-a", "screen", "/huishoudens/x/", "10.1.2.3", "req-1")
+    }
+    assert verify_access_log().ok
+
+
+def test_no_subjects_write_nothing(personas: Personas, django_assert_num_queries) -> None:
+    with django_assert_num_queries(0):
+        access_log.record_many(user=personas.professional, action=access_log.Action.READ, subjects=[])
+
+
 def test_the_application_role_cannot_update_log_rows(personas: Personas) -> None:
     log_rows(1, personas)
     with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
