@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, parsers, status, viewsets
@@ -16,7 +14,6 @@ from rest_framework.response import Response
 
 from organisations.models import User
 from privacy import access_log, policy
-from privacy.access import get_visible_or_404
 from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
 from .. import report, services, spend_import, workflow
@@ -91,17 +88,7 @@ class BlockageViewSet(PolicyScopedViewSet):
         A step the transition table refuses (wrong status) is the caller's bad
         request: logged as an allowed update, answered 400 by the service.
         """
-        try:
-            blockage = get_visible_or_404(
-                self.base_queryset(),
-                request,
-                action=access_log.Action.UPDATE,
-                scope=self.scope,
-                log_read=False,
-                uuid=uuid,
-            )
-        except (DjangoValidationError, ValueError) as error:  # a malformed UUID
-            raise Http404 from error
+        blockage: Blockage = self.visible_object(action=access_log.Action.UPDATE, log_read=False)
         refused = workflow.refusal(blockage.status, blockage.level, step) is None and not services.may_take_step(
             _user(request), blockage, step
         )

@@ -80,14 +80,23 @@ class PolicyScopedViewSet(viewsets.GenericViewSet):
         return self.scope(self.base_queryset())
 
     def get_object(self) -> Any:
-        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
         action = access_log.Action.READ if self.request.method == "GET" else access_log.Action.UPDATE
-        try:
-            obj = get_visible_or_404(self.base_queryset(), self.request, action=action, scope=self.scope, **lookup)
-        except (DjangoValidationError, ValueError) as error:  # a malformed UUID
-            raise Http404 from error
+        obj = self.visible_object(action=action)
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def visible_object(self, *, action: str, log_read: bool = True) -> Any:
+        """The object the URL names, through the policy's door: a logged 404 when unseen or malformed.
+
+        ``log_read=False`` logs only a refusal; the caller logs what it then does with the object.
+        """
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        try:
+            return get_visible_or_404(
+                self.base_queryset(), self.request, action=action, scope=self.scope, log_read=log_read, **lookup
+            )
+        except (DjangoValidationError, ValueError) as error:  # a malformed UUID
+            raise Http404 from error
 
     def log_listed(self, objects: Sequence[models.Model]) -> None:
         access_log.record_many(
