@@ -186,11 +186,13 @@ def timeline_page(
 ) -> tuple[list[TimelineEntry], int | None]:
     """One page of the case's contacts the user may read, newest first, and the next page's number if any.
 
-    One query: the page is fetched with one row extra to know whether more follow.
+    ``case`` must come through ``Case.objects.visible_to(user)`` (both callers fetch it so): then only
+    the confidentiality rule is left to apply per contact. One query: the page is fetched with one
+    row extra to know whether more follow.
     """
     start = (number - 1) * TIMELINE_PAGE_SIZE
     contacts = list(
-        Contact.objects.visible_to(user)
+        Contact.objects.readable_on_visible_case(user)
         .filter(case=case)
         .timeline()
         .select_related("author", "author_organisation")[start : start + TIMELINE_PAGE_SIZE + 1]
