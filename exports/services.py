@@ -86,8 +86,9 @@ def export_build(*, job_id: int) -> None:
     The access policy is asked again here, for the user as they are now, and the
     kind builds the file through the screen's own code path.
     """
-    # Locked: the expiry sweep and a second delivery wait for this run to commit.
-    job = ExportJob.objects.select_for_update().select_related("requested_by").filter(pk=job_id).first()
+    # Locked: the expiry sweep and a second delivery wait for this run to commit. Only the job's row
+    # ("self"): the user row must stay free for logins while the file is built.
+    job = ExportJob.objects.select_for_update(of=("self",)).select_related("requested_by").filter(pk=job_id).first()
     if job is None or job.status != ExportStatus.RUNNING:
         return
     handler = KINDS[job.kind]
