@@ -25,3 +25,7 @@ class ExportJobQuerySet(models.QuerySet["ExportJob"]):
     def expired_by(self, moment: datetime.datetime) -> ExportJobQuerySet:
         """Finished jobs whose file has passed its expiry."""
         return self.filter(status="done", expires_at__lte=moment)
+
+    def pending_since(self, moment: datetime.datetime) -> ExportJobQuerySet:
+        """Jobs asked for before ``moment`` that are still queued or running."""
+        return self.filter(status__in=["queued", "running"], created_at__lt=moment)

@@ -155,6 +155,18 @@ def _fail(job: ExportJob, failure: str) -> None:
 
 @transaction.atomic
 def exports_expire(*, now: datetime.datetime | None = None) -> int:
-    """Remove the files of finished jobs past their expiry and mark those jobs expired, in one statement."""
+    """Remove the files of finished jobs past their expiry and mark those jobs expired, in one statement.
+
+    A job still queued or running a whole keeping period after it was asked for
+    (its task gave up after its retries, or never came) is failed, so the user
+    sees why and asks again instead of waiting.
+    """
+    moment = now or timezone.now()
     workflow.check_transition(ExportStatus.DONE, ExportStatus.EXPIRED)
-    return ExportJob.objects.expired_by(now or timezone.now()).update(status=ExportStatus.EXPIRED, content=None)
+    expired = ExportJob.objects.expired_by(moment).update(status=ExportStatus.EXPIRED, content=None)
+    for status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+        workflow.check_transition(status, ExportStatus.FAILED)
+    ExportJob.objects.pending_since(moment - keep_for()).update(
+        status=ExportStatus.FAILED, failure=ExportFailure.ERROR, finished_at=moment
+    )
+    return expired

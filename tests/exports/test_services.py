@@ -16,7 +16,7 @@ from django.utils import timezone
 from exports import workflow
 from exports.models import ExportFailure, ExportJob, ExportKind, ExportStatus
 from exports.services import export_request, exports_expire
-from exports.tasks import build_export
+from exports.tasks import build_export, expire_exports
 from funding import report
 from funding import seed as funding_seed
 from jobs.models import OutboxMessage, TaskExecution
@@ -302,6 +302,27 @@ def test_expiry_removes_the_files_past_their_time_and_keeps_the_rest(personas):
     assert fresh.status == ExportStatus.DONE and fresh.content
     assert queued.status == ExportStatus.QUEUED
     assert exports_expire(now=now) == 0  # running it again changes nothing
+
+
+def test_beat_runs_the_expiry_task_which_removes_files_past_their_time(personas, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["exports.expire"]["task"] == "exports.expire"
+    job = ExportJobFactory(done=True, requested_by=personas.bureau, expires_at=timezone.now())
+    expire_exports.apply()
+    job.refresh_from_db()
+    assert job.status == ExportStatus.EXPIRED and job.content is None
+
+
+def test_a_job_still_pending_after_a_whole_keeping_period_is_failed_with_a_message(personas):
+    now = timezone.now()
+    stuck = ExportJobFactory(
+        requested_by=personas.bureau, status=ExportStatus.RUNNING, created_at=now - datetime.timedelta(hours=25)
+    )
+    waiting = ExportJobFactory(requested_by=personas.bureau, created_at=now - datetime.timedelta(hours=1))
+    exports_expire(now=now)
+    stuck.refresh_from_db()
+    waiting.refresh_from_db()
+    assert stuck.status == ExportStatus.FAILED and stuck.failure == ExportFailure.ERROR
+    assert waiting.status == ExportStatus.QUEUED
 
 
 def test_a_finished_file_expires_after_the_configured_hours(personas, bureau_data, settings):
