@@ -51,7 +51,13 @@ def _table(job: ExportJob, name: str, title: str, header: Sequence[str], rows: S
 
 
 def _errors(form: Any) -> dict[str, list[str]]:
-    return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    """The form's errors per field, each named by its label: they are shown together, away from the form."""
+
+    def label(name: str) -> str:
+        field = form.fields.get(name)
+        return f"{field.label}: " if field is not None and field.label else ""
+
+    return {name: [label(name) + str(message) for message in messages] for name, messages in form.errors.items()}
 
 
 class Kind:

@@ -118,5 +118,6 @@ def test_asking_for_an_export_with_bad_filters_says_why_and_makes_no_job(persona
         reverse("monitoring:export", args=["csv"]), {"start": "2025-12-31", "end": "2025-01-01"}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("monitoring:index")
-    assert "De export kon niet worden aangevraagd" in response.content.decode()
+    html = response.content.decode()
+    assert "De export kon niet worden aangevraagd" in html and "Tot en met:" in html
     assert not ExportJobFactory._meta.model.objects.exists()
