@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
@@ -34,10 +35,14 @@ def request_export(request: AuthenticatedHttpRequest, *, kind: str, fmt: str, ba
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
-        messages.error(
-            request, _("The export could not be requested: %(reasons)s") % {"reasons": " ".join(error.messages)}
-        )
-        return redirect(back)
+        reasons = " ".join(error.messages)
+        messages.error(request, _("The export could not be requested: %(reasons)s") % {"reasons": reasons})
+        handler = KINDS[kind]
+        if handler.personal_data:
+            return redirect(back)  # a person's id never goes into a URL
+        # Back to the screen with what was chosen: its filter form shows each error next to its field.
+        chosen = {name: request.POST[name] for name in handler.fields if request.POST.get(name)}
+        return redirect(f"{back}?{urlencode(chosen)}" if chosen else back)
     if job.person_id is not None:
         # Asking for a person's data is logged now; building and downloading the file log their own rows.
         access_log.record(

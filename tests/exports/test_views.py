@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exports.models import ExportKind, ExportStatus
+from exports.models import ExportJob, ExportKind, ExportStatus
 from organisations.models import Role
 from privacy.models import AccessLogEntry
 from tests.cases.factories import CaseFactory, MembershipFactory
@@ -113,11 +113,13 @@ def test_a_subject_export_whose_person_is_gone_cannot_be_downloaded(personas, lo
     assert client.get(download_url(job)).status_code == 404
 
 
-def test_asking_for_an_export_with_bad_filters_says_why_and_makes_no_job(personas, log_in):
+def test_asking_for_an_export_with_bad_filters_says_why_keeps_the_filters_and_makes_no_job(personas, log_in):
     response = log_in(personas.bureau).post(
         reverse("monitoring:export", args=["csv"]), {"start": "2025-12-31", "end": "2025-01-01"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("monitoring:index")
+    assert response.redirect_chain[-1][0] == reverse("monitoring:index") + "?start=2025-12-31&end=2025-01-01"
     html = response.content.decode()
     assert "De export kon niet worden aangevraagd" in html and "Tot en met:" in html
-    assert not ExportJobFactory._meta.model.objects.exists()
+    form = response.context["form"]
+    assert form.data["start"] == "2025-12-31" and "end" in form.errors  # what was chosen, the error at its field
+    assert not ExportJob.objects.exists()
