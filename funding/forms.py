@@ -4,6 +4,7 @@ has an error, ``aria-invalid`` and ``aria-describedby`` pointing at the message 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +12,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organisations.models import User
+from privacy import policy
+
 from .models import BlockageReason, BlockageResolution, Silo
-from .report import GRANULARITIES, LEVELS
+from .report import GRANULARITIES, LEVELS, ReportParams
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a million rows are about 40 MB
 
@@ -122,6 +126,26 @@ class ReportForm(UtrechtForm):
 
 def report_defaults() -> dict[str, Any]:
     return {"year": timezone.localdate().year, "level": "wijk", "granularity": "quarter", "silo": ""}
+
+
+def report_params_for(user: User, data: Mapping[str, Any] | None) -> tuple[ReportForm, ReportParams | None]:
+    """The audit's parameters from its filter form, for the user's municipality (screen and export alike).
+
+    The caller has checked ``policy.may_see_funding_aggregates(user)``; no data means the defaults.
+    """
+    municipality_id = policy.funding_municipality_id(user)
+    assert municipality_id is not None
+    form = ReportForm(data or report_defaults())
+    if not form.is_valid():
+        return form, None
+    cleaned = form.cleaned_data
+    return form, ReportParams(
+        municipality_id=municipality_id,
+        year=cleaned["year"],
+        level=cleaned["level"],
+        granularity=cleaned["granularity"],
+        silo_id=cleaned["silo"].pk if cleaned["silo"] else None,
+    )
 
 
 class CellForm(forms.Form):

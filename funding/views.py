@@ -19,17 +19,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import Action, Household
+from exports.models import ExportKind
+from exports.views import request_export
 from organisations.models import Area
 from privacy import access_log, policy, suppression
 from privacy.access import get_visible_or_404, record_refused
-from wijkteam.exports import csv_response, xlsx_response
+from wijkteam.exports import csv_response
 from wijkteam.http import AuthenticatedHttpRequest
 
 from . import report, services, spend_import, workflow
@@ -39,11 +41,11 @@ from .forms import (
     DoorbraakForm,
     EscalateForm,
     NotResolvableForm,
-    ReportForm,
     ResolveForm,
     SpendUploadForm,
     UtrechtForm,
     report_defaults,
+    report_params_for,
 )
 from .models import Blockage, BlockageLevel, BlockageReason, BlockageStatus, FundingStream, Silo, SpendImport
 from .selectors import household_funding
@@ -347,27 +349,11 @@ def household(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
 # --- The funding-flow audit ----------------------------------------------------------------------------
 
 
-def _report_params(request: AuthenticatedHttpRequest) -> tuple[ReportForm, report.ReportParams | None]:
-    municipality_id = policy.funding_municipality_id(request.user)
-    assert municipality_id is not None
-    form = ReportForm(request.GET if request.GET else report_defaults())
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    return form, report.ReportParams(
-        municipality_id=municipality_id,
-        year=data["year"],
-        level=data["level"],
-        granularity=data["granularity"],
-        silo_id=data["silo"].pk if data["silo"] else None,
-    )
-
-
 @login_required
 def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_funding_aggregates(request.user):
         raise Http404
-    form, params = _report_params(request)
+    form, params = report_params_for(request.user, request.GET)
     # A whole municipality by buurt and month is thousands of rows: on screen, one row per silo until a
     # silo is chosen; the export always has every row.
     condensed = params is not None and report.estimated_rows(params) > MAX_SCREEN_ROWS
@@ -398,6 +384,7 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "condensed": condensed,
             "query": request.GET.urlencode() or urlencode(report_defaults()),
+            "export_params": {name: form.data.get(name) or "" for name in form.fields},
             "threshold": suppression.threshold(),
         },
         status=200 if params else 400,
@@ -406,16 +393,12 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def audit_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
-    if fmt not in {"csv", "xlsx"} or not policy.may_see_funding_aggregates(request.user):
+    """Ask for the whole table as a file: a background export, collected on "Mijn exports"."""
+    if not policy.may_see_funding_aggregates(request.user):
         raise Http404
-    _form, params = _report_params(request)
-    if params is None:
-        raise Http404
-    flow = report.funding_flow(params, language=get_language() or "nl")
-    name = f"financieringsstromen-{params.year}-{params.level}-{params.granularity}"
-    if fmt == "xlsx":
-        return xlsx_response(f"{name}.xlsx", _("Funding flows"), report.export_header(), report.export_rows(flow))
-    return csv_response(f"{name}.csv", report.export_header(), report.export_rows(flow))
+    if request.method != "POST":
+        return redirect("funding:audit")
+    return request_export(request, kind=ExportKind.FUNDING_AUDIT, fmt=fmt, back=reverse("funding:audit"))
 
 
 @login_required

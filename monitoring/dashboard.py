@@ -16,6 +16,7 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
 from organisations.models import Area, Role, TeamMembership, User
@@ -351,3 +352,44 @@ def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bo
             )
             entry["budget"] = Cell(float(row["total"]), f"{row['total']:.0f}")
     return sorted(rows.values(), key=lambda entry: entry["order"])
+
+
+def export_rows(board: Dashboard) -> list[list[str]]:
+    """The export's rows: the displayed (suppressed) figures of each panel, one block after another."""
+    rows = [[_("Month"), _("Active cases"), _("Households"), _("Inflow"), _("Outflow"), _("Stapeling")]]
+    for row in board.trend:
+        rows.append(
+            [row["month"].strftime("%Y-%m")]
+            + [str(row[k]) for k in ("active", "households", "inflow", "outflow", "stapeling")]
+        )
+    rows.append([])
+    rows.append([_("Neighbourhood"), _("Code"), _("Households"), _("Stapeling"), _("Inflow"), _("Outflow")])
+    for entry in board.neighbourhoods:
+        rows.append(
+            [entry["name"], entry["code"]] + [str(entry[k]) for k in ("households", "stapeling", "inflow", "outflow")]
+        )
+    rows.append([])
+    rows.append(
+        [
+            _("Silo"),
+            _("Open blockages"),
+            _("Median days open"),
+            _("Euros stuck (open)"),
+            _("Median days to close"),
+            _("Resolved: flexible budget"),
+            _("Resolved: exemption"),
+            _("Resolved: another route"),
+            _("Not resolvable"),
+        ]
+    )
+    for entry in board.blockages:
+        rows.append(
+            [entry["name"] or _("No silo recorded")]
+            + [str(entry[k]) for k in ("open", "days_open", "stuck", "days_to_close")]
+            + [str(cell) for cell in entry["outcomes"]]
+        )
+    rows.append([])
+    rows.append([_("Silo"), _("Budget (€)"), _("Allocated (€)"), _("Spent (€)")])
+    for entry in board.funding:
+        rows.append([entry["name"]] + [str(entry[k]) for k in ("budget", "allocated", "spent")])
+    return rows

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Area, Municipality
+from organisations.models import Area, Municipality, User
 from themes.models import Theme
 
+from .dashboard import Dashboard, Filters, buurten_in_scope, dashboard
 from .models import PrecisionReview
 
 
@@ -23,6 +25,25 @@ class DashboardFilterForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end of the period lies before its start."))
         return data
+
+
+def filtered_board(user: User, data: Mapping[str, Any] | None) -> tuple[DashboardFilterForm, Dashboard]:
+    """The dashboard as the user may see it, filtered by the form's data (screen, print and export alike).
+
+    The caller has checked ``may_see_monitoring(user)``; invalid filters show the whole scope.
+    """
+    form = DashboardFilterForm(data or None)
+    filters = Filters()
+    if form.is_valid():
+        cleaned = form.cleaned_data
+        filters = Filters(
+            municipality_id=cleaned["municipality"].pk if cleaned["municipality"] else None,
+            area_id=cleaned["area"].pk if cleaned["area"] else None,
+            theme_id=cleaned["theme"].pk if cleaned["theme"] else None,
+            start=cleaned["start"],
+            end=cleaned["end"],
+        )
+    return form, dashboard(scope=buurten_in_scope(user), filters=filters)
 
 
 QUESTION_HELP = {

@@ -147,6 +147,17 @@ def funding_register_condition(user: User | AnonymousUser, prefix: str = "") -> 
     return Q(**{f"{prefix}team__municipality_id": funding_municipality_id(user)})
 
 
+def export_job_condition(user: User | AnonymousUser | None) -> Q:
+    """Background exports: each user sees only the jobs they asked for, whatever their role.
+
+    What a job's file may contain is decided again when it is built and when it
+    is downloaded (``exports.kinds``), so a user who lost a role cannot collect it.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    return Q(requested_by_id=user.pk)
+
+
 # --- Accounts: whose credentials still open anything ------------------------------
 #
 # A session of a disabled account is dropped by Django's backend; data reached

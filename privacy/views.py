@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,9 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Person
+from exports.models import ExportKind
+from exports.views import request_export
 from wijkteam.http import AuthenticatedHttpRequest
 
 from . import access_log, policy
@@ -139,8 +141,14 @@ def _subject(request: AuthenticatedHttpRequest) -> tuple[SubjectActionForm, Pers
 
 @privacy_officer_only
 def subject_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """JSON: a background export, collected on "Mijn exports". The printable page stays synchronous: it is a
+    page the officer prints from the browser, not a file to keep, and it is built in a fixed number of queries."""
     if request.method != "POST":
         return redirect("privacy:requests")
+    if fmt == "json":
+        return request_export(request, kind=ExportKind.SUBJECT_ACCESS, fmt=fmt, back=reverse("privacy:requests"))
+    if fmt != "html":
+        raise Http404
     form, person = _subject(request)
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
@@ -155,17 +163,11 @@ def subject_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     )
     access_log.record(
         user=request.user,
-        action=access_log.Action.EXPORT if fmt == "json" else access_log.Action.PRINT,
+        action=access_log.Action.PRINT,
         subject=access_log.subject_for(person),
         request=request,
         detail="data-subject access request",
     )
-    if fmt == "json":
-        response = HttpResponse(
-            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="inzageverzoek.json"'
-        return response
     return render(request, "privacy/subject_export.html", {"data": data})
 
 

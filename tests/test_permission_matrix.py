@@ -173,7 +173,13 @@ MATRIX: list[Row] = [
     Row("funding:blockage_register", target="action", expect=casework(), log="read"),
     Row("funding:household", target="household", expect=casework(), log="read"),
     Row("funding:audit", expect=expect(404, bureau=200, auditor=200)),
-    Row("funding:audit_export", expect=expect(404, bureau=200, auditor=200), kwargs={"fmt": "csv"}),
+    Row(
+        "funding:audit_export",
+        "POST",
+        expect=expect(404, bureau=302, auditor=302),  # a background export, then "Mijn exports"
+        kwargs={"fmt": "csv"},
+        data=lambda t: {"year": "2025", "level": "wijk", "granularity": "quarter"},
+    ),
     Row("funding:audit_cell", expect=expect(404, bureau=200, auditor=200), query=AUDIT_CELL),
     Row("funding:spend_imports", expect=expect(404, auditor=200)),
     Row("funding:spend_import", target="spend_import", expect=expect(404, auditor=200)),
@@ -182,7 +188,7 @@ MATRIX: list[Row] = [
     # --- Monitoring, background jobs -------------------------------------------------------------------------------
     Row("monitoring:index", expect=expect(404, bureau=200, team_lead=200)),
     Row("monitoring:print", expect=expect(404, bureau=200, team_lead=200)),
-    Row("monitoring:export", expect=expect(404, bureau=200, team_lead=200), kwargs={"fmt": "csv"}),
+    Row("monitoring:export", "POST", expect=expect(404, bureau=302, team_lead=302), kwargs={"fmt": "csv"}),
     Row("monitoring:refresh", "POST", expect=expect(404, bureau=302)),
     # Precision reviews: the bureau writes them, team leads read those of their municipalities; no personal data.
     Row("monitoring:reviews", expect=expect(404, bureau=200, team_lead=200)),
@@ -199,11 +205,14 @@ MATRIX: list[Row] = [
         "privacy:export",
         "POST",
         target="person",
-        expect=only("privacy_officer"),
+        expect=only("privacy_officer", 302),  # JSON: a background export, then "Mijn exports"
         log="export",
         kwargs={"fmt": "json"},
         data=lambda t: {"person": t.person.uuid, "received_on": "01-06-2025", "confirm": "on"},
     ),
+    # --- Mijn exports: every user their own jobs; another's (or an unknown) job is not found ---------------------
+    Row("exports:list", expect=expect(200)),
+    Row("exports:download", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("privacy:anonymise", expect=only("privacy_officer", 302), log="read"),
     # --- The API (JSON: refused visitors get 403, not a login redirect) ----------------------------------------------
     Row("api:api-root", expect=expect(200, anonymous=API_NO_AUTH)),
@@ -381,6 +390,7 @@ ADMIN_MODELS = {
     "monitoring.fundingmonthsummary": "none",
     "monitoring.blockagefact": "none",
     "monitoring.precisionreview": "none",
+    "exports.exportjob": "none",
 }
 
 # The administrator's status per admin page of a model, by kind.

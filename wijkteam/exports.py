@@ -5,7 +5,8 @@ spreadsheets skip before reading a formula) is a formula to Excel and
 LibreOffice: a value that came from a user or a finance file could run one
 (CSV injection). ``neutralise`` prefixes such text with an apostrophe, which
 spreadsheets show as text. Numbers stay numbers. Every export in the project
-goes through the two response helpers here.
+goes through the helpers here: ``csv_bytes``/``xlsx_bytes`` build the file
+(the background exports store it), the ``*_response`` helpers serve it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -41,19 +43,22 @@ def _cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    """A UTF-8 CSV (with a byte-order mark, so Excel reads the accents) as a download."""
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A UTF-8 CSV with a byte-order mark, so Excel reads the accents."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_cell(name) for name in header])
     for row in rows:
         writer.writerow([_cell(value) for value in row])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    """A UTF-8 CSV as a download."""
+    return file_response(csv_bytes(header, rows), filename=filename, content_type=CSV_CONTENT_TYPE)
+
+
+def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """One locked worksheet: the figures can be read and copied, not edited by accident."""
     workbook = Workbook()
     sheet = workbook.active
@@ -69,6 +74,16 @@ def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterab
     workbook.security = WorkbookProtection(lockStructure=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    """The locked worksheet as a download."""
+    return file_response(xlsx_bytes(title, header, rows), filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+def file_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """A finished file as a download (the background exports serve their stored files through this too)."""
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -12,6 +12,7 @@ urlpatterns = [
     path("financiering/", include("funding.urls")),
     path("beheer/", admin.site.urls),
     path("achtergrondtaken/", include("jobs.urls")),
+    path("mijn-exports/", include("exports.urls")),
     path("", include("cases.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("healthz", health.healthz, name="healthz"),

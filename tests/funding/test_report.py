@@ -17,6 +17,7 @@ from funding import seed as funding_seed
 from organisations import seed as organisations_seed
 from organisations.models import Municipality, Role
 from privacy.suppression import Suppressed
+from tests.exports.factories import export_through_screen
 from tests.funding.generate import generate_casework
 from tests.organisations.factories import UserFactory
 from wijkteam.seeding import SCALES, SeedContext
@@ -141,16 +142,22 @@ def test_the_drill_down_lists_case_references_only(world: Municipality) -> None:
     assert sum((case.spent for case in cases), Decimal("0")) == row.spent
 
 
-def test_the_page_and_the_exports_for_the_auditor(log_in, world: Municipality, django_assert_max_num_queries) -> None:
+def test_the_page_and_the_exports_for_the_auditor(
+    log_in, world: Municipality, django_assert_max_num_queries, django_capture_on_commit_callbacks
+) -> None:
     auditor = UserFactory(role=Role.AUDITOR, organisation=world.organisations.first())
     client = log_in(auditor)
     query = {"year": YEAR, "level": "wijk", "granularity": "quarter", "silo": ""}
     with django_assert_max_num_queries(8):
         response = client.get(reverse("funding:audit"), query)
     assert response.status_code == 200 and "&lt;5" in response.content.decode()
-    csv_response = client.get(reverse("funding:audit_export", args=["csv"]), query)
+    _job, csv_response = export_through_screen(
+        client, reverse("funding:audit_export", args=["csv"]), query, django_capture_on_commit_callbacks
+    )
     assert csv_response["Content-Type"].startswith("text/csv") and "<5" in csv_response.content.decode("utf-8-sig")
-    xlsx = client.get(reverse("funding:audit_export", args=["xlsx"]), query)
+    _job, xlsx = export_through_screen(
+        client, reverse("funding:audit_export", args=["xlsx"]), query, django_capture_on_commit_callbacks
+    )
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     sheet = book.active
     assert sheet.protection.sheet and book.security.lockStructure
@@ -188,7 +195,9 @@ def test_a_bad_report_parameter_is_answered_with_the_form_and_its_error(log_in, 
     assert response.content.decode().count('aria-invalid="true"') == 3
 
 
-def test_a_spreadsheet_formula_in_a_name_is_neutralised_in_both_exports(log_in, world: Municipality) -> None:
+def test_a_spreadsheet_formula_in_a_name_is_neutralised_in_both_exports(
+    log_in, world: Municipality, django_capture_on_commit_callbacks
+) -> None:
     from organisations.models import Area
 
     district = Area.objects.districts().first()
@@ -197,9 +206,14 @@ def test_a_spreadsheet_formula_in_a_name_is_neutralised_in_both_exports(log_in, 
     auditor = UserFactory(role=Role.AUDITOR, organisation=world.organisations.first())
     client = log_in(auditor)
     query = {"year": YEAR, "level": "wijk", "granularity": "year", "silo": ""}
-    csv_text = client.get(reverse("funding:audit_export", args=["csv"]), query).content.decode("utf-8-sig")
+    url = reverse("funding:audit_export", args=["csv"])
+    csv_text = export_through_screen(client, url, query, django_capture_on_commit_callbacks)[1].content.decode(
+        "utf-8-sig"
+    )
     assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
-    book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("funding:audit_export", args=["xlsx"]), query).content))
+    url = reverse("funding:audit_export", args=["xlsx"])
+    xlsx = export_through_screen(client, url, query, django_capture_on_commit_callbacks)[1]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     names = [cell.value for cell in book.active["C"]]
     assert any(str(name).startswith("'=HYPERLINK") for name in names)
     assert not any(str(name).startswith("=") for name in names)

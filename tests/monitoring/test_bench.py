@@ -32,7 +32,7 @@ def test_it_measures_a_full_and_an_incremental_refresh_and_every_dashboard_varia
     report = out.getvalue()
     assert re.search(r"\(a\) full refresh: [\d.]+ s \(4 neighbourhoods, [\d,]+ rows\)", report)
     assert re.search(r"\(b\) incremental refresh after 5 contacts .*: [\d.]+ s, incremental over [1-4] neighb", report)
-    for variant in ("no filter", "municipality", "area", "theme", "period", "export CSV"):
+    for variant in ("no filter", "municipality", "area", "theme", "period", "print"):
         assert re.search(rf"{variant} +median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms\) +\d+ queries", report)
     # The full refresh stays; the contacts, the incremental run and the login are rolled back.
     assert Contact.objects.count() == contacts

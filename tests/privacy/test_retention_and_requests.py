@@ -12,6 +12,7 @@ from privacy.retention import expired_case_ids, retention_duty_for_person
 from privacy.tasks import apply_retention
 from tests.cases.factories import CaseFactory, ContactFactory, MembershipFactory
 from tests.conftest import Personas
+from tests.exports.factories import export_through_screen
 
 pytestmark = pytest.mark.django_db
 
@@ -118,18 +119,30 @@ def test_a_log_search_with_a_bad_bsn_says_so_next_to_the_field(officer: Client) 
     assert 'aria-invalid="true"' in html and 'id="id_bsn_error"' in html and 'value="123456789"' in html
 
 
-def test_the_officer_exports_everything_about_a_person_as_json(officer: Client, personas: Personas) -> None:
+def test_the_officer_exports_everything_about_a_person_as_json(
+    officer: Client, personas: Personas, django_capture_on_commit_callbacks
+) -> None:
     case = closed_case(personas, datetime.date(2024, 1, 1))
     person = Person.objects.get(memberships__household=case.household)
-    response = officer.post(
-        "/privacy/verzoeken/inzage.json", {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"}
+    job, response = export_through_screen(
+        officer,
+        "/privacy/verzoeken/inzage.json",
+        {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"},
+        django_capture_on_commit_callbacks,
     )
     data = json.loads(response.content)
     assert data["person"]["bsn"] == "111222333"
     assert data["cases"][0]["reference"] == case.reference
     assert data["contacts"][0]["note"] == "Moeder vertelt over de schulden."
     assert DataSubjectRequest.objects.get().outcome == "exported"
-    assert AccessLogEntry.objects.filter(action="export", person_id=person.pk).exists()
+    # Asked for on the screen, built by the task on the officer's behalf, downloaded on the screen.
+    rows = AccessLogEntry.objects.filter(action="export", person_id=person.pk).order_by("seq")
+    assert [(row.channel, row.detail) for row in rows] == [
+        ("screen", "export requested"),
+        ("task", "background export"),
+        ("screen", "export download"),
+    ]
+    assert {row.user_id for row in rows} == {job.requested_by_id}
 
 
 def test_the_printable_export_renders(officer: Client, personas: Personas) -> None:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jobs",
     "accounts",
     "monitoring",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -373,6 +374,9 @@ WIJKTEAM_OUTBOX_RELAY_SECONDS = int(os.environ.get("WIJKTEAM_OUTBOX_RELAY_SECOND
 # Published outbox rows and execution records are kept this long (well past any redelivery).
 WIJKTEAM_JOBS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_JOBS_KEEP_DAYS", "30"))
 
+# A finished background export can be downloaded this long; then beat removes the file.
+WIJKTEAM_EXPORT_KEEP_HOURS = int(os.environ.get("WIJKTEAM_EXPORT_KEEP_HOURS", "24"))
+
 # Each app adds its periodic tasks here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "jobs.relay_outbox": {
@@ -396,6 +400,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 15 * 60},
     },
+    # Files past their expiry are gone within a quarter of an hour.
+    "exports.expire": {"task": "exports.expire", "schedule": crontab(minute="*/15"), "options": {"expires": 15 * 60}},
     "monitoring.refresh_summaries_full": {
         "task": "monitoring.refresh_summaries",
         "schedule": crontab(hour=4, minute=0),
