@@ -212,7 +212,9 @@ def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
     ``with_history`` also writes each new blockage's "+" row of the write history (as django-simple-history
     would on save), attributed to whoever opened it. The set-based run over all actions (the seed) leaves it out.
     """
-    columns = ", ".join(str(blockage_field.column) for blockage_field in Blockage._meta.concrete_fields)
+    columns = ", ".join(
+        connection.ops.quote_name(str(blockage_field.column)) for blockage_field in Blockage._meta.concrete_fields
+    )
     history = (
         f""",
     history AS (

@@ -1,14 +1,25 @@
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 
 from cases import services
 from cases.models import Action, Case, CaseConference, CaseStatus, Consent, Goal, Measurement, MeasurementScore
 from privacy.actor import acting_as
-from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory
+from tests.cases.factories import (
+    ActionFactory,
+    CaseFactory,
+    ConsentFactory,
+    GoalFactory,
+    MeasurementFactory,
+    MembershipFactory,
+    PlanVersionFactory,
+    ScoreFactory,
+)
 from tests.conftest import Personas
 from tests.organisations.factories import OrganisationFactory
-from themes.models import Instrument, Theme
+from themes.models import Instrument, InstrumentDomain, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +165,35 @@ def test_a_conferences_participants_are_in_its_one_creation_record_and_later_cha
     latest = CaseConference.history.filter(id=conference.pk).latest()
     assert (latest.history_type, latest.history_user) == ("~", personas.team_lead)
     assert {link.user_id for link in latest.participants.all()} == {personas.professional.pk}
+
+
+# --- The optional baseline for rows that predate their history -----------------------------------------
+
+
+def test_the_baseline_gives_rows_without_history_one_dated_and_attributed_creation_record(
+    personas: Personas,
+) -> None:
+    case = CaseFactory(team=personas.team_a)
+    version = PlanVersionFactory(plan=case.plan, number=1, created_by=personas.team_lead)
+    goal = GoalFactory(plan_version=version)
+    measurement = MeasurementFactory(case=case, person=MembershipFactory(household=case.household).person)
+    score = ScoreFactory(measurement=measurement, domain=InstrumentDomain.objects.get(code="financien"))
+    consent = ConsentFactory(case=case, person=measurement.person, organisations=[OrganisationFactory()])
+    # As before the history tables existed: no records, and no links on the consent's record.
+    Goal.history.all().delete()
+    MeasurementScore.history.all().delete()
+    Consent.history.model.organisations.model.objects.all().delete()
+    call_command("history_baseline", "--batch-size", "1", stdout=io.StringIO())
+    call_command("history_baseline", stdout=io.StringIO())  # idempotent
+    goal_record = Goal.history.get(id=goal.pk)
+    assert (goal_record.history_type, goal_record.history_user, goal_record.history_date) == (
+        "+",
+        personas.team_lead,
+        version.created_at,
+    )
+    score_record = MeasurementScore.history.get(id=score.pk)
+    assert (score_record.history_user, score_record.reason) == (measurement.measured_by, score.reason)
+    latest = Consent.history.filter(id=consent.pk).latest()
+    assert [link.organisation_id for link in latest.organisations.all()] == list(
+        consent.organisations.values_list("pk", flat=True)
+    )
