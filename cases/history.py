@@ -2,7 +2,8 @@
 
 django-simple-history keeps a row per save of the household, its persons and
 memberships, and its cases with their involvements, goals, actions, contacts,
-conferences, measurements, scores and consents. Plan versions are rows of their
+conferences, measurements, scores and consents, and the allocations and
+blockages that fund or hold up its actions. Plan versions are rows of their
 own (a new version is the change). Who took part in a conference and which
 organisations a consent covers are kept per historical row too (``m2m_fields``),
 so adding or removing one shows as a change. This module merges them into one
@@ -37,6 +38,7 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from funding.models import Allocation, Blockage, BlockageReason, FundingStream, Silo
 from organisations.models import Organisation, User
 from privacy import policy
 from themes.models import Instrument, InstrumentDomain, Theme
@@ -61,7 +63,12 @@ HISTORY_PAGE_SIZE = 25
 
 # Columns that say nothing to a reader (keys, stamps) or that the case context already gives.
 SKIPPED_FIELDS = frozenset({"id", "uuid", "created_at", "case", "household"})
-SKIPPED_PER_MODEL: dict[type[models.Model], frozenset[str]] = {Goal: frozenset({"order"})}
+SKIPPED_PER_MODEL: dict[type[models.Model], frozenset[str]] = {
+    Goal: frozenset({"order"}),
+    # Copied from the household for the audit when the row was made.
+    Allocation: frozenset({"neighbourhood"}),
+    Blockage: frozenset({"neighbourhood"}),
+}
 # Shown as "changed" without their content.
 HIDDEN_CONTENT: dict[type[models.Model], frozenset[str]] = {Contact: frozenset({"note"})}
 MASKED: dict[type[models.Model], frozenset[str]] = {Person: frozenset({"bsn"})}
@@ -79,6 +86,8 @@ TRACKED: tuple[type[models.Model], ...] = (
     Measurement,
     MeasurementScore,
     Consent,
+    Allocation,
+    Blockage,
 )
 KINDS: dict[str, type[models.Model]] = {str(model._meta.model_name): model for model in TRACKED}
 KINDS["planversion"] = PlanVersion
@@ -121,6 +130,8 @@ def _history_sources(user: User | AnonymousUser, household: Household) -> list[Q
         Contact: Q(case_id__in=cases) & ~Q(id__in=confidential),
         Goal: Q(plan_version__plan__case__in=cases),
         MeasurementScore: Q(measurement__case__in=cases),
+        Allocation: Q(action__case__in=cases),
+        Blockage: Q(action__case__in=cases),
     }
     sources: list[QuerySet[Any]] = []
     for model in TRACKED:
@@ -255,6 +266,10 @@ LABELLERS: dict[type[models.Model], Callable[[Any], str]] = {
     Instrument: lambda instrument: instrument.name,
     InstrumentDomain: lambda domain: domain.name,
     CaseConference: lambda conference: formats.date_format(conference.held_on, "j F Y"),
+    Action: lambda action: action.description,
+    FundingStream: lambda stream: stream.name,
+    Silo: lambda silo: silo.name,
+    Allocation: lambda allocation: allocation.reference,
 }
 # Labels that need a related row: fetched in the same query.
 LABEL_QUERYSETS: dict[type[models.Model], Callable[[], QuerySet[Any]]] = {
@@ -409,6 +424,10 @@ def _subject(model: type[models.Model], row: Any, names: _Names) -> str:
         return f"{formats.date_format(row.measured_on, 'j F Y')}, {names.of(Person, row.person_id)}"
     if model is Consent:
         return str(row.purpose)
+    if model is Allocation:
+        return str(row.reference)
+    if model is Blockage:
+        return str(dict(BlockageReason.choices).get(row.reason, row.reason))
     if model is Goal:
         return f"{names.of(Theme, row.theme_id)}, {names.of(PlanVersion, row.plan_version_id)}"
     if model is MeasurementScore:

@@ -7,12 +7,15 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import Action, Case, CaseStatus, Contact, Plan
+from funding import services as funding_services
+from funding.models import Silo
 from organisations.models import Role
 from privacy import access_log
 from privacy.actor import acting_as
 from privacy.models import AccessLogEntry
 from tests.cases.factories import ActionFactory, CaseFactory, InvolvementFactory, MembershipFactory
 from tests.conftest import Personas
+from tests.funding.factories import AllocationFactory, BlockageFactory
 from tests.organisations.factories import OrganisationFactory, TeamMembershipFactory, UserFactory
 from themes.models import Instrument, Theme
 
@@ -151,7 +154,7 @@ def test_the_household_page_with_the_panel_uses_a_constant_number_of_queries(
     assert response.status_code == 200 and 'id="inzage"' in response.content.decode()
     # The team lead: one more, to ask the policy.
     client = log_in(personas.team_lead)
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(34):
         response = client.get(household_url(case))
     assert response.status_code == 200 and 'id="inzage"' in response.content.decode()
 
@@ -289,14 +292,37 @@ def test_the_history_shows_who_took_part_in_a_conference(log_in, personas: Perso
     assert 'scope="row">Deelnemers</th>' in newest and f"(toegevoegd: {personas.team_lead})" in newest
 
 
-def test_goals_and_scores_of_a_case_the_user_may_not_see_stay_out_of_the_history(log_in, personas: Personas) -> None:
+def test_the_history_shows_a_blockage_step_and_an_allocation_of_the_cases_actions(
+    log_in, personas: Personas, time_machine
+) -> None:
+    case = a_case(personas)
+    action = ActionFactory(case=case, description="Budgetcoaching")
+    blockage = BlockageFactory(action=action, opened_by=personas.professional)
+    AllocationFactory(action=action, reference="AL-000000042", stream__name="Wmo begeleiding")
+    time_machine.move_to(datetime.datetime(2025, 6, 2, 11, 0, tzinfo=datetime.UTC), tick=False)
+    funding_services.blockage_escalate(blockage=blockage, by=personas.professional, note="Naar de teamleider")
+    html = log_in(personas.professional).get(history_url(case)).content.decode()
+    newest = html.split('class="history-list__item"')[1].split("</li>")[0]
+    assert (
+        str(personas.professional) in newest and "Knelpunt “een andere regel (met de hand gemeld)” gewijzigd" in newest
+    )
+    assert "open" in newest.split('scope="row">Status</th>')[1].split("</tr>")[0]
+    assert "Toewijzing “AL-000000042” aangemaakt" in html and "Wmo begeleiding" in html and "Budgetcoaching" in html
+
+
+def test_goals_scores_and_funding_of_a_case_the_user_may_not_see_stay_out_of_the_history(
+    log_in, personas: Personas
+) -> None:
     case = a_case(personas)
     hidden = CaseFactory(household=case.household, team=personas.team_b, coordinator=personas.professional_b)
     a_plan_with_a_goal(hidden, personas.professional_b, "Geheim doel")
     a_measurement(hidden, personas.professional_b, "Geheime reden")
+    BlockageFactory(action=ActionFactory(case=hidden), rule="Geheime regel")
+    AllocationFactory(action=ActionFactory(case=hidden), reference="AL-GEHEIM")
     a_plan_with_a_goal(case, personas.professional, "Zichtbaar doel")
     mine = log_in(personas.professional).get(history_url(case)).content.decode()
     assert "Zichtbaar doel" in mine and "Geheim doel" not in mine and "Geheime reden" not in mine
+    assert "Geheime regel" not in mine and "AL-GEHEIM" not in mine
 
 
 def test_the_history_is_paged_newest_first(log_in, personas: Personas) -> None:
@@ -357,8 +383,11 @@ def test_the_history_uses_a_bounded_number_of_queries(
         )  # fmt: skip
         with acting_as(personas.professional):
             consent.organisations.add(OrganisationFactory())
+        blockage = BlockageFactory(action=action, opened_by=personas.professional, silo=Silo.objects.first())
+        funding_services.blockage_escalate(blockage=blockage, by=personas.professional)
+        AllocationFactory(action=action)
     client = log_in(personas.professional)
     # Every kind of entry is on the page: per kind its rows, per m2m field its links, per referenced kind its names.
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(34):
         response = client.get(history_url(case))
     assert response.status_code == 200
