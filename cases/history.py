@@ -1,17 +1,21 @@
 """The household's write history ("Geschiedenis"): who changed what in its case data, when, old → new.
 
 django-simple-history keeps a row per save of the household, its persons and
-memberships, and its cases with their involvements, actions, contacts,
-conferences, measurements and consents. Plan versions are rows of their own
-(a new version is the change). This module merges them into one timeline,
-newest first, paged in SQL:
+memberships, and its cases with their involvements, goals, actions, contacts,
+conferences, measurements, scores and consents, and the allocations and
+blockages that fund or hold up its actions. Plan versions are rows of their
+own (a new version is the change). Who took part in a conference and which
+organisations a consent covers are kept per historical row too (``m2m_fields``),
+so adding or removing one shows as a change. This module merges them into one
+timeline, newest first, paged in SQL:
 
 1. one UNION over the historical tables, restricted to what the user may see
    (the cases from ``Case.objects.visible_to``; contacts that ever were
    another organisation's "own organisation only" note are left out whole),
    returns the page's (kind, history id, time);
 2. per kind on the page, one query loads those rows and the earlier rows of
-   the same objects, to compare each with its predecessor;
+   the same objects, to compare each with its predecessor; per many-to-many
+   field of a kind on the page, one more query loads the links of those rows;
 3. per kind of referenced object (users, organisations, persons, …), one
    query turns ids into names.
 
@@ -34,9 +38,10 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from funding.models import Allocation, Blockage, BlockageReason, FundingStream, Silo
 from organisations.models import Organisation, User
 from privacy import policy
-from themes.models import Theme
+from themes.models import Instrument, InstrumentDomain, Theme
 
 from .models import (
     Action,
@@ -44,10 +49,12 @@ from .models import (
     CaseConference,
     Consent,
     Contact,
+    Goal,
     Household,
     HouseholdMembership,
     Involvement,
     Measurement,
+    MeasurementScore,
     Person,
     PlanVersion,
 )
@@ -56,6 +63,12 @@ HISTORY_PAGE_SIZE = 25
 
 # Columns that say nothing to a reader (keys, stamps) or that the case context already gives.
 SKIPPED_FIELDS = frozenset({"id", "uuid", "created_at", "case", "household"})
+SKIPPED_PER_MODEL: dict[type[models.Model], frozenset[str]] = {
+    Goal: frozenset({"order"}),
+    # Copied from the household for the audit when the row was made.
+    Allocation: frozenset({"neighbourhood"}),
+    Blockage: frozenset({"neighbourhood"}),
+}
 # Shown as "changed" without their content.
 HIDDEN_CONTENT: dict[type[models.Model], frozenset[str]] = {Contact: frozenset({"note"})}
 MASKED: dict[type[models.Model], frozenset[str]] = {Person: frozenset({"bsn"})}
@@ -66,11 +79,15 @@ TRACKED: tuple[type[models.Model], ...] = (
     HouseholdMembership,
     Case,
     Involvement,
+    Goal,
     Action,
     Contact,
     CaseConference,
     Measurement,
+    MeasurementScore,
     Consent,
+    Allocation,
+    Blockage,
 )
 KINDS: dict[str, type[models.Model]] = {str(model._meta.model_name): model for model in TRACKED}
 KINDS["planversion"] = PlanVersion
@@ -111,6 +128,10 @@ def _history_sources(user: User | AnonymousUser, household: Household) -> list[Q
         HouseholdMembership: Q(household_id=household.pk),
         Case: Q(id__in=cases),
         Contact: Q(case_id__in=cases) & ~Q(id__in=confidential),
+        Goal: Q(plan_version__plan__case__in=cases),
+        MeasurementScore: Q(measurement__case__in=cases),
+        Allocation: Q(action__case__in=cases),
+        Blockage: Q(action__case__in=cases),
     }
     sources: list[QuerySet[Any]] = []
     for model in TRACKED:
@@ -147,14 +168,19 @@ def household_history_page(
     for kind, ids in by_kind.items():
         rows.update(_with_predecessors(kind, ids))
 
+    links = _Links()
+    for kind in by_kind:
+        links.load(kind, [row for (of_kind, _hid), pair in rows.items() if of_kind == kind for row in pair if row])
+
     names = _Names()
     for current, previous in rows.values():
         names.want(current)
         if previous is not None:
             names.want(previous)
+    links.name_into(names)
     names.load()
 
-    entries = [_entry(kind, *rows[(kind, hid)], names) for kind, hid, _at in page if (kind, hid) in rows]
+    entries = [_entry(kind, *rows[(kind, hid)], names, links) for kind, hid, _at in page if (kind, hid) in rows]
     return entries, (number + 1 if more else None)
 
 
@@ -178,6 +204,43 @@ def _with_predecessors(kind: str, ids: list[int]) -> dict[tuple[str, int], tuple
     return result
 
 
+class _Links:
+    """The many-to-many links (conference participants, consent organisations) kept with each historical row."""
+
+    def __init__(self) -> None:
+        # (historical model, field name) → history id → linked ids
+        self.by_row: dict[tuple[type[models.Model], str], dict[int, set[Any]]] = {}
+
+    @staticmethod
+    def fields(model: type[models.Model]) -> list[models.ManyToManyField[Any, Any]]:
+        return list(getattr(model.history.model, "_history_m2m_fields", []))  # type: ignore[attr-defined]
+
+    def load(self, kind: str, rows: list[Any]) -> None:
+        """One query per many-to-many field of ``kind``, for these historical rows."""
+        model = KINDS[kind]
+        if model is PlanVersion or not rows or not self.fields(model):
+            return
+        history_ids = [row.history_id for row in rows]
+        for m2m_field in self.fields(model):
+            links = getattr(model.history.model, m2m_field.name).model  # type: ignore[attr-defined]
+            target = m2m_field.m2m_reverse_name()  # the through table's column of the linked object
+            found: dict[int, set[Any]] = {history_id: set() for history_id in history_ids}
+            for history_id, linked in links.objects.filter(history_id__in=history_ids).values_list(
+                "history_id", target
+            ):
+                found[history_id].add(linked)
+            self.by_row[(model, m2m_field.name)] = found
+
+    def of(self, model: type[models.Model], name: str, row: Any) -> set[Any]:
+        return self.by_row.get((model, name), {}).get(row.history_id, set())
+
+    def name_into(self, names: _Names) -> None:
+        for (model, name), found in self.by_row.items():
+            related = model._meta.get_field(name).related_model
+            if related in LABELLERS:
+                names.wanted.setdefault(related, set()).update(*found.values())
+
+
 # --- Turning ids into names ---------------------------------------------------------------
 
 
@@ -185,11 +248,32 @@ def _person_name(person: Person) -> str:
     return person.full_name
 
 
+def _version_label(version: PlanVersion) -> str:
+    return _("version %(number)s") % {"number": version.number}
+
+
+def _measurement_label(measurement: Measurement) -> str:
+    return f"{measurement.instrument.name}, {formats.date_format(measurement.measured_on, 'j F Y')}"
+
+
 LABELLERS: dict[type[models.Model], Callable[[Any], str]] = {
     User: str,
     Organisation: lambda organisation: organisation.name,
     Person: _person_name,
     Theme: lambda theme: theme.name,
+    PlanVersion: _version_label,
+    Measurement: _measurement_label,
+    Instrument: lambda instrument: instrument.name,
+    InstrumentDomain: lambda domain: domain.name,
+    CaseConference: lambda conference: formats.date_format(conference.held_on, "j F Y"),
+    Action: lambda action: action.description,
+    FundingStream: lambda stream: stream.name,
+    Silo: lambda silo: silo.name,
+    Allocation: lambda allocation: allocation.reference,
+}
+# Labels that need a related row: fetched in the same query.
+LABEL_QUERYSETS: dict[type[models.Model], Callable[[], QuerySet[Any]]] = {
+    Measurement: lambda: Measurement.objects.select_related("instrument"),
 }
 
 
@@ -223,7 +307,8 @@ class _Names:
                     self.names[(Theme, theme.pk)] = labeller(theme)
                     self.theme_codes[theme.code] = labeller(theme)
                 continue
-            for pk, obj in model._default_manager.in_bulk(ids).items():
+            queryset = LABEL_QUERYSETS[model]() if model in LABEL_QUERYSETS else model._default_manager.all()
+            for pk, obj in queryset.in_bulk(ids).items():
                 self.names[(model, pk)] = labeller(obj)
 
     def of(self, model: type[models.Model] | None, pk: Any) -> str:
@@ -235,10 +320,11 @@ class _Names:
 
 
 def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    skipped = SKIPPED_FIELDS | SKIPPED_PER_MODEL.get(model, frozenset())
     return [
         model_field
         for model_field in model._meta.concrete_fields
-        if model_field.name not in SKIPPED_FIELDS and not model_field.name.startswith("history_")
+        if model_field.name not in skipped and not model_field.name.startswith("history_")
     ]
 
 
@@ -260,6 +346,35 @@ def _display(model: type[models.Model], model_field: models.Field[Any, Any], val
     if isinstance(value, list):
         return ", ".join(names.theme_codes.get(str(item), str(item)) for item in value)
     return str(value)
+
+
+def _names_list(model: type[models.Model] | None, ids: set[Any], names: _Names) -> str:
+    return ", ".join(sorted(names.of(model, pk) for pk in ids))
+
+
+def _m2m_changes(
+    model: type[models.Model], row: Any, previous: Any | None, names: _Names, links: _Links
+) -> list[FieldChange]:
+    """Per many-to-many field: the links before and after, and in words what was added and removed."""
+    changes = []
+    for m2m_field in _Links.fields(model):
+        related = m2m_field.related_model if m2m_field.related_model in LABELLERS else None
+        new = links.of(model, m2m_field.name, row)
+        old = links.of(model, m2m_field.name, previous) if previous is not None else set()
+        if new == old:
+            continue
+        now = _names_list(related, new, names)
+        if previous is not None:
+            delta = []
+            if new - old:
+                delta.append(_("added: %(names)s") % {"names": _names_list(related, new - old, names)})
+            if old - new:
+                delta.append(_("removed: %(names)s") % {"names": _names_list(related, old - new, names)})
+            now = f"{now} ({'; '.join(delta)})" if now else "; ".join(delta)
+        changes.append(
+            FieldChange(label=capfirst(str(m2m_field.verbose_name)), old=_names_list(related, old, names), new=now)
+        )
+    return changes
 
 
 def _changes(model: type[models.Model], row: Any, previous: Any | None, names: _Names) -> list[FieldChange]:
@@ -309,10 +424,21 @@ def _subject(model: type[models.Model], row: Any, names: _Names) -> str:
         return f"{formats.date_format(row.measured_on, 'j F Y')}, {names.of(Person, row.person_id)}"
     if model is Consent:
         return str(row.purpose)
+    if model is Allocation:
+        return str(row.reference)
+    if model is Blockage:
+        return str(dict(BlockageReason.choices).get(row.reason, row.reason))
+    if model is Goal:
+        return f"{names.of(Theme, row.theme_id)}, {names.of(PlanVersion, row.plan_version_id)}"
+    if model is MeasurementScore:
+        return _("%(domain)s in the measurement %(measurement)s") % {
+            "domain": names.of(InstrumentDomain, row.domain_id),
+            "measurement": names.of(Measurement, row.measurement_id),
+        }
     return ""
 
 
-def _entry(kind: str, row: Any, previous: Any | None, names: _Names) -> HistoryEntry:
+def _entry(kind: str, row: Any, previous: Any | None, names: _Names, links: _Links) -> HistoryEntry:
     model = KINDS[kind]
     if isinstance(row, PlanVersion):
         return HistoryEntry(
@@ -339,5 +465,7 @@ def _entry(kind: str, row: Any, previous: Any | None, names: _Names) -> HistoryE
         kind=capfirst(str(model._meta.verbose_name)),
         subject=_subject(model, row, names),
         change=change,
-        changes=[] if row.history_type == "-" else _changes(model, row, previous, names),
+        changes=[]
+        if row.history_type == "-"
+        else _changes(model, row, previous, names) + _m2m_changes(model, row, previous, names, links),
     )

@@ -390,6 +390,8 @@ class Goal(models.Model):
 
     objects = GoalQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         ordering = ["plan_version", "order", "id"]
         verbose_name = _("goal")
@@ -420,7 +422,8 @@ class CaseConference(models.Model):
 
     objects = CaseScopedQuerySet.as_manager()
 
-    history = HistoricalRecords(get_user=history_user)
+    # Who took part is case data too: adding or removing a participant is a history entry.
+    history = HistoricalRecords(get_user=history_user, m2m_fields=[participants])
 
     class Meta:
         ordering = ["-held_on", "-id"]
@@ -599,6 +602,8 @@ class MeasurementScore(models.Model):
 
     objects = MeasurementScoreQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         ordering = ["measurement", "domain__order"]
         verbose_name = _("score")
@@ -631,7 +636,8 @@ class Consent(models.Model):
 
     objects = CaseScopedQuerySet.as_manager()
 
-    history = HistoricalRecords(get_user=history_user)
+    # Which organisations a consent covers is what the consent is: each change is a history entry.
+    history = HistoricalRecords(get_user=history_user, m2m_fields=[organisations])
 
     class Meta:
         ordering = ["-given_on", "-id"]

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from funding import services as funding_services
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
@@ -170,6 +172,36 @@ def _known_person(*, bsn: str | None, by: User, field: str) -> Person | None:
             }
         )
     return person
+
+
+def _create_with_m2m_history(instance: models.Model, *, by: User, m2m: dict[str, Sequence[models.Model]]) -> None:
+    """Insert ``instance`` and its many-to-many links as ONE history entry ("+", by ``by``, links included).
+
+    Left to django-simple-history, a save and then ``set()`` write a "+" row without the links and a "~"
+    row that adds them: two entries for one act. Later ``add``/``remove`` calls keep their own "~" rows.
+    """
+    instance.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        instance.save()
+        for name, values in m2m.items():
+            getattr(instance, name).set(values)
+    finally:
+        del instance.skip_history_when_saving  # type: ignore[attr-defined]
+    model = type(instance)
+    [record] = model.history.bulk_history_create([instance], default_user=by)  # type: ignore[attr-defined]
+    for name in m2m:
+        through = getattr(model, name).through
+        # django-simple-history's copy of the link table, reached through the historical model.
+        links = getattr(type(record), name).model
+        links.objects.bulk_create(
+            links(
+                history=record,
+                **{
+                    link_field.attname: getattr(row, link_field.attname) for link_field in through._meta.concrete_fields
+                },
+            )
+            for row in through.objects.filter(**{getattr(model, name).field.m2m_field_name(): instance})
+        )
 
 
 def new_case_reference() -> str:
@@ -401,16 +433,21 @@ def plan_save(
     )
     version.full_clean()
     version.save()
-    Goal.objects.bulk_create(
-        Goal(
-            plan_version=version,
-            theme=goal.theme,
-            text=goal.text.strip(),
-            in_own_words=goal.in_own_words,
-            status=goal.status,
-            order=index,
-        )
-        for index, goal in enumerate(goals)
+    # bulk_create alone writes no history rows; this writes one "+" row per goal, attributed to ``by``.
+    bulk_create_with_history(
+        [
+            Goal(
+                plan_version=version,
+                theme=goal.theme,
+                text=goal.text.strip(),
+                in_own_words=goal.in_own_words,
+                status=goal.status,
+                order=index,
+            )
+            for index, goal in enumerate(goals)
+        ],
+        Goal,
+        default_user=by,
     )
     return version
 
@@ -531,10 +568,9 @@ def conference_record(
         created_by=by,
     )
     conference.full_clean()
-    conference.save()
-    conference.participants.set(participants)
+    _create_with_m2m_history(conference, by=by, m2m={"participants": participants})
     actions = [_build_action(case=case, data=item, by=by, conference=conference) for item in action_items]
-    Action.objects.bulk_create(actions)
+    actions = bulk_create_with_history(actions, Action, default_user=by)
     funding_services.actions_detect(action_ids=[action.pk for action in actions], by=by)
     return conference
 
@@ -578,9 +614,13 @@ def measurement_record(
     measurement = Measurement.objects.create(
         case=case, person=person, instrument=instrument, measured_on=measured_on, measured_by=by
     )
-    MeasurementScore.objects.bulk_create(
-        MeasurementScore(measurement=measurement, domain=item.domain, score=item.score, reason=item.reason.strip())
-        for item in scores
+    bulk_create_with_history(
+        [
+            MeasurementScore(measurement=measurement, domain=item.domain, score=item.score, reason=item.reason.strip())
+            for item in scores
+        ],
+        MeasurementScore,
+        default_user=by,
     )
     return measurement
 
@@ -605,8 +645,7 @@ def consent_record(
         case=case, person=person, purpose=purpose.strip(), given_on=given_on, expires_on=expires_on, recorded_by=by
     )
     consent.full_clean()
-    consent.save()
-    consent.organisations.set(organisations)
+    _create_with_m2m_history(consent, by=by, m2m={"organisations": organisations})
     return consent
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from .models import BlockageReason
+from .models import Blockage, BlockageReason
 
 ELIGIBLE = 7
 
@@ -206,8 +206,25 @@ def evaluate(action_ids: Sequence[int], *, unfunded_only: bool = False) -> dict[
         }
 
 
-def detect_sql(action_filter: str) -> str:
-    """Insert a blockage for every blocked action that lacks one for that reason; idempotent by constraint."""
+def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
+    """Insert a blockage for every blocked action that lacks one for that reason; idempotent by constraint.
+
+    ``with_history`` also writes each new blockage's "+" row of the write history (as django-simple-history
+    would on save), attributed to whoever opened it. The set-based run over all actions (the seed) leaves it out.
+    """
+    columns = ", ".join(
+        connection.ops.quote_name(str(blockage_field.column)) for blockage_field in Blockage._meta.concrete_fields
+    )
+    history = (
+        f""",
+    history AS (
+        INSERT INTO {Blockage.history.model._meta.db_table}
+               ({columns}, history_date, history_change_reason, history_type, history_user_id)
+        SELECT {columns}, opened_at, NULL, '+', opened_by_id FROM inserted
+    )"""  # noqa: S608 — column names from the model
+        if with_history
+        else ""
+    )
     return (
         "WITH "  # noqa: S608 — constant fragments; values are parameters
         + checks_sql(action_filter, unfunded_only=True)
@@ -222,8 +239,8 @@ def detect_sql(action_filter: str) -> str:
         FROM verdict v
         WHERE v.stage < {ELIGIBLE}
         ON CONFLICT (action_id, reason) WHERE source = 'detected' DO NOTHING
-        RETURNING id, opened_by_id, opened_at
-    )
+        RETURNING {columns}
+    ){history}
     INSERT INTO funding_blockageevent (blockage_id, kind, from_status, to_status, level, resolution, note, by_id, at)
     SELECT id, 'opened', '', 'open', 'team', '', '', opened_by_id, opened_at FROM inserted
     """  # noqa: S608
@@ -240,5 +257,8 @@ def detect(*, action_ids: Sequence[int] | None, by_id: int | None, at: datetime.
         return 0
     action_filter = "TRUE" if action_ids is None else "a.id = ANY(%(ids)s)"
     with connection.cursor() as cursor:
-        cursor.execute(detect_sql(action_filter), sql_params(ids=list(action_ids or []), by=by_id, at=at))
+        cursor.execute(
+            detect_sql(action_filter, with_history=action_ids is not None),
+            sql_params(ids=list(action_ids or []), by=by_id, at=at),
+        )
         return cursor.rowcount

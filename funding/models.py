@@ -20,7 +20,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from privacy.actor import history_user
 from wijkteam.localised import LocalisedName
 
 from .querysets import (
@@ -183,6 +185,9 @@ class Allocation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = AllocationQuerySet.as_manager()
+
+    # The services only create allocations; the admin can change amount and period, so those edits keep who/when.
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -427,6 +432,10 @@ class Blockage(models.Model):
     )
 
     objects = BlockageQuerySet.as_manager()
+
+    # The workflow's steps are also BlockageEvent rows; this keeps the other fields' changes (the cited rule,
+    # euros stuck, the paying allocation), whoever makes them.
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

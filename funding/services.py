@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cases.models import Action
 from organisations.models import Role, TeamMembership, User
 from privacy import policy
+from privacy.actor import service
 
 from . import eligibility, workflow
 from .models import (
@@ -122,7 +123,7 @@ def _write_allocation(
     return allocation
 
 
-@transaction.atomic
+@service
 def allocation_create(
     *,
     action: Action,
@@ -151,7 +152,7 @@ def allocation_create(
 # --- Blockages: registration by hand ----------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def blockage_register(
     *,
     action: Action,
@@ -282,13 +283,13 @@ def _take_step(
     return blockage
 
 
-@transaction.atomic
+@service
 def blockage_escalate(*, blockage: Blockage, by: User, note: str = "") -> Blockage:
     """One rung up: team lead → programme bureau → municipality → Rijk."""
     return _take_step(blockage=_lock_blockage(blockage), step=workflow.Step.ESCALATE, by=by, note=note)
 
 
-@transaction.atomic
+@service
 def blockage_resolve(*, blockage: Blockage, by: User, resolution: str, note: str = "") -> Blockage:
     """Resolved by an exemption or another route. Paying from the flexible budget is ``blockage_pay_flexible``."""
     if resolution not in {BlockageResolution.EXEMPTION, BlockageResolution.OTHER_ROUTE}:
@@ -300,14 +301,14 @@ def blockage_resolve(*, blockage: Blockage, by: User, resolution: str, note: str
     )
 
 
-@transaction.atomic
+@service
 def blockage_mark_not_resolvable(*, blockage: Blockage, by: User, note: str) -> Blockage:
     if not note.strip():
         raise ValidationError({"note": [_("Say why the blockage cannot be resolved.")]})
     return _take_step(blockage=_lock_blockage(blockage), step=workflow.Step.NOT_RESOLVABLE, by=by, note=note)
 
 
-@transaction.atomic
+@service
 def blockage_pay_flexible(*, blockage: Blockage, by: User, amount: Decimal | None = None, note: str = "") -> Blockage:
     """Doorbraak: pay the action from the flexible budget and resolve the blockage, in one transaction.
 

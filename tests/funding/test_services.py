@@ -174,3 +174,30 @@ def test_only_the_case_team_allocates(personas: Personas, setting) -> None:
             period_end=datetime.date(2025, 4, 30),
             by=personas.professional_b,
         )
+
+
+def test_a_detected_blockage_has_a_creation_record_by_whoever_created_the_action(personas: Personas, setting) -> None:
+    _stream, organisation, case, _adult = setting
+    action = case_services.action_create(case=case, data=action_input(organisation), by=personas.professional)
+    blockage = Blockage.objects.get(action=action)
+    record = Blockage.history.get(id=blockage.pk)
+    assert (record.history_type, record.history_user, record.history_date) == (
+        "+",
+        personas.professional,
+        blockage.opened_at,
+    )
+    assert (record.uuid, record.reason, record.euros_stuck) == (blockage.uuid, blockage.reason, blockage.euros_stuck)
+
+
+def test_an_allocation_has_a_creation_record_by_whoever_allocated(personas: Personas, setting) -> None:
+    stream, organisation, case, adult = setting
+    action = ActionFactory(
+        case=case, theme=Theme.objects.get(code="welzijn"), delivering_organisation=organisation, beneficiary=adult,
+        start_date=datetime.date(2025, 4, 1),
+    )  # fmt: skip
+    allocation = services.allocation_create(
+        action=action, stream=stream, amount=Decimal("450.00"), period_start=datetime.date(2025, 4, 1),
+        period_end=datetime.date(2025, 9, 30), by=personas.team_lead,
+    )  # fmt: skip
+    record = Allocation.history.get(id=allocation.pk)
+    assert (record.history_type, record.history_user, record.amount) == ("+", personas.team_lead, Decimal("450.00"))

@@ -220,3 +220,13 @@ def test_nobody_outside_the_case_registers_a_blockage(personas: Personas) -> Non
             services.blockage_register(
                 action=action, by=user, rule="r", household_impact="h", euros_stuck=Decimal("1"), delay_days=1
             )
+
+
+def test_a_doorbraak_changes_the_blockage_in_its_history_by_whoever_paid(
+    personas: Personas, blockage: Blockage, flexible
+) -> None:
+    services.blockage_pay_flexible(blockage=blockage, by=personas.team_lead, amount=Decimal("450.00"), note="Doorbraak")
+    latest = Blockage.history.filter(id=blockage.pk).latest()
+    assert (latest.history_type, latest.history_user) == ("~", personas.team_lead)
+    assert latest.allocation_id == Allocation.objects.get().pk
+    assert latest.status == S.RESOLVED and latest.resolution == BlockageResolution.FLEXIBLE_BUDGET

@@ -6,13 +6,22 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from cases.models import Case, CaseStatus, Contact, Involvement, Person
+from cases.models import Case, CaseStatus, Contact, Goal, Involvement, MeasurementScore, Person
 from privacy.models import AccessLogEntry, DataSubjectRequest
 from privacy.retention import expired_case_ids, retention_duty_for_person
 from privacy.tasks import apply_retention
-from tests.cases.factories import CaseFactory, ContactFactory, MembershipFactory
+from tests.cases.factories import (
+    CaseFactory,
+    ContactFactory,
+    GoalFactory,
+    MeasurementFactory,
+    MembershipFactory,
+    PlanVersionFactory,
+    ScoreFactory,
+)
 from tests.conftest import Personas
 from tests.exports.factories import export_through_screen
+from themes.models import InstrumentDomain
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +79,16 @@ def test_the_run_anonymises_content_keeps_aggregates_and_the_log(personas: Perso
     assert AccessLogEntry.objects.filter(case_id=case.pk, action="delete", channel="task").exists()
     # Running again does nothing more.
     assert apply_retention(on=TODAY) == []
+
+
+def test_the_run_also_removes_goal_texts_and_score_reasons_from_the_write_history(personas: Personas) -> None:
+    case = closed_case(personas, datetime.date(2005, 1, 1))
+    goal = GoalFactory(plan_version=PlanVersionFactory(plan=case.plan, number=1), text="Van de schulden af")
+    measurement = MeasurementFactory(case=case, person=Person.objects.get(memberships__household=case.household))
+    score = ScoreFactory(measurement=measurement, domain=InstrumentDomain.objects.get(code="financien"), reason="Brief")
+    assert apply_retention(on=TODAY) == [case.pk]
+    assert set(Goal.history.filter(id=goal.pk).values_list("text", flat=True)) == {"[geanonimiseerd]"}
+    assert set(MeasurementScore.history.filter(id=score.pk).values_list("reason", flat=True)) == {"[geanonimiseerd]"}
 
 
 def test_a_person_still_needed_by_a_live_case_elsewhere_keeps_their_name(personas: Personas) -> None:
