@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases import models as cm
+from funding.models import Blockage, BlockageEvent
 from privacy.actor import service
 
 REDACTED = "[geanonimiseerd]"
@@ -121,6 +122,10 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     cm.Action.history.filter(case_id__in=case_ids).update(description=REDACTED)
     cm.MeasurementScore.objects.filter(measurement__case__in=cases).update(reason=REDACTED)
     cm.MeasurementScore.history.filter(measurement__case_id__in=case_ids).update(reason=REDACTED)
+    # A blockage's register figures stay (silo, reason, euros, days); what it cost this household goes.
+    Blockage.objects.filter(action__case__in=cases).update(household_impact="")
+    Blockage.history.filter(action__case_id__in=case_ids).update(household_impact="")
+    BlockageEvent.objects.filter(blockage__action__case__in=cases).update(note="")
     cm.Consent.objects.filter(case__in=cases).update(purpose=REDACTED)
     cm.Consent.history.filter(case_id__in=case_ids).update(purpose=REDACTED)
     cm.CaseStatusChange.objects.filter(case__in=cases).update(reason="")

@@ -1,16 +1,19 @@
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from cases.models import Case, CaseStatus, Contact, Goal, Involvement, MeasurementScore, Person
+from funding.models import Blockage, BlockageEvent
 from privacy.models import AccessLogEntry, DataSubjectRequest
 from privacy.retention import expired_case_ids, retention_duty_for_person
 from privacy.tasks import apply_retention
 from tests.cases.factories import (
+    ActionFactory,
     CaseFactory,
     ContactFactory,
     GoalFactory,
@@ -21,6 +24,7 @@ from tests.cases.factories import (
 )
 from tests.conftest import Personas
 from tests.exports.factories import export_through_screen
+from tests.funding.factories import BlockageFactory
 from themes.models import InstrumentDomain
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +93,26 @@ def test_the_run_also_removes_goal_texts_and_score_reasons_from_the_write_histor
     assert apply_retention(on=TODAY) == [case.pk]
     assert set(Goal.history.filter(id=goal.pk).values_list("text", flat=True)) == {"[geanonimiseerd]"}
     assert set(MeasurementScore.history.filter(id=score.pk).values_list("reason", flat=True)) == {"[geanonimiseerd]"}
+
+
+def test_the_run_removes_what_a_blockage_cost_the_household_but_keeps_its_register_figures(
+    personas: Personas,
+) -> None:
+    case = closed_case(personas, datetime.date(2005, 1, 1))
+    blockage = BlockageFactory(action=ActionFactory(case=case), opened_by=personas.professional)
+    BlockageEvent.objects.create(
+        blockage=blockage,
+        kind="escalated",
+        to_status="escalated",
+        level="team_lead",
+        note="Moeder ziek",
+        by=personas.team_lead,
+    )
+    assert apply_retention(on=TODAY) == [case.pk]
+    blockage.refresh_from_db()
+    assert blockage.household_impact == "" and blockage.euros_stuck == Decimal("450.00") and blockage.rule
+    assert set(Blockage.history.filter(id=blockage.pk).values_list("household_impact", flat=True)) == {""}
+    assert not BlockageEvent.objects.filter(blockage=blockage).exclude(note="").exists()
 
 
 def test_a_person_still_needed_by_a_live_case_elsewhere_keeps_their_name(personas: Personas) -> None:
