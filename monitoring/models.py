@@ -70,7 +70,7 @@ class CaseMonthSummary(_BuurtMonth):
     active_households = models.PositiveIntegerField(default=0)
     # One coordinator over all the household's open cases and a plan agreed in the six months up to the month's end.
     coordinated_households = models.PositiveIntegerField(default=0)
-    # Allocations from two or more of the Wmo, Jeugdwet and Participatiewet silos (services.stapeling_sql).
+    # Allocations from two or more of the Wmo, Jeugdwet and Participatiewet silos (the case-month SQL in services.py).
     stapeling_households = models.PositiveIntegerField(default=0)
     # Fragmentation: per active household, distinct organisations, professionals, silos; summed here.
     sum_organisations = models.PositiveIntegerField(default=0)

@@ -56,75 +56,88 @@ _CASES_IN_SCOPE = """
 """
 
 
-def stapeling_sql() -> str:
-    """A boolean SQL expression: the household of ``hh`` used provisions under 2+ of Wmo, Jeugdwet, Participatiewet.
-
-    As the Monitor Sociaal Domein defines it: provisions actually paid, so
-    allocations from funding streams of those three silos that run in the
-    month, for the household (whichever of its cases the action belongs to).
-    An involvement's legal basis says on what ground data is processed, not
-    who pays, so it is not used.
-    """
-    return """
-        (SELECT count(DISTINCT s.code) >= 2
-           FROM funding_allocation al
-           JOIN funding_fundingstream st ON st.id = al.stream_id
-           JOIN funding_silo s ON s.id = st.silo_id
-          WHERE al.household_id = hh.household_id
-            AND s.code IN ('wmo', 'jeugdwet', 'participatiewet')
-            AND al.period_start <= hh.month_end
-            AND al.period_end >= hh.month)
-    """
-
-
-def _case_month_sql() -> str:
-    return """
+# Casework per buurt and month, set-based: every case is spread over the months it is active in
+# (``cm``) once, and each household-month figure is one grouped join on that, so nothing is looked
+# up per household-month (correlated lookups took minutes nationally).
+#
+# Stapeling, as the Monitor Sociaal Domein defines it: the household used provisions under 2+ of
+# Wmo, Jeugdwet and Participatiewet in the month, i.e. provisions actually paid: allocations from
+# funding streams of those three silos that run in the month, for the household (whichever of its
+# cases the action belongs to). An involvement's legal basis says on what ground data is
+# processed, not who pays, so it is not used.
+_CASE_MONTH_SQL = """
     INSERT INTO monitoring_casemonthsummary
         (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
          coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos)
     WITH c AS (__CASES__),
-    cm AS (
-        SELECT c.*, m::date AS month
+    -- Every case once for each month it is active in (referral month up to the closing month, or now).
+    cm AS MATERIALIZED (
+        SELECT c.id AS case_id, c.household_id, c.buurt_id, m::date AS month,
+               (m + interval '1 month' - interval '1 day')::date AS month_end,
+               date_trunc('month', c.referred_on) = m AS is_inflow,
+               c.closed_on IS NOT NULL AND date_trunc('month', c.closed_on) = m AS is_outflow
           FROM c, generate_series(date_trunc('month', c.referred_on),
                                   date_trunc('month', coalesce(c.closed_on, %(today)s)), interval '1 month') AS m
     ),
     hh AS (
-        SELECT buurt_id, month, (month + interval '1 month' - interval '1 day')::date AS month_end, household_id,
-               count(*) AS cases,
-               count(*) FILTER (WHERE date_trunc('month', referred_on) = month) AS inflow,
-               count(*) FILTER (WHERE closed_on IS NOT NULL AND date_trunc('month', closed_on) = month) AS outflow,
-               array_agg(id) AS case_ids
-          FROM cm GROUP BY buurt_id, month, household_id
+        SELECT buurt_id, household_id, month, count(*) AS cases,
+               count(*) FILTER (WHERE is_inflow) AS inflow, count(*) FILTER (WHERE is_outflow) AS outflow
+          FROM cm GROUP BY buurt_id, household_id, month
     ),
-    x AS (
-        SELECT hh.buurt_id, hh.month, hh.cases, hh.inflow, hh.outflow,
-               -- Coordinators are the involvements flagged now: the model keeps no coordinator history.
-               (SELECT count(DISTINCT i.professional_id) FROM cases_involvement i
-                 WHERE i.case_id = ANY(hh.case_ids) AND i.is_coordinator) = 1
-               AND EXISTS (SELECT 1 FROM cases_plan p JOIN cases_planversion v ON v.plan_id = p.id
-                            WHERE p.case_id = ANY(hh.case_ids)
-                              AND v.agreed_on > hh.month_end - interval '6 months'
-                              AND v.agreed_on <= hh.month_end) AS coordinated,
-               __STAPELING__ AS stapeling,
-               inv.organisations, inv.professionals, inv.silos
-          FROM hh
-          CROSS JOIN LATERAL (
-              SELECT count(DISTINCT i.organisation_id) AS organisations,
-                     count(DISTINCT i.professional_id) AS professionals,
-                     count(DISTINCT os.silo_id) AS silos
-                FROM cases_involvement i
-                LEFT JOIN organisations_organisation_silos os ON os.organisation_id = i.organisation_id
-               WHERE i.case_id = ANY(hh.case_ids)
-                 AND i.start_date <= hh.month_end AND (i.end_date IS NULL OR i.end_date >= hh.month)
-          ) AS inv
+    -- Fragmentation: distinct organisations, professionals and silos of the involvements running in the month.
+    inv AS (
+        SELECT cm.household_id, cm.month,
+               count(DISTINCT i.organisation_id) AS organisations,
+               count(DISTINCT i.professional_id) AS professionals,
+               count(DISTINCT os.silo_id) AS silos
+          FROM cm
+          JOIN cases_involvement i ON i.case_id = cm.case_id
+           AND i.start_date <= cm.month_end AND (i.end_date IS NULL OR i.end_date >= cm.month)
+          LEFT JOIN organisations_organisation_silos os ON os.organisation_id = i.organisation_id
+         GROUP BY cm.household_id, cm.month
+    ),
+    -- Coordinators are the involvements flagged now: the model keeps no coordinator history.
+    coordinators AS (
+        SELECT cm.household_id, cm.month, count(DISTINCT i.professional_id) AS coordinators
+          FROM cm JOIN cases_involvement i ON i.case_id = cm.case_id AND i.is_coordinator
+         GROUP BY cm.household_id, cm.month
+    ),
+    -- A plan agreed in the six months up to a month's end: each agreement counts in at most seven months.
+    planned AS (
+        SELECT DISTINCT cm.household_id, cm.month
+          FROM cases_plan p
+          JOIN cases_planversion v ON v.plan_id = p.id AND v.agreed_on IS NOT NULL
+          CROSS JOIN LATERAL generate_series(date_trunc('month', v.agreed_on),
+                                             date_trunc('month', v.agreed_on) + interval '6 months',
+                                             interval '1 month') AS m
+          JOIN cm ON cm.case_id = p.case_id AND cm.month = m::date
+         WHERE v.agreed_on > cm.month_end - interval '6 months' AND v.agreed_on <= cm.month_end
+    ),
+    -- Stapeling (see above): allocations from 2+ of the three silos running in the month.
+    stapeling AS (
+        SELECT al.household_id, m::date AS month
+          FROM funding_allocation al
+          JOIN funding_fundingstream st ON st.id = al.stream_id
+          JOIN funding_silo s ON s.id = st.silo_id AND s.code IN ('wmo', 'jeugdwet', 'participatiewet')
+          CROSS JOIN LATERAL generate_series(date_trunc('month', al.period_start), date_trunc('month', al.period_end),
+                                             interval '1 month') AS m
+         WHERE al.household_id IN (SELECT household_id FROM c)
+         GROUP BY al.household_id, m
+        HAVING count(DISTINCT s.code) >= 2
     )
-    SELECT x.buurt_id, a.parent_id, a.municipality_id, x.month,
-           sum(x.cases), sum(x.inflow), sum(x.outflow), count(*),
-           count(*) FILTER (WHERE x.coordinated), count(*) FILTER (WHERE x.stapeling),
-           sum(x.organisations), sum(x.professionals), sum(x.silos)
-      FROM x JOIN organisations_area a ON a.id = x.buurt_id
-     GROUP BY x.buurt_id, a.parent_id, a.municipality_id, x.month
-    """.replace("__CASES__", _CASES_IN_SCOPE).replace("__STAPELING__", stapeling_sql())
+    SELECT hh.buurt_id, a.parent_id, a.municipality_id, hh.month,
+           sum(hh.cases), sum(hh.inflow), sum(hh.outflow), count(*),
+           count(*) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL),
+           count(st.household_id),
+           coalesce(sum(inv.organisations), 0), coalesce(sum(inv.professionals), 0), coalesce(sum(inv.silos), 0)
+      FROM hh
+      JOIN organisations_area a ON a.id = hh.buurt_id
+      LEFT JOIN inv ON inv.household_id = hh.household_id AND inv.month = hh.month
+      LEFT JOIN coordinators co ON co.household_id = hh.household_id AND co.month = hh.month
+      LEFT JOIN planned pl ON pl.household_id = hh.household_id AND pl.month = hh.month
+      LEFT JOIN stapeling st ON st.household_id = hh.household_id AND st.month = hh.month
+     GROUP BY hh.buurt_id, a.parent_id, a.municipality_id, hh.month
+""".replace("__CASES__", _CASES_IN_SCOPE)
 
 
 _GOAL_MONTH_SQL = """
@@ -368,7 +381,7 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 scope = blind_params if table in _CONTACT_BLIND_TABLES else params
                 cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", scope)  # noqa: S608
             for table, sql in (
-                ("monitoring_casemonthsummary", _case_month_sql()),
+                ("monitoring_casemonthsummary", _CASE_MONTH_SQL),
                 ("monitoring_goalmonthsummary", _GOAL_MONTH_SQL),
                 ("monitoring_instrumentmonthsummary", _INSTRUMENT_MONTH_SQL),
                 ("monitoring_coordinationmonthsummary", _COORDINATION_MONTH_SQL),
