@@ -266,9 +266,9 @@ def test_stapeling_counts_households_paid_from_two_of_the_three_silos_not_legal_
     assert stapeling(grounds_only, datetime.date(2025, 4, 1)) == 0
 
 
-def test_new_contacts_alone_recompute_only_the_tables_that_read_contacts_and_still_equal_a_full_refresh(casework):
-    # The generated casework was written well before the first run (a test is one transaction, so
-    # its history would otherwise look newer than that run's watermark).
+def _written_two_days_ago():
+    """The generated casework was written well before the first run (a test is one transaction, so
+    its history would otherwise look newer than that run's watermark)."""
     with connection.cursor() as cursor:
         for table in ("case", "involvement", "contact", "measurement", "caseconference", "action", "household"):
             cursor.execute(f"UPDATE cases_historical{table} SET history_date = history_date - interval '2 days'")  # noqa: S608
@@ -276,6 +276,10 @@ def test_new_contacts_alone_recompute_only_the_tables_that_read_contacts_and_sti
         cursor.execute("UPDATE funding_allocation SET created_at = created_at - interval '2 days'")
         cursor.execute("UPDATE funding_blockage SET opened_at = opened_at - interval '2 days'")
         cursor.execute("UPDATE funding_blockageevent SET at = at - interval '2 days'")
+
+
+def test_new_contacts_alone_recompute_only_the_tables_that_read_contacts_and_still_equal_a_full_refresh(casework):
+    _written_two_days_ago()
     summaries_refresh(full=True)
     ids_before = {}
     with connection.cursor() as cursor:
@@ -295,6 +299,26 @@ def test_new_contacts_alone_recompute_only_the_tables_that_read_contacts_and_sti
             if cursor.fetchone()[0] != ids_before[table]:
                 rewritten.add(table)
     assert rewritten == {"monitoring_coordinationmonthsummary", "monitoring_casetiming"}
+    incremental = table_contents()
+    summaries_refresh(full=True)
+    assert table_contents() == incremental
+
+
+def test_a_contact_moved_to_another_month_or_case_or_deleted_refreshes_both_old_and_new_keys(casework):
+    _written_two_days_ago()
+    summaries_refresh(full=True)
+    coordination = list(Contact.objects.filter(kind__in=["coordination", "case_conference"]).order_by("pk")[:3])
+    assert len(coordination) == 3
+    moved_month, moved_case, deleted = coordination
+    moved_month.occurred_on = moved_month.occurred_on.replace(day=1) - datetime.timedelta(days=40)
+    moved_month.save()
+    other = next(c for c in casework if c.household.neighbourhood_id != moved_case.case.household.neighbourhood_id)
+    moved_case.case = other
+    moved_case.save()
+    deleted.delete()
+
+    result = summaries_refresh()
+    assert result.run.mode == SummaryRun.Mode.INCREMENTAL
     incremental = table_contents()
     summaries_refresh(full=True)
     assert table_contents() == incremental
