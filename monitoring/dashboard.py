@@ -25,11 +25,16 @@ from .models import (
     BlockageFact,
     CaseMonthSummary,
     CaseTiming,
+    CoordinationMonthRollup,
     CoordinationMonthSummary,
+    FundingMonthRollup,
     FundingMonthSummary,
+    GoalMonthRollup,
     GoalMonthSummary,
+    InstrumentMonthRollup,
     InstrumentMonthSummary,
     SummaryRun,
+    TimingHistogram,
 )
 
 
@@ -126,8 +131,11 @@ def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
     return query
 
 
-def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
+def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True) -> Dashboard:
+    """The figures of a selection. Whole municipalities (or the country) are read from the roll-ups
+    (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
     board = Dashboard(freshness=SummaryRun.objects.finished().first())
+    rolled = rollups and scope is None and not filters.area_id
     cases = _scoped(CaseMonthSummary, scope, filters)
     for row in (
         cases.values("month")
@@ -180,7 +188,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
         board.neighbourhoods.append(entry)
     board.totals = {name: count_cell(sum(r[name] for r in rows)) for name in columns}
 
-    goals = _scoped(GoalMonthSummary, scope, filters)
+    goals = _scoped(GoalMonthRollup if rolled else GoalMonthSummary, scope, filters)
     if filters.theme_id:
         goals = goals.filter(theme_id=filters.theme_id)
     for row in (
@@ -201,7 +209,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
             }
         )
     for row in (
-        _scoped(InstrumentMonthSummary, scope, filters)
+        _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters)
         .values("domain__code", "domain__name_nl", "domain__order")
         .annotate(
             persons_n=Sum("persons"), households=Sum("households"), first=Sum("sum_first"), latest=Sum("sum_latest")
@@ -218,7 +226,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
             }
         )
     for row in (
-        _scoped(CoordinationMonthSummary, scope, filters)
+        _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
         .values("organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order")
         .annotate(minutes_n=Sum("minutes"), households=Sum("households"))
         .order_by("organisation_kind__order")
@@ -230,12 +238,18 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
                 "minutes": measure_cell(row["minutes_n"], row["households"], digits=0),
             }
         )
-    timing = _scoped(CaseTiming, scope, filters).aggregate(
-        contact_median=Median("days_to_first_contact"),
-        contact_n=Count("days_to_first_contact", output_field=IntegerField()),
-        plan_median=Median("days_to_plan"),
-        plan_n=Count("days_to_plan", output_field=IntegerField()),
-    )
+    if rolled:
+        medians = _scoped(TimingHistogram, scope, filters).medians()
+        contact = medians.get(TimingHistogram.Measure.FIRST_CONTACT, (None, 0))
+        plan = medians.get(TimingHistogram.Measure.PLAN, (None, 0))
+        timing = {"contact_median": contact[0], "contact_n": contact[1], "plan_median": plan[0], "plan_n": plan[1]}
+    else:
+        timing = _scoped(CaseTiming, scope, filters).aggregate(
+            contact_median=Median("days_to_first_contact"),
+            contact_n=Count("days_to_first_contact", output_field=IntegerField()),
+            plan_median=Median("days_to_plan"),
+            plan_n=Count("days_to_plan", output_field=IntegerField()),
+        )
     board.timing = {
         "days_to_first_contact": measure_cell(timing["contact_median"], timing["contact_n"]),
         "days_to_plan": measure_cell(timing["plan_median"], timing["plan_n"]),
@@ -243,7 +257,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
     board.blockages = _blockage_panel(scope, filters)
     # A stream's budget is not split by area or theme: shown only for whole municipalities, all themes.
     board.budget_shown = scope is None and not filters.area_id and not filters.theme_id
-    board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown)
+    board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown, rolled=rolled)
     return board
 
 
@@ -303,7 +317,9 @@ def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str,
     return panel
 
 
-def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bool) -> list[dict[str, Any]]:
+def _funding_panel(
+    scope: list[int] | None, filters: Filters, *, with_budget: bool, rolled: bool
+) -> list[dict[str, Any]]:
     """Per silo: the budget of the streams running in the period, allocated and spent. Two queries.
 
     Allocated and spent come from the summary (withheld when they pay for fewer than the
@@ -311,7 +327,7 @@ def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bo
     are read from the streams themselves: a few rows per municipality.
     """
     rows: dict[str, dict[str, Any]] = {}
-    money = _scoped(FundingMonthSummary, scope, filters)
+    money = _scoped(FundingMonthRollup if rolled else FundingMonthSummary, scope, filters)
     if filters.theme_id:
         money = money.filter(theme_id=filters.theme_id)
     for row in money.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(

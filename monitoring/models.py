@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import PrecisionReviewQuerySet, SummaryQuerySet, SummaryRunQuerySet
+from .querysets import PrecisionReviewQuerySet, RollupQuerySet, SummaryQuerySet, SummaryRunQuerySet
 
 
 class SummaryRun(models.Model):
@@ -194,6 +194,120 @@ class BlockageFact(_BuurtMonth):
     class Meta:
         verbose_name = _("blockage (monitoring facts)")
         verbose_name_plural = _("blockages (monitoring facts)")
+
+
+# --- Roll-ups: the dashboard's grain --------------------------------------------------------------
+#
+# The bureau reads whole municipalities or the whole country: summing hundreds of thousands of
+# buurt rows per request is too slow nationally. These tables hold the same sums per municipality
+# and month (a few thousand rows), rebuilt from the buurt tables by every refresh for the
+# municipalities it touched. Views of a wijk, a buurt or a team lead's buurten read the buurt tables.
+
+
+class _MunicipalityMonth(models.Model):
+    municipality = models.ForeignKey("organisations.Municipality", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.month:%Y-%m}"
+
+
+class GoalMonthRollup(_MunicipalityMonth):
+    """``GoalMonthSummary`` summed per municipality."""
+
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    goals = models.PositiveIntegerField(default=0)
+    achieved = models.PositiveIntegerField(default=0)
+    partly = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("goals per municipality, month and theme")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month", "theme"], name="goal_month_rollup_unique"),
+        ]
+
+
+class InstrumentMonthRollup(_MunicipalityMonth):
+    """``InstrumentMonthSummary`` summed per municipality."""
+
+    domain = models.ForeignKey("themes.InstrumentDomain", on_delete=models.CASCADE, related_name="+")
+    persons = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    sum_first = models.PositiveIntegerField(default=0)
+    sum_latest = models.PositiveIntegerField(default=0)
+    improved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("instrument trend per municipality and month")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month", "domain"], name="instrument_month_rollup_unique"),
+        ]
+
+
+class CoordinationMonthRollup(_MunicipalityMonth):
+    """``CoordinationMonthSummary`` summed per municipality."""
+
+    organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField(default=0)
+    contacts = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("coordination minutes per municipality and month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "organisation_kind"], name="coordination_month_rollup_unique"
+            ),
+        ]
+
+
+class FundingMonthRollup(_MunicipalityMonth):
+    """``FundingMonthSummary`` summed per municipality."""
+
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    allocated_households = models.PositiveIntegerField(default=0)
+    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    spent_households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("funding per municipality, month and silo")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "silo", "theme"], name="funding_month_rollup_unique"
+            ),
+        ]
+
+
+class TimingHistogram(_MunicipalityMonth):
+    """How many cases referred in the month took so many days to a first contact, or to a plan.
+
+    A median is read from the cumulative counts (``RollupQuerySet.medians``): exact, as
+    ``percentile_cont(0.5)`` over ``CaseTiming`` would give, from a few thousand rows.
+    """
+
+    class Measure(models.TextChoices):
+        FIRST_CONTACT = "contact", _("days to first contact")
+        PLAN = "plan", _("days to an agreed plan")
+
+    measure = models.CharField(max_length=7, choices=Measure.choices)
+    days = models.IntegerField()
+    cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("waiting-time histogram per municipality and month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "measure", "days"], name="timing_histogram_unique"
+            ),
+        ]
 
 
 class PrecisionReview(models.Model):

@@ -360,6 +360,89 @@ _CHANGED_FUNDING_BUURTEN_SQL = """
 """
 
 
+# Roll-ups per municipality and month (models.py), summed from the buurt tables just written, for
+# every municipality a refresh touched. ``reads_contacts``: a contact can change it (see above).
+_ROLLUP_SCOPE = "(%(all)s OR municipality_id = ANY(%(municipalities)s))"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    table: str
+    sql: str
+    reads_contacts: bool = False
+
+
+ROLLUPS = (
+    Rollup(
+        "monitoring_goalmonthrollup",
+        """
+        INSERT INTO monitoring_goalmonthrollup (municipality_id, month, theme_id, goals, achieved, partly, households)
+        SELECT municipality_id, month, theme_id, sum(goals), sum(achieved), sum(partly), sum(households)
+          FROM monitoring_goalmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+        """,
+    ),
+    Rollup(
+        "monitoring_instrumentmonthrollup",
+        """
+        INSERT INTO monitoring_instrumentmonthrollup
+            (municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+        SELECT municipality_id, month, domain_id, sum(persons), sum(households), sum(sum_first), sum(sum_latest),
+               sum(improved)
+          FROM monitoring_instrumentmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+        """,
+    ),
+    Rollup(
+        "monitoring_coordinationmonthrollup",
+        """
+        INSERT INTO monitoring_coordinationmonthrollup
+            (municipality_id, month, organisation_kind_id, minutes, contacts, households)
+        SELECT municipality_id, month, organisation_kind_id, sum(minutes), sum(contacts), sum(households)
+          FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+        """,
+        reads_contacts=True,
+    ),
+    Rollup(
+        "monitoring_fundingmonthrollup",
+        """
+        INSERT INTO monitoring_fundingmonthrollup
+            (municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent, spent_households)
+        SELECT municipality_id, month, silo_id, theme_id, sum(allocated), sum(allocated_households), sum(spent),
+               sum(spent_households)
+          FROM monitoring_fundingmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
+        """,
+    ),
+    Rollup(
+        "monitoring_timinghistogram",
+        """
+        INSERT INTO monitoring_timinghistogram (municipality_id, month, measure, days, cases)
+        SELECT municipality_id, month, 'contact', days_to_first_contact, count(*) FROM monitoring_casetiming
+         WHERE __SCOPE__ AND days_to_first_contact IS NOT NULL GROUP BY 1, 2, 4
+        UNION ALL
+        SELECT municipality_id, month, 'plan', days_to_plan, count(*) FROM monitoring_casetiming
+         WHERE __SCOPE__ AND days_to_plan IS NOT NULL GROUP BY 1, 2, 4
+        """,
+        reads_contacts=True,
+    ),
+)
+
+
+def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten: list[int]) -> int:
+    """Rebuild the roll-ups of the municipalities whose buurten were recomputed; returns the rows written."""
+    rows = 0
+    for rollup in ROLLUPS:
+        touched = buurten + key_buurten if rollup.reads_contacts else buurten
+        if not full and not touched:
+            continue
+        cursor.execute(
+            "SELECT array_agg(DISTINCT municipality_id) FROM organisations_area WHERE id = ANY(%s)", [touched]
+        )
+        params = {"all": full, "municipalities": cursor.fetchone()[0] or []}
+        cursor.execute(f"DELETE FROM {rollup.table} WHERE {_ROLLUP_SCOPE}", params)  # noqa: S608
+        cursor.execute(rollup.sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
+        rows += cursor.rowcount
+    return rows
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     ran: bool
@@ -450,6 +533,7 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             for sql in (_COORDINATION_KEYS_SQL, _CASE_TIMING_KEYS_SQL):
                 cursor.execute(sql, params)
                 rows += cursor.rowcount
+        rows += _rollups_refresh(cursor, full=since is None, buurten=buurten, key_buurten=sorted(key_buurten))
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]

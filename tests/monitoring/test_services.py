@@ -16,7 +16,7 @@ from monitoring.models import (
     InstrumentMonthSummary,
     SummaryRun,
 )
-from monitoring.services import REFRESH_LOCK_KEY, SUMMARY_TABLES, summaries_refresh
+from monitoring.services import REFRESH_LOCK_KEY, ROLLUPS, SUMMARY_TABLES, summaries_refresh
 from tests.cases.factories import ActionFactory, CaseFactory, ContactFactory, InvolvementFactory
 from tests.funding.factories import AllocationFactory, StreamFactory
 
@@ -44,9 +44,10 @@ def month_end(month: datetime.date) -> datetime.date:
 
 
 def table_contents() -> dict[str, list[tuple]]:
+    """Every summary and roll-up table's rows, without their ids."""
     contents = {}
     with connection.cursor() as cursor:
-        for table in SUMMARY_TABLES:
+        for table in SUMMARY_TABLES + tuple(rollup.table for rollup in ROLLUPS):
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
             columns = [c.name for c in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
