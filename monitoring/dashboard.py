@@ -163,22 +163,18 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     # Stocks (households) are taken in the period's last month; flows are summed over the period.
     last = board.trend[-1]["month"] if board.trend else None
     in_last = Q(month=last)
-    rows = list(
-        cases.values("buurt_id", "buurt__code", "buurt__name")
-        .annotate(
-            households=Coalesce(Sum("active_households", filter=in_last), 0),
-            coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
-            stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
-            organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
-            inflow=Sum("inflow"),
-            outflow=Sum("outflow"),
-        )
-        .order_by("buurt__code")
+    rows = cases.per_buurt(
+        households=Coalesce(Sum("active_households", filter=in_last), 0),
+        coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
+        stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
+        organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
+        inflow=Sum("inflow"),
+        outflow=Sum("outflow"),
     )
     columns = ("households", "stapeling", "inflow", "outflow")
     suppressed = {name: line_cells([r[name] for r in rows]) for name in columns}
     for index, row in enumerate(rows):
-        entry = {"code": row["buurt__code"], "name": row["buurt__name"]}
+        entry = {"code": row["code"], "name": row["name"]}
         for name in columns:
             entry[name] = suppressed[name][index]
         entry["coordinated_share"] = ratio_cell(row["coordinated"], row["households"])
