@@ -23,6 +23,7 @@ from privacy.suppression import HIDDEN, Cell, count_cell, line_cells, measure_ce
 
 from .models import (
     BlockageFact,
+    CaseMonthRollup,
     CaseMonthSummary,
     CaseTiming,
     CoordinationMonthRollup,
@@ -138,7 +139,8 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     rolled = rollups and scope is None and not filters.area_id
     cases = _scoped(CaseMonthSummary, scope, filters)
     for row in (
-        cases.values("month")
+        _scoped(CaseMonthRollup if rolled else CaseMonthSummary, scope, filters)
+        .values("month")
         .annotate(
             active=Sum("active_cases"),
             households=Sum("active_households"),
@@ -294,11 +296,7 @@ def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str,
     if filters.theme_id:
         facts = facts.filter(theme_id=filters.theme_id)
     panel = []
-    for row in (
-        facts.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order")
-        .annotate(**aggregates)
-        .order_by("silo__order")
-    ):
+    for row in facts.per_silo(**aggregates):
         panel.append(
             {
                 "silo": row["silo__code"] or "none",

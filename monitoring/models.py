@@ -217,6 +217,24 @@ class _MunicipalityMonth(models.Model):
         return f"{self.municipality_id} {self.month:%Y-%m}"
 
 
+class CaseMonthRollup(_MunicipalityMonth):
+    """``CaseMonthSummary`` summed per municipality (the trend; the neighbourhood table reads buurten)."""
+
+    active_cases = models.PositiveIntegerField(default=0)
+    inflow = models.PositiveIntegerField(default=0)
+    outflow = models.PositiveIntegerField(default=0)
+    active_households = models.PositiveIntegerField(default=0)
+    coordinated_households = models.PositiveIntegerField(default=0)
+    stapeling_households = models.PositiveIntegerField(default=0)
+    sum_organisations = models.PositiveIntegerField(default=0)
+    sum_professionals = models.PositiveIntegerField(default=0)
+    sum_silos = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("casework per municipality and month")
+        constraints = [models.UniqueConstraint(fields=["municipality", "month"], name="case_month_rollup_unique")]
+
+
 class GoalMonthRollup(_MunicipalityMonth):
     """``GoalMonthSummary`` summed per municipality."""
 

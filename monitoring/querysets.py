@@ -36,6 +36,31 @@ class SummaryQuerySet(models.QuerySet[Any]):
             query = query.filter(buurt_id__in=buurt_ids)
         return query
 
+    def per_silo(self, **aggregates: Any) -> list[dict[str, Any]]:
+        """``aggregates`` per silo (None: no silo recorded), with ``silo__code``, ``silo__name_nl``,
+        ``silo__name_en`` and ``silo__order``, by the silos' order.
+
+        Summed by silo id first and named afterwards, for the reason ``per_buurt`` gives.
+        """
+        from django.db import connection
+
+        try:
+            sql, params = self.values("silo_id").annotate(**aggregates).order_by().query.sql_with_params()
+        except EmptyResultSet:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT silo.code AS silo__code, silo.name_nl AS silo__name_nl, silo.name_en AS silo__name_en,
+                       silo."order" AS silo__order, s.*
+                  FROM ({sql}) AS s LEFT JOIN funding_silo silo ON silo.id = s.silo_id
+                 ORDER BY silo."order"
+                """,  # noqa: S608 (the inner query is Django's, with its parameters kept apart)
+                params,
+            )
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def per_buurt(self, **aggregates: Any) -> list[dict[str, Any]]:
         """``aggregates`` per buurt, with the buurt's ``code`` and ``name``, by CBS code.
 

@@ -374,6 +374,18 @@ class Rollup:
 
 ROLLUPS = (
     Rollup(
+        "monitoring_casemonthrollup",
+        """
+        INSERT INTO monitoring_casemonthrollup
+            (municipality_id, month, active_cases, inflow, outflow, active_households, coordinated_households,
+             stapeling_households, sum_organisations, sum_professionals, sum_silos)
+        SELECT municipality_id, month, sum(active_cases), sum(inflow), sum(outflow), sum(active_households),
+               sum(coordinated_households), sum(stapeling_households), sum(sum_organisations),
+               sum(sum_professionals), sum(sum_silos)
+          FROM monitoring_casemonthsummary WHERE __SCOPE__ GROUP BY 1, 2
+        """,
+    ),
+    Rollup(
         "monitoring_goalmonthrollup",
         """
         INSERT INTO monitoring_goalmonthrollup (municipality_id, month, theme_id, goals, achieved, partly, households)
