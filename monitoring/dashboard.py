@@ -34,6 +34,7 @@ from .models import (
     GoalMonthSummary,
     InstrumentMonthRollup,
     InstrumentMonthSummary,
+    NationalTimingHistogram,
     SummaryRun,
     TimingHistogram,
 )
@@ -237,7 +238,8 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
             }
         )
     if rolled:
-        medians = _scoped(TimingHistogram, scope, filters).medians()
+        histogram = NationalTimingHistogram if filters.municipality_id is None else TimingHistogram
+        medians = _scoped(histogram, scope, filters).medians()
         contact = medians.get(TimingHistogram.Measure.FIRST_CONTACT, (None, 0))
         plan = medians.get(TimingHistogram.Measure.PLAN, (None, 0))
         timing = {"contact_median": contact[0], "contact_n": contact[1], "plan_median": plan[0], "plan_n": plan[1]}

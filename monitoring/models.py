@@ -328,6 +328,27 @@ class TimingHistogram(_MunicipalityMonth):
         ]
 
 
+class NationalTimingHistogram(models.Model):
+    """``TimingHistogram`` summed over all municipalities: the national view's medians read a few
+    thousand rows instead of one histogram per municipality."""
+
+    month = models.DateField(_("month"))
+    measure = models.CharField(max_length=7, choices=TimingHistogram.Measure.choices)
+    days = models.IntegerField()
+    cases = models.PositiveIntegerField(default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("national waiting-time histogram per month")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "measure", "days"], name="national_timing_histogram_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.measure} {self.days}"
+
+
 class PrecisionReview(models.Model):
     """A periodic review of a programme along the seven precision questions of the report."""
 

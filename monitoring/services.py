@@ -370,6 +370,8 @@ class Rollup:
     table: str
     sql: str
     reads_contacts: bool = False
+    # Rebuilt whole (from a roll-up above it in ROLLUPS) rather than per municipality.
+    whole: bool = False
 
 
 ROLLUPS = (
@@ -435,6 +437,15 @@ ROLLUPS = (
         """,
         reads_contacts=True,
     ),
+    Rollup(
+        "monitoring_nationaltiminghistogram",
+        """
+        INSERT INTO monitoring_nationaltiminghistogram (month, measure, days, cases)
+        SELECT month, measure, days, sum(cases) FROM monitoring_timinghistogram GROUP BY 1, 2, 3
+        """,
+        reads_contacts=True,
+        whole=True,
+    ),
 )
 
 
@@ -449,7 +460,8 @@ def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten
             "SELECT array_agg(DISTINCT municipality_id) FROM organisations_area WHERE id = ANY(%s)", [touched]
         )
         params = {"all": full, "municipalities": cursor.fetchone()[0] or []}
-        cursor.execute(f"DELETE FROM {rollup.table} WHERE {_ROLLUP_SCOPE}", params)  # noqa: S608
+        scope = "true" if rollup.whole else _ROLLUP_SCOPE
+        cursor.execute(f"DELETE FROM {rollup.table} WHERE {scope}", params)  # noqa: S608
         cursor.execute(rollup.sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
         rows += cursor.rowcount
     return rows
