@@ -23,6 +23,7 @@ from privacy.suppression import HIDDEN, Cell, count_cell, line_cells, measure_ce
 
 from .models import (
     BlockageFact,
+    BlockagePanelRollup,
     CaseMonthRollup,
     CaseMonthSummary,
     CaseTiming,
@@ -254,7 +255,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         "days_to_first_contact": measure_cell(timing["contact_median"], timing["contact_n"]),
         "days_to_plan": measure_cell(timing["plan_median"], timing["plan_n"]),
     }
-    board.blockages = _blockage_panel(scope, filters)
+    board.blockages = _blockage_panel(scope, filters, rolled=rolled)
     # A stream's budget is not split by area or theme: shown only for whole municipalities, all themes.
     board.budget_shown = scope is None and not filters.area_id and not filters.theme_id
     board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown, rolled=rolled)
@@ -273,13 +274,35 @@ def _over_households(value: float | Decimal | None, households: int | None, *, d
     return measure_cell(None if value is None else float(value), households, digits=digits)
 
 
-def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str, Any]]:
-    """Per silo: open blockages, median days open, euros stuck, and how the closed ones ended. One query.
+# The day BlockagePanelRollup counts its median opening day from.
+PANEL_EPOCH = datetime.date(2000, 1, 1)
+_PANEL_FIGURES = (
+    "open_n",
+    "open_households",
+    "stuck",
+    "closed_households",
+    "opened_median",
+    "days_to_close",
+    *(f"{prefix}_{code}" for code in OUTCOMES for prefix in ("n", "households")),
+)
 
-    Blockages are filtered by the month they were opened. Every figure is withheld when the
-    households behind it are fewer than the threshold.
-    """
-    today = timezone.localdate()
+
+def _blockage_rows(
+    scope: list[int] | None, filters: Filters, *, rolled: bool, today: datetime.date
+) -> list[dict[str, Any]]:
+    """The panel's figures per silo. Whole municipalities (or the country) over all time and themes
+    are read from ``BlockagePanelRollup``; any other selection is computed from the facts."""
+    if rolled and not (filters.theme_id or filters.start or filters.end):
+        which = Q(municipality_id=filters.municipality_id) if filters.municipality_id else Q(municipality__isnull=True)
+        rows = list(
+            BlockagePanelRollup.objects.filter(which)
+            .values("silo__code", "silo__name_nl", "silo__name_en", "silo__order", *_PANEL_FIGURES)
+            .order_by("silo__order")
+        )
+        for row in rows:
+            opened = row.pop("opened_median")
+            row["days_open"] = None if opened is None else (today - PANEL_EPOCH).days - opened
+        return rows
     is_open = Q(status__in=OPEN_STATUSES)
     is_closed = Q(status__in=CLOSED_STATUSES)
     outcome = {code: Q(resolution=code) if code in BlockageResolution.values else Q(status=code) for code in OUTCOMES}
@@ -297,8 +320,17 @@ def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str,
     facts = _scoped(BlockageFact, scope, filters)
     if filters.theme_id:
         facts = facts.filter(theme_id=filters.theme_id)
+    return facts.per_silo(**aggregates)
+
+
+def _blockage_panel(scope: list[int] | None, filters: Filters, *, rolled: bool) -> list[dict[str, Any]]:
+    """Per silo: open blockages, median days open, euros stuck, and how the closed ones ended. One query.
+
+    Blockages are filtered by the month they were opened. Every figure is withheld when the
+    households behind it are fewer than the threshold.
+    """
     panel = []
-    for row in facts.per_silo(**aggregates):
+    for row in _blockage_rows(scope, filters, rolled=rolled, today=timezone.localdate()):
         panel.append(
             {
                 "silo": row["silo__code"] or "none",

@@ -349,6 +349,47 @@ class NationalTimingHistogram(models.Model):
         return f"{self.month:%Y-%m} {self.measure} {self.days}"
 
 
+class BlockagePanelRollup(models.Model):
+    """The blockage panel over the whole period and all themes, per silo, for a municipality or the
+    whole country (``municipality`` None). Distinct households do not add up over months, so this is
+    kept only for the views that read it unfiltered; a period or theme reads ``BlockageFact``.
+
+    ``opened_median`` is the median opening day of the open blockages, in days since 2000-01-01:
+    the median days open is today minus it, so the row does not age. One ``n_``/``households_``
+    pair per way a blockage ends (``dashboard.OUTCOMES``): a new resolution needs a pair here.
+    """
+
+    municipality = models.ForeignKey(
+        "organisations.Municipality", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
+    open_n = models.PositiveIntegerField(default=0)
+    open_households = models.PositiveIntegerField(default=0)
+    stuck = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    closed_households = models.PositiveIntegerField(default=0)
+    opened_median = models.FloatField(null=True)
+    days_to_close = models.FloatField(null=True)
+    n_flexible_budget = models.PositiveIntegerField(default=0)
+    households_flexible_budget = models.PositiveIntegerField(default=0)
+    n_exemption = models.PositiveIntegerField(default=0)
+    households_exemption = models.PositiveIntegerField(default=0)
+    n_other_route = models.PositiveIntegerField(default=0)
+    households_other_route = models.PositiveIntegerField(default=0)
+    n_not_resolvable = models.PositiveIntegerField(default=0)
+    households_not_resolvable = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("blockage panel per municipality")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "silo"], name="blockage_panel_rollup_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.silo_id}"
+
+
 class PrecisionReview(models.Model):
     """A periodic review of a programme along the seven precision questions of the report."""
 

@@ -372,6 +372,8 @@ class Rollup:
     reads_contacts: bool = False
     # Rebuilt whole (from a roll-up above it in ROLLUPS) rather than per municipality.
     whole: bool = False
+    # Which rows the refresh replaces, when not the municipalities' (or, whole, all).
+    delete: str | None = None
 
 
 ROLLUPS = (
@@ -446,7 +448,50 @@ ROLLUPS = (
         reads_contacts=True,
         whole=True,
     ),
+    Rollup(
+        "monitoring_blockagepanelrollup",
+        """
+        INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
+        SELECT municipality_id, __PANEL__ WHERE __SCOPE__ GROUP BY municipality_id, silo_id
+        """,
+        delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NOT NULL AND __SCOPE__",
+    ),
+    Rollup(
+        "monitoring_blockagepanelrollup",
+        """
+        INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
+        SELECT NULL, __PANEL__ GROUP BY silo_id
+        """,
+        whole=True,
+        delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NULL",
+    ),
 )
+
+
+# The blockage panel's figures (as dashboard._blockage_panel computes them from the facts).
+_PANEL = """
+    silo_id,
+    count(*) FILTER (WHERE status IN ('open', 'escalated')),
+    count(DISTINCT household_id) FILTER (WHERE status IN ('open', 'escalated')),
+    sum(euros_stuck) FILTER (WHERE status IN ('open', 'escalated')),
+    count(DISTINCT household_id) FILTER (WHERE status IN ('resolved', 'not_resolvable')),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY opened_on - DATE '2000-01-01')
+        FILTER (WHERE status IN ('open', 'escalated')),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_on - opened_on)
+        FILTER (WHERE status IN ('resolved', 'not_resolvable')),
+    count(*) FILTER (WHERE resolution = 'flexible_budget'),
+    count(DISTINCT household_id) FILTER (WHERE resolution = 'flexible_budget'),
+    count(*) FILTER (WHERE resolution = 'exemption'),
+    count(DISTINCT household_id) FILTER (WHERE resolution = 'exemption'),
+    count(*) FILTER (WHERE resolution = 'other_route'),
+    count(DISTINCT household_id) FILTER (WHERE resolution = 'other_route'),
+    count(*) FILTER (WHERE status = 'not_resolvable'),
+    count(DISTINCT household_id) FILTER (WHERE status = 'not_resolvable')
+    FROM monitoring_blockagefact
+"""
+_PANEL_COLUMNS = """(municipality_id, silo_id, open_n, open_households, stuck, closed_households, opened_median,
+             days_to_close, n_flexible_budget, households_flexible_budget, n_exemption, households_exemption,
+             n_other_route, households_other_route, n_not_resolvable, households_not_resolvable)"""
 
 
 def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten: list[int]) -> int:
@@ -461,8 +506,10 @@ def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten
         )
         params = {"all": full, "municipalities": cursor.fetchone()[0] or []}
         scope = "true" if rollup.whole else _ROLLUP_SCOPE
-        cursor.execute(f"DELETE FROM {rollup.table} WHERE {scope}", params)  # noqa: S608
-        cursor.execute(rollup.sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
+        delete = rollup.delete or f"DELETE FROM {rollup.table} WHERE __SCOPE__"  # noqa: S608
+        cursor.execute(delete.replace("__SCOPE__", scope), params)
+        sql = rollup.sql.replace("__PANEL_COLUMNS__", _PANEL_COLUMNS).replace("__PANEL__", _PANEL)
+        cursor.execute(sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
         rows += cursor.rowcount
     return rows
 

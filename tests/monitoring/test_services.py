@@ -51,7 +51,8 @@ def table_contents() -> dict[str, list[tuple]]:
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
             columns = [c.name for c in cursor.description]
             rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-            contents[table] = sorted(tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows)
+            # By repr: roll-up rows may hold None (the whole country), which does not compare with numbers.
+            contents[table] = sorted((tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows), key=repr)
     return contents
 
 
