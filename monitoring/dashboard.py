@@ -24,13 +24,21 @@ from privacy.suppression import HIDDEN, Cell, count_cell, line_cells, measure_ce
 
 from .models import (
     BlockageFact,
+    BlockagePanelRollup,
+    CaseMonthRollup,
     CaseMonthSummary,
     CaseTiming,
+    CoordinationMonthRollup,
     CoordinationMonthSummary,
+    FundingMonthRollup,
     FundingMonthSummary,
+    GoalMonthRollup,
     GoalMonthSummary,
+    InstrumentMonthRollup,
     InstrumentMonthSummary,
+    NationalTimingHistogram,
     SummaryRun,
+    TimingHistogram,
 )
 
 
@@ -127,11 +135,15 @@ def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
     return query
 
 
-def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
+def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True) -> Dashboard:
+    """The figures of a selection. Whole municipalities (or the country) are read from the roll-ups
+    (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
     board = Dashboard(freshness=SummaryRun.objects.finished().first())
+    rolled = rollups and scope is None and not filters.area_id
     cases = _scoped(CaseMonthSummary, scope, filters)
     for row in (
-        cases.values("month")
+        _scoped(CaseMonthRollup if rolled else CaseMonthSummary, scope, filters)
+        .values("month")
         .annotate(
             active=Sum("active_cases"),
             households=Sum("active_households"),
@@ -156,22 +168,18 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
     # Stocks (households) are taken in the period's last month; flows are summed over the period.
     last = board.trend[-1]["month"] if board.trend else None
     in_last = Q(month=last)
-    rows = list(
-        cases.values("buurt_id", "buurt__code", "buurt__name")
-        .annotate(
-            households=Coalesce(Sum("active_households", filter=in_last), 0),
-            coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
-            stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
-            organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
-            inflow=Sum("inflow"),
-            outflow=Sum("outflow"),
-        )
-        .order_by("buurt__code")
+    rows = cases.per_buurt(
+        households=Coalesce(Sum("active_households", filter=in_last), 0),
+        coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
+        stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
+        organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
+        inflow=Sum("inflow"),
+        outflow=Sum("outflow"),
     )
     columns = ("households", "stapeling", "inflow", "outflow")
     suppressed = {name: line_cells([r[name] for r in rows]) for name in columns}
     for index, row in enumerate(rows):
-        entry = {"code": row["buurt__code"], "name": row["buurt__name"]}
+        entry = {"code": row["code"], "name": row["name"]}
         for name in columns:
             entry[name] = suppressed[name][index]
         entry["coordinated_share"] = ratio_cell(row["coordinated"], row["households"])
@@ -181,7 +189,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
         board.neighbourhoods.append(entry)
     board.totals = {name: count_cell(sum(r[name] for r in rows)) for name in columns}
 
-    goals = _scoped(GoalMonthSummary, scope, filters)
+    goals = _scoped(GoalMonthRollup if rolled else GoalMonthSummary, scope, filters)
     if filters.theme_id:
         goals = goals.filter(theme_id=filters.theme_id)
     for row in (
@@ -202,7 +210,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
             }
         )
     for row in (
-        _scoped(InstrumentMonthSummary, scope, filters)
+        _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters)
         .values("domain__code", "domain__name_nl", "domain__order")
         .annotate(
             persons_n=Sum("persons"), households=Sum("households"), first=Sum("sum_first"), latest=Sum("sum_latest")
@@ -219,7 +227,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
             }
         )
     for row in (
-        _scoped(CoordinationMonthSummary, scope, filters)
+        _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
         .values("organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order")
         .annotate(minutes_n=Sum("minutes"), households=Sum("households"))
         .order_by("organisation_kind__order")
@@ -231,20 +239,27 @@ def dashboard(*, scope: list[int] | None, filters: Filters) -> Dashboard:
                 "minutes": measure_cell(row["minutes_n"], row["households"], digits=0),
             }
         )
-    timing = _scoped(CaseTiming, scope, filters).aggregate(
-        contact_median=Median("days_to_first_contact"),
-        contact_n=Count("days_to_first_contact", output_field=IntegerField()),
-        plan_median=Median("days_to_plan"),
-        plan_n=Count("days_to_plan", output_field=IntegerField()),
-    )
+    if rolled:
+        histogram = NationalTimingHistogram if filters.municipality_id is None else TimingHistogram
+        medians = _scoped(histogram, scope, filters).medians()
+        contact = medians.get(TimingHistogram.Measure.FIRST_CONTACT, (None, 0))
+        plan = medians.get(TimingHistogram.Measure.PLAN, (None, 0))
+        timing = {"contact_median": contact[0], "contact_n": contact[1], "plan_median": plan[0], "plan_n": plan[1]}
+    else:
+        timing = _scoped(CaseTiming, scope, filters).aggregate(
+            contact_median=Median("days_to_first_contact"),
+            contact_n=Count("days_to_first_contact", output_field=IntegerField()),
+            plan_median=Median("days_to_plan"),
+            plan_n=Count("days_to_plan", output_field=IntegerField()),
+        )
     board.timing = {
         "days_to_first_contact": measure_cell(timing["contact_median"], timing["contact_n"]),
         "days_to_plan": measure_cell(timing["plan_median"], timing["plan_n"]),
     }
-    board.blockages = _blockage_panel(scope, filters)
+    board.blockages = _blockage_panel(scope, filters, rolled=rolled)
     # A stream's budget is not split by area or theme: shown only for whole municipalities, all themes.
     board.budget_shown = scope is None and not filters.area_id and not filters.theme_id
-    board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown)
+    board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown, rolled=rolled)
     return board
 
 
@@ -260,13 +275,35 @@ def _over_households(value: float | Decimal | None, households: int | None, *, d
     return measure_cell(None if value is None else float(value), households, digits=digits)
 
 
-def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str, Any]]:
-    """Per silo: open blockages, median days open, euros stuck, and how the closed ones ended. One query.
+# The day BlockagePanelRollup counts its median opening day from.
+PANEL_EPOCH = datetime.date(2000, 1, 1)
+_PANEL_FIGURES = (
+    "open_n",
+    "open_households",
+    "stuck",
+    "closed_households",
+    "opened_median",
+    "days_to_close",
+    *(f"{prefix}_{code}" for code in OUTCOMES for prefix in ("n", "households")),
+)
 
-    Blockages are filtered by the month they were opened. Every figure is withheld when the
-    households behind it are fewer than the threshold.
-    """
-    today = timezone.localdate()
+
+def _blockage_rows(
+    scope: list[int] | None, filters: Filters, *, rolled: bool, today: datetime.date
+) -> list[dict[str, Any]]:
+    """The panel's figures per silo. Whole municipalities (or the country) over all time and themes
+    are read from ``BlockagePanelRollup``; any other selection is computed from the facts."""
+    if rolled and not (filters.theme_id or filters.start or filters.end):
+        which = Q(municipality_id=filters.municipality_id) if filters.municipality_id else Q(municipality__isnull=True)
+        rows = list(
+            BlockagePanelRollup.objects.filter(which)
+            .values("silo__code", "silo__name_nl", "silo__name_en", "silo__order", *_PANEL_FIGURES)
+            .order_by("silo__order")
+        )
+        for row in rows:
+            opened = row.pop("opened_median")
+            row["days_open"] = None if opened is None else (today - PANEL_EPOCH).days - opened
+        return rows
     is_open = Q(status__in=OPEN_STATUSES)
     is_closed = Q(status__in=CLOSED_STATUSES)
     outcome = {code: Q(resolution=code) if code in BlockageResolution.values else Q(status=code) for code in OUTCOMES}
@@ -284,12 +321,17 @@ def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str,
     facts = _scoped(BlockageFact, scope, filters)
     if filters.theme_id:
         facts = facts.filter(theme_id=filters.theme_id)
+    return facts.per_silo(**aggregates)
+
+
+def _blockage_panel(scope: list[int] | None, filters: Filters, *, rolled: bool) -> list[dict[str, Any]]:
+    """Per silo: open blockages, median days open, euros stuck, and how the closed ones ended. One query.
+
+    Blockages are filtered by the month they were opened. Every figure is withheld when the
+    households behind it are fewer than the threshold.
+    """
     panel = []
-    for row in (
-        facts.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order")
-        .annotate(**aggregates)
-        .order_by("silo__order")
-    ):
+    for row in _blockage_rows(scope, filters, rolled=rolled, today=timezone.localdate()):
         panel.append(
             {
                 "silo": row["silo__code"] or "none",
@@ -304,7 +346,9 @@ def _blockage_panel(scope: list[int] | None, filters: Filters) -> list[dict[str,
     return panel
 
 
-def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bool) -> list[dict[str, Any]]:
+def _funding_panel(
+    scope: list[int] | None, filters: Filters, *, with_budget: bool, rolled: bool
+) -> list[dict[str, Any]]:
     """Per silo: the budget of the streams running in the period, allocated and spent. Two queries.
 
     Allocated and spent come from the summary (withheld when they pay for fewer than the
@@ -312,7 +356,7 @@ def _funding_panel(scope: list[int] | None, filters: Filters, *, with_budget: bo
     are read from the streams themselves: a few rows per municipality.
     """
     rows: dict[str, dict[str, Any]] = {}
-    money = _scoped(FundingMonthSummary, scope, filters)
+    money = _scoped(FundingMonthRollup if rolled else FundingMonthSummary, scope, filters)
     if filters.theme_id:
         money = money.filter(theme_id=filters.theme_id)
     for row in money.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(

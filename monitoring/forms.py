@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.db import models
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Area, Municipality, User
@@ -14,11 +16,48 @@ from .models import PrecisionReview
 
 
 class DashboardFilterForm(forms.Form):
+    """The dashboard's filters. Areas are picked in two steps: a municipality, then a wijk or buurt within it.
+
+    The area list holds only the chosen municipality's areas (a national list has thousands); without
+    JavaScript the page is shown again after choosing a municipality, with htmx the list is replaced
+    at once (``monitoring:areas``). An area given without a municipality implies its municipality.
+    """
+
     municipality = forms.ModelChoiceField(Municipality.objects.all(), required=False, label=_("Municipality"))
-    area = forms.ModelChoiceField(Area.objects.all(), required=False, label=_("District or neighbourhood"))
+    area = forms.ModelChoiceField(
+        Area.objects.none(),
+        required=False,
+        label=_("District or neighbourhood"),
+        help_text=_("Choose a municipality first, then a district or neighbourhood within it."),
+    )
     theme = forms.ModelChoiceField(Theme.objects.all(), required=False, label=_("Theme"))
     start = forms.DateField(required=False, label=_("From"), help_text=_("e.g. 2025-01-01"))
     end = forms.DateField(required=False, label=_("Until"), help_text=_("e.g. 2025-12-31"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("monitoring:areas"),
+                "hx-trigger": "change",
+                "hx-target": "#id_area",
+                "hx-swap": "outerHTML",
+            }
+        )
+        area = self.fields["area"]
+        assert isinstance(area, forms.ModelChoiceField)
+        area.queryset = areas_of(self.municipality_id())
+
+    def municipality_id(self) -> int | None:
+        """The municipality whose areas the area list offers: the one chosen, or else the given area's."""
+        data = self.data if self.is_bound else {}
+        for name, model in (("municipality", Municipality), ("area", Area)):
+            value = str(data.get(name) or "")
+            if value.isdigit():
+                if model is Municipality:
+                    return int(value)
+                return Area.objects.filter(pk=int(value)).values_list("municipality_id", flat=True).first()
+        return None
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -44,6 +83,13 @@ def filtered_board(user: User, data: Mapping[str, Any] | None) -> tuple[Dashboar
             end=cleaned["end"],
         )
     return form, dashboard(scope=buurten_in_scope(user), filters=filters)
+
+
+def areas_of(municipality_id: int | None) -> models.QuerySet[Area]:
+    """The wijken, then the buurten, of one municipality by CBS code; none without a municipality."""
+    if municipality_id is None:
+        return Area.objects.none()
+    return Area.objects.filter(municipality_id=municipality_id).order_by("-kind", "code")
 
 
 QUESTION_HELP = {

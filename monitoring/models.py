@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import PrecisionReviewQuerySet, SummaryQuerySet, SummaryRunQuerySet
+from .querysets import PrecisionReviewQuerySet, RollupQuerySet, SummaryQuerySet, SummaryRunQuerySet
 
 
 class SummaryRun(models.Model):
@@ -70,7 +70,7 @@ class CaseMonthSummary(_BuurtMonth):
     active_households = models.PositiveIntegerField(default=0)
     # One coordinator over all the household's open cases and a plan agreed in the six months up to the month's end.
     coordinated_households = models.PositiveIntegerField(default=0)
-    # Allocations from two or more of the Wmo, Jeugdwet and Participatiewet silos (services.stapeling_sql).
+    # Allocations from two or more of the Wmo, Jeugdwet and Participatiewet silos (the case-month SQL in services.py).
     stapeling_households = models.PositiveIntegerField(default=0)
     # Fragmentation: per active household, distinct organisations, professionals, silos; summed here.
     sum_organisations = models.PositiveIntegerField(default=0)
@@ -194,6 +194,200 @@ class BlockageFact(_BuurtMonth):
     class Meta:
         verbose_name = _("blockage (monitoring facts)")
         verbose_name_plural = _("blockages (monitoring facts)")
+
+
+# --- Roll-ups: the dashboard's grain --------------------------------------------------------------
+#
+# The bureau reads whole municipalities or the whole country: summing hundreds of thousands of
+# buurt rows per request is too slow nationally. These tables hold the same sums per municipality
+# and month (a few thousand rows), rebuilt from the buurt tables by every refresh for the
+# municipalities it touched. Views of a wijk, a buurt or a team lead's buurten read the buurt tables.
+
+
+class _MunicipalityMonth(models.Model):
+    municipality = models.ForeignKey("organisations.Municipality", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.month:%Y-%m}"
+
+
+class CaseMonthRollup(_MunicipalityMonth):
+    """``CaseMonthSummary`` summed per municipality (the trend; the neighbourhood table reads buurten)."""
+
+    active_cases = models.PositiveIntegerField(default=0)
+    inflow = models.PositiveIntegerField(default=0)
+    outflow = models.PositiveIntegerField(default=0)
+    active_households = models.PositiveIntegerField(default=0)
+    coordinated_households = models.PositiveIntegerField(default=0)
+    stapeling_households = models.PositiveIntegerField(default=0)
+    sum_organisations = models.PositiveIntegerField(default=0)
+    sum_professionals = models.PositiveIntegerField(default=0)
+    sum_silos = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("casework per municipality and month")
+        constraints = [models.UniqueConstraint(fields=["municipality", "month"], name="case_month_rollup_unique")]
+
+
+class GoalMonthRollup(_MunicipalityMonth):
+    """``GoalMonthSummary`` summed per municipality."""
+
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    goals = models.PositiveIntegerField(default=0)
+    achieved = models.PositiveIntegerField(default=0)
+    partly = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("goals per municipality, month and theme")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month", "theme"], name="goal_month_rollup_unique"),
+        ]
+
+
+class InstrumentMonthRollup(_MunicipalityMonth):
+    """``InstrumentMonthSummary`` summed per municipality."""
+
+    domain = models.ForeignKey("themes.InstrumentDomain", on_delete=models.CASCADE, related_name="+")
+    persons = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    sum_first = models.PositiveIntegerField(default=0)
+    sum_latest = models.PositiveIntegerField(default=0)
+    improved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("instrument trend per municipality and month")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month", "domain"], name="instrument_month_rollup_unique"),
+        ]
+
+
+class CoordinationMonthRollup(_MunicipalityMonth):
+    """``CoordinationMonthSummary`` summed per municipality."""
+
+    organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField(default=0)
+    contacts = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("coordination minutes per municipality and month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "organisation_kind"], name="coordination_month_rollup_unique"
+            ),
+        ]
+
+
+class FundingMonthRollup(_MunicipalityMonth):
+    """``FundingMonthSummary`` summed per municipality."""
+
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    allocated_households = models.PositiveIntegerField(default=0)
+    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    spent_households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("funding per municipality, month and silo")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "silo", "theme"], name="funding_month_rollup_unique"
+            ),
+        ]
+
+
+class TimingHistogram(_MunicipalityMonth):
+    """How many cases referred in the month took so many days to a first contact, or to a plan.
+
+    A median is read from the cumulative counts (``RollupQuerySet.medians``): exact, as
+    ``percentile_cont(0.5)`` over ``CaseTiming`` would give, from a few thousand rows.
+    """
+
+    class Measure(models.TextChoices):
+        FIRST_CONTACT = "contact", _("days to first contact")
+        PLAN = "plan", _("days to an agreed plan")
+
+    measure = models.CharField(max_length=7, choices=Measure.choices)
+    days = models.IntegerField()
+    cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("waiting-time histogram per municipality and month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month", "measure", "days"], name="timing_histogram_unique"
+            ),
+        ]
+
+
+class NationalTimingHistogram(models.Model):
+    """``TimingHistogram`` summed over all municipalities: the national view's medians read a few
+    thousand rows instead of one histogram per municipality."""
+
+    month = models.DateField(_("month"))
+    measure = models.CharField(max_length=7, choices=TimingHistogram.Measure.choices)
+    days = models.IntegerField()
+    cases = models.PositiveIntegerField(default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("national waiting-time histogram per month")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "measure", "days"], name="national_timing_histogram_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.measure} {self.days}"
+
+
+class BlockagePanelRollup(models.Model):
+    """The blockage panel over the whole period and all themes, per silo, for a municipality or the
+    whole country (``municipality`` None). Distinct households do not add up over months, so this is
+    kept only for the views that read it unfiltered; a period or theme reads ``BlockageFact``.
+
+    ``opened_median`` is the median opening day of the open blockages, in days since 2000-01-01:
+    the median days open is today minus it, so the row does not age. One ``n_``/``households_``
+    pair per way a blockage ends (``dashboard.OUTCOMES``): a new resolution needs a pair here.
+    """
+
+    municipality = models.ForeignKey(
+        "organisations.Municipality", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
+    open_n = models.PositiveIntegerField(default=0)
+    open_households = models.PositiveIntegerField(default=0)
+    stuck = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    closed_households = models.PositiveIntegerField(default=0)
+    opened_median = models.FloatField(null=True)
+    days_to_close = models.FloatField(null=True)
+    n_flexible_budget = models.PositiveIntegerField(default=0)
+    households_flexible_budget = models.PositiveIntegerField(default=0)
+    n_exemption = models.PositiveIntegerField(default=0)
+    households_exemption = models.PositiveIntegerField(default=0)
+    n_other_route = models.PositiveIntegerField(default=0)
+    households_other_route = models.PositiveIntegerField(default=0)
+    n_not_resolvable = models.PositiveIntegerField(default=0)
+    households_not_resolvable = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("blockage panel per municipality")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "silo"], name="blockage_panel_rollup_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.silo_id}"
 
 
 class PrecisionReview(models.Model):

@@ -7,8 +7,10 @@ incremental refresh recomputes the buurten of cases whose rows were written
 since the last run's watermark (found through the write-history tables, which
 django-simple-history fills on every insert, update and delete). Both run the
 same SQL, so they produce identical tables by construction (and a test checks it).
-Contacts are most of the writes and feed only some tables: a buurt changed only
-through contacts is recomputed in those alone (``_CONTACT_BLIND_TABLES``).
+Contacts are most of the writes and feed only two tables, coordination minutes
+(by buurt and month) and timing (by case): a contact changes only those keys,
+and only they are recomputed (``_CHANGED_CONTACT_KEYS_SQL``), with the same
+figures as a whole buurt would give; 1,000 new contacts nationally take seconds.
 
 Two refreshes never overlap: the whole refresh is one transaction that first
 takes a transaction-level advisory lock; a second refresh that finds the lock
@@ -56,75 +58,88 @@ _CASES_IN_SCOPE = """
 """
 
 
-def stapeling_sql() -> str:
-    """A boolean SQL expression: the household of ``hh`` used provisions under 2+ of Wmo, Jeugdwet, Participatiewet.
-
-    As the Monitor Sociaal Domein defines it: provisions actually paid, so
-    allocations from funding streams of those three silos that run in the
-    month, for the household (whichever of its cases the action belongs to).
-    An involvement's legal basis says on what ground data is processed, not
-    who pays, so it is not used.
-    """
-    return """
-        (SELECT count(DISTINCT s.code) >= 2
-           FROM funding_allocation al
-           JOIN funding_fundingstream st ON st.id = al.stream_id
-           JOIN funding_silo s ON s.id = st.silo_id
-          WHERE al.household_id = hh.household_id
-            AND s.code IN ('wmo', 'jeugdwet', 'participatiewet')
-            AND al.period_start <= hh.month_end
-            AND al.period_end >= hh.month)
-    """
-
-
-def _case_month_sql() -> str:
-    return """
+# Casework per buurt and month, set-based: every case is spread over the months it is active in
+# (``cm``) once, and each household-month figure is one grouped join on that, so nothing is looked
+# up per household-month (correlated lookups took minutes nationally).
+#
+# Stapeling, as the Monitor Sociaal Domein defines it: the household used provisions under 2+ of
+# Wmo, Jeugdwet and Participatiewet in the month, i.e. provisions actually paid: allocations from
+# funding streams of those three silos that run in the month, for the household (whichever of its
+# cases the action belongs to). An involvement's legal basis says on what ground data is
+# processed, not who pays, so it is not used.
+_CASE_MONTH_SQL = """
     INSERT INTO monitoring_casemonthsummary
         (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
          coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos)
     WITH c AS (__CASES__),
-    cm AS (
-        SELECT c.*, m::date AS month
+    -- Every case once for each month it is active in (referral month up to the closing month, or now).
+    cm AS MATERIALIZED (
+        SELECT c.id AS case_id, c.household_id, c.buurt_id, m::date AS month,
+               (m + interval '1 month' - interval '1 day')::date AS month_end,
+               date_trunc('month', c.referred_on) = m AS is_inflow,
+               c.closed_on IS NOT NULL AND date_trunc('month', c.closed_on) = m AS is_outflow
           FROM c, generate_series(date_trunc('month', c.referred_on),
                                   date_trunc('month', coalesce(c.closed_on, %(today)s)), interval '1 month') AS m
     ),
     hh AS (
-        SELECT buurt_id, month, (month + interval '1 month' - interval '1 day')::date AS month_end, household_id,
-               count(*) AS cases,
-               count(*) FILTER (WHERE date_trunc('month', referred_on) = month) AS inflow,
-               count(*) FILTER (WHERE closed_on IS NOT NULL AND date_trunc('month', closed_on) = month) AS outflow,
-               array_agg(id) AS case_ids
-          FROM cm GROUP BY buurt_id, month, household_id
+        SELECT buurt_id, household_id, month, count(*) AS cases,
+               count(*) FILTER (WHERE is_inflow) AS inflow, count(*) FILTER (WHERE is_outflow) AS outflow
+          FROM cm GROUP BY buurt_id, household_id, month
     ),
-    x AS (
-        SELECT hh.buurt_id, hh.month, hh.cases, hh.inflow, hh.outflow,
-               -- Coordinators are the involvements flagged now: the model keeps no coordinator history.
-               (SELECT count(DISTINCT i.professional_id) FROM cases_involvement i
-                 WHERE i.case_id = ANY(hh.case_ids) AND i.is_coordinator) = 1
-               AND EXISTS (SELECT 1 FROM cases_plan p JOIN cases_planversion v ON v.plan_id = p.id
-                            WHERE p.case_id = ANY(hh.case_ids)
-                              AND v.agreed_on > hh.month_end - interval '6 months'
-                              AND v.agreed_on <= hh.month_end) AS coordinated,
-               __STAPELING__ AS stapeling,
-               inv.organisations, inv.professionals, inv.silos
-          FROM hh
-          CROSS JOIN LATERAL (
-              SELECT count(DISTINCT i.organisation_id) AS organisations,
-                     count(DISTINCT i.professional_id) AS professionals,
-                     count(DISTINCT os.silo_id) AS silos
-                FROM cases_involvement i
-                LEFT JOIN organisations_organisation_silos os ON os.organisation_id = i.organisation_id
-               WHERE i.case_id = ANY(hh.case_ids)
-                 AND i.start_date <= hh.month_end AND (i.end_date IS NULL OR i.end_date >= hh.month)
-          ) AS inv
+    -- Fragmentation: distinct organisations, professionals and silos of the involvements running in the month.
+    inv AS (
+        SELECT cm.household_id, cm.month,
+               count(DISTINCT i.organisation_id) AS organisations,
+               count(DISTINCT i.professional_id) AS professionals,
+               count(DISTINCT os.silo_id) AS silos
+          FROM cm
+          JOIN cases_involvement i ON i.case_id = cm.case_id
+           AND i.start_date <= cm.month_end AND (i.end_date IS NULL OR i.end_date >= cm.month)
+          LEFT JOIN organisations_organisation_silos os ON os.organisation_id = i.organisation_id
+         GROUP BY cm.household_id, cm.month
+    ),
+    -- Coordinators are the involvements flagged now: the model keeps no coordinator history.
+    coordinators AS (
+        SELECT cm.household_id, cm.month, count(DISTINCT i.professional_id) AS coordinators
+          FROM cm JOIN cases_involvement i ON i.case_id = cm.case_id AND i.is_coordinator
+         GROUP BY cm.household_id, cm.month
+    ),
+    -- A plan agreed in the six months up to a month's end: each agreement counts in at most seven months.
+    planned AS (
+        SELECT DISTINCT cm.household_id, cm.month
+          FROM cases_plan p
+          JOIN cases_planversion v ON v.plan_id = p.id AND v.agreed_on IS NOT NULL
+          CROSS JOIN LATERAL generate_series(date_trunc('month', v.agreed_on),
+                                             date_trunc('month', v.agreed_on) + interval '6 months',
+                                             interval '1 month') AS m
+          JOIN cm ON cm.case_id = p.case_id AND cm.month = m::date
+         WHERE v.agreed_on > cm.month_end - interval '6 months' AND v.agreed_on <= cm.month_end
+    ),
+    -- Stapeling (see above): allocations from 2+ of the three silos running in the month.
+    stapeling AS (
+        SELECT al.household_id, m::date AS month
+          FROM funding_allocation al
+          JOIN funding_fundingstream st ON st.id = al.stream_id
+          JOIN funding_silo s ON s.id = st.silo_id AND s.code IN ('wmo', 'jeugdwet', 'participatiewet')
+          CROSS JOIN LATERAL generate_series(date_trunc('month', al.period_start), date_trunc('month', al.period_end),
+                                             interval '1 month') AS m
+         WHERE al.household_id IN (SELECT household_id FROM c)
+         GROUP BY al.household_id, m
+        HAVING count(DISTINCT s.code) >= 2
     )
-    SELECT x.buurt_id, a.parent_id, a.municipality_id, x.month,
-           sum(x.cases), sum(x.inflow), sum(x.outflow), count(*),
-           count(*) FILTER (WHERE x.coordinated), count(*) FILTER (WHERE x.stapeling),
-           sum(x.organisations), sum(x.professionals), sum(x.silos)
-      FROM x JOIN organisations_area a ON a.id = x.buurt_id
-     GROUP BY x.buurt_id, a.parent_id, a.municipality_id, x.month
-    """.replace("__CASES__", _CASES_IN_SCOPE).replace("__STAPELING__", stapeling_sql())
+    SELECT hh.buurt_id, a.parent_id, a.municipality_id, hh.month,
+           sum(hh.cases), sum(hh.inflow), sum(hh.outflow), count(*),
+           count(*) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL),
+           count(st.household_id),
+           coalesce(sum(inv.organisations), 0), coalesce(sum(inv.professionals), 0), coalesce(sum(inv.silos), 0)
+      FROM hh
+      JOIN organisations_area a ON a.id = hh.buurt_id
+      LEFT JOIN inv ON inv.household_id = hh.household_id AND inv.month = hh.month
+      LEFT JOIN coordinators co ON co.household_id = hh.household_id AND co.month = hh.month
+      LEFT JOIN planned pl ON pl.household_id = hh.household_id AND pl.month = hh.month
+      LEFT JOIN stapeling st ON st.household_id = hh.household_id AND st.month = hh.month
+     GROUP BY hh.buurt_id, a.parent_id, a.municipality_id, hh.month
+""".replace("__CASES__", _CASES_IN_SCOPE)
 
 
 _GOAL_MONTH_SQL = """
@@ -188,7 +203,7 @@ _COORDINATION_MONTH_SQL = """
      GROUP BY 1, 2, 3, 4, 5
 """.replace("__CASES__", _CASES_IN_SCOPE)
 
-_CASE_TIMING_SQL = """
+_CASE_TIMING_TEMPLATE = """
     INSERT INTO monitoring_casetiming
         (buurt_id, wijk_id, municipality_id, month, case_id, days_to_first_contact, days_to_plan)
     WITH c AS (__CASES__)
@@ -197,46 +212,91 @@ _CASE_TIMING_SQL = """
            (SELECT min(v.agreed_on) FROM cases_plan p JOIN cases_planversion v ON v.plan_id = p.id
              WHERE p.case_id = c.id) - c.referred_on
       FROM c JOIN organisations_area a ON a.id = c.buurt_id
-""".replace("__CASES__", _CASES_IN_SCOPE)
+"""
+_CASE_TIMING_SQL = _CASE_TIMING_TEMPLATE.replace("__CASES__", _CASES_IN_SCOPE)
 
-# Buurten touched since %(since)s: the current buurt of every case with a written row, the buurt
-# that case was summarised under before (a household may have moved), and those of deleted cases.
-# ``by_contacts`` is true for a case changed only through its contacts: most writes are contacts,
-# and they feed only the tables outside _CONTACT_BLIND_TABLES, so those buurten skip the rest.
+# Buurten touched since %(since)s by anything but contacts: the current buurt of every case with a
+# written row, the buurt that case was summarised under before (a household may have moved), and
+# those of deleted cases. These buurten are recomputed in every table.
 _CHANGED_BUURTEN_SQL = """
-    WITH changed_rows AS (
-        SELECT id AS case_id, false AS by_contacts FROM cases_historicalcase WHERE history_date > %(since)s
-        UNION SELECT case_id, false FROM cases_historicalinvolvement WHERE history_date > %(since)s
-        UNION SELECT case_id, true FROM cases_historicalcontact WHERE history_date > %(since)s
-        UNION SELECT case_id, false FROM cases_historicalmeasurement WHERE history_date > %(since)s
-        UNION SELECT case_id, false FROM cases_historicalcaseconference WHERE history_date > %(since)s
-        UNION SELECT case_id, false FROM cases_historicalaction WHERE history_date > %(since)s
-        UNION SELECT p.case_id, false FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
+    WITH changed AS (
+        SELECT id AS case_id FROM cases_historicalcase WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalinvolvement WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalmeasurement WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalcaseconference WHERE history_date > %(since)s
+        UNION SELECT case_id FROM cases_historicalaction WHERE history_date > %(since)s
+        UNION SELECT p.case_id FROM cases_planversion v JOIN cases_plan p ON p.id = v.plan_id
                WHERE v.created_at > %(since)s
-        UNION SELECT c.id, false FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
+        UNION SELECT c.id FROM cases_historicalhousehold hh JOIN cases_case c ON c.household_id = hh.id
                WHERE hh.history_date > %(since)s
-    ),
-    changed AS (SELECT case_id, bool_and(by_contacts) AS by_contacts FROM changed_rows GROUP BY case_id)
-    SELECT h.neighbourhood_id, changed.by_contacts FROM changed
+    )
+    SELECT h.neighbourhood_id FROM changed
       JOIN cases_case c ON c.id = changed.case_id JOIN cases_household h ON h.id = c.household_id
-    UNION SELECT t.buurt_id, changed.by_contacts FROM monitoring_casetiming t
-      JOIN changed ON changed.case_id = t.case_id
-    UNION SELECT hh.neighbourhood_id, false FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
-    UNION SELECT h.neighbourhood_id, false FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
+    UNION SELECT t.buurt_id FROM monitoring_casetiming t JOIN changed ON changed.case_id = t.case_id
+    UNION SELECT hh.neighbourhood_id FROM cases_historicalhousehold hh WHERE hh.history_date > %(since)s
+    UNION SELECT h.neighbourhood_id FROM cases_historicalcase hc JOIN cases_household h ON h.id = hc.household_id
            WHERE hc.history_date > %(since)s
 """
 
-# Summary tables that read no contacts: a buurt changed only through contacts keeps its rows
-# there. A new table is refreshed on every change unless it is listed here.
-_CONTACT_BLIND_TABLES = frozenset(
-    {
-        "monitoring_casemonthsummary",
-        "monitoring_goalmonthsummary",
-        "monitoring_instrumentmonthsummary",
-        "monitoring_fundingmonthsummary",
-        "monitoring_blockagefact",
-    }
-)
+# Contacts are most of the writes and feed only two tables, each by a key narrower
+# than the buurt: coordination minutes by buurt and month, timing by case. For every contact written
+# since %(since)s, every version it ever had (its history) names a case and a month whose figures
+# may have changed: an edit that moves a contact to another month or case changes both.
+_CHANGED_CONTACT_KEYS_SQL = """
+    SELECT DISTINCT hc.case_id, date_trunc('month', hc.occurred_on)::date
+      FROM cases_historicalcontact hc
+     WHERE hc.id IN (SELECT id FROM cases_historicalcontact WHERE history_date > %(since)s)
+"""
+
+# The contact keys as cases in their current buurt, leaving out the buurten recomputed whole.
+_CONTACT_KEY_CASES = """
+    SELECT DISTINCT k.case_id, k.month, h.neighbourhood_id AS buurt_id
+      FROM unnest(%(key_cases)s::bigint[], %(key_months)s::date[]) AS k(case_id, month)
+      JOIN cases_case c ON c.id = k.case_id
+      JOIN cases_household h ON h.id = c.household_id
+     WHERE NOT h.neighbourhood_id = ANY(%(buurten)s)
+"""
+
+# Coordination minutes of the changed (buurt, month) keys: deleted, then computed over the cases
+# of those buurten (households by buurt, cases by household, contacts by case and date: all indexed).
+_COORDINATION_KEYS_DELETE = """
+    WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc)
+    DELETE FROM monitoring_coordinationmonthsummary s USING keys
+     WHERE s.buurt_id = keys.buurt_id AND s.month = keys.month
+""".replace("__KEY_CASES__", _CONTACT_KEY_CASES)
+_COORDINATION_KEYS_SQL = """
+    INSERT INTO monitoring_coordinationmonthsummary
+        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households)
+    WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc),
+    c AS (
+        SELECT c.id, c.household_id, keys.buurt_id, keys.month, (keys.month + interval '1 month')::date AS next_month
+          FROM keys JOIN cases_household h ON h.neighbourhood_id = keys.buurt_id
+          JOIN cases_case c ON c.household_id = h.id
+    )
+    SELECT c.buurt_id, a.parent_id, a.municipality_id, c.month, o.kind_id,
+           sum(k.minutes), count(*), count(DISTINCT c.household_id)
+      FROM c
+      JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
+      JOIN organisations_organisation o ON o.id = k.author_organisation_id
+      JOIN organisations_area a ON a.id = c.buurt_id
+     WHERE k.kind IN ('coordination', 'case_conference')
+     GROUP BY 1, 2, 3, 4, 5
+""".replace("__KEY_CASES__", _CONTACT_KEY_CASES)
+
+# Timing of the changed cases: one row per case, replaced.
+_CASE_TIMING_KEYS_DELETE = """
+    DELETE FROM monitoring_casetiming WHERE case_id IN (SELECT case_id FROM (__KEY_CASES__) AS kc)
+""".replace("__KEY_CASES__", _CONTACT_KEY_CASES)
+_CASE_TIMING_KEYS_SQL = _CASE_TIMING_TEMPLATE.replace(
+    "__CASES__",
+    """
+    SELECT c.id, c.household_id, h.neighbourhood_id AS buurt_id, c.referred_on, c.closed_on
+      FROM cases_case c JOIN cases_household h ON h.id = c.household_id
+     WHERE c.id IN (SELECT case_id FROM (__KEY_CASES__) AS kc)
+    """,
+).replace("__KEY_CASES__", _CONTACT_KEY_CASES)
+
+# NB: a new summary table that reads contacts needs a keyed refresh here too (see summaries_refresh).
 
 
 # Money per buurt, month and silo, from the funding app's tables (the buurt copied onto allocation and spend).
@@ -300,6 +360,160 @@ _CHANGED_FUNDING_BUURTEN_SQL = """
 """
 
 
+# Roll-ups per municipality and month (models.py), summed from the buurt tables just written, for
+# every municipality a refresh touched. ``reads_contacts``: a contact can change it (see above).
+_ROLLUP_SCOPE = "(%(all)s OR municipality_id = ANY(%(municipalities)s))"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    table: str
+    sql: str
+    reads_contacts: bool = False
+    # Rebuilt whole (from a roll-up above it in ROLLUPS) rather than per municipality.
+    whole: bool = False
+    # Which rows the refresh replaces, when not the municipalities' (or, whole, all).
+    delete: str | None = None
+
+
+ROLLUPS = (
+    Rollup(
+        "monitoring_casemonthrollup",
+        """
+        INSERT INTO monitoring_casemonthrollup
+            (municipality_id, month, active_cases, inflow, outflow, active_households, coordinated_households,
+             stapeling_households, sum_organisations, sum_professionals, sum_silos)
+        SELECT municipality_id, month, sum(active_cases), sum(inflow), sum(outflow), sum(active_households),
+               sum(coordinated_households), sum(stapeling_households), sum(sum_organisations),
+               sum(sum_professionals), sum(sum_silos)
+          FROM monitoring_casemonthsummary WHERE __SCOPE__ GROUP BY 1, 2
+        """,
+    ),
+    Rollup(
+        "monitoring_goalmonthrollup",
+        """
+        INSERT INTO monitoring_goalmonthrollup (municipality_id, month, theme_id, goals, achieved, partly, households)
+        SELECT municipality_id, month, theme_id, sum(goals), sum(achieved), sum(partly), sum(households)
+          FROM monitoring_goalmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+        """,
+    ),
+    Rollup(
+        "monitoring_instrumentmonthrollup",
+        """
+        INSERT INTO monitoring_instrumentmonthrollup
+            (municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+        SELECT municipality_id, month, domain_id, sum(persons), sum(households), sum(sum_first), sum(sum_latest),
+               sum(improved)
+          FROM monitoring_instrumentmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+        """,
+    ),
+    Rollup(
+        "monitoring_coordinationmonthrollup",
+        """
+        INSERT INTO monitoring_coordinationmonthrollup
+            (municipality_id, month, organisation_kind_id, minutes, contacts, households)
+        SELECT municipality_id, month, organisation_kind_id, sum(minutes), sum(contacts), sum(households)
+          FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+        """,
+        reads_contacts=True,
+    ),
+    Rollup(
+        "monitoring_fundingmonthrollup",
+        """
+        INSERT INTO monitoring_fundingmonthrollup
+            (municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent, spent_households)
+        SELECT municipality_id, month, silo_id, theme_id, sum(allocated), sum(allocated_households), sum(spent),
+               sum(spent_households)
+          FROM monitoring_fundingmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
+        """,
+    ),
+    Rollup(
+        "monitoring_timinghistogram",
+        """
+        INSERT INTO monitoring_timinghistogram (municipality_id, month, measure, days, cases)
+        SELECT municipality_id, month, 'contact', days_to_first_contact, count(*) FROM monitoring_casetiming
+         WHERE __SCOPE__ AND days_to_first_contact IS NOT NULL GROUP BY 1, 2, 4
+        UNION ALL
+        SELECT municipality_id, month, 'plan', days_to_plan, count(*) FROM monitoring_casetiming
+         WHERE __SCOPE__ AND days_to_plan IS NOT NULL GROUP BY 1, 2, 4
+        """,
+        reads_contacts=True,
+    ),
+    Rollup(
+        "monitoring_nationaltiminghistogram",
+        """
+        INSERT INTO monitoring_nationaltiminghistogram (month, measure, days, cases)
+        SELECT month, measure, days, sum(cases) FROM monitoring_timinghistogram GROUP BY 1, 2, 3
+        """,
+        reads_contacts=True,
+        whole=True,
+    ),
+    Rollup(
+        "monitoring_blockagepanelrollup",
+        """
+        INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
+        SELECT municipality_id, __PANEL__ WHERE __SCOPE__ GROUP BY municipality_id, silo_id
+        """,
+        delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NOT NULL AND __SCOPE__",
+    ),
+    Rollup(
+        "monitoring_blockagepanelrollup",
+        """
+        INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
+        SELECT NULL, __PANEL__ GROUP BY silo_id
+        """,
+        whole=True,
+        delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NULL",
+    ),
+)
+
+
+# The blockage panel's figures (as dashboard._blockage_panel computes them from the facts).
+_PANEL = """
+    silo_id,
+    count(*) FILTER (WHERE status IN ('open', 'escalated')),
+    count(DISTINCT household_id) FILTER (WHERE status IN ('open', 'escalated')),
+    sum(euros_stuck) FILTER (WHERE status IN ('open', 'escalated')),
+    count(DISTINCT household_id) FILTER (WHERE status IN ('resolved', 'not_resolvable')),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY opened_on - DATE '2000-01-01')
+        FILTER (WHERE status IN ('open', 'escalated')),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_on - opened_on)
+        FILTER (WHERE status IN ('resolved', 'not_resolvable')),
+    count(*) FILTER (WHERE resolution = 'flexible_budget'),
+    count(DISTINCT household_id) FILTER (WHERE resolution = 'flexible_budget'),
+    count(*) FILTER (WHERE resolution = 'exemption'),
+    count(DISTINCT household_id) FILTER (WHERE resolution = 'exemption'),
+    count(*) FILTER (WHERE resolution = 'other_route'),
+    count(DISTINCT household_id) FILTER (WHERE resolution = 'other_route'),
+    count(*) FILTER (WHERE status = 'not_resolvable'),
+    count(DISTINCT household_id) FILTER (WHERE status = 'not_resolvable')
+    FROM monitoring_blockagefact
+"""
+_PANEL_COLUMNS = """(municipality_id, silo_id, open_n, open_households, stuck, closed_households, opened_median,
+             days_to_close, n_flexible_budget, households_flexible_budget, n_exemption, households_exemption,
+             n_other_route, households_other_route, n_not_resolvable, households_not_resolvable)"""
+
+
+def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten: list[int]) -> int:
+    """Rebuild the roll-ups of the municipalities whose buurten were recomputed; returns the rows written."""
+    rows = 0
+    for rollup in ROLLUPS:
+        touched = buurten + key_buurten if rollup.reads_contacts else buurten
+        if not full and not touched:
+            continue
+        cursor.execute(
+            "SELECT array_agg(DISTINCT municipality_id) FROM organisations_area WHERE id = ANY(%s)", [touched]
+        )
+        params = {"all": full, "municipalities": cursor.fetchone()[0] or []}
+        scope = "true" if rollup.whole else _ROLLUP_SCOPE
+        delete = rollup.delete or f"DELETE FROM {rollup.table} WHERE __SCOPE__"  # noqa: S608
+        cursor.execute(delete.replace("__SCOPE__", scope), params)
+        sql = rollup.sql.replace("__PANEL_COLUMNS__", _PANEL_COLUMNS).replace("__PANEL__", _PANEL)
+        cursor.execute(sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
+        rows += cursor.rowcount
+    return rows
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     ran: bool
@@ -335,14 +549,13 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         mode = SummaryRun.Mode.FULL if since is None else SummaryRun.Mode.INCREMENTAL
         run = SummaryRun.objects.create(mode=mode, started_at=timezone.now(), watermark=watermark)
 
-        buurten: list[int] = []
-        blind_buurten: list[int] = []  # of the buurten, those to refresh in _CONTACT_BLIND_TABLES
+        buurten: list[int] = []  # recomputed in every table
+        key_cases: list[int] = []  # with key_months: what contacts changed, see _CHANGED_CONTACT_KEYS_SQL
+        key_months: list[datetime.date] = []
         if since is not None:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
-            changed = cursor.fetchall()
-            by_casework = {buurt for buurt, _by_contacts in changed if buurt is not None}
+            by_casework = {row[0] for row in cursor.fetchall() if row[0] is not None}
             # Funding changes reach stapeling in the case months too: those buurten refresh every table.
-            not_only_contacts = {buurt for buurt, by_contacts in changed if buurt is not None and not by_contacts}
             cursor.execute(_CHANGED_FUNDING_BUURTEN_SQL, {"since": since})
             by_funding = {row[0] for row in cursor.fetchall() if row[0] is not None}
             # Spend has no index by import (it loads in bulk): read it only when an import finished since.
@@ -354,37 +567,49 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 )
                 by_funding |= {row[0] for row in cursor.fetchall() if row[0] is not None}
             buurten = sorted(by_casework | by_funding)
-            blind_buurten = sorted(not_only_contacts | by_funding)
+            cursor.execute(_CHANGED_CONTACT_KEYS_SQL, {"since": since})
+            for case_id, month in cursor.fetchall():
+                key_cases.append(case_id)
+                key_months.append(month)
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,
             "today": today,
             "tz": settings.TIME_ZONE,
+            "key_cases": key_cases,
+            "key_months": key_months,
         }
-        blind_params = {**params, "buurten": blind_buurten}
         rows = 0
         if since is None or buurten:
             for table in SUMMARY_TABLES:
-                scope = blind_params if table in _CONTACT_BLIND_TABLES else params
-                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", scope)  # noqa: S608
-            for table, sql in (
-                ("monitoring_casemonthsummary", _case_month_sql()),
-                ("monitoring_goalmonthsummary", _GOAL_MONTH_SQL),
-                ("monitoring_instrumentmonthsummary", _INSTRUMENT_MONTH_SQL),
-                ("monitoring_coordinationmonthsummary", _COORDINATION_MONTH_SQL),
-                ("monitoring_casetiming", _CASE_TIMING_SQL),
-                ("monitoring_fundingmonthsummary", _FUNDING_MONTH_SQL),
-                ("monitoring_blockagefact", _BLOCKAGE_FACT_SQL),
+                cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
+            for sql in (
+                _CASE_MONTH_SQL,
+                _GOAL_MONTH_SQL,
+                _INSTRUMENT_MONTH_SQL,
+                _COORDINATION_MONTH_SQL,
+                _CASE_TIMING_SQL,
+                _FUNDING_MONTH_SQL,
+                _BLOCKAGE_FACT_SQL,
             ):
-                scope = blind_params if table in _CONTACT_BLIND_TABLES else params
-                if scope["all"] or scope["buurten"]:
-                    cursor.execute(sql, scope)
-                    rows += cursor.rowcount
+                cursor.execute(sql, params)
+                rows += cursor.rowcount
+        key_buurten: set[int] = set()
+        if key_cases:
+            # Contacts outside the buurten just recomputed: only their keys, in the tables that read contacts.
+            cursor.execute(f"SELECT DISTINCT buurt_id FROM ({_CONTACT_KEY_CASES}) AS kc", params)  # noqa: S608
+            key_buurten = {row[0] for row in cursor.fetchall()}
+            for sql in (_COORDINATION_KEYS_DELETE, _CASE_TIMING_KEYS_DELETE):
+                cursor.execute(sql, params)
+            for sql in (_COORDINATION_KEYS_SQL, _CASE_TIMING_KEYS_SQL):
+                cursor.execute(sql, params)
+                rows += cursor.rowcount
+        rows += _rollups_refresh(cursor, full=since is None, buurten=buurten, key_buurten=sorted(key_buurten))
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]
         else:
-            run.buurten = len(buurten)
+            run.buurten = len(set(buurten) | key_buurten)
         run.rows = rows
         run.finished_at = timezone.now()
         run.save(update_fields=["buurten", "rows", "finished_at"])

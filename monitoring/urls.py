@@ -6,6 +6,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.index, name="index"),
     path("afdrukken/", views.printable, name="print"),
+    path("gebieden/", views.areas, name="areas"),
     path("export.<str:fmt>", views.export, name="export"),
     path("verversen/", views.refresh, name="refresh"),
     path("precisiereviews/", views.review_list, name="reviews"),

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from wijkteam.forms import apply_errors
 from wijkteam.http import AuthenticatedHttpRequest
 
 from .dashboard import Dashboard, may_see_monitoring
-from .forms import PrecisionReviewForm, ReviewListFilterForm, filtered_board
+from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board
 from .models import PrecisionReview
 from .reviews import figure_rows
 from .services import precision_review_create, precision_review_update
@@ -55,15 +56,39 @@ def _chart_data(board: Dashboard) -> dict[str, Any]:
     }
 
 
+# Neighbourhood table: rows per page, and the neutral orders it can be read in (never by a figure).
+NEIGHBOURHOOD_PAGE_SIZE = 50
+NEIGHBOURHOOD_ORDERS = ("code", "naam")
+
+
+def _neighbourhood_page(request: HttpRequest, board: Dashboard) -> tuple[Page[dict[str, Any]], str]:
+    """One page of the neighbourhood table, by CBS code or by name.
+
+    Suppression was applied to the whole line in CBS-code order (``dashboard``) before any
+    reordering or paging: the same hidden cells whatever page or order is asked for.
+    """
+    order = request.GET.get("sortering")
+    if order not in NEIGHBOURHOOD_ORDERS:
+        order = NEIGHBOURHOOD_ORDERS[0]
+    rows = board.neighbourhoods
+    if order == "naam":
+        rows = sorted(rows, key=lambda row: (row["name"], row["code"]))
+    return Paginator(rows, NEIGHBOURHOOD_PAGE_SIZE).get_page(request.GET.get("pagina")), order
+
+
 @monitoring_only
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, board = filtered_board(request.user, request.GET)
+    page, order = _neighbourhood_page(request, board)
     return render(
         request,
         "monitoring/dashboard.html",
         {
             "form": form,
             "board": board,
+            "neighbourhood_page": page,
+            "neighbourhood_rows": page.object_list,
+            "neighbourhood_order": order,
             "chart": _chart_data(board),
             "may_refresh": request.user.role == Role.PROGRAMME_BUREAU,
             "query": request.GET.urlencode(),
@@ -73,9 +98,18 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @monitoring_only
+def areas(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The area list of the filter form for the municipality chosen (htmx replaces the list with it)."""
+    form = DashboardFilterForm(request.GET or None)
+    return render(request, "monitoring/_area_select.html", {"field": form["area"]})
+
+
+@monitoring_only
 def printable(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, board = filtered_board(request.user, request.GET)
-    return render(request, "monitoring/print.html", {"form": form, "board": board})
+    return render(
+        request, "monitoring/print.html", {"form": form, "board": board, "neighbourhood_rows": board.neighbourhoods}
+    )
 
 
 @monitoring_only

@@ -188,6 +188,7 @@ MATRIX: list[Row] = [
     # --- Monitoring, background jobs -------------------------------------------------------------------------------
     Row("monitoring:index", expect=expect(404, bureau=200, team_lead=200)),
     Row("monitoring:print", expect=expect(404, bureau=200, team_lead=200)),
+    Row("monitoring:areas", expect=expect(404, bureau=200, team_lead=200)),
     Row("monitoring:export", "POST", expect=expect(404, bureau=302, team_lead=302), kwargs={"fmt": "csv"}),
     Row("monitoring:refresh", "POST", expect=expect(404, bureau=302)),
     # Precision reviews: the bureau writes them, team leads read those of their municipalities; no personal data.

@@ -74,3 +74,19 @@ def test_the_bureau_reads_the_dashboard_and_records_and_compares_precision_revie
     assert page.get_by_role("cell", name="Nu vooral wonen").is_visible()
     assert earlier.uuid.hex[:8] in page.url.replace("-", "")
     assert_accessible(page)
+
+
+def test_the_bureau_picks_a_municipality_and_then_one_of_its_areas(page, personas: Personas, figures) -> None:
+    log_in_browser(page, personas.bureau, PASSWORD)
+    page.goto("/monitoring/")
+    area = page.get_by_label("Wijk of buurt")
+    assert area.locator("option").count() == 1  # only "---------": choose a municipality first
+    page.get_by_label("Gemeente").select_option(str(figures.pk))
+    # htmx refills the area list at once, with the municipality's wijken and buurten.
+    wijk = figures.areas.filter(kind="wijk").order_by("code").first()
+    page.locator(f'#id_area option[value="{wijk.pk}"]').wait_for(state="attached")
+    page.get_by_label("Wijk of buurt").select_option(str(wijk.pk))
+    page.get_by_role("button", name="Tonen").click()
+    assert page.get_by_label("Wijk of buurt").input_value() == str(wijk.pk)
+    assert page.get_by_role("heading", name="Buurten").is_visible()
+    assert_accessible(page)

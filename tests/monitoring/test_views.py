@@ -175,3 +175,56 @@ def test_every_dashboard_variant_takes_the_same_queries_with_five_times_the_buur
             assert client.get(url).status_code == 200
         assert len(captured.captured_queries) == small[label], label
         assert small[label] <= 18, label
+
+
+def test_the_area_list_offers_only_the_chosen_municipalitys_wijken_and_buurten(personas, log_in, bureau_data):
+    client = log_in(personas.bureau)
+    elsewhere = NeighbourhoodFactory(parent=DistrictFactory(municipality=MunicipalityFactory(code="GM0997")))
+    wijk = bureau_data[0].parent
+    offered = set(client.get(URL).context["form"].fields["area"].queryset)
+    assert offered == set()  # no municipality yet: choose one first
+    offered = set(client.get(f"{URL}?municipality={wijk.municipality_id}").context["form"].fields["area"].queryset)
+    assert {wijk, *bureau_data} <= offered
+    assert elsewhere not in offered
+    # An area on its own (a bookmarked link) implies its municipality.
+    response = client.get(f"{URL}?area={wijk.pk}")
+    assert response.context["form"].is_valid()
+    assert wijk in response.context["form"].fields["area"].queryset
+    # An area of another municipality than the one chosen is refused next to the field.
+    response = client.get(f"{URL}?municipality={wijk.municipality_id}&area={elsewhere.pk}")
+    assert "area" in response.context["form"].errors
+
+
+def test_choosing_a_municipality_fetches_its_area_list(personas, log_in, bureau_data):
+    wijk = bureau_data[0].parent
+    html = log_in(personas.bureau).get(reverse("monitoring:areas"), {"municipality": wijk.municipality_id}).content
+    html = html.decode()
+    assert html.lstrip().startswith("<select") and 'id="id_area"' in html
+    assert all(f'value="{area.pk}"' in html for area in (wijk, *bureau_data))
+
+
+def test_the_neighbourhood_table_is_paged_and_ordered_by_code_or_name_with_the_same_suppression(
+    personas, log_in, bureau_data, monkeypatch
+):
+    from monitoring import views
+
+    monkeypatch.setattr(views, "NEIGHBOURHOOD_PAGE_SIZE", 2)
+    client = log_in(personas.bureau)
+    first = client.get(URL)
+    board = first.context["board"]
+    assert len(board.neighbourhoods) == 3
+    assert [row["code"] for row in first.context["neighbourhood_rows"]] == [r["code"] for r in board.neighbourhoods[:2]]
+    second = client.get(f"{URL}?pagina=2")
+    assert [row["code"] for row in second.context["neighbourhood_rows"]] == [board.neighbourhoods[2]["code"]]
+    assert 'rel="prev"' in second.content.decode()
+    by_name = client.get(f"{URL}?sortering=naam").context
+    names = [row["name"] for row in by_name["board"].neighbourhoods]
+    assert [row["name"] for row in by_name["neighbourhood_rows"]] == sorted(names)[:2]
+    cells = {
+        row["code"]: [str(row[k]) for k in ("households", "stapeling", "inflow", "outflow")]
+        for row in board.neighbourhoods
+    }
+    for row in by_name["neighbourhood_rows"]:
+        assert [str(row[k]) for k in ("households", "stapeling", "inflow", "outflow")] == cells[row["code"]]
+    # An order by a figure is not offered: anything else falls back to the CBS code.
+    assert client.get(f"{URL}?sortering=households").context["neighbourhood_order"] == "code"

@@ -1,0 +1,60 @@
+import datetime
+from dataclasses import asdict
+
+import pytest
+
+from monitoring.dashboard import Filters, dashboard
+from monitoring.models import CaseTiming, TimingHistogram
+from monitoring.services import summaries_refresh
+from tests.organisations.factories import DistrictFactory, MunicipalityFactory, NeighbourhoodFactory
+from themes.models import Theme
+
+from .factories import generate_casework, generate_funding
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_municipalities(db):
+    buurten = [NeighbourhoodFactory(parent=DistrictFactory()) for _ in range(3)]
+    other = DistrictFactory(municipality=MunicipalityFactory(code="GM0996", name="Gemeente Elders"))
+    buurten += [NeighbourhoodFactory(parent=other) for _ in range(2)]
+    generate_funding(generate_casework(cases=70, buurten=buurten, seed=5), seed=9)
+    summaries_refresh(full=True)
+    return buurten
+
+
+def _figures(board):
+    figures = asdict(board)
+    figures.pop("freshness")
+    return figures
+
+
+def test_the_roll_ups_give_the_same_suppressed_figures_as_the_buurt_tables(two_municipalities):
+    municipality = two_municipalities[0].municipality_id
+    theme = Theme.objects.order_by("pk").first().pk
+    for filters in (
+        Filters(),
+        Filters(municipality_id=municipality),
+        Filters(theme_id=theme),
+        Filters(start=datetime.date(2025, 3, 1), end=datetime.date(2025, 9, 30)),
+        Filters(municipality_id=municipality, theme_id=theme, start=datetime.date(2025, 6, 1)),
+    ):
+        rolled = dashboard(scope=None, filters=filters)
+        assert _figures(rolled) == _figures(dashboard(scope=None, filters=filters, rollups=False)), filters
+    assert rolled.goals and rolled.coordination and rolled.funding
+
+
+def test_the_median_from_the_histogram_is_the_median_of_the_cases(two_municipalities):
+    # Odd and even counts per municipality: the histogram's median equals percentile_cont's.
+    from monitoring.dashboard import Median
+
+    for municipality in {b.municipality_id for b in two_municipalities}:
+        for start in (None, datetime.date(2025, 5, 1)):
+            cases = CaseTiming.objects.filter(municipality_id=municipality)
+            histogram = TimingHistogram.objects.filter(municipality_id=municipality)
+            if start:
+                cases, histogram = cases.filter(month__gte=start), histogram.filter(month__gte=start)
+            expected = cases.aggregate(median=Median("days_to_plan"))["median"]
+            medians = histogram.medians()
+            assert medians[TimingHistogram.Measure.PLAN] == (expected, cases.exclude(days_to_plan=None).count())
