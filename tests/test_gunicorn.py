@@ -59,3 +59,17 @@ def test_gunicorn_writes_json_access_lines_with_the_request_id_and_without_the_q
         assert line["request_id"] == "probe-0001"
     assert "anna" not in log.read_text()
     assert any(record["logger"] == "gunicorn.error" for record in records)
+
+
+def test_the_wsgi_entry_point_takes_what_it_loaded_out_of_the_collectors_rounds() -> None:
+    import gc
+    import importlib
+
+    import wijkteam.wsgi
+
+    gc.unfreeze()
+    try:
+        importlib.reload(wijkteam.wsgi)
+        assert gc.get_freeze_count() > 10_000  # Django and the apps, loaded once per worker
+    finally:
+        gc.unfreeze()

@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.services import api_token_create
 from cases.models import Case
 from organisations.models import TeamMembership
+from wijkteam.runtime import settle
 
 from .bench_pages import Command as PagesCommand
 
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                 by=user, name="bench_api", expires_on=timezone.localdate() + datetime.timedelta(days=1)
             )
             client = Client(HTTP_HOST=host.lstrip("."), HTTP_AUTHORIZATION=f"Bearer {new.secret}")
+            settle()  # as the WSGI entry point does once the application is loaded
             median, p95, best, cpu, queries = pages.measure(client, URL, runs=runs, warmup=warmup)
             transaction.set_rollback(True)
 
