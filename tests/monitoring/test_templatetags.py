@@ -1,0 +1,23 @@
+from monitoring.templatetags.monitoring_tags import neighbourhood_rows
+from privacy.suppression import count_cell
+
+
+def test_neighbourhood_rows_escape_names_and_show_cells_as_suppressed() -> None:
+    row = {
+        "name": "Oud & <Nieuw>",
+        "code": "BU0001",
+        "households": count_cell(3),
+        "stapeling": count_cell(12),
+        "inflow": count_cell(0),
+        "outflow": count_cell(7),
+        "coordinated_share": "80%",
+        "organisations_per_household": "2.5",
+    }
+    html = neighbourhood_rows([row, {**row, "code": "BU0002"}])
+    assert html.count("<tr ") == 2
+    assert "Oud &amp; &lt;Nieuw&gt; (BU0001)" in html and "<Nieuw>" not in html
+    assert '<td class="utrecht-table__cell">&lt;5</td>' in html and '<td class="utrecht-table__cell">12</td>' in html
+
+
+def test_no_neighbourhoods_render_no_rows() -> None:
+    assert neighbourhood_rows([]) == ""
