@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import shared_task
@@ -29,7 +30,12 @@ def build_export(self: IdempotentTask, *, job_id: int) -> None:
     try:
         self.run_once(services.export_build, {"job_id": job_id})
     except TRANSIENT_DB_ERRORS:
-        raise  # IdempotentTask retries these with back-off
+        # IdempotentTask retries these with back-off. After the last try the job says so, if the
+        # database answers again; else the expiry sweep fails it later.
+        if self.request.retries >= self.max_retries:
+            with contextlib.suppress(*TRANSIENT_DB_ERRORS):
+                services.export_fail(job_id=job_id, failure=ExportFailure.ERROR)
+        raise
     except Exception:
         logger.exception("Export %s could not be built", job_id)
         services.export_fail(job_id=job_id, failure=ExportFailure.ERROR)

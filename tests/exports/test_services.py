@@ -280,6 +280,30 @@ def test_an_error_the_task_cannot_retry_fails_the_job_with_a_message(personas):
     assert job.content is None
 
 
+def test_a_job_whose_database_trouble_outlasts_every_retry_ends_failed_not_running(personas, monkeypatch):
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    from exports import services
+
+    def lost_connection(*, job_id: int) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "export_build", lost_connection)
+    job = ExportJobFactory(requested_by=personas.bureau)
+    headers = {"idempotency_key": f"exports.build:{job.uuid}"}
+    # A try with retries left: the task asks to be retried and the job stays running.
+    with pytest.raises(Retry):
+        build_export.apply(kwargs={"job_id": job.pk}, headers=headers, retries=0, throw=True)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.RUNNING
+    # The last try: the error still propagates (Celery records the failure), and the job says it failed.
+    with pytest.raises(OperationalError):
+        build_export.apply(kwargs={"job_id": job.pk}, headers=headers, retries=build_export.max_retries, throw=True)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and job.failure == ExportFailure.ERROR and job.content is None
+
+
 def test_filters_that_no_longer_pass_the_screens_form_fail_the_job_as_invalid(personas):
     job = ExportJobFactory(requested_by=personas.bureau, status=ExportStatus.QUEUED, parameters={"area": "999999"})
     run(job)
