@@ -61,8 +61,8 @@ class _BuurtMonth(models.Model):
         return f"{self.buurt_id} {self.month:%Y-%m}"
 
 
-class CaseMonthSummary(_BuurtMonth):
-    """Casework per buurt and month. Household counts are distinct households within the buurt."""
+class _CaseMeasures(models.Model):
+    """Casework figures; household counts are distinct households within the row's area."""
 
     active_cases = models.PositiveIntegerField(default=0)
     inflow = models.PositiveIntegerField(default=0)
@@ -78,13 +78,11 @@ class CaseMonthSummary(_BuurtMonth):
     sum_silos = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("casework per neighbourhood and month")
-        constraints = [models.UniqueConstraint(fields=["buurt", "month"], name="case_month_summary_unique")]
-        indexes = [models.Index(fields=["municipality", "month"], name="case_month_muni_idx")]
+        abstract = True
 
 
-class GoalMonthSummary(_BuurtMonth):
-    """Goals of the current plan versions, by theme and the month the version was made."""
+class _GoalMeasures(models.Model):
+    """Goals of the current plan versions by theme."""
 
     theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
     goals = models.PositiveIntegerField(default=0)
@@ -93,14 +91,11 @@ class GoalMonthSummary(_BuurtMonth):
     households = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("goals per neighbourhood, month and theme")
-        constraints = [
-            models.UniqueConstraint(fields=["buurt", "month", "theme"], name="goal_month_summary_unique"),
-        ]
+        abstract = True
 
 
-class InstrumentMonthSummary(_BuurtMonth):
-    """First against latest score per instrument domain, by the month of the latest measurement."""
+class _InstrumentMeasures(models.Model):
+    """First against latest score per instrument domain."""
 
     domain = models.ForeignKey("themes.InstrumentDomain", on_delete=models.CASCADE, related_name="+")
     # Persons measured at least twice on this domain, and the distinct households they live in.
@@ -111,19 +106,71 @@ class InstrumentMonthSummary(_BuurtMonth):
     improved = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("instrument trend per neighbourhood and month")
-        constraints = [
-            models.UniqueConstraint(fields=["buurt", "month", "domain"], name="instrument_month_summary_unique"),
-        ]
+        abstract = True
 
 
-class CoordinationMonthSummary(_BuurtMonth):
+class _CoordinationMeasures(models.Model):
     """Minutes of coordination and case conferences, by the kind of the author's organisation."""
 
     organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
     minutes = models.PositiveIntegerField(default=0)
     contacts = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class _FundingMeasures(models.Model):
+    """Money by silo and theme: allocated (by the month an allocation starts) and spent (by spend month).
+
+    ``*_households`` are distinct households within the row: the base the
+    dashboard suppresses the amounts on.
+    """
+
+    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    # The theme of the action the money pays for, so the dashboard's theme filter applies.
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    allocated_households = models.PositiveIntegerField(default=0)
+    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    spent_households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseMonthSummary(_BuurtMonth, _CaseMeasures):
+    """Casework per buurt and month. Household counts are distinct households within the buurt."""
+
+    class Meta:
+        verbose_name = _("casework per neighbourhood and month")
+        constraints = [models.UniqueConstraint(fields=["buurt", "month"], name="case_month_summary_unique")]
+        indexes = [models.Index(fields=["municipality", "month"], name="case_month_muni_idx")]
+
+
+class GoalMonthSummary(_BuurtMonth, _GoalMeasures):
+    """Goals of the current plan versions, by theme and the month the version was made."""
+
+    class Meta:
+        verbose_name = _("goals per neighbourhood, month and theme")
+        constraints = [
+            models.UniqueConstraint(fields=["buurt", "month", "theme"], name="goal_month_summary_unique"),
+        ]
+
+
+class InstrumentMonthSummary(_BuurtMonth, _InstrumentMeasures):
+    """First against latest score per instrument domain, by the month of the latest measurement."""
+
+    class Meta:
+        verbose_name = _("instrument trend per neighbourhood and month")
+        constraints = [
+            models.UniqueConstraint(fields=["buurt", "month", "domain"], name="instrument_month_summary_unique"),
+        ]
+
+
+class CoordinationMonthSummary(_BuurtMonth, _CoordinationMeasures):
+    """Minutes of coordination and case conferences, by the kind of the author's organisation."""
 
     class Meta:
         verbose_name = _("coordination minutes per neighbourhood and month")
@@ -149,21 +196,13 @@ class CaseTiming(_BuurtMonth):
         verbose_name = _("case timing")
 
 
-class FundingMonthSummary(_BuurtMonth):
+class FundingMonthSummary(_BuurtMonth, _FundingMeasures):
     """Money per buurt, month and silo: allocated (by the month an allocation starts) and spent (by spend month).
 
     The buurt is the one copied onto the allocation and the spend when they
     were made. ``*_households`` are distinct households within the row: the
     base the dashboard suppresses the amounts on.
     """
-
-    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
-    # The theme of the action the money pays for, so the dashboard's theme filter applies.
-    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
-    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
-    allocated_households = models.PositiveIntegerField(default=0)
-    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
-    spent_households = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("funding per neighbourhood, month and silo")
@@ -217,32 +256,16 @@ class _MunicipalityMonth(models.Model):
         return f"{self.municipality_id} {self.month:%Y-%m}"
 
 
-class CaseMonthRollup(_MunicipalityMonth):
+class CaseMonthRollup(_MunicipalityMonth, _CaseMeasures):
     """``CaseMonthSummary`` summed per municipality (the trend; the neighbourhood table reads buurten)."""
-
-    active_cases = models.PositiveIntegerField(default=0)
-    inflow = models.PositiveIntegerField(default=0)
-    outflow = models.PositiveIntegerField(default=0)
-    active_households = models.PositiveIntegerField(default=0)
-    coordinated_households = models.PositiveIntegerField(default=0)
-    stapeling_households = models.PositiveIntegerField(default=0)
-    sum_organisations = models.PositiveIntegerField(default=0)
-    sum_professionals = models.PositiveIntegerField(default=0)
-    sum_silos = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("casework per municipality and month")
         constraints = [models.UniqueConstraint(fields=["municipality", "month"], name="case_month_rollup_unique")]
 
 
-class GoalMonthRollup(_MunicipalityMonth):
+class GoalMonthRollup(_MunicipalityMonth, _GoalMeasures):
     """``GoalMonthSummary`` summed per municipality."""
-
-    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
-    goals = models.PositiveIntegerField(default=0)
-    achieved = models.PositiveIntegerField(default=0)
-    partly = models.PositiveIntegerField(default=0)
-    households = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("goals per municipality, month and theme")
@@ -251,15 +274,8 @@ class GoalMonthRollup(_MunicipalityMonth):
         ]
 
 
-class InstrumentMonthRollup(_MunicipalityMonth):
+class InstrumentMonthRollup(_MunicipalityMonth, _InstrumentMeasures):
     """``InstrumentMonthSummary`` summed per municipality."""
-
-    domain = models.ForeignKey("themes.InstrumentDomain", on_delete=models.CASCADE, related_name="+")
-    persons = models.PositiveIntegerField(default=0)
-    households = models.PositiveIntegerField(default=0)
-    sum_first = models.PositiveIntegerField(default=0)
-    sum_latest = models.PositiveIntegerField(default=0)
-    improved = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("instrument trend per municipality and month")
@@ -268,13 +284,8 @@ class InstrumentMonthRollup(_MunicipalityMonth):
         ]
 
 
-class CoordinationMonthRollup(_MunicipalityMonth):
+class CoordinationMonthRollup(_MunicipalityMonth, _CoordinationMeasures):
     """``CoordinationMonthSummary`` summed per municipality."""
-
-    organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
-    minutes = models.PositiveIntegerField(default=0)
-    contacts = models.PositiveIntegerField(default=0)
-    households = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("coordination minutes per municipality and month")
@@ -285,15 +296,8 @@ class CoordinationMonthRollup(_MunicipalityMonth):
         ]
 
 
-class FundingMonthRollup(_MunicipalityMonth):
+class FundingMonthRollup(_MunicipalityMonth, _FundingMeasures):
     """``FundingMonthSummary`` summed per municipality."""
-
-    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
-    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
-    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
-    allocated_households = models.PositiveIntegerField(default=0)
-    spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
-    spent_households = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("funding per municipality, month and silo")
