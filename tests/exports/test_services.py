@@ -21,15 +21,13 @@ from funding import report
 from funding import seed as funding_seed
 from jobs.models import OutboxMessage, TaskExecution
 from monitoring.dashboard import Filters, buurten_in_scope, dashboard, export_rows
-from monitoring.services import summaries_refresh
 from organisations import seed as organisations_seed
 from organisations.models import Municipality, Role
 from privacy.models import AccessLogEntry, DataSubjectRequest
 from privacy.subject_access import person_export
 from tests.cases.factories import CaseFactory, MembershipFactory
 from tests.funding.generate import generate_casework as generate_funded_casework
-from tests.monitoring.factories import generate_casework, generate_funding
-from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory, UserFactory
+from tests.organisations.factories import UserFactory
 from wijkteam.exports import csv_response, xlsx_response
 from wijkteam.seeding import SCALES, SeedContext
 
@@ -46,16 +44,6 @@ def world() -> Municipality:
     generate_funded_casework(ctx, cases=80)
     funding_seed.seed(ctx)
     return Municipality.objects.get()
-
-
-@pytest.fixture
-def bureau_data(personas):
-    wijk = DistrictFactory(municipality=personas.team_a.municipality)
-    buurten = [NeighbourhoodFactory(parent=wijk) for _ in range(3)]
-    personas.team_a.areas.add(buurten[0])
-    generate_funding(generate_casework(cases=30, buurten=buurten))
-    summaries_refresh(full=True)
-    return buurten
 
 
 def run(job: ExportJob) -> ExportJob:

@@ -19,16 +19,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("monitoring:index")
 
 
-@pytest.fixture
-def bureau_data(personas):
-    wijk = DistrictFactory(municipality=personas.team_a.municipality)
-    buurten = [NeighbourhoodFactory(parent=wijk) for _ in range(3)]
-    personas.team_a.areas.add(buurten[0])
-    generate_funding(generate_casework(cases=30, buurten=buurten))
-    summaries_refresh(full=True)
-    return buurten
-
-
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
