@@ -173,7 +173,7 @@ class SubjectAccess(Kind):
 
     def build(self, job: ExportJob) -> Built:
         from privacy.models import DataSubjectRequest
-        from privacy.subject_access import person_export
+        from privacy.subject_access import person_export, subject_request_record
 
         form = self._form(job.parameters)
         if not form.is_valid():
@@ -183,12 +183,12 @@ class SubjectAccess(Kind):
             raise ExportRefused
         data = person_export(person)
         # The request counts as handled when its file exists, in the same transaction.
-        DataSubjectRequest.objects.create(
+        subject_request_record(
             kind=DataSubjectRequest.Kind.ACCESS,
-            person_id=person.pk,
+            person=person,
             received_on=form.cleaned_data["received_on"],
-            handled_by=job.requested_by,
             outcome=DataSubjectRequest.Outcome.EXPORTED,
+            by=job.requested_by,
         )
         content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
         return Built(

@@ -18,7 +18,10 @@ from django.utils import timezone
 
 from cases import models as cm
 from funding.models import Blockage, BlockageEvent
+from organisations.models import User
 from privacy.actor import service
+
+from .models import DataSubjectRequest
 
 REDACTED = "[geanonimiseerd]"
 
@@ -159,3 +162,21 @@ def person_anonymise(*, person: cm.Person, by: object) -> None:
     )
     cases_anonymise(case_ids=case_ids, by=by)
     _scrub_person_ids([person.pk])
+
+
+@service
+def subject_erasure(*, person: cm.Person, received_on: datetime.date, by: User) -> DataSubjectRequest:
+    """Handle an erasure request: anonymise the person unless a retention duty applies, and register
+    the request with its outcome, in one transaction."""
+    from .subject_access import subject_request_record
+
+    duty = retention_duty_for_person(person)
+    if duty is None:
+        person_anonymise(person=person, by=by)
+    return subject_request_record(
+        kind=DataSubjectRequest.Kind.ERASURE,
+        person=person,
+        received_on=received_on,
+        outcome=DataSubjectRequest.Outcome.REFUSED if duty else DataSubjectRequest.Outcome.ANONYMISED,
+        by=by,
+    )

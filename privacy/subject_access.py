@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Q
 
 from cases import models as cm
+from organisations.models import User
 
-from .models import AccessLogEntry
+from .actor import service
+from .models import AccessLogEntry, DataSubjectRequest
 
 
 def _date(value: Any) -> str | None:
@@ -156,3 +159,16 @@ def person_export(person: cm.Person) -> dict[str, Any]:
             for a in accesses
         ],
     }
+
+
+@service
+def subject_request_record(
+    *, kind: str, person: cm.Person, received_on: datetime.date, outcome: str, by: User
+) -> DataSubjectRequest:
+    """Enter a handled data-subject request (AVG art. 15 or 17) in the privacy officer's register."""
+    handled = DataSubjectRequest(
+        kind=kind, person_id=person.pk, received_on=received_on, handled_by=by, outcome=outcome
+    )
+    handled.full_clean()
+    handled.save()
+    return handled

@@ -22,8 +22,8 @@ from wijkteam.http import AuthenticatedHttpRequest
 from . import access_log, policy
 from .forms import LogSearchForm, SubjectActionForm, SubjectLookupForm
 from .models import AccessLogEntry, DataSubjectRequest, RetentionRule
-from .retention import person_anonymise, retention_duty_for_person
-from .subject_access import person_export
+from .retention import retention_duty_for_person, subject_erasure
+from .subject_access import person_export, subject_request_record
 from .tasks import apply_retention
 
 LOG_PAGE = 100
@@ -154,12 +154,12 @@ def subject_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
     data = person_export(person)
-    DataSubjectRequest.objects.create(
+    subject_request_record(
         kind=DataSubjectRequest.Kind.ACCESS,
-        person_id=person.pk,
+        person=person,
         received_on=form.cleaned_data["received_on"],
-        handled_by=request.user,
         outcome=DataSubjectRequest.Outcome.EXPORTED,
+        by=request.user,
     )
     access_log.record(
         user=request.user,
@@ -179,20 +179,12 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
-    duty = retention_duty_for_person(person)
-    outcome = DataSubjectRequest.Outcome.REFUSED if duty else DataSubjectRequest.Outcome.ANONYMISED
+    handled = subject_erasure(person=person, received_on=form.cleaned_data["received_on"], by=request.user)
+    duty = handled.outcome == DataSubjectRequest.Outcome.REFUSED
     if duty:
         messages.error(request, _("Not anonymised: a retention duty still applies to this person's case data."))
     else:
-        person_anonymise(person=person, by=request.user)
         messages.success(request, _("The person has been anonymised. The access log is kept."))
-    DataSubjectRequest.objects.create(
-        kind=DataSubjectRequest.Kind.ERASURE,
-        person_id=person.pk,
-        received_on=form.cleaned_data["received_on"],
-        handled_by=request.user,
-        outcome=outcome,
-    )
     access_log.record(
         user=request.user,
         action=access_log.Action.DELETE,
