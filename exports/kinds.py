@@ -172,8 +172,7 @@ class SubjectAccess(Kind):
         return person.pk if person is not None else None
 
     def build(self, job: ExportJob) -> Built:
-        from privacy.models import DataSubjectRequest
-        from privacy.subject_access import person_export, subject_request_record
+        from privacy.subject_access import subject_access_handle
 
         form = self._form(job.parameters)
         if not form.is_valid():
@@ -181,15 +180,8 @@ class SubjectAccess(Kind):
         person = self._person(job.requested_by, form.cleaned_data["person"])
         if person is None:
             raise ExportRefused
-        data = person_export(person)
         # The request counts as handled when its file exists, in the same transaction.
-        subject_request_record(
-            kind=DataSubjectRequest.Kind.ACCESS,
-            person=person,
-            received_on=form.cleaned_data["received_on"],
-            outcome=DataSubjectRequest.Outcome.EXPORTED,
-            by=job.requested_by,
-        )
+        data = subject_access_handle(person=person, received_on=form.cleaned_data["received_on"], by=job.requested_by)
         content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
         return Built(
             "inzageverzoek.json",

@@ -23,7 +23,7 @@ from . import access_log, policy
 from .forms import LogSearchForm, SubjectActionForm, SubjectLookupForm
 from .models import AccessLogEntry, DataSubjectRequest, RetentionRule
 from .retention import retention_duty_for_person, subject_erasure
-from .subject_access import person_export, subject_request_record
+from .subject_access import subject_access_handle
 from .tasks import apply_retention
 
 LOG_PAGE = 100
@@ -153,14 +153,7 @@ def subject_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
-    data = person_export(person)
-    subject_request_record(
-        kind=DataSubjectRequest.Kind.ACCESS,
-        person=person,
-        received_on=form.cleaned_data["received_on"],
-        outcome=DataSubjectRequest.Outcome.EXPORTED,
-        by=request.user,
-    )
+    data = subject_access_handle(person=person, received_on=form.cleaned_data["received_on"], by=request.user)
     access_log.record(
         user=request.user,
         action=access_log.Action.PRINT,
