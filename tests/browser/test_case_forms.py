@@ -1,6 +1,7 @@
 """A professional registers a referral of a household of two, then draws up its plan, in Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.models import Case, PlanVersion
 from tests.browser.conftest import assert_accessible, log_in_browser
@@ -35,7 +36,7 @@ def test_a_referral_with_two_members_and_then_its_plan(page, personas: Personas)
     page.wait_for_selector("#id_members-1-first_name")
     assert page.input_value("#id_street") == "Lindelaan"
     assert page.input_value("#id_members-0-first_name") == "Fatima"
-    assert page.evaluate("document.activeElement.id") == "id_members-1-first_name"
+    expect(page.locator("#id_members-1-first_name")).to_be_focused()
     assert_accessible(page)
 
     page.fill("#id_members-1-first_name", "Sem")

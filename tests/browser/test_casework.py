@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from cases.models import Case, Contact
 from tests.browser.conftest import assert_accessible, log_in_browser
@@ -86,7 +87,7 @@ def test_a_professional_opens_a_household_from_the_caseload_and_logs_a_contact_b
     assert page.locator("#contact-status").inner_text() == "Het contactmoment is opgeslagen."
     # The form is fresh for the next contact, and focus went to the new contact.
     assert page.get_by_label("Notitie").input_value() == ""
-    assert page.evaluate("document.activeElement.id") == newest.get_attribute("id")
+    expect(newest).to_be_focused()  # casework.js moves focus once htmx has settled the swap
     contact = Contact.objects.get(note="Moeder belde over de brief van de deurwaarder.")
     assert (contact.kind, contact.minutes, contact.themes) == ("phone", 25, ["welzijn", "werk"])
     assert_accessible(page)
@@ -103,7 +104,7 @@ def test_a_contact_with_errors_is_announced_and_keeps_what_was_typed(page, perso
     alert = page.get_by_role("alert")
     alert.wait_for()
     assert "niet opgeslagen" in alert.inner_text()
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    expect(alert).to_be_focused()
     assert page.get_by_text("Kies minstens één thema.").is_visible()
     assert page.get_by_label("Notitie").input_value() == "Nog niet af"
     assert Contact.objects.filter(case=case).count() == 1
@@ -137,7 +138,7 @@ def test_older_contacts_load_in_place_and_focus_moves_to_the_first_of_them(page,
     assert page.url.endswith(f"/huishoudens/{case.household.uuid}/")  # loaded in place, no new page
     assert items.nth(20).inner_text().count("Belafspraak 4") == 1
     assert items.last.inner_text().startswith("1 maart 2025")  # the oldest: the first contact
-    assert page.evaluate("document.activeElement.id") == items.nth(20).get_attribute("id")
+    expect(items.nth(20)).to_be_focused()
     assert page.get_by_role("link", name="Oudere contactmomenten tonen").count() == 0
     assert_accessible(page)
 
