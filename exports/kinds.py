@@ -13,6 +13,7 @@ when the file is downloaded: a user who loses the role in between gets nothing.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,24 +61,26 @@ def _errors(form: Any) -> dict[str, list[str]]:
     return {name: [label(name) + str(message) for message in messages] for name, messages in form.errors.items()}
 
 
-class Kind:
+class Kind(ABC):
+    """What one kind of export holds and who may have it; each kind reuses its screen's form and query."""
+
     formats: frozenset[str] = frozenset()
     fields: tuple[str, ...] = ()
     personal_data = False
 
-    def may_request(self, user: User) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def may_request(self, user: User) -> bool: ...
 
+    @abstractmethod
     def errors(self, user: User, parameters: Mapping[str, Any]) -> dict[str, list[str]]:
         """The screen's form errors for these parameters, per field (empty when they are valid)."""
-        raise NotImplementedError
 
     def person_id(self, user: User, parameters: Mapping[str, Any]) -> int | None:
         return None
 
+    @abstractmethod
     def build(self, job: ExportJob) -> Built:
         """The file, built for ``job.requested_by`` as the screen would show it to them now."""
-        raise NotImplementedError
 
     def may_download(self, user: User, job: ExportJob) -> bool:
         return self.may_request(user)
