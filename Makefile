@@ -45,9 +45,15 @@ seed: migrate ## Load the demo data when the database is empty
 
 run: seed ## Install, start the database, migrate, seed, and serve at http://127.0.0.1:8000
 	@$(PY) manage.py demo_accounts
+ifeq ($(EMBEDDED),yes)
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop the server and the database."
-	@trap '$(MAKE) --no-print-directory db-stop' EXIT; \
-		$(PY) manage.py runserver $(HOST):$(PORT)
+	@# Python, not a shell trap, stops the database: make does not run a trap on TERM,
+	@# and a second Ctrl-C must not cut the stop short (wijkteam/embedded_db.py serve).
+	@exec $(PY) -m wijkteam.embedded_db serve -- $(PY) manage.py runserver $(HOST):$(PORT)
+else
+	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
+	@exec $(PY) manage.py runserver $(HOST):$(PORT)
+endif
 
 lint: install ## Static checks: ruff, formatting, mypy, migrations, Django's system check
 	$(VENV)/bin/ruff check .
