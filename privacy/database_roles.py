@@ -48,18 +48,21 @@ def grant_application_role(cursor: Any, *, app_role: str) -> bool:
     # The role is quoted as an identifier; the rest are constants.
     cursor.execute(
         # Nobody but the owner creates objects in public (PostgreSQL 15+ already says so; older clusters do not).
-        f"REVOKE CREATE ON SCHEMA public FROM PUBLIC;"  # noqa: S608
+        f"REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
         f"GRANT USAGE ON SCHEMA public TO {role};"
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};"
+        # UPDATE: setval, with which the seed machinery reserves blocks of ids.
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role};"
         # Tables and sequences later migrations create get the same.
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};"
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role};"
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role};"
         f"GRANT USAGE, CREATE ON SCHEMA {STAGING_SCHEMA} TO {role};"
         # The access log: append and read, nothing else, for the application and for everybody else.
         f"REVOKE ALL ON {ACCESS_LOG_TABLE} FROM PUBLIC;"
         f"REVOKE ALL ON {ACCESS_LOG_TABLE} FROM {role};"
         f"GRANT SELECT, INSERT ON {ACCESS_LOG_TABLE} TO {role};"
+        # Its ids come from nextval alone: no setval, which would also hide that an emptied log once held rows.
+        f"REVOKE UPDATE ON SEQUENCE {ACCESS_LOG_TABLE}_id_seq FROM {role};"
         # The owner keeps TRUNCATE (the test runner's flush) but not row changes; the triggers refuse them too.
         f"REVOKE UPDATE, DELETE ON {ACCESS_LOG_TABLE} FROM CURRENT_USER;"
     )

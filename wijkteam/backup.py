@@ -16,6 +16,7 @@ under other role names too.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,10 +27,23 @@ from privacy.database_roles import grant_application_role
 from wijkteam import embedded_db
 
 
+def _major_version(path: str) -> int:
+    result = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)  # noqa: S603
+    digits = re.search(r"(\d+)(?:\.\d+)*\s*(?:\(.*\))?\s*$", result.stdout.strip())
+    return int(digits.group(1)) if digits else 0
+
+
 def program(name: str, *, embedded: bool) -> str:
-    if not embedded and (found := shutil.which(name)):
+    """The package's program; for DATABASE_URL the one on PATH instead when it is newer.
+
+    pg_dump reads servers of its own version and older, pg_restore files of its
+    own version and older: the newest program serves every case the older does.
+    """
+    packaged = str(embedded_db.bin_path() / name)
+    found = None if embedded else shutil.which(name)
+    if found and _major_version(found) > _major_version(packaged):
         return found
-    return str(embedded_db.bin_path() / name)
+    return packaged
 
 
 def _run(arguments: list[str], keywords: dict[str, str]) -> None:
