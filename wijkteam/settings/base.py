@@ -130,7 +130,7 @@ if os.environ.get("DATABASE_URL"):
     _app_database: dict[str, Any] = dict(dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60))
     _owner_url = os.environ.get("DATABASE_OWNER_URL", "")
     # Without an owner URL one role does everything, and the access log is not protected from it
-    # (the privacy.W001 system check says so).
+    # (README, Configuration).
     _owner_database = dict(dj_database_url.parse(_owner_url, conn_max_age=60)) if _owner_url else _app_database
 else:
     from wijkteam import embedded_db
