@@ -130,3 +130,11 @@ def test_the_application_role_appends_and_reads_and_owns_no_log_object(logged) -
         assert owned == []
     assert verify_access_log().ok
     assert AccessLogEntry.objects.order_by("-seq").values_list("detail", flat=True).first() == "fourth"
+
+
+def test_the_deploy_check_warns_when_one_database_role_does_everything(settings) -> None:  # type: ignore[no-untyped-def]
+    from privacy.checks import check_separate_database_roles
+
+    assert check_separate_database_roles() == []
+    settings.WIJKTEAM_DATABASE_OWNER = {**settings.WIJKTEAM_DATABASE_OWNER, "USER": settings.WIJKTEAM_DATABASE_APP_ROLE}
+    assert [message.id for message in check_separate_database_roles()] == ["privacy.W001"]
