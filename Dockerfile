@@ -11,6 +11,7 @@ RUN python scripts/compile_messages.py \
     && DJANGO_SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build \
        python manage.py collectstatic --no-input --settings wijkteam.settings.production
 
-RUN useradd --system --uid 10001 wijkteam
+RUN useradd --system --uid 10001 wijkteam \
+    && mkdir -p /var/lib/wijkteam/seals && chown wijkteam /var/lib/wijkteam/seals
 USER wijkteam
 EXPOSE 8000

@@ -10,8 +10,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The embedded server is used unless DATABASE_URL points elsewhere.
 EMBEDDED := $(if $(DATABASE_URL),,yes)
+# Migrations, the seed, backups and restores connect as the database's owner role
+# (DATABASE_OWNER_URL with DATABASE_URL); everything else as the application role.
+AS_OWNER := WIJKTEAM_DATABASE_ROLE=owner
 
-.PHONY: help install db-start db-stop migrate seed run lint test test-only bench bench-monitoring clean
+.PHONY: help install db-start db-stop migrate seed run lint test test-only bench bench-monitoring backup restore clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -37,11 +40,11 @@ endif
 db-stop: ## Stop the embedded PostgreSQL server
 	@if [ -x $(PY) ]; then $(PY) -m wijkteam.embedded_db stop; fi
 
-migrate: db-start ## Apply database migrations
-	$(PY) manage.py migrate --no-input
+migrate: db-start ## Apply database migrations (as the owner role)
+	$(AS_OWNER) $(PY) manage.py migrate --no-input
 
 seed: migrate ## Load the demo data when the database is empty
-	$(PY) manage.py seed_demo --scale demo --if-empty
+	$(AS_OWNER) $(PY) manage.py seed_demo --scale demo --if-empty
 
 run: seed ## Install, start the database, migrate, seed, and serve at http://127.0.0.1:8000
 	@$(PY) manage.py demo_accounts
@@ -77,6 +80,14 @@ bench: migrate ## Measure the speeds the issues name, on the data in the databas
 
 bench-monitoring: migrate ## Monitoring refresh and dashboard speeds (targets meant for the national seed)
 	DJANGO_DEBUG=0 $(PY) manage.py bench_monitoring $(BENCH_MONITORING_ARGS)
+
+backup: db-start ## Back up the database with pg_dump to .data/backups/ (or FILE=path)
+	$(AS_OWNER) $(PY) manage.py db_backup $(if $(FILE),--file "$(FILE)")
+
+restore: db-start ## Restore FILE=… (a backup) into the database, replacing its tables; then check it
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=.data/backups/wijkteam-….dump"; exit 2; }
+	$(AS_OWNER) $(PY) manage.py db_restore "$(FILE)"
+	$(AS_OWNER) $(PY) manage.py migrate --check
 
 clean: db-stop ## Remove the virtualenv, node_modules and the embedded database
 	rm -rf $(VENV) node_modules .data staticfiles

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import User
+from privacy.database_roles import STAGING_SCHEMA
 
 from .models import SpendImport
 
@@ -137,7 +138,8 @@ def _header(first_line: str) -> tuple[str, list[str] | None]:
 
 
 def _staging_table(record: SpendImport) -> str:
-    return f"funding_spend_staging_{int(record.pk)}"
+    # In a schema of its own: the application's database role may create tables there and nowhere else.
+    return f"{STAGING_SCHEMA}.funding_spend_staging_{int(record.pk)}"
 
 
 def _rows(text: str, delimiter: str, columns: list[str], parsed: _Parsed) -> Iterator[tuple[int, str, str, str, str]]:

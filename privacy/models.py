@@ -4,7 +4,10 @@ Rows hold snapshots (username, role, organisation) and bare ids instead of
 foreign keys, so that deactivating a user or deleting or anonymising a case
 never touches the log. PostgreSQL itself assigns each row its place in the
 chain and its hash (migration 0002), refuses UPDATE and DELETE, and refuses
-TRUNCATE unless the connection says it is the test suite.
+TRUNCATE except to the table's owner who asks for it (the test runner's flush).
+The application's database role may only INSERT and SELECT (migration 0006,
+``database_roles.py``); ``verify.py`` checks the chain in Python and
+``seal.py`` seals its head outside the database.
 """
 
 import uuid as uuid_module

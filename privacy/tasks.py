@@ -35,3 +35,11 @@ def apply_retention(*, on: datetime.date | None = None, dry_run: bool = False) -
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def apply_retention_task() -> int:
     return len(apply_retention())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def seal_access_log_task() -> int:
+    """Beat's periodic seal of the access log's head (privacy/seal.py); returns the sealed seq."""
+    from .seal import seal_access_log
+
+    return seal_access_log().head_seq

@@ -1,10 +1,58 @@
-"""Verify the access log's hash chain in one pass of SQL."""
+"""Verify the access log's hash chain in Python, and check it against the seals.
+
+Every hash is recomputed here from the row's stored values, never by a
+database function: whoever can replace a function in the database (its owner,
+a superuser) could otherwise make an altered row verify. :func:`row_digest`
+must give exactly what the trigger ``privacy_access_log_chain`` stores (its
+``privacy_access_log_digest``, migration 0002); ``tests/security/`` pins that.
+
+A consistent chain proves only that nobody changed a row without rewriting
+every later one. A database superuser can do that; the seals
+(:mod:`privacy.seal`) are what such a rewrite cannot follow: each one records
+the head of the chain at its time, with a key the database does not hold, in a
+file the database cannot write. A row at or before a sealed head that no
+longer hashes to the sealed value, or a log shorter than its last seal, is
+reported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+import hashlib
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+
+ZERO_HASH = "0" * 64
+SEPARATOR = "\x1f"
+# The fields of the digest, in its order (migration 0002's privacy_access_log_digest).
+DIGEST_FIELDS = (
+    "seq",
+    "previous_hash",
+    "occurred_at",
+    "user_id",
+    "username",
+    "role",
+    "organisation_id",
+    "organisation_name",
+    "on_behalf_of",
+    "action",
+    "outcome",
+    "channel",
+    "household_id",
+    "person_id",
+    "case_id",
+    "object_type",
+    "object_uuid",
+    "detail",
+    "path",
+    "client_address",
+    "request_id",
+)
+MAX_BREAKS = 1000
 
 
 @dataclass(frozen=True)
@@ -14,49 +62,172 @@ class Break:
 
 
 @dataclass(frozen=True)
+class SealedHead:
+    """What verification needs of a seal: the head it recorded and when."""
+
+    head_seq: int
+    head_hash: str
+    sealed_at: str
+
+
+@dataclass
 class Verification:
     rows: int
     head_seq: int | None
     head_hash: str
-    breaks: list[Break]
+    breaks: list[Break] = field(default_factory=list)
+    # The newest seal the log was checked against, if any.
+    last_seal: SealedHead | None = None
 
     @property
     def ok(self) -> bool:
         return not self.breaks
 
 
-VERIFY_SQL = """
-WITH chain AS (
-    SELECT e.seq, e.entry_hash, e.previous_hash,
-           privacy_access_log_digest(e) AS recomputed,
-           lag(e.seq) OVER w AS prior_seq,
-           lag(e.entry_hash) OVER w AS prior_hash
-      FROM privacy_accesslogentry e
-    WINDOW w AS (ORDER BY e.seq)
-)
-SELECT seq,
-       CASE
-         WHEN recomputed <> entry_hash THEN 'altered'
-         WHEN prior_seq IS NULL AND seq <> 1 THEN 'rows removed before this one'
-         WHEN prior_seq IS NOT NULL AND seq <> prior_seq + 1 THEN 'rows removed before this one'
-         WHEN prior_seq IS NULL AND previous_hash <> repeat('0', 64) THEN 'chain start altered'
-         WHEN prior_seq IS NOT NULL AND previous_hash <> prior_hash THEN 'chain broken'
-       END AS problem
-  FROM chain
- WHERE recomputed <> entry_hash
-    OR (prior_seq IS NULL AND (seq <> 1 OR previous_hash <> repeat('0', 64)))
-    OR (prior_seq IS NOT NULL AND (seq <> prior_seq + 1 OR previous_hash <> prior_hash))
- ORDER BY seq
- LIMIT 1000
-"""
+def _timestamp(value: datetime.datetime) -> str:
+    """As ``to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')``."""
+    utc = value.astimezone(datetime.UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
+    )
 
 
-def verify_access_log() -> Verification:
+def _ipv6(address: ipaddress.IPv6Address) -> str:
+    """PostgreSQL's text for an IPv6 address: BIND's inet_ntop, with embedded IPv4 written as a dotted quad."""
+    words = [int.from_bytes(address.packed[i : i + 2], "big") for i in range(0, 16, 2)]
+    best_base, best_len, base, length = -1, 0, -1, 0
+    for index, word in enumerate([*words, 1]):  # a sentinel closes a run at the end
+        if word == 0:
+            base, length = (index, 1) if base == -1 else (base, length + 1)
+        elif base != -1:
+            if length > best_len:
+                best_base, best_len = base, length
+            base = -1
+    if best_len < 2:
+        best_base = -1
+    text = ""
+    for index, word in enumerate(words):
+        if best_base != -1 and best_base <= index < best_base + best_len:
+            if index == best_base:
+                text += ":"
+            continue
+        if index:
+            text += ":"
+        embedded_ipv4 = (
+            index == 6
+            and best_base == 0
+            and (best_len == 6 or (best_len == 7 and words[7] != 1) or (best_len == 5 and words[5] == 0xFFFF))
+        )
+        if embedded_ipv4:
+            text += str(ipaddress.IPv4Address(address.packed[12:]))
+            break
+        text += f"{word:x}"
+    if best_base != -1 and best_base + best_len == 8:
+        text += ":"
+    return text
+
+
+def _host(value: Any) -> str:
+    """As ``host(client_address)``: the address without its netmask."""
+    if value is None:
+        return ""
+    address = ipaddress.ip_interface(str(value)).ip
+    return _ipv6(address) if isinstance(address, ipaddress.IPv6Address) else str(address)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def row_digest(row: dict[str, Any]) -> str:
+    """The SHA-256 the chain trigger stores for a row with these values (seq and previous hash included)."""
+    parts = []
+    for name in DIGEST_FIELDS:
+        value = row[name]
+        if name == "occurred_at":
+            parts.append(_timestamp(value))
+        elif name == "client_address":
+            parts.append(_host(value))
+        else:
+            parts.append(_text(value))
+    return hashlib.sha256(SEPARATOR.join(parts).encode("utf-8")).hexdigest()
+
+
+_COLUMNS = ", ".join([*DIGEST_FIELDS, "entry_hash"])
+_SELECT = f"SELECT {_COLUMNS} FROM privacy_accesslogentry WHERE seq >= %s ORDER BY seq NULLS LAST"  # noqa: S608
+
+
+def _rows(start: int) -> Iterable[dict[str, Any]]:
+    names = [*DIGEST_FIELDS, "entry_hash"]
+    # A named cursor streams the log in batches instead of loading it whole.
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(_SELECT, [start])
+        while batch := cursor.fetchmany(2000):
+            for values in batch:
+                yield dict(zip(names, values, strict=True))
+
+
+def _rows_ever_written() -> int:
+    """How many ids the log's sequence has handed out (a TRUNCATE without RESTART IDENTITY leaves it)."""
     with connection.cursor() as cursor:
-        cursor.execute(VERIFY_SQL)
-        breaks = [Break(seq=seq, problem=problem) for seq, problem in cursor.fetchall()]
-        cursor.execute("SELECT count(*), max(seq) FROM privacy_accesslogentry")
-        rows, head_seq = cursor.fetchone()
-        cursor.execute("SELECT entry_hash FROM privacy_accesslogentry ORDER BY seq DESC LIMIT 1")
-        head = cursor.fetchone()
-    return Verification(rows=rows, head_seq=head_seq, head_hash=head[0] if head else "", breaks=breaks)
+        cursor.execute("SELECT pg_get_serial_sequence('privacy_accesslogentry', 'id')")
+        (sequence,) = cursor.fetchone()
+        if sequence is None:
+            return 0
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def verify_access_log(*, seals: Sequence[SealedHead] = (), start: SealedHead | None = None) -> Verification:
+    """Check every row from the chain's start (or from the sealed head ``start``) to its head.
+
+    ``seals`` are heads recorded earlier; each must still be in the log with
+    the hash it had then.
+    """
+    if start is not None and start.head_seq < 1:
+        start = None  # a seal of the empty log
+    first_seq = start.head_seq if start else 1
+    sealed = {seal.head_seq: seal for seal in seals if seal.head_seq >= first_seq}
+    if start is not None:
+        sealed.setdefault(start.head_seq, start)
+    breaks: list[Break] = []
+    rows = 0
+    prior_seq: int | None = None
+    prior_hash = ""
+    head_seq: int | None = None
+    head_hash = ""
+
+    def report(seq: int, problem: str) -> None:
+        if len(breaks) < MAX_BREAKS:
+            breaks.append(Break(seq=seq, problem=problem))
+
+    for row in _rows(first_seq):
+        rows += 1
+        seq = row["seq"]
+        if seq is None:
+            report(0, "row without a place in the chain")
+            continue
+        expected_seq = first_seq if prior_seq is None else prior_seq + 1
+        if row_digest(row) != row["entry_hash"]:
+            report(seq, "altered")
+        elif seq != expected_seq:
+            report(seq, "rows removed before this one")
+        elif prior_seq is None and start is None and row["previous_hash"] != ZERO_HASH:
+            report(seq, "chain start altered")
+        elif prior_seq is not None and row["previous_hash"] != prior_hash:
+            report(seq, "chain broken")
+        seal = sealed.pop(seq, None)
+        if seal is not None and row["entry_hash"] != seal.head_hash:
+            report(seq, f"differs from the head sealed at {seal.sealed_at}: the log was rewritten after that seal")
+        prior_seq, prior_hash = seq, row["entry_hash"]
+        head_seq, head_hash = seq, row["entry_hash"]
+    for seal in sorted(sealed.values(), key=lambda item: item.head_seq):
+        report(
+            seal.head_seq,
+            f"sealed at {seal.sealed_at} but no longer in the log (it ends at seq {head_seq or 0}): rows were removed",
+        )
+    if start is None and rows == 0 and _rows_ever_written():
+        report(0, f"the log is empty, yet {_rows_ever_written()} rows were written to it: rows were removed")
+    newest = max(seals, key=lambda item: item.head_seq, default=start)
+    return Verification(rows=rows, head_seq=head_seq, head_hash=head_hash, breaks=breaks, last_seal=newest)

@@ -1,10 +1,13 @@
 """Named personas shared by every test module (house style: an owner, a colleague, an outsider…)."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 
 from organisations.models import Role, Team, User
@@ -14,11 +17,72 @@ from wijkteam.reference_data import load_all
 PASSWORD = "correct horse battery staple"
 
 
+# --- Database roles (wijkteam/settings/test.py) -------------------------------------------
+
+_ROLE_OPTION: dict[str, str] = {}
+
+
+def _options() -> dict[str, str]:
+    return connection.settings_dict.setdefault("OPTIONS", {})
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Create and migrate the test database as the owner, without taking the application role."""
+    if "options" in _options():
+        _ROLE_OPTION["options"] = _options().pop("options")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """A reused test database may have lost its reference data to an earlier flush."""
+    """A reused test database may have lost its reference data to an earlier flush.
+
+    Then every connection takes the application role (until the end, when the
+    owner drops the database again if it is not kept).
+    """
     with django_db_blocker.unblock():
         load_all()
+        connection.close()
+    _options().update(_ROLE_OPTION)
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+    _options().pop("options", None)
+
+
+def _flush_as_owner(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+    """The runner's flush between transactional tests, as the owner: the application role may not TRUNCATE the log."""
+    atomic = transaction.atomic(using=self.connection.alias, savepoint=self.connection.features.can_rollback_ddl)
+    with atomic, self.connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE NONE")
+        cursor.execute("SET LOCAL wijkteam.allow_log_truncate = on")
+        for sql in sql_list:
+            cursor.execute(sql)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_the_owner() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseDatabaseOperations, "execute_sql_flush", _flush_as_owner)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _database_owner(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests marked ``database_owner`` work as the owner, as `make seed` does (the seed drops and rebuilds indexes)."""
+    if request.node.get_closest_marker("database_owner") is None:
+        yield
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    with connection.cursor() as cursor:
+        # In a test's transaction SET LOCAL ends with its rollback; a transactional test sets it back itself.
+        cursor.execute("SET ROLE NONE" if transactional else "SET LOCAL ROLE NONE")
+    yield
+    if transactional:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('role', %s, false)", [settings.WIJKTEAM_DATABASE_APP_ROLE])
 
 
 @pytest.fixture(autouse=True)

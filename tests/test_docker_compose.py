@@ -37,7 +37,7 @@ def test_long_running_services_have_a_health_check(service: str) -> None:
 
 
 def test_data_lives_in_named_volumes() -> None:
-    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data"}
+    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data", "access-log-seals"}
     assert any(v.startswith("postgres-data:") for v in SERVICES["postgres"]["volumes"])
     assert any(v.startswith("redis-data:") for v in SERVICES["redis"]["volumes"])
 
@@ -109,3 +109,29 @@ def test_the_web_health_check_waits_longer_than_the_broker_check_inside_readyz()
     client_timeout = float(probe.split("timeout=", 1)[1].split(")", 1)[0])
     # Connecting, then PING: each may take the whole broker timeout, and the database check comes first.
     assert client_timeout > settings.WIJKTEAM_BROKER_TIMEOUT * 3
+
+
+def test_migrations_run_as_the_owner_and_the_app_services_never_get_its_password() -> None:
+    migrate = SERVICES["migrate"]["environment"]
+    assert migrate["WIJKTEAM_DATABASE_ROLE"] == "owner"
+    assert migrate["DATABASE_OWNER_URL"].startswith("postgres://wijkteam_owner:")
+    for service in ["web", "worker", "beat"]:
+        env = SERVICES[service]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://wijkteam:")
+        assert "DATABASE_OWNER_URL" not in env and "WIJKTEAM_DATABASE_ROLE" not in env
+        assert "OWNER_PASSWORD" not in str(env)
+
+
+def test_the_database_init_script_creates_both_roles_and_the_owners_database() -> None:
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in SERVICES["postgres"]["volumes"]
+    script = (ROOT / "docker" / "postgres-init" / "10-wijkteam-roles.sh").read_text()
+    assert "CREATE ROLE wijkteam_owner LOGIN" in script and "CREATE ROLE wijkteam LOGIN" in script
+    assert "CREATE DATABASE wijkteam OWNER wijkteam_owner" in script
+
+
+def test_the_worker_seals_into_a_volume_the_database_does_not_mount() -> None:
+    worker = SERVICES["worker"]
+    assert worker["environment"]["WIJKTEAM_LOG_SEAL_KEY"]
+    seal_dir = worker["environment"]["WIJKTEAM_LOG_SEAL_DIR"]
+    assert f"access-log-seals:{seal_dir}" in worker["volumes"]
+    assert not any(volume.startswith("access-log-seals") for volume in SERVICES["postgres"]["volumes"])

@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from organisations.models import Area, Municipality, Organisation, OrganisationKind, Team, TeamMembership, User
 from wijkteam.seeding import SCALES
 
-pytestmark = pytest.mark.django_db
+# The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 
 def run_seed(*args: str) -> str:

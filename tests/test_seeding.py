@@ -11,7 +11,8 @@ from django.db import transaction
 from organisations.models import Municipality
 from wijkteam.seeding import SCALES, SeedContext
 
-pytestmark = pytest.mark.django_db
+# The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 
 def context() -> SeedContext:

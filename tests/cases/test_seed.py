@@ -40,6 +40,10 @@ R = HouseholdMembership.Role
 OPEN_STATUSES = {CaseStatus.REFERRAL, CaseStatus.INTAKE, CaseStatus.PLAN, CaseStatus.EXECUTION, CaseStatus.AFTERCARE}
 
 
+# The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
+pytestmark = pytest.mark.database_owner
+
+
 @dataclass
 class Seeded:
     output: str
@@ -53,6 +57,8 @@ def seeded(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL ROLE NONE")  # the owner, until the rollback at the module's end
             out = io.StringIO()
             started = time.perf_counter()
             call_command("seed_demo", "--scale", "demo", "--reset", stdout=out)

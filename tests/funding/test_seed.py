@@ -21,7 +21,8 @@ from tests.organisations.factories import OrganisationFactory, TeamFactory
 from themes.models import Theme
 from wijkteam.seeding import SCALES, SeedContext
 
-pytestmark = pytest.mark.django_db
+# The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]
 
 
 def context(seed: int = 3) -> SeedContext:

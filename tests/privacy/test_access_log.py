@@ -27,7 +27,11 @@ def log_rows(count: int, personas: Personas) -> None:
 
 
 def as_owner_attacker(sql: str) -> None:
-    """Tamper the way someone with the table owner's powers could: grant back, switch off triggers."""
+    """Tamper the way someone with the table owner's powers could: grant back, switch off triggers.
+
+    The tests calling this are marked ``database_owner``: the application role has no such powers
+    (tests/security/test_access_log_roles.py).
+    """
     with connection.cursor() as cursor:
         cursor.execute("GRANT UPDATE, DELETE ON privacy_accesslogentry TO CURRENT_USER")
         cursor.execute("ALTER TABLE privacy_accesslogentry DISABLE TRIGGER USER")
@@ -87,6 +91,7 @@ def test_the_application_role_cannot_delete_log_rows(personas: Personas) -> None
         AccessLogEntry.objects.all().delete()
 
 
+@pytest.mark.database_owner
 def test_even_with_privileges_granted_back_the_trigger_refuses_changes(personas: Personas) -> None:
     log_rows(1, personas)
     with connection.cursor() as cursor:
@@ -95,7 +100,8 @@ def test_even_with_privileges_granted_back_the_trigger_refuses_changes(personas:
         AccessLogEntry.objects.update(detail="x")
 
 
-def test_truncate_is_refused_outside_the_test_runner(personas: Personas) -> None:
+@pytest.mark.database_owner
+def test_truncate_is_refused_to_the_owner_without_the_switch(personas: Personas) -> None:
     log_rows(1, personas)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL wijkteam.allow_log_truncate = off")
@@ -109,6 +115,7 @@ def test_verification_passes_on_an_intact_log(personas: Personas) -> None:
     assert "intact: 5 rows" in out.getvalue()
 
 
+@pytest.mark.database_owner
 def test_verification_detects_an_altered_row(personas: Personas) -> None:
     log_rows(5, personas)
     as_owner_attacker("UPDATE privacy_accesslogentry SET household_id = 999 WHERE seq = 3")
@@ -118,12 +125,14 @@ def test_verification_detects_an_altered_row(personas: Personas) -> None:
         call_command("verify_access_log", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+@pytest.mark.database_owner
 def test_verification_detects_a_removed_row(personas: Personas) -> None:
     log_rows(5, personas)
     as_owner_attacker("DELETE FROM privacy_accesslogentry WHERE seq = 2")
     assert [(b.seq, b.problem) for b in verify_access_log().breaks] == [(3, "rows removed before this one")]
 
 
+@pytest.mark.database_owner
 def test_verification_detects_a_rehashed_row_by_its_successor(personas: Personas) -> None:
     log_rows(4, personas)
     # A careful forger recomputes the altered row's own hash; the next row still points at the old one.

@@ -1,4 +1,5 @@
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.db.backends.postgresql import base
 
@@ -14,6 +15,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     """
 
     def get_connection_params(self) -> dict[str, Any]:
-        embedded_db.ensure_running()
+        url = embedded_db.ensure_running()
+        # A server set up when one role did everything gets its owner role first.
+        embedded_db.ensure_roles(parse_qs(urlsplit(url).query)["host"][0])
         self.settings_dict["HOST"] = str(embedded_db.PGDATA)
         return super().get_connection_params()

@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -112,21 +113,43 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------
 # With DATABASE_URL unset, the embedded PostgreSQL server under .data/pg is
 # used; its backend starts the server on the first connection.
+#
+# Two database roles (docs/architecture.md, "Database roles"). The owner owns
+# every table and runs migrations, the demo seed, backups and restores; the
+# web and worker processes connect as the application role, which may only
+# INSERT and SELECT on the access log. WIJKTEAM_DATABASE_ROLE=owner makes a
+# command connect as the owner (the Makefile's migrate, seed, backup and
+# restore targets, docker-compose's migrate service): DATABASE_OWNER_URL then,
+# the embedded server's owner role without DATABASE_URL.
+
+WIJKTEAM_DATABASE_ROLE = os.environ.get("WIJKTEAM_DATABASE_ROLE", "app")
+if WIJKTEAM_DATABASE_ROLE not in {"app", "owner"}:
+    raise ImproperlyConfigured("WIJKTEAM_DATABASE_ROLE is 'app' or 'owner'.")
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    _app_database: dict[str, Any] = dict(dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60))
+    _owner_url = os.environ.get("DATABASE_OWNER_URL", "")
+    # Without an owner URL one role does everything, and the access log is not protected from it
+    # (README, Configuration).
+    _owner_database = dict(dj_database_url.parse(_owner_url, conn_max_age=60)) if _owner_url else _app_database
 else:
     from wijkteam import embedded_db
 
-    DATABASES = {
-        "default": {
-            "ENGINE": "wijkteam.embedded_backend",
-            "NAME": embedded_db.DATABASE,
-            "USER": embedded_db.APP_ROLE,
-            "HOST": str(embedded_db.PGDATA),
-            "CONN_MAX_AGE": 60,
-        }
+    _app_database = {
+        "ENGINE": "wijkteam.embedded_backend",
+        "NAME": embedded_db.DATABASE,
+        "USER": embedded_db.APP_ROLE,
+        "HOST": str(embedded_db.PGDATA),
+        "CONN_MAX_AGE": 60,
     }
+    _owner_database = {**_app_database, "USER": embedded_db.OWNER_ROLE}
+
+DATABASES = {"default": dict(_owner_database if WIJKTEAM_DATABASE_ROLE == "owner" else _app_database)}
+# The role the migrations grant the application's privileges to, and both logins (tests, backups).
+WIJKTEAM_DATABASE_APP_ROLE: str = _app_database["USER"]
+_LOGIN_KEYS = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
+WIJKTEAM_DATABASE_APP: dict[str, Any] = {key: _app_database.get(key, "") for key in _LOGIN_KEYS}
+WIJKTEAM_DATABASE_OWNER: dict[str, Any] = {key: _owner_database.get(key, "") for key in _LOGIN_KEYS}
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 # --- Authentication ----------------------------------------------------------
@@ -377,6 +400,15 @@ WIJKTEAM_JOBS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_JOBS_KEEP_DAYS", "30"))
 # A finished background export can be downloaded this long; then beat removes the file.
 WIJKTEAM_EXPORT_KEEP_HOURS = int(os.environ.get("WIJKTEAM_EXPORT_KEEP_HOURS", "24"))
 
+# The access log's head is sealed this often (privacy/seal.py): with an HMAC key the
+# database does not hold (WIJKTEAM_LOG_SEAL_KEY, or the key in WIJKTEAM_LOG_SEAL_KEY_FILE),
+# appended to a file in WIJKTEAM_LOG_SEAL_DIR, a directory the database server cannot write.
+WIJKTEAM_LOG_SEAL_KEY = os.environ.get("WIJKTEAM_LOG_SEAL_KEY", "")
+WIJKTEAM_LOG_SEAL_KEY_FILE = os.environ.get("WIJKTEAM_LOG_SEAL_KEY_FILE", "")
+WIJKTEAM_LOG_SEAL_GENERATE_KEY = False  # development and tests: make the key file when it is missing
+WIJKTEAM_LOG_SEAL_DIR = os.environ.get("WIJKTEAM_LOG_SEAL_DIR", "")
+WIJKTEAM_LOG_SEAL_MINUTES = int(os.environ.get("WIJKTEAM_LOG_SEAL_MINUTES", "15"))
+
 # Each app adds its periodic tasks here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "jobs.relay_outbox": {
@@ -387,6 +419,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "jobs.prune": {"task": "jobs.prune", "schedule": crontab(hour=3, minute=30)},
     "privacy.apply_retention": {"task": "privacy.tasks.apply_retention_task", "schedule": crontab(hour=2, minute=30)},
+    # A rewrite of the access log by a database superuser shows against the next seal.
+    "privacy.seal_access_log": {
+        "task": "privacy.tasks.seal_access_log_task",
+        "schedule": WIJKTEAM_LOG_SEAL_MINUTES * 60.0,
+        "options": {"expires": WIJKTEAM_LOG_SEAL_MINUTES * 60},
+    },
     # The funding audit reads a summary; new allocations and blockage steps show within ten minutes
     # (a spend import refreshes it at once).
     "funding-flow-summary": {"task": "funding.tasks.refresh_flow_summary", "schedule": 600.0},

@@ -1,6 +1,11 @@
 """Development settings: `make run` and manage.py on a developer machine."""
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import BASE_DIR, WIJKTEAM_LOG_SEAL_DIR, WIJKTEAM_LOG_SEAL_KEY_FILE, env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+
+# A key made on first use and the seals next to the embedded database, unless the environment says otherwise.
+WIJKTEAM_LOG_SEAL_KEY_FILE = WIJKTEAM_LOG_SEAL_KEY_FILE or str(BASE_DIR / ".data" / "access-log-seal.key")
+WIJKTEAM_LOG_SEAL_GENERATE_KEY = True
+WIJKTEAM_LOG_SEAL_DIR = WIJKTEAM_LOG_SEAL_DIR or str(BASE_DIR / ".data" / "access-log-seals")
