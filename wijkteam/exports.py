@@ -71,9 +71,7 @@ def neutralise(value: Any) -> Any:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float | Decimal | datetime.date):
+    if isinstance(value, bool | int | float | Decimal | datetime.date):
         return value
     return neutralise(str(value))
 
