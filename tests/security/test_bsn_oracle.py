@@ -106,6 +106,7 @@ def answer_of_screen(client: Client, url: str, data: dict[str, str]) -> tuple[An
         response = client.post(url, data)
     body = response.content.decode()
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", body)
+    body = re.sub(r'nonce="[^"]*"|"X-CSRFToken": "[^"]*"', "", body)  # fresh for every response
     return response.status_code, shape(response.get("Location", "")), shape(body), len(queries)
 
 
@@ -196,3 +197,27 @@ def test_a_bsn_the_caller_can_see_still_links_the_person_it_belongs_to(log_in, p
         8,
     }
     assert not Person.objects.sharing_a_bsn().exists()
+
+
+@pytest.mark.parametrize("position", [0, 1], ids=["first member", "second member"])
+def test_with_an_error_elsewhere_a_foreign_and_an_unknown_bsn_get_the_same_field_errors(
+    log_in, personas: Personas, buurt, team_b_client: Person, position: int
+) -> None:
+    elsewhere = NeighbourhoodFactory()  # not in team A's area: the service refuses the referral
+    client = log_in(personas.professional)
+
+    def referral(bsn: str) -> dict[str, Any]:
+        data = api_referral(personas, buurt, [bsn, ""] if position == 0 else ["", bsn], 904)
+        return data | {"neighbourhood": elsewhere.code}
+
+    foreign = answer_of_api(client, referral(KNOWN))
+    unknown = answer_of_api(client, referral(UNKNOWN))
+    assert foreign == unknown
+    assert foreign[0] == 400 and list(foreign[1]) == ["neighbourhood"]
+    screen = reverse("cases:referral-create")
+    data = screen_referral(personas, buurt, [KNOWN, ""] if position == 0 else ["", KNOWN], 905)
+    foreign_page = answer_of_screen(client, screen, data | {"neighbourhood": str(elsewhere.pk)})
+    data = screen_referral(personas, buurt, [UNKNOWN, ""] if position == 0 else ["", UNKNOWN], 905)
+    unknown_page = answer_of_screen(client, screen, data | {"neighbourhood": str(elsewhere.pk)})
+    assert foreign_page == unknown_page
+    assert foreign_page[0] == 200 and "utrecht-form-field-error-message" in foreign_page[2]
