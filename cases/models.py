@@ -80,8 +80,12 @@ class Person(models.Model):
     surname_prefix = models.CharField(_("surname prefix"), max_length=20, blank=True, help_text=_("e.g. van, de"))
     last_name = models.CharField(_("surname"), max_length=120)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    # Optional; findable only by exact match, never shown in full.
-    bsn = models.CharField(_("BSN"), max_length=9, null=True, blank=True, unique=True, validators=[validate_bsn])
+    # Optional; findable only by exact match, never shown in full. Not unique: a BSN typed by someone who may
+    # not see the person it belongs to makes a new person (docs/bsn-rule.md); the duplicate review merges them.
+    # NULL (not "") stays "no BSN", as the seed, retention and the rows already stored have it.
+    bsn = models.CharField(  # noqa: DJ001
+        _("BSN"), max_length=9, null=True, blank=True, db_index=True, validators=[validate_bsn]
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = PersonQuerySet.as_manager()

@@ -204,6 +204,16 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def for_data_subject_request(self, user: User | AnonymousUser) -> PersonQuerySet:
         return self.filter(policy.data_subject_condition(user))
 
+    def sharing_a_bsn(self) -> PersonQuerySet:
+        """Persons whose BSN another person has too: possible duplicates, for the duplicate review.
+
+        Not scoped to a user: who may review them (and so see both) is the review's rule, not the caller's.
+        """
+        from .models import Person
+
+        others = Person.objects.filter(bsn=OuterRef("bsn")).exclude(pk=OuterRef("pk"))
+        return self.filter(bsn__isnull=False).filter(Exists(others))
+
 
 class InvolvementQuerySet(models.QuerySet["Involvement"]):
     def active(self, on: datetime.date | None = None) -> InvolvementQuerySet:

@@ -151,27 +151,17 @@ def _new_person(member: PersonInput) -> Person:
     return person
 
 
-def _known_person(*, bsn: str | None, by: User, field: str) -> Person | None:
-    """The person already registered with this BSN (co-parenting, a move): linked, not duplicated.
+def _known_person(*, bsn: str | None, by: User) -> Person | None:
+    """The person with this BSN whom the acting user may already see (co-parenting, a move): linked, not duplicated.
 
-    Only a person the acting user may already see is linked. Linking someone from another team's case
-    would show their name and date of birth through this household to whoever typed their BSN.
+    A person with this BSN whom the user may not see is not linked, and not mentioned either: the caller gets
+    a new person, exactly as for a BSN nobody has (the same answer and the same queries), so a BSN typed here
+    never tells whether someone is a client of another team. The shared BSN waits for the duplicate review
+    (``Person.objects.sharing_a_bsn``); see docs/bsn-rule.md.
     """
     if not bsn:
         return None
-    person = Person.objects.filter(bsn=bsn).first()
-    if person is not None and not Person.objects.visible_to(by).filter(pk=person.pk).exists():
-        raise ValidationError(
-            {
-                field: [
-                    _(
-                        "This BSN belongs to a person in a case you do not work on; it cannot be linked "
-                        "from here. Ask your team lead."
-                    )
-                ]
-            }
-        )
-    return person
+    return Person.objects.visible_to(by).filter(bsn=bsn).order_by("pk").first()
 
 
 def _create_with_m2m_history(instance: models.Model, *, by: User, m2m: dict[str, Sequence[models.Model]]) -> None:
@@ -253,8 +243,8 @@ def referral_create(
     household.save()
 
     today = timezone.localdate()
-    for index, member in enumerate(members):
-        person = _known_person(bsn=member.bsn, by=by, field=f"members-{index}-bsn") or _new_person(member)
+    for member in members:
+        person = _known_person(bsn=member.bsn, by=by) or _new_person(member)
         HouseholdMembership.objects.create(household=household, person=person, role=member.role, start_date=today)
 
     case = Case(
@@ -669,7 +659,7 @@ def household_member_add(
     *, case: Case, by: User, member: PersonInput, start_date: datetime.date | None = None
 ) -> HouseholdMembership:
     _require_casework(by, case)
-    person = _known_person(bsn=member.bsn, by=by, field="bsn")
+    person = _known_person(bsn=member.bsn, by=by)
     if person is None:
         person = _new_person(member)
     elif HouseholdMembership.objects.filter(

@@ -9,16 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import User
 from privacy import policy
 
+from . import uploads
 from .models import BlockageReason, BlockageResolution, Silo
 from .report import GRANULARITIES, LEVELS, ReportParams
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a million rows are about 40 MB
 
 
 class UtrechtForm(forms.Form):
@@ -167,6 +167,8 @@ class CellForm(forms.Form):
 
 
 class SpendUploadForm(UtrechtForm):
+    """The screen's door to ``funding.uploads``: the same check as the API's, its message next to the field."""
+
     file = forms.FileField(
         label=_("Spend file (CSV)"),
         help_text=_(
@@ -175,10 +177,17 @@ class SpendUploadForm(UtrechtForm):
         ),
     )
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 200 MB; split it into smaller files."))
-        if not upload.name.lower().endswith((".csv", ".txt")):
-            raise forms.ValidationError(_("Upload a CSV file (.csv or .txt)."))
-        return upload
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.is_bound and ("file" in cleaned or uploads.refusal_of(self.request)):
+            try:
+                cleaned["content"] = uploads.spend_file_content(cleaned.get("file"), request=self.request)
+            except forms.ValidationError as error:
+                # A file the parser stopped reading is missing from FILES: say why, not "required".
+                self.errors.pop("file", None)
+                self.add_error("file", error)
+        return cleaned

@@ -450,10 +450,11 @@ def spend_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_import_spend(request.user):
         raise Http404
     posted = request.method == "POST"
-    form = SpendUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    form = SpendUploadForm(request.POST if posted else None, request.FILES if posted else None, request=request)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        record = spend_import.spend_import_upload(filename=upload.name, content=upload.read(), by=request.user)
+        content = form.cleaned_data["content"]
+        record = spend_import.spend_import_upload(filename=upload.name, content=content, by=request.user)
         return HttpResponseRedirect(reverse("funding:spend_import", args=[record.uuid]))
     imports = SpendImport.objects.visible_to(request.user).defer("content", "errors").select_related("uploaded_by")
     return render(

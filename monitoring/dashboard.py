@@ -7,6 +7,7 @@ listed by CBS code, never ranked.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -398,19 +399,23 @@ def _funding_panel(
     return sorted(rows.values(), key=lambda entry: entry["order"])
 
 
-def export_rows(board: Dashboard) -> list[list[str]]:
-    """The export's rows: the displayed (suppressed) figures of each panel, one block after another."""
+def export_rows(board: Dashboard) -> list[list[Any]]:
+    """The export's rows: the displayed (suppressed) figures of each panel, one block after another.
+
+    Figures stay numbers (numeric cells in the XLSX); a suppressed one is its text ("<5").
+    """
     rows = [[_("Month"), _("Active cases"), _("Households"), _("Inflow"), _("Outflow"), _("Stapeling")]]
     for row in board.trend:
         rows.append(
             [row["month"].strftime("%Y-%m")]
-            + [str(row[k]) for k in ("active", "households", "inflow", "outflow", "stapeling")]
+            + [_figure(row[k]) for k in ("active", "households", "inflow", "outflow", "stapeling")]
         )
     rows.append([])
     rows.append([_("Neighbourhood"), _("Code"), _("Households"), _("Stapeling"), _("Inflow"), _("Outflow")])
     for entry in board.neighbourhoods:
         rows.append(
-            [entry["name"], entry["code"]] + [str(entry[k]) for k in ("households", "stapeling", "inflow", "outflow")]
+            [entry["name"], entry["code"]]
+            + [_figure(entry[k]) for k in ("households", "stapeling", "inflow", "outflow")]
         )
     rows.append([])
     rows.append(
@@ -429,11 +434,24 @@ def export_rows(board: Dashboard) -> list[list[str]]:
     for entry in board.blockages:
         rows.append(
             [entry["name"] or _("No silo recorded")]
-            + [str(entry[k]) for k in ("open", "days_open", "stuck", "days_to_close")]
-            + [str(cell) for cell in entry["outcomes"]]
+            + [_figure(entry[k]) for k in ("open", "days_open", "stuck", "days_to_close")]
+            + [_figure(cell) for cell in entry["outcomes"]]
         )
     rows.append([])
     rows.append([_("Silo"), _("Budget (€)"), _("Allocated (€)"), _("Spent (€)")])
     for entry in board.funding:
-        rows.append([entry["name"]] + [str(entry[k]) for k in ("budget", "allocated", "spent")])
+        rows.append([entry["name"]] + [_figure(entry[k]) for k in ("budget", "allocated", "spent")])
     return rows
+
+
+def _figure(value: Any) -> Any:
+    """A figure for a cell: a number when shown as one (a numeric XLSX cell), else the text shown ("<5", "12%")."""
+    if isinstance(value, Cell):
+        # The figure exactly as shown (a count, "12.5"), as a number; withheld or decorated figures as text.
+        if value.value is None or not _PLAIN_NUMBER.fullmatch(value.display):
+            return value.display
+        return Decimal(value.display) if "." in value.display else int(value.display)
+    return value if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else str(value)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

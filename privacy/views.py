@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cases.models import Case, Person
+from cases.models import Case, HouseholdMembership, Person
 from exports.models import ExportKind
 from exports.views import request_export
 from wijkteam.http import AuthenticatedHttpRequest
@@ -80,9 +80,10 @@ def log_search(request: AuthenticatedHttpRequest) -> HttpResponse:
         if data["username"]:
             query = query.filter(username=data["username"])
         if data["bsn"]:
-            person = Person.objects.for_data_subject_request(request.user).filter(bsn=data["bsn"]).first()
-            household_ids = list(person.memberships.values_list("household_id", flat=True)) if person else []
-            query = query.filter(Q(person_id=getattr(person, "pk", -1)) | Q(household_id__in=household_ids))
+            # A BSN may belong to more than one person until the duplicate review merges them (docs/bsn-rule.md).
+            persons = Person.objects.for_data_subject_request(request.user).filter(bsn=data["bsn"])
+            household_ids = HouseholdMembership.objects.filter(person__in=persons).values("household_id")
+            query = query.filter(Q(person_id__in=persons.values("pk")) | Q(household_id__in=household_ids))
         if data["case_reference"]:
             case = Case.objects.filter(reference=data["case_reference"].strip().upper()).first()
             query = query.filter(case_id=getattr(case, "pk", -1))

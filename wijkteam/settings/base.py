@@ -459,6 +459,20 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 # django-axes announces itself at INFO on every start; its warnings about failed logins stay.
 LOGGING.setdefault("loggers", {})["axes.apps"] = {"level": "WARNING"}
 
+# --- Uploads --------------------------------------------------------------------
+
+# The largest upload (a spend file: a million rows are about 40 MB). The first handler stops reading a larger
+# or plainly binary file as soon as it begins, before the body is read (funding/uploads.py); the CSRF check
+# and the API parser both go through it.
+WIJKTEAM_UPLOAD_MAX_BYTES = int(os.environ.get("WIJKTEAM_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "funding.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Bodies without files (forms, JSON) stay within Django's own limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- Wijkteam -------------------------------------------------------------------
 
 # Aggregates shown to the programme bureau and auditors never show fewer
