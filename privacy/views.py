@@ -329,6 +329,8 @@ def access_reads(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
         .order_by("-occurred_at", "-seq")
     )
     page = Paginator(rows, READS_PAGE).get_page(request.GET.get("pagina"))
+    # Read the page before this look at it is logged: the rows and their count belong together.
+    reads = [read_row(row) for row in page]
     access_log.record(
         user=request.user,
         action=access_log.Action.READ,
@@ -339,7 +341,7 @@ def access_reads(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     return render(
         request,
         "privacy/access_reads.html",
-        {"handled": handled, "page": page, "reads": [read_row(row) for row in page]},
+        {"handled": handled, "page": page, "reads": reads},
     )
 
 
