@@ -109,7 +109,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "since": since,
         "first_visit": visit is None,
         "refused": rows,
-        "refused_total": refused.count() if len(rows) == HOME_ROWS else len(rows),
+        "refused_total": refused.count(),
         "in_review": DataSubjectRequest.objects.filter(outcome=DataSubjectRequest.Outcome.IN_REVIEW).count(),
         "limit": HOME_ROWS,
     }

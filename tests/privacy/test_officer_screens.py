@@ -126,3 +126,17 @@ def test_each_officer_has_their_own_last_visit(log_in, personas: Personas) -> No
     _refused("snuffelaar", datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(hours=1))
     log_in(personas.privacy_officer).get(reverse("privacy:home"))
     assert "snuffelaar" in log_in(other).get(reverse("privacy:home")).content.decode()
+
+
+def test_the_start_page_has_a_constant_number_of_queries(officer: Client, django_assert_max_num_queries) -> None:
+    now = datetime.datetime.now(tz=datetime.UTC)
+    _refused("snuffelaar", now - datetime.timedelta(hours=1))
+    officer.get(reverse("privacy:home"))
+    _refused("snuffelaar", now)
+    with django_assert_max_num_queries(30) as small:
+        officer.get(reverse("privacy:home"))
+    for n in range(80):
+        _refused(f"snuffelaar{n}", now + datetime.timedelta(seconds=n + 1))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        html = officer.get(reverse("privacy:home")).content.decode()
+    assert "80 geweigerde pogingen" in html
