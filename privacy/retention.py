@@ -296,6 +296,18 @@ def housekeeping_apply(*, now: datetime.datetime | None = None, by: object = Non
     )
 
 
+def access_log_past_retention(now: datetime.datetime | None = None) -> int:
+    """Access-log rows older than their documented retention. Read only: the application role may not delete from
+    the append-only log; the database owner removes them in its maintenance step."""
+    from .models import AccessLogEntry
+
+    moment = now or timezone.now()
+    years = settings.WIJKTEAM_ACCESS_LOG_KEEP_YEARS
+    # 29 February has no twin in most years: count from the 28th then.
+    cut_off = moment.replace(year=moment.year - years, day=min(moment.day, 28) if moment.month == 2 else moment.day)
+    return AccessLogEntry.objects.filter(occurred_at__lt=cut_off).count()
+
+
 def retention_overview() -> dict[str, int]:
     """The dry run of the rules beyond case data, for the retention page."""
-    return housekeeping_counts()
+    return {**housekeeping_counts(), "access_log": access_log_past_retention()}

@@ -195,3 +195,17 @@ def test_the_daily_task_runs_every_rule(personas: Personas, time_machine) -> Non
     time_machine.shift(datetime.timedelta(minutes=5))
     apply_retention_task()
     assert not Session.objects.filter(session_key=stale.session_key).exists()
+
+
+def test_the_retention_page_counts_access_log_rows_past_their_period_without_removing_them(
+    log_in, personas: Personas, settings
+) -> None:
+    from privacy.models import AccessLogEntry
+
+    settings.WIJKTEAM_ACCESS_LOG_KEEP_YEARS = 5
+    old = timezone.now() - datetime.timedelta(days=6 * 365)
+    AccessLogEntry.objects.create(action="read", outcome="allowed", channel="screen", occurred_at=old)
+    html = log_in(personas.privacy_officer).get("/privacy/bewaartermijnen/").content.decode()
+    assert "1 regel van het toegangslog is over de bewaartermijn" in html
+    apply_retention_task()
+    assert AccessLogEntry.objects.filter(occurred_at=old).exists()  # append-only: the app never deletes
