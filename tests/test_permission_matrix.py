@@ -393,6 +393,8 @@ ADMIN_MODELS = {
     "privacy.accesslogentry": "hidden",
     "privacy.retentionrule": "configure",
     "privacy.datasubjectrequest": "none",
+    "privacy.disclosuredecision": "none",
+    "privacy.officervisit": "none",
     "jobs.outboxmessage": "none",
     "jobs.taskexecution": "none",
     "jobs.probe": "none",
