@@ -140,3 +140,11 @@ def test_the_start_page_has_a_constant_number_of_queries(officer: Client, django
     with django_assert_max_num_queries(len(small.captured_queries)):
         html = officer.get(reverse("privacy:home")).content.decode()
     assert "80 geweigerde pogingen" in html
+
+
+def test_the_main_navigation_leads_the_officer_and_only_the_officer_to_the_start_page(
+    log_in, personas: Personas
+) -> None:
+    link = f'href="{reverse("privacy:home")}"'
+    assert link in log_in(personas.privacy_officer).get(reverse("home")).content.decode()
+    assert link not in log_in(personas.bureau).get(reverse("home")).content.decode()
