@@ -301,7 +301,8 @@ def access_letter(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
         detail="access request letter",
     )
     letter = handled.disclosure
-    with translation.override(letter["language"] if letter else None):
+    # A cleared letter (past its keeping period) is only a sentence, in the reader's own language.
+    with translation.override(letter["language"] if letter else translation.get_language()):
         return render(request, "privacy/access_letter.html", {"handled": handled, "letter": letter})
 
 

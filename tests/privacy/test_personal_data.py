@@ -209,3 +209,15 @@ def test_the_retention_page_counts_access_log_rows_past_their_period_without_rem
     assert "1 regel van het toegangslog is over de bewaartermijn" in html
     apply_retention_task()
     assert AccessLogEntry.objects.filter(occurred_at=old).exists()  # append-only: the app never deletes
+
+
+def test_a_cleared_letter_says_so_in_dutch(log_in, personas: Personas) -> None:
+    case = CaseFactory(team=personas.team_a)
+    person = MembershipFactory(household=case.household).person
+    handled = subject_access_release(
+        request=subject_access_open(person=person, received_on=TODAY, by=personas.privacy_officer),
+        by=personas.privacy_officer,
+    )
+    DataSubjectRequest.objects.filter(pk=handled.pk).update(disclosure=None)
+    html = log_in(personas.privacy_officer).get(f"/privacy/verzoeken/{handled.uuid}/brief/").content.decode()
+    assert "De inhoud van deze brief is na de bewaartermijn verwijderd." in html
