@@ -27,7 +27,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q
 from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import models as cm
 from organisations.models import Role, User
@@ -105,51 +107,34 @@ def _overlapping(periods: list[Period], household: str, start_field: str, end_fi
     return condition
 
 
-PURPOSE_OF_LEGAL_BASIS: dict[str, tuple[str, str]] = {
+LEGAL_TASK = gettext_lazy("a task the law gives the organisation (AVG article 6, paragraph 1e)")
+
+# Per legal basis of an involvement: the purpose in words a resident reads (B1), and the ground in the AVG.
+PURPOSE_OF_LEGAL_BASIS: dict[str, tuple[Promise, Promise]] = {
     cm.LegalBasis.CONSENT: (
-        "help you asked for, with your consent",
-        "consent (AVG article 6, paragraph 1a)",
+        gettext_lazy("help you asked for, with your consent"),
+        gettext_lazy("consent (AVG article 6, paragraph 1a)"),
     ),
-    cm.LegalBasis.JEUGDWET: ("help with growing up and raising children (Jeugdwet)", "a legal task"),
-    cm.LegalBasis.WMO: ("support to live independently and take part (Wmo 2015)", "a legal task"),
-    cm.LegalBasis.PARTICIPATIEWET: ("help with work and income (Participatiewet)", "a legal task"),
-    cm.LegalBasis.WGS: ("help with debts (Wet gemeentelijke schuldhulpverlening)", "a legal task"),
-    cm.LegalBasis.WPG: ("care for the health of children and residents (Wet publieke gezondheid)", "a legal task"),
-    cm.LegalBasis.POLICE: ("safety in the neighbourhood (Politiewet)", "a legal task"),
-    cm.LegalBasis.EDUCATION: ("education and compulsory schooling (education acts)", "a legal task"),
-    cm.LegalBasis.HOUSING: ("housing (Woningwet)", "a legal task"),
-    cm.LegalBasis.OTHER: ("another task the law gives the organisation", "a legal task"),
+    cm.LegalBasis.JEUGDWET: (gettext_lazy("help with growing up and raising children (Jeugdwet)"), LEGAL_TASK),
+    cm.LegalBasis.WMO: (gettext_lazy("support to live independently and take part (Wmo 2015)"), LEGAL_TASK),
+    cm.LegalBasis.PARTICIPATIEWET: (gettext_lazy("help with work and income (Participatiewet)"), LEGAL_TASK),
+    cm.LegalBasis.WGS: (gettext_lazy("help with debts (Wet gemeentelijke schuldhulpverlening)"), LEGAL_TASK),
+    cm.LegalBasis.WPG: (
+        gettext_lazy("care for the health of children and residents (Wet publieke gezondheid)"),
+        LEGAL_TASK,
+    ),
+    cm.LegalBasis.POLICE: (gettext_lazy("safety in the neighbourhood (Politiewet)"), LEGAL_TASK),
+    cm.LegalBasis.EDUCATION: (gettext_lazy("education and compulsory schooling (education acts)"), LEGAL_TASK),
+    cm.LegalBasis.HOUSING: (gettext_lazy("housing (Woningwet)"), LEGAL_TASK),
+    cm.LegalBasis.OTHER: (gettext_lazy("another task the law gives the organisation"), LEGAL_TASK),
 }
 
 
 def _purposes(bases: set[str]) -> list[dict[str, str]]:
-    # The gettext calls name their msgids literally below, so makemessages and the .po find them.
-    texts = {
-        "help you asked for, with your consent": _("help you asked for, with your consent"),
-        "help with growing up and raising children (Jeugdwet)": _(
-            "help with growing up and raising children (Jeugdwet)"
-        ),
-        "support to live independently and take part (Wmo 2015)": _(
-            "support to live independently and take part (Wmo 2015)"
-        ),
-        "help with work and income (Participatiewet)": _("help with work and income (Participatiewet)"),
-        "help with debts (Wet gemeentelijke schuldhulpverlening)": _(
-            "help with debts (Wet gemeentelijke schuldhulpverlening)"
-        ),
-        "care for the health of children and residents (Wet publieke gezondheid)": _(
-            "care for the health of children and residents (Wet publieke gezondheid)"
-        ),
-        "safety in the neighbourhood (Politiewet)": _("safety in the neighbourhood (Politiewet)"),
-        "education and compulsory schooling (education acts)": _("education and compulsory schooling (education acts)"),
-        "housing (Woningwet)": _("housing (Woningwet)"),
-        "another task the law gives the organisation": _("another task the law gives the organisation"),
-        "consent (AVG article 6, paragraph 1a)": _("consent (AVG article 6, paragraph 1a)"),
-        "a legal task": _("a task the law gives the organisation (AVG article 6, paragraph 1e)"),
-    }
     rows = []
     for basis in sorted(bases):
         purpose, ground = PURPOSE_OF_LEGAL_BASIS.get(basis, PURPOSE_OF_LEGAL_BASIS[cm.LegalBasis.OTHER])
-        rows.append({"legal_basis": basis, "purpose": texts[purpose], "ground": texts[ground]})
+        rows.append({"legal_basis": basis, "purpose": str(purpose), "ground": str(ground)})
     return rows
 
 
