@@ -13,6 +13,7 @@ when the file is downloaded: a user who loses the role in between gets nothing.
 from __future__ import annotations
 
 import json
+import uuid as uuid_module
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -138,60 +139,58 @@ class MonitoringDashboard(Kind):
 
 
 class SubjectAccess(Kind):
-    """Article 15 GDPR: everything held about one person, for the privacy officer (JSON).
+    """Article 15 GDPR: the released letter of an access request as JSON, for the privacy officer.
 
-    The printable page stays synchronous in ``privacy.views``: it is a page the
-    officer prints from the browser, not a file to collect.
+    The file holds exactly the letter's content (``DataSubjectRequest.disclosure``),
+    so it discloses nothing the review withheld; a request still in review has
+    no file.
     """
 
     formats = frozenset({ExportFormat.JSON})
-    fields = ("person", "received_on", "confirm")
+    fields = ("request",)
     personal_data = True
 
     def may_request(self, user: User) -> bool:
         return policy.may_handle_privacy(user)
 
-    def _form(self, parameters: Mapping[str, Any]) -> Any:
-        from privacy.forms import SubjectActionForm
-
-        return SubjectActionForm(parameters)
-
-    def _person(self, user: User, person_uuid: Any) -> Any:
+    def _request(self, user: User, parameters: Mapping[str, Any]) -> Any:
         from cases.models import Person
+        from privacy.models import DataSubjectRequest
 
-        return Person.objects.for_data_subject_request(user).filter(uuid=person_uuid).first()
+        try:
+            key = uuid_module.UUID(str(parameters.get("request", "")))
+        except ValueError:
+            return None
+        return (
+            DataSubjectRequest.objects.filter(uuid=key, kind=DataSubjectRequest.Kind.ACCESS)
+            .filter(person_id__in=Person.objects.for_data_subject_request(user).values("pk"))
+            .exclude(outcome=DataSubjectRequest.Outcome.IN_REVIEW)
+            .first()
+        )
 
     def errors(self, user: User, parameters: Mapping[str, Any]) -> dict[str, list[str]]:
-        form = self._form(parameters)
-        if not form.is_valid():
-            return _errors(form)
-        if self._person(user, form.cleaned_data["person"]) is None:
-            return {"person": [_("This person cannot be found.")]}
+        handled = self._request(user, parameters)
+        if handled is None or handled.disclosure is None:
+            return {"request": [_("This access request has no released letter.")]}
         return {}
 
     def person_id(self, user: User, parameters: Mapping[str, Any]) -> int | None:
-        form = self._form(parameters)
-        person = self._person(user, form.cleaned_data["person"]) if form.is_valid() else None
-        return person.pk if person is not None else None
+        handled = self._request(user, parameters)
+        return handled.person_id if handled is not None else None
 
     def build(self, job: ExportJob) -> Built:
-        from privacy.subject_access import subject_access_handle
-
-        form = self._form(job.parameters)
-        if not form.is_valid():
-            raise ExportInvalid
-        person = self._person(job.requested_by, form.cleaned_data["person"])
-        if person is None:
+        handled = self._request(job.requested_by, job.parameters)
+        if handled is None or job.person_id is None:
             raise ExportRefused
-        # The request counts as handled when its file exists, in the same transaction.
-        data = subject_access_handle(person=person, received_on=form.cleaned_data["received_on"], by=job.requested_by)
-        content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        if handled.disclosure is None:
+            raise ExportInvalid
+        content = json.dumps(handled.disclosure, ensure_ascii=False, indent=2).encode("utf-8")
         return Built(
             "inzageverzoek.json",
             "application/json; charset=utf-8",
             content,
-            len(data.get("cases", [])),
-            subjects=[access_log.subject_for(person)],
+            sum(len(section["items"]) for section in handled.disclosure["sections"]),
+            subjects=[access_log.Subject(person_id=job.person_id, object_type="cases.person")],
         )
 
     def may_download(self, user: User, job: ExportJob) -> bool:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from organisations.models import Role
 
 from . import access_log
-from .models import AccessLogEntry, DataSubjectRequest, RetentionRule
+from .models import AccessLogEntry, DataSubjectRequest, DisclosureDecision, OfficerVisit, RetentionRule
 
 
 @admin.register(AccessLogEntry)
@@ -61,6 +61,42 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     list_display = ["kind", "received_on", "handled_at", "handled_by", "outcome"]
     list_filter = ["kind", "outcome", "received_on"]
     search_fields = ["=person_id", "note"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DisclosureDecision)
+class DisclosureDecisionAdmin(admin.ModelAdmin):
+    """The officer's decisions on access-request items; read-only, the review screen records them."""
+
+    list_display = ["request", "item", "withhold", "decided_by", "decided_at"]
+    list_filter = ["withhold", "decided_at"]
+    search_fields = ["=request__uuid", "item"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OfficerVisit)
+class OfficerVisitAdmin(admin.ModelAdmin):
+    """When each privacy officer last opened the start page; read-only."""
+
+    list_display = ["user", "seen_until"]
+    list_filter = ["seen_until"]
+    search_fields = ["user__username"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -13,6 +13,7 @@ The application's database role may only INSERT and SELECT (migration 0006,
 import uuid as uuid_module
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,13 +110,21 @@ class RetentionRule(models.Model):
 
 
 class DataSubjectRequest(models.Model):
-    """A request under AVG article 15 (access) or 17 (erasure), and how it was handled."""
+    """A request under AVG article 15 (access) or 17 (erasure), and how it was handled.
+
+    An access request starts ``in review``: the privacy officer sees what would
+    be disclosed, withholds items with a reason (``DisclosureDecision``) and
+    releases it. The released letter's content is kept in ``disclosure`` so the
+    letter and its JSON stay the same document; retention clears it after
+    ``WIJKTEAM_DISCLOSURE_KEEP_DAYS`` (the register row itself stays).
+    """
 
     class Kind(models.TextChoices):
         ACCESS = "access", _("access (art. 15)")
         ERASURE = "erasure", _("erasure (art. 17)")
 
     class Outcome(models.TextChoices):
+        IN_REVIEW = "in_review", _("in review")
         EXPORTED = "exported", _("exported")
         ANONYMISED = "anonymised", _("anonymised")
         REFUSED = "refused", _("refused: a retention duty applies")
@@ -130,6 +139,8 @@ class DataSubjectRequest(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    disclosure = models.JSONField(_("released content"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-handled_at"]
@@ -138,3 +149,49 @@ class DataSubjectRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.received_on}"
+
+
+class DisclosureDecision(models.Model):
+    """The privacy officer's decision on one item of an access request: withhold (with a reason) or release.
+
+    Items an organisation marked confidential are withheld unless a decision
+    releases them; the release is refused while such an item has no decision.
+    """
+
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("request")
+    )
+    item = models.CharField(_("item"), max_length=80)
+    withhold = models.BooleanField(_("withhold"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        "organisations.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disclosure decision")
+        verbose_name_plural = _("disclosure decisions")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "item"], name="disclosure_decision_one_per_item"),
+            models.CheckConstraint(condition=Q(withhold=False) | ~Q(reason=""), name="disclosure_withhold_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return self.item
+
+
+class OfficerVisit(models.Model):
+    """When a privacy officer last opened their start page: the refused reads since then are new to them."""
+
+    user = models.OneToOneField(
+        "organisations.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    seen_until = models.DateTimeField(_("last visit"))
+
+    class Meta:
+        verbose_name = _("privacy officer visit")
+        verbose_name_plural = _("privacy officer visits")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.seen_until:%Y-%m-%d %H:%M}"

@@ -12,16 +12,20 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from cases import models as cm
+from exports.models import ExportFailure, ExportJob, ExportStatus
 from funding.models import Blockage, BlockageEvent
 from organisations.models import User
 from privacy.actor import service
 
-from .models import DataSubjectRequest
+from .models import DataSubjectRequest, DisclosureDecision
 
 REDACTED = "[geanonimiseerd]"
 
@@ -72,6 +76,34 @@ def expired_case_ids(on: datetime.date | None = None) -> list[int]:
 
 def retention_end_of(case_ids: list[int]) -> dict[int, datetime.date]:
     return _expiry("AND c.id = ANY(%(ids)s)", {"ids": case_ids})
+
+
+YEARS_SQL = """
+WITH basis(legal_basis, silo_code) AS (SELECT * FROM unnest(%(bases)s::text[], %(silos)s::text[])),
+default_rule AS (SELECT years_after_closure FROM privacy_retentionrule WHERE silo_id IS NULL)
+SELECT c.id, coalesce(max(r.years_after_closure), (SELECT years_after_closure FROM default_rule), 15)
+  FROM cases_case c
+  LEFT JOIN cases_involvement i ON i.case_id = c.id
+  LEFT JOIN basis b ON b.legal_basis = i.legal_basis
+  LEFT JOIN funding_silo s ON s.code = b.silo_code
+  LEFT JOIN privacy_retentionrule r ON r.silo_id = s.id
+ WHERE c.id = ANY(%(ids)s)
+ GROUP BY c.id
+"""
+
+
+def retention_years_of(case_ids: list[int]) -> dict[int, int]:
+    """Per case, the years it is kept after closing: the longest rule of its involvements' silos (as ``_expiry``)."""
+    if not case_ids:
+        return {}
+    arguments: dict[str, Any] = {
+        "bases": list(SILO_OF_LEGAL_BASIS),
+        "silos": list(SILO_OF_LEGAL_BASIS.values()),
+        "ids": case_ids,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(YEARS_SQL, arguments)
+        return dict(cursor.fetchall())
 
 
 @dataclass(frozen=True)
@@ -125,9 +157,13 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     cm.Action.history.filter(case_id__in=case_ids).update(description=REDACTED)
     cm.MeasurementScore.objects.filter(measurement__case__in=cases).update(reason=REDACTED)
     cm.MeasurementScore.history.filter(measurement__case_id__in=case_ids).update(reason=REDACTED)
-    # A blockage's register figures stay (silo, reason, euros, days); what it cost this household goes.
+    # A blockage's register figures stay (silo, reason, euros, days); what it cost this household goes, and so
+    # does a rule a professional typed (free text can name the household); a detected rule is the stream's own.
     Blockage.objects.filter(action__case__in=cases).update(household_impact="")
     Blockage.history.filter(action__case_id__in=case_ids).update(household_impact="")
+    registered = Q(source=Blockage.Source.REGISTERED) & ~Q(rule="")
+    Blockage.objects.filter(registered, action__case__in=cases).update(rule=REDACTED)
+    Blockage.history.filter(registered, action__case_id__in=case_ids).update(rule=REDACTED)
     BlockageEvent.objects.filter(blockage__action__case__in=cases).update(note="")
     cm.Consent.objects.filter(case__in=cases).update(purpose=REDACTED)
     cm.Consent.history.filter(case_id__in=case_ids).update(purpose=REDACTED)
@@ -149,7 +185,22 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     )
     _scrub_household_ids(free_households)
     _scrub_person_ids(person_ids)
+    _drop_person_files(person_ids)
     return len(case_ids)
+
+
+def _drop_person_files(person_ids: list[int]) -> None:
+    """Files and letters with a person's name go when the name goes, not a keeping period later."""
+    if not person_ids:
+        return
+    jobs = ExportJob.objects.filter(person_id__in=person_ids)
+    jobs.filter(status=ExportStatus.DONE).update(status=ExportStatus.EXPIRED, content=None)
+    jobs.filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).update(
+        status=ExportStatus.FAILED, failure=ExportFailure.NO_ACCESS, finished_at=timezone.now()
+    )
+    requests = DataSubjectRequest.objects.filter(person_id__in=person_ids)
+    requests.filter(disclosure__isnull=False).update(disclosure=None)
+    DisclosureDecision.objects.filter(request__in=requests).exclude(reason="").update(reason=REDACTED)
 
 
 @service
@@ -162,6 +213,7 @@ def person_anonymise(*, person: cm.Person, by: object) -> None:
     )
     cases_anonymise(case_ids=case_ids, by=by)
     _scrub_person_ids([person.pk])
+    _drop_person_files([person.pk])
 
 
 @service
@@ -180,3 +232,82 @@ def subject_erasure(*, person: cm.Person, received_on: datetime.date, by: User) 
         outcome=DataSubjectRequest.Outcome.REFUSED if duty else DataSubjectRequest.Outcome.ANONYMISED,
         by=by,
     )
+
+
+# --- Personal data outside the cases: each kept no longer than its rule (see privacy/personal_data.py) ---
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    """What one run removed, per rule."""
+
+    sessions: int
+    login_records: int
+    admin_log: int
+    letters: int
+
+
+def _cut_off(days: int, now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(days=days)
+
+
+def housekeeping_due(now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Per rule, the querysets the daily run would empty or clear."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    moment = now or timezone.now()
+    logins = _cut_off(settings.WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS, moment)
+    return {
+        "sessions": [Session.objects.filter(expire_date__lt=moment)],
+        "login_records": [
+            AccessAttempt.objects.filter(attempt_time__lt=logins),
+            AccessLog.objects.filter(attempt_time__lt=logins),
+            AccessFailureLog.objects.filter(attempt_time__lt=logins),
+        ],
+        "admin_log": [LogEntry.objects.filter(action_time__lt=_cut_off(settings.WIJKTEAM_ADMIN_LOG_KEEP_DAYS, moment))],
+        "letters": [
+            DataSubjectRequest.objects.filter(
+                disclosure__isnull=False,
+                released_at__lt=_cut_off(settings.WIJKTEAM_DISCLOSURE_KEEP_DAYS, moment),
+            )
+        ],
+    }
+
+
+def housekeeping_counts(now: datetime.datetime | None = None) -> dict[str, int]:
+    return {rule: sum(query.count() for query in queries) for rule, queries in housekeeping_due(now).items()}
+
+
+@service
+def housekeeping_apply(*, now: datetime.datetime | None = None, by: object = None) -> Housekeeping:
+    """Remove expired sessions, old login records and admin-log rows, and clear old released letters."""
+    due = housekeeping_due(now)
+    removed = {
+        rule: sum(query.delete()[0] for query in due[rule]) for rule in ("sessions", "login_records", "admin_log")
+    }
+    letters = due["letters"][0]
+    DisclosureDecision.objects.filter(request__in=letters).exclude(reason="").update(reason=REDACTED)
+    cleared = letters.update(disclosure=None)
+    return Housekeeping(
+        sessions=removed["sessions"],
+        login_records=removed["login_records"],
+        admin_log=removed["admin_log"],
+        letters=cleared,
+    )
+
+
+def access_log_past_retention(now: datetime.datetime | None = None) -> int:
+    """Access-log rows older than their documented retention. Read only: the application role may not delete from
+    the append-only log; the database owner removes them in its maintenance step."""
+    from .models import AccessLogEntry
+
+    moment = now or timezone.now()
+    years = settings.WIJKTEAM_ACCESS_LOG_KEEP_YEARS
+    # 29 February has no twin in most years: count from the 28th then.
+    cut_off = moment.replace(year=moment.year - years, day=min(moment.day, 28) if moment.month == 2 else moment.day)
+    return AccessLogEntry.objects.filter(occurred_at__lt=cut_off).count()
+
+
+def retention_overview() -> dict[str, int]:
+    """The dry run of the rules beyond case data, for the retention page."""
+    return {**housekeeping_counts(), "access_log": access_log_past_retention()}

@@ -1,14 +1,18 @@
-"""Daily retention: anonymise what has expired, in batches, logged as deletions by a task."""
+"""Daily retention: anonymise what has expired, in batches, logged as deletions by a task; then the rules for
+personal data outside the cases (sessions, login records, the admin log, released letters)."""
 
 from __future__ import annotations
 
 import datetime
+import logging
 
 from celery import shared_task
 from django.utils import timezone
 
 from . import access_log
-from .retention import cases_anonymise, expired_case_ids
+from .retention import cases_anonymise, expired_case_ids, housekeeping_apply
+
+logger = logging.getLogger(__name__)
 
 BATCH = 500
 
@@ -34,7 +38,10 @@ def apply_retention(*, on: datetime.date | None = None, dry_run: bool = False) -
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def apply_retention_task() -> int:
-    return len(apply_retention())
+    anonymised = len(apply_retention())
+    removed = housekeeping_apply()
+    logger.info("Retention: %s cases anonymised; %s", anonymised, removed)
+    return anonymised
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

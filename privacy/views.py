@@ -2,35 +2,61 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, HouseholdMembership, Person
 from exports.models import ExportKind
 from exports.views import request_export
+from wijkteam.forms import apply_errors
 from wijkteam.http import AuthenticatedHttpRequest
 
 from . import access_log, policy
-from .forms import LogSearchForm, SubjectActionForm, SubjectLookupForm
-from .models import AccessLogEntry, DataSubjectRequest, RetentionRule
-from .retention import retention_duty_for_person, subject_erasure
-from .subject_access import subject_access_handle
+from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm
+from .models import AccessLogEntry, DataSubjectRequest, OfficerVisit, RetentionRule
+from .personal_data import RULES
+from .reads import read_row
+from .retention import retention_duty_for_person, retention_overview, subject_erasure
+from .services import officer_visit_record
+from .subject_access import (
+    disclosure_decide,
+    file_reads_condition,
+    membership_periods,
+    person_disclosure,
+    subject_access_open,
+    subject_access_release,
+    undecided_confidential,
+    withheld_keys,
+)
 from .tasks import apply_retention
 
 LOG_PAGE = 100
+READS_PAGE = 50
+HOME_ROWS = 50
+FIRST_VISIT_LOOKBACK = datetime.timedelta(days=30)
 
 
 # What a refused visitor attempted, per screen, when they submit its form (reading it is a read).
 REFUSED_POST_ACTIONS = {
+    "home": access_log.Action.READ,
+    "access_open": access_log.Action.CREATE,
+    "access_review": access_log.Action.UPDATE,
+    "access_release": access_log.Action.EXPORT,
+    "access_letter": access_log.Action.PRINT,
+    "access_reads": access_log.Action.READ,
     "log_search": access_log.Action.SEARCH,
     "subject_requests": access_log.Action.SEARCH,
     "subject_export": access_log.Action.EXPORT,
@@ -67,6 +93,27 @@ def log_refused(request: HttpRequest, post_action: str) -> None:
         request=request,
         detail="privacy screens",
     )
+
+
+@privacy_officer_only
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The privacy officer's start page: their screens, and the refused reads since their last visit."""
+    visit = OfficerVisit.objects.filter(user=request.user).first()
+    now = timezone.now()
+    since = visit.seen_until if visit is not None else now - FIRST_VISIT_LOOKBACK
+    refused = AccessLogEntry.objects.filter(outcome=AccessLogEntry.Outcome.REFUSED, occurred_at__gt=since)
+    rows = list(refused.order_by("-seq")[:HOME_ROWS])
+    officer_visit_record(user=request.user, at=now)
+    access_log.record(user=request.user, action=access_log.Action.READ, request=request, detail="privacy start page")
+    context = {
+        "since": since,
+        "first_visit": visit is None,
+        "refused": rows,
+        "refused_total": refused.count(),
+        "in_review": DataSubjectRequest.objects.filter(outcome=DataSubjectRequest.Outcome.IN_REVIEW).count(),
+        "limit": HOME_ROWS,
+    }
+    return render(request, "privacy/home.html", context)
 
 
 @privacy_officer_only
@@ -140,39 +187,192 @@ def _subject(request: AuthenticatedHttpRequest) -> tuple[SubjectActionForm, Pers
     return form, person
 
 
+def _open_request(request: AuthenticatedHttpRequest, uuid: Any) -> tuple[DataSubjectRequest, Person]:
+    """An access request of a person the officer may handle (the policy's one door to persons), else 404."""
+    people = Person.objects.for_data_subject_request(request.user)
+    handled = (
+        DataSubjectRequest.objects.filter(uuid=uuid, kind=DataSubjectRequest.Kind.ACCESS)
+        .filter(person_id__in=people.values("pk"))
+        .first()
+    )
+    if handled is None:
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.READ,
+            subject=access_log.Subject(object_type="privacy.datasubjectrequest", object_uuid=uuid),
+            outcome=access_log.Outcome.REFUSED,
+            request=request,
+            detail="access request",
+        )
+        raise Http404
+    return handled, people.get(pk=handled.person_id)
+
+
 @privacy_officer_only
-def subject_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
-    """JSON: a background export, collected on "Mijn exports". The printable page stays synchronous: it is a
-    page the officer prints from the browser, not a file to keep, and it is built in a fixed number of queries."""
+def access_open(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Register an access request and go to its review: nothing is disclosed before the release."""
     if request.method != "POST":
         return redirect("privacy:requests")
-    if fmt == "json":
-        return request_export(request, kind=ExportKind.SUBJECT_ACCESS, fmt=fmt, back=reverse("privacy:requests"))
-    if fmt != "html":
-        raise Http404
     form, person = _subject(request)
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
-    data = subject_access_handle(person=person, received_on=form.cleaned_data["received_on"], by=request.user)
+    handled = subject_access_open(person=person, received_on=form.cleaned_data["received_on"], by=request.user)
+    return redirect("privacy:access-review", uuid=handled.uuid)
+
+
+@privacy_officer_only
+def access_review(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
+    """What the letter would disclose, item by item; the officer withholds (with a reason) or releases items."""
+    handled, person = _open_request(request, uuid)
+    if handled.outcome != DataSubjectRequest.Outcome.IN_REVIEW:
+        return redirect("privacy:access-letter", uuid=handled.uuid)
+    form = DisclosureDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            disclosure_decide(
+                request=handled,
+                item=form.cleaned_data["item"],
+                withhold=form.cleaned_data["decision"] == "withhold",
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            apply_errors(error, form)
+        else:
+            messages.success(request, _("Your decision has been recorded."))
+            return redirect("privacy:access-review", uuid=handled.uuid)
+    disclosure = person_disclosure(person)
+    decisions = {d.item: d for d in handled.decisions.select_related("decided_by")}
+    withheld = withheld_keys(disclosure, decisions)
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(person),
+        request=request,
+        detail="access request review",
+    )
+    return render(
+        request,
+        "privacy/access_review.html",
+        {
+            "handled": handled,
+            "person": person,
+            "disclosure": disclosure,
+            "decisions": decisions,
+            "withheld": withheld,
+            "undecided": undecided_confidential(disclosure, decisions),
+            "form": form,
+        },
+    )
+
+
+@privacy_officer_only
+def access_release(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("privacy:access-review", uuid=uuid)
+    handled, person = _open_request(request, uuid)
+    try:
+        subject_access_release(request=handled, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("privacy:access-review", uuid=handled.uuid)
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.EXPORT,
+        subject=access_log.subject_for(person),
+        request=request,
+        detail="access request released",
+    )
+    messages.success(request, _("The letter has been released. Print it or send the JSON file with it."))
+    return redirect("privacy:access-letter", uuid=handled.uuid)
+
+
+@privacy_officer_only
+def access_letter(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
+    """The released letter, in the language it was released in, to print for the resident."""
+    handled, person = _open_request(request, uuid)
+    if handled.outcome == DataSubjectRequest.Outcome.IN_REVIEW:
+        return redirect("privacy:access-review", uuid=handled.uuid)
     access_log.record(
         user=request.user,
         action=access_log.Action.PRINT,
         subject=access_log.subject_for(person),
         request=request,
-        detail="data-subject access request",
+        detail="access request letter",
     )
-    return render(request, "privacy/subject_export.html", {"data": data})
+    letter = handled.disclosure
+    # A cleared letter (past its keeping period) is only a sentence, in the reader's own language.
+    with translation.override(letter["language"] if letter else translation.get_language()):
+        return render(request, "privacy/access_letter.html", {"handled": handled, "letter": letter})
+
+
+@privacy_officer_only
+def subject_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The released letter as JSON: a background export, collected on "Mijn exports"."""
+    if request.method != "POST":
+        return redirect("privacy:requests")
+    return request_export(request, kind=ExportKind.SUBJECT_ACCESS, fmt="json", back=reverse("privacy:requests"))
+
+
+@privacy_officer_only
+def access_reads(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
+    """Who read the person's file: every allowed read, newest first, paged; in words, never technical keys."""
+    handled, person = _open_request(request, uuid)
+    memberships = list(person.memberships.all())
+    periods = membership_periods(memberships)
+    case_ids = list(
+        Case.objects.filter(household_id__in=[m.household_id for m in memberships]).values_list("pk", flat=True)
+    )
+    rows = (
+        AccessLogEntry.objects.filter(outcome=AccessLogEntry.Outcome.ALLOWED)
+        .filter(file_reads_condition(person, periods, case_ids))
+        .only("occurred_at", "organisation_name", "role", "action", "detail", "object_type")
+        .order_by("-occurred_at", "-seq")
+    )
+    page = Paginator(rows, READS_PAGE).get_page(request.GET.get("pagina"))
+    # Read the page before this look at it is logged: the rows and their count belong together.
+    reads = [read_row(row) for row in page]
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(person),
+        request=request,
+        detail="who read the file",
+    )
+    return render(
+        request,
+        "privacy/access_reads.html",
+        {"handled": handled, "page": page, "reads": reads},
+    )
 
 
 @privacy_officer_only
 def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Erasure (art. 17) is its own deliberate step: a page that names the consequences and asks the officer
+    to type the person's initials or a case reference of their household before anything is removed."""
     if request.method != "POST":
         return redirect("privacy:requests")
     form, person = _subject(request)
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
+    confirmation = ErasureConfirmForm(request.POST if "typed" in request.POST else None, person=person)
+    if not confirmation.is_valid():
+        access_log.record(
+            user=request.user,
+            action=access_log.Action.READ,
+            subject=access_log.subject_for(person),
+            request=request,
+            detail="erasure confirmation",
+        )
+        context = {
+            "form": form,
+            "confirmation": confirmation,
+            "person": person,
+            "duty": retention_duty_for_person(person),
+        }
+        return render(request, "privacy/anonymise_confirm.html", context)
     handled = subject_erasure(person=person, received_on=form.cleaned_data["received_on"], by=request.user)
     duty = handled.outcome == DataSubjectRequest.Outcome.REFUSED
     if duty:
@@ -195,4 +395,11 @@ def retention(request: AuthenticatedHttpRequest) -> HttpResponse:
     due = apply_retention(dry_run=True)
     references = list(Case.objects.filter(pk__in=due).order_by("reference").values_list("reference", flat=True)[:200])
     rules = RetentionRule.objects.select_related("silo")
-    return render(request, "privacy/retention.html", {"rules": rules, "due": len(due), "references": references})
+    context = {
+        "rules": rules,
+        "due": len(due),
+        "references": references,
+        "housekeeping": retention_overview(),
+        "other_rules": [rule for rule in RULES.values() if rule.code != "case"],
+    }
+    return render(request, "privacy/retention.html", context)

@@ -13,6 +13,8 @@ PROJECT_APPS = ["organisations", "themes", "funding", "cases", "privacy", "jobs"
 READ_ONLY_MODELS = {
     "privacy.accesslogentry",
     "privacy.datasubjectrequest",
+    "privacy.disclosuredecision",
+    "privacy.officervisit",
     "jobs.outboxmessage",
     "jobs.taskexecution",
     "jobs.probe",

@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.models import Case, Contact, Involvement
 from funding.models import Blockage
 from organisations.models import User
-from privacy.models import AccessLogEntry
+from privacy.models import AccessLogEntry, DataSubjectRequest
 from tests.cases.factories import (
     ActionFactory,
     CaseFactory,
@@ -205,11 +205,28 @@ MATRIX: list[Row] = [
     Row(
         "privacy:export",
         "POST",
-        target="person",
-        expect=only("privacy_officer", 302),  # JSON: a background export, then "Mijn exports"
+        expect=only("privacy_officer", 302),  # JSON of a released letter: a background export, then "Mijn exports"
         log="export",
-        kwargs={"fmt": "json"},
+        data=lambda t: {"request": DataSubjectRequest.objects.get().uuid},
+    ),
+    Row("privacy:home", expect=only("privacy_officer"), log="read"),
+    Row(
+        "privacy:access-open",
+        "POST",
+        expect=only("privacy_officer", 302),  # registered for review, then the review page
+        log="create",
         data=lambda t: {"person": t.person.uuid, "received_on": "01-06-2025", "confirm": "on"},
+    ),
+    Row("privacy:access-review", target="access_request", expect=only("privacy_officer"), log="read"),
+    Row("privacy:access-reads", target="access_request", expect=only("privacy_officer"), log="read"),
+    # In review: the letter page sends the officer to the review first (a released letter logs a print).
+    Row("privacy:access-letter", target="access_request", expect=only("privacy_officer", 302), log="read"),
+    Row(
+        "privacy:access-release",
+        "POST",
+        target="access_request",
+        expect=only("privacy_officer", 302),
+        log="export",
     ),
     # --- Mijn exports: every user their own jobs; another's (or an unknown) job is not found ---------------------
     Row("exports:list", expect=expect(200)),
@@ -376,6 +393,8 @@ ADMIN_MODELS = {
     "privacy.accesslogentry": "hidden",
     "privacy.retentionrule": "configure",
     "privacy.datasubjectrequest": "none",
+    "privacy.disclosuredecision": "none",
+    "privacy.officervisit": "none",
     "jobs.outboxmessage": "none",
     "jobs.taskexecution": "none",
     "jobs.probe": "none",
@@ -515,6 +534,7 @@ class Scene:
     personas: Personas
     targets: dict[str, Target]
     spend_import: Any
+    access_request: Any
 
 
 def build_scene(personas: Personas) -> Scene:
@@ -539,7 +559,12 @@ def build_scene(personas: Personas) -> Scene:
 
     StreamFactory(municipality=personas.team_a.municipality)
 
-    return Scene(personas, targets, SpendImportFactory(uploaded_by=personas.auditor))
+    from privacy.subject_access import subject_access_open
+
+    access_request = subject_access_open(
+        person=targets["own"].person, received_on=datetime.date(2025, 6, 1), by=personas.privacy_officer
+    )
+    return Scene(personas, targets, SpendImportFactory(uploaded_by=personas.auditor), access_request)
 
 
 # --- Calling a row --------------------------------------------------------------------------------------------------
@@ -574,6 +599,8 @@ def url_for(row: Row, scene: Scene, target: Target | None) -> str:
             kwargs[name] = getattr(target, URL_OBJECTS[name]).uuid
         elif row.target == "spend_import":
             kwargs[name] = scene.spend_import.uuid
+        elif row.target == "access_request":
+            kwargs[name] = scene.access_request.uuid
         else:
             assert target is not None, row
             kwargs[name] = getattr(target, row.target).uuid

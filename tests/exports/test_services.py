@@ -23,8 +23,8 @@ from jobs.models import OutboxMessage, TaskExecution
 from monitoring.dashboard import Filters, buurten_in_scope, dashboard, export_rows
 from organisations import seed as organisations_seed
 from organisations.models import Municipality, Role
-from privacy.models import AccessLogEntry, DataSubjectRequest
-from privacy.subject_access import person_export
+from privacy.models import AccessLogEntry
+from privacy.subject_access import subject_access_open, subject_access_release
 from tests.cases.factories import CaseFactory, MembershipFactory
 from tests.funding.generate import generate_casework as generate_funded_casework
 from tests.organisations.factories import UserFactory
@@ -183,26 +183,43 @@ def test_the_funding_audit_export_is_byte_for_byte_what_the_synchronous_export_s
         assert list(ours.iter_rows(values_only=True)) == list(theirs.iter_rows(values_only=True))
 
 
-def test_the_subject_access_export_is_the_person_export_and_logs_every_read(
+def _released_request(personas, person):
+    handled = subject_access_open(person=person, received_on=datetime.date(2026, 1, 5), by=personas.privacy_officer)
+    return subject_access_release(request=handled, by=personas.privacy_officer)
+
+
+def test_the_subject_access_export_is_the_released_letter_and_logs_every_read(
     personas, django_capture_on_commit_callbacks
 ):
     case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
     person = MembershipFactory(household=case.household).person
-    parameters = {"person": str(person.uuid), "received_on": "2026-01-05", "confirm": "on"}
+    handled = _released_request(personas, person)
     with django_capture_on_commit_callbacks(execute=True):
         job = export_request(
-            by=personas.privacy_officer, kind=ExportKind.SUBJECT_ACCESS, fmt="json", parameters=parameters
+            by=personas.privacy_officer,
+            kind=ExportKind.SUBJECT_ACCESS,
+            fmt="json",
+            parameters={"request": str(handled.uuid)},
         )
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE and job.person_id == person.pk
-    exported = json.loads(bytes(job.content))
-    expected = json.loads(json.dumps(person_export(person)))
-    # The file was made before its own access-log row existed, as the synchronous export was.
-    assert exported.pop("accesses") == [] and len(expected.pop("accesses")) == 1
-    assert exported == expected
+    assert json.loads(bytes(job.content)) == handled.disclosure
     row = AccessLogEntry.objects.get(action="export", person_id=person.pk)
     assert row.channel == "task" and row.user_id == personas.privacy_officer.pk and row.outcome == "allowed"
-    assert DataSubjectRequest.objects.filter(person_id=person.pk, outcome="exported").count() == 1
+
+
+def test_a_request_still_in_review_cannot_be_exported(personas):
+    case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    person = MembershipFactory(household=case.household).person
+    handled = subject_access_open(person=person, received_on=datetime.date(2026, 1, 5), by=personas.privacy_officer)
+    with pytest.raises(ValidationError):
+        export_request(
+            by=personas.privacy_officer,
+            kind=ExportKind.SUBJECT_ACCESS,
+            fmt="json",
+            parameters={"request": str(handled.uuid)},
+        )
+    assert not ExportJob.objects.exists()
 
 
 # --- Access is asked again when the task runs ----------------------------------------------------------------
@@ -227,7 +244,7 @@ def test_a_person_out_of_reach_at_run_time_fails_the_subject_export_and_logs_the
 ):
     case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
     person = MembershipFactory(household=case.household).person
-    parameters = {"person": str(person.uuid), "received_on": "2026-01-05", "confirm": "on"}
+    parameters = {"request": str(_released_request(personas, person).uuid)}
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = export_request(
             by=personas.privacy_officer, kind=ExportKind.SUBJECT_ACCESS, fmt="json", parameters=parameters

@@ -162,25 +162,27 @@ def test_a_log_search_with_a_bad_bsn_says_so_next_to_the_field(officer: Client) 
     assert 'aria-invalid="true"' in html and 'id="id_bsn_error"' in html and 'value="123456789"' in html
 
 
-def test_the_officer_exports_everything_about_a_person_as_json(
+def test_the_officer_releases_an_access_request_and_collects_its_json(
     officer: Client, personas: Personas, django_capture_on_commit_callbacks
 ) -> None:
     case = closed_case(personas, datetime.date(2024, 1, 1))
     person = Person.objects.get(memberships__household=case.household)
+    officer.post("/privacy/verzoeken/inzage/", {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"})
+    handled = DataSubjectRequest.objects.get()
+    officer.post(f"/privacy/verzoeken/{handled.uuid}/vrijgeven/")
     job, response = export_through_screen(
-        officer,
-        "/privacy/verzoeken/inzage.json",
-        {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"},
-        django_capture_on_commit_callbacks,
+        officer, "/privacy/verzoeken/inzage.json", {"request": handled.uuid}, django_capture_on_commit_callbacks
     )
     data = json.loads(response.content)
-    assert data["person"]["bsn"] == "111222333"
-    assert data["cases"][0]["reference"] == case.reference
-    assert data["contacts"][0]["note"] == "Moeder vertelt over de schulden."
+    assert data["person"]["bsn"] == "*****2333"
+    texts = {f["code"]: f["text"] for s in data["sections"] if s["code"] == "cases" for f in s["items"][0]["fields"]}
+    assert texts["reference"] == case.reference
+    assert "Moeder vertelt over de schulden." in json.dumps(data)
     assert DataSubjectRequest.objects.get().outcome == "exported"
     # Asked for on the screen, built by the task on the officer's behalf, downloaded on the screen.
     rows = AccessLogEntry.objects.filter(action="export", person_id=person.pk).order_by("seq")
     assert [(row.channel, row.detail) for row in rows] == [
+        ("screen", "access request released"),
         ("screen", "export requested"),
         ("task", "background export"),
         ("screen", "export download"),
@@ -188,19 +190,10 @@ def test_the_officer_exports_everything_about_a_person_as_json(
     assert {row.user_id for row in rows} == {job.requested_by_id}
 
 
-def test_the_printable_export_renders(officer: Client, personas: Personas) -> None:
-    case = closed_case(personas, datetime.date(2024, 1, 1))
-    person = Person.objects.get(memberships__household=case.household)
-    response = officer.post(
-        "/privacy/verzoeken/inzage.html", {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"}
-    )
-    assert response.status_code == 200 and case.reference in response.content.decode()
-
-
 def test_erasure_is_refused_while_a_duty_applies_and_done_when_none(officer: Client, personas: Personas) -> None:
     case = closed_case(personas, datetime.date(2024, 1, 1), legal_basis="jeugdwet")
     person = Person.objects.get(memberships__household=case.household)
-    payload = {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on"}
+    payload = {"person": person.uuid, "received_on": "2026-11-01", "confirm": "on", "typed": case.reference}
     officer.post("/privacy/verzoeken/anonimiseren/", payload)
     person.refresh_from_db()
     assert person.last_name == "Jansen"
@@ -211,8 +204,8 @@ def test_erasure_is_refused_while_a_duty_applies_and_done_when_none(officer: Cli
     assert person.last_name == "" and person.bsn is None
 
 
-def test_an_export_without_identity_check_is_refused(officer: Client, personas: Personas) -> None:
+def test_an_access_request_without_identity_check_is_refused(officer: Client, personas: Personas) -> None:
     case = closed_case(personas, datetime.date(2024, 1, 1))
     person = Person.objects.get(memberships__household=case.household)
-    response = officer.post("/privacy/verzoeken/inzage.json", {"person": person.uuid, "received_on": "2026-11-01"})
+    response = officer.post("/privacy/verzoeken/inzage/", {"person": person.uuid, "received_on": "2026-11-01"})
     assert response.status_code == 302 and not DataSubjectRequest.objects.exists()

@@ -408,6 +408,15 @@ WIJKTEAM_LOG_SEAL_KEY_FILE = os.environ.get("WIJKTEAM_LOG_SEAL_KEY_FILE", "")
 WIJKTEAM_LOG_SEAL_GENERATE_KEY = False  # development and tests: make the key file when it is missing
 WIJKTEAM_LOG_SEAL_DIR = os.environ.get("WIJKTEAM_LOG_SEAL_DIR", "")
 WIJKTEAM_LOG_SEAL_MINUTES = int(os.environ.get("WIJKTEAM_LOG_SEAL_MINUTES", "15"))
+# --- Retention beyond case data (privacy/retention.py, privacy/personal_data.py) ---
+# Failed and successful login records of django-axes (IP address, user agent, user name).
+WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS", "90"))
+# The admin site's change list (who changed which configuration object, with its name).
+WIJKTEAM_ADMIN_LOG_KEEP_DAYS = int(os.environ.get("WIJKTEAM_ADMIN_LOG_KEEP_DAYS", str(2 * 365)))
+# A released access-request letter's content, kept so the officer can print or send it again.
+WIJKTEAM_DISCLOSURE_KEEP_DAYS = int(os.environ.get("WIJKTEAM_DISCLOSURE_KEEP_DAYS", "90"))
+# The access log: documented (NEN 7513 asks for at least five years); removal is an owner-role step.
+WIJKTEAM_ACCESS_LOG_KEEP_YEARS = int(os.environ.get("WIJKTEAM_ACCESS_LOG_KEEP_YEARS", "5"))
 
 # Each app adds its periodic tasks here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {

@@ -4,11 +4,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from privacy.retention import housekeeping_apply, housekeeping_counts
 from privacy.tasks import apply_retention
 
 
 class Command(BaseCommand):
-    help = "Anonymise closed cases whose retention period has run out (use --dry-run to only list them)."
+    help = (
+        "Anonymise closed cases whose retention period has run out, and remove expired sessions, old login "
+        "records, admin-log rows and released letters (use --dry-run to only list them)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="list what would be anonymised, change nothing")
@@ -23,3 +27,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Retention {verb} {len(case_ids)} case(s).")
         for reference in references:
             self.stdout.write(f"  {reference}")
+        if dry_run:
+            counts = housekeeping_counts()
+        else:
+            removed = housekeeping_apply()
+            counts = {name: getattr(removed, name) for name in ("sessions", "login_records", "admin_log", "letters")}
+        for rule, count in counts.items():
+            self.stdout.write(f"Retention {verb} {count} {rule.replace('_', ' ')}.")

@@ -1,0 +1,190 @@
+"""Which models hold personal data, and the retention rule that applies to each: a reviewed classification.
+
+Every installed model is in exactly one of ``PERSONAL_DATA`` (model → rule) or
+``NO_PERSONAL_DATA`` (model → why not). ``tests/privacy/test_personal_data.py``
+fails for a model in neither, so a new model cannot arrive without someone
+deciding whether it holds personal data and how long it is kept.
+
+A rule is applied by a named step of the daily retention task
+(``privacy.tasks.apply_retention_task``), or, for the access log, documented
+with the step that is left to the database owner (the application's role may
+not delete from an append-only log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    description: str
+    # The function of privacy.retention that applies it in the daily run ("" when it is not the app's to run).
+    step: str
+    # Who applies it when ``step`` is empty, and how.
+    left_to: str = ""
+
+
+RULES = {
+    rule.code: rule
+    for rule in [
+        Rule(
+            "case",
+            "Case data: anonymised by the daily run when the longest silo rule of the case's legal bases has run "
+            "out after closing (privacy_retentionrule), write history included.",
+            "cases_anonymise",
+        ),
+        Rule(
+            "person",
+            "Persons and households: names, dates of birth, BSNs and addresses scrubbed with the last case that "
+            "needs them, or on an erasure request without a retention duty.",
+            "cases_anonymise",
+        ),
+        Rule(
+            "export",
+            "Export files: removed after WIJKTEAM_EXPORT_KEEP_HOURS; a data-subject file at once when its "
+            "person is anonymised.",
+            "_drop_person_files",
+        ),
+        Rule(
+            "request",
+            "Data-subject requests: the register row (ids, dates, outcome) is kept for accountability; the "
+            "released letter and the reasons of decisions are cleared after WIJKTEAM_DISCLOSURE_KEEP_DAYS, or when "
+            "the person is anonymised.",
+            "housekeeping_apply",
+        ),
+        Rule("session", "Sessions: deleted by the daily run once expired.", "housekeeping_apply"),
+        Rule(
+            "login_record",
+            "Login records of django-axes (IP address, user agent, user name): deleted after "
+            "WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS.",
+            "housekeeping_apply",
+        ),
+        Rule(
+            "admin_log",
+            "The admin site's change list: deleted after WIJKTEAM_ADMIN_LOG_KEEP_DAYS.",
+            "housekeeping_apply",
+        ),
+        Rule(
+            "account",
+            "Staff accounts and what hangs on them (memberships, authenticator apps, API tokens, start-page "
+            "visits): kept while the account exists; an account that ends is deactivated at once and deleted by "
+            "the functional administrator once no write history names it; its dependants go with it (CASCADE).",
+            "",
+            left_to="functional administrator (deactivate, then delete the account)",
+        ),
+        Rule(
+            "key_figure",
+            "Key figures (people and places a team works with, by name): kept while active; the team removes "
+            "one who no longer works with it.",
+            "",
+            left_to="the team (remove the key figure)",
+        ),
+        Rule(
+            "access_log",
+            "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), then removed per whole month "
+            "by the database owner role in a maintenance step; the application role cannot delete from it.",
+            "",
+            left_to="database owner role (maintenance step, see docs/architecture.md)",
+        ),
+    ]
+}
+
+# Historical* models are simple-history's write history: the same rule as their model.
+PERSONAL_DATA: dict[str, str] = {
+    "admin.logentry": "admin_log",
+    "sessions.session": "session",
+    "otp_totp.totpdevice": "account",
+    "axes.accessfailurelog": "login_record",
+    "axes.accessattempt": "login_record",
+    "axes.accessattemptexpiration": "login_record",
+    "axes.accesslog": "login_record",
+    "organisations.user": "account",
+    "organisations.teammembership": "account",
+    "funding.historicalallocation": "case",
+    "funding.allocation": "case",
+    "funding.spendimport": "case",
+    "funding.spend": "case",
+    "funding.historicalblockage": "case",
+    "funding.blockage": "case",
+    "funding.blockageevent": "case",
+    "cases.historicalhousehold": "person",
+    "cases.household": "person",
+    "cases.historicalperson": "person",
+    "cases.person": "person",
+    "cases.historicalhouseholdmembership": "person",
+    "cases.householdmembership": "person",
+    "cases.historicalcase": "case",
+    "cases.case": "case",
+    "cases.casestatuschange": "case",
+    "cases.historicalinvolvement": "case",
+    "cases.involvement": "case",
+    "cases.plan": "case",
+    "cases.planversion": "case",
+    "cases.historicalgoal": "case",
+    "cases.goal": "case",
+    "cases.historicalcaseconference": "case",
+    "cases.historicalcaseconference_participants": "case",
+    "cases.caseconference": "case",
+    "cases.historicalaction": "case",
+    "cases.action": "case",
+    "cases.historicalcontact": "case",
+    "cases.contact": "case",
+    "cases.historicalmeasurement": "case",
+    "cases.measurement": "case",
+    "cases.historicalmeasurementscore": "case",
+    "cases.measurementscore": "case",
+    "cases.historicalconsent": "case",
+    "cases.historicalconsent_organisations": "case",
+    "cases.consent": "case",
+    "cases.keyfigure": "key_figure",
+    "cases.reminder": "case",
+    "privacy.accesslogentry": "access_log",
+    "privacy.datasubjectrequest": "request",
+    "privacy.disclosuredecision": "request",
+    "privacy.officervisit": "account",
+    "accounts.identityproviderdevice": "account",
+    "accounts.historicalapitoken": "account",
+    "accounts.apitoken": "account",
+    "monitoring.casetiming": "case",
+    "monitoring.blockagefact": "case",
+    "exports.exportjob": "export",
+}
+
+NO_PERSONAL_DATA: dict[str, str] = {
+    "auth.permission": "reference data",
+    "auth.group": "configuration",
+    "contenttypes.contenttype": "reference data",
+    "organisations.municipality": "reference data",
+    "organisations.area": "reference data",
+    "organisations.organisationkind": "reference data",
+    "organisations.organisation": "configuration: organisations, not people",
+    "organisations.team": "configuration",
+    "themes.theme": "reference data",
+    "themes.subtheme": "reference data",
+    "themes.instrument": "reference data",
+    "themes.instrumentdomain": "reference data",
+    "funding.silo": "reference data",
+    "funding.fundingstream": "configuration",
+    "funding.flowcell": "aggregate per buurt, silo and period, suppressed below the threshold",
+    "privacy.retentionrule": "configuration",
+    "jobs.outboxmessage": "task arguments are ids only",
+    "jobs.taskexecution": "idempotency keys only",
+    "jobs.probe": "a test job",
+    "monitoring.summaryrun": "run bookkeeping",
+    "monitoring.casemonthsummary": "aggregate",
+    "monitoring.goalmonthsummary": "aggregate",
+    "monitoring.instrumentmonthsummary": "aggregate",
+    "monitoring.coordinationmonthsummary": "aggregate",
+    "monitoring.fundingmonthsummary": "aggregate",
+    "monitoring.casemonthrollup": "aggregate",
+    "monitoring.goalmonthrollup": "aggregate",
+    "monitoring.instrumentmonthrollup": "aggregate",
+    "monitoring.coordinationmonthrollup": "aggregate",
+    "monitoring.fundingmonthrollup": "aggregate",
+    "monitoring.timinghistogram": "aggregate",
+    "monitoring.nationaltiminghistogram": "aggregate",
+    "monitoring.blockagepanelrollup": "aggregate",
+    "monitoring.precisionreview": "programme review texts about areas, no residents",
+}
