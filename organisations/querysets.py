@@ -21,6 +21,10 @@ class AreaQuerySet(models.QuerySet["Area"]):
 
 class TeamMembershipQuerySet(models.QuerySet["TeamMembership"]):
     def current(self, on: datetime.date | None = None) -> TeamMembershipQuerySet:
-        """Memberships in force on a date (today by default): begun, and not yet ended."""
+        """Memberships in force on a date (today by default): begun, and not yet ended.
+
+        The end date is the first day without the membership: one ended today
+        gives no access today (ending takes effect at the next request).
+        """
         day = on or timezone.localdate()
-        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gt=day))
