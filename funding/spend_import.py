@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import User
+from privacy import policy
 
 from .models import SpendImport
 
@@ -81,6 +82,7 @@ def spend_import_create(*, filename: str, content: bytes, by: User | None) -> Sp
         content_hash=hashlib.sha256(content).hexdigest(),
         content=content,
         uploaded_by=by,
+        municipality_id=policy.funding_municipality_id(by) if by is not None else None,
     )
     record.full_clean(exclude=["content"])
     record.save()

@@ -131,7 +131,14 @@ def may_escalate_beyond_team(user: User | AnonymousUser) -> bool:
 
 
 def may_import_spend(user: User | AnonymousUser) -> bool:
-    return _has_role(user, frozenset({Role.AUDITOR}))
+    return _has_role(user, frozenset({Role.AUDITOR})) and funding_municipality_id(user) is not None
+
+
+def spend_import_condition(user: User | AnonymousUser) -> Q:
+    """A filter on SpendImport: an auditor sees the files of their own municipality only."""
+    if not may_import_spend(user):
+        return Q(pk__in=[])
+    return Q(municipality_id=funding_municipality_id(user))
 
 
 def funding_municipality_id(user: User | AnonymousUser) -> int | None:

@@ -539,7 +539,8 @@ def build_scene(personas: Personas) -> Scene:
 
     StreamFactory(municipality=personas.team_a.municipality)
 
-    return Scene(personas, targets, SpendImportFactory(uploaded_by=personas.auditor))
+    spend_import = SpendImportFactory(uploaded_by=personas.auditor, municipality=personas.team_a.municipality)
+    return Scene(personas, targets, spend_import)
 
 
 # --- Calling a row --------------------------------------------------------------------------------------------------
