@@ -82,6 +82,13 @@ def may_see_who_viewed(user: User | AnonymousUser | None, household_id: int) -> 
     return Case.objects.filter(condition, household_id=household_id).exists()
 
 
+def may_see_membership_changes(user: User | AnonymousUser | None) -> bool:
+    """A team lead reads who joined or left their teams, and who made the change (issue #12)."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and getattr(user, "role", None) == Role.TEAM_LEAD
+    )
+
+
 def may_handle_privacy(user: User | AnonymousUser | None) -> bool:
     """The privacy officer reads the access log and handles data-subject requests."""
     return bool(

@@ -198,6 +198,8 @@ MATRIX: list[Row] = [
     Row("monitoring:review", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("monitoring:review_edit", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("jobs:probe", expect=expect(403, administrator=200)),
+    # The team lead reads who joined or left their teams and who made the change (issue #12); no client data.
+    Row("organisations:membership-changes", expect=expect(404, team_lead=200)),
     # --- The privacy officer ------------------------------------------------------------------------------------------
     Row("privacy:log", expect=only("privacy_officer"), log="read"),
     Row("privacy:requests", expect=only("privacy_officer"), log="read"),
