@@ -75,3 +75,24 @@ def test_the_audit_cell_of_another_municipalitys_area_shows_no_area(
     response = log_in(other_auditor).get(f"{reverse('funding:audit_cell')}?{query}")
     assert response.status_code == 200
     assert area.name not in response.content.decode()
+
+
+def test_an_auditor_cannot_book_spend_on_another_municipalitys_allocation(
+    personas: Personas, other_auditor: User
+) -> None:
+    from funding import spend_import
+    from funding.models import Spend
+    from tests.funding.factories import AllocationFactory
+
+    allocation = AllocationFactory(reference="AL-NOORD0001")  # in the municipality of personas.auditor
+    text = f"allocation_reference,month,amount\n{allocation.reference},2025-03,10.00\n".encode()
+
+    elsewhere = spend_import.spend_import_create(filename="elders.csv", content=text, by=other_auditor)
+    elsewhere = spend_import.spend_import_run(elsewhere.pk)
+    assert elsewhere.status == SpendImport.Status.FAILED
+    assert [error["code"] for error in elsewhere.errors] == ["unknown_reference"]  # as if it did not exist
+    assert not Spend.objects.exists()
+
+    own = spend_import.spend_import_create(filename="noord.csv", content=text, by=personas.auditor)
+    assert spend_import.spend_import_run(own.pk).status == SpendImport.Status.IMPORTED
+    assert Spend.objects.get().allocation == allocation
