@@ -236,3 +236,21 @@ def test_a_membership_granted_by_the_administrator_is_in_the_history_and_shown_t
     TeamMembership.objects.create(team=personas.team_b, user=other_lead)
     other_page = log_in(other_lead).get(reverse("organisations:membership-changes")).content.decode()
     assert "Noor Nieuwkomer" not in other_page
+
+
+def test_the_leads_page_of_membership_changes_takes_the_same_queries_for_one_change_or_many(
+    client: Client, log_in, personas: Personas, django_assert_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = log_in(personas.team_lead)
+    url = reverse("organisations:membership-changes")
+    TeamMembership.objects.create(team=personas.team_a, user=UserFactory())
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(10):
+        TeamMembership.objects.create(team=personas.team_a, user=UserFactory())
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(url)
+    assert len(page.context["changes"]) == 13  # the persona's two memberships of team A, and eleven more
