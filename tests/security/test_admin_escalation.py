@@ -254,3 +254,15 @@ def test_the_leads_page_of_membership_changes_takes_the_same_queries_for_one_cha
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(url)
     assert len(page.context["changes"]) == 13  # the persona's two memberships of team A, and eleven more
+
+
+def test_a_bulk_delete_of_memberships_cannot_take_ones_own(client: Client, log_in, personas: Personas) -> None:
+    lead = personas.team_lead
+    lead.is_staff = True
+    lead.save()
+    _grant_administrator_permissions([lead])
+    own = TeamMembership.objects.get(user=lead)
+    other = TeamMembership.objects.get(user=personas.professional)
+    url = reverse("admin:organisations_teammembership_changelist")
+    log_in(lead).post(url, {"action": "delete_selected", "_selected_action": [own.pk, other.pk], "post": "yes"})
+    assert TeamMembership.objects.filter(pk=own.pk).exists()  # the admin refuses the whole selection
