@@ -34,7 +34,12 @@ from .models import (
 
 class PolicyScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            # The admin is no door to casework: a staff account that is also a professional
+            # reads households on the casework screens, where every read is logged.
+            return queryset.none()
+        return queryset.visible_to(request.user)  # type: ignore[attr-defined]
 
 
 @admin.register(Household)

@@ -397,6 +397,8 @@ ActionItemFormSet = row_formset(ActionItemForm, min_num=0, max_num=20)
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Action.Status.choices, widget=forms.RadioSelect)
+    # The version the form was loaded at: a change made by someone else since is not overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 # --- Measurements -----------------------------------------------------------------------------

@@ -320,6 +320,13 @@ class Involvement(models.Model):
                 condition=Q(is_coordinator=False) | Q(end_date__isnull=True),
                 name="involvement_coordinator_is_active",
             ),
+            # One open involvement per professional per case: parallel requests to add the same
+            # professional raced past the service's check and made several (issue #12).
+            models.UniqueConstraint(
+                fields=["case", "professional"],
+                condition=Q(end_date__isnull=True),
+                name="involvement_one_open_per_professional",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -475,6 +482,9 @@ class Action(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    # Raised by every change: a form or API call based on an older version is refused (edit lock),
+    # as with the plan. A database default, so bulk loads (COPY) need not name it.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
     product_code = models.CharField(_("iWmo/iJw product category"), max_length=10, blank=True)

@@ -217,8 +217,13 @@ class PersonQuerySet(models.QuerySet["Person"]):
 
 class InvolvementQuerySet(models.QuerySet["Involvement"]):
     def active(self, on: datetime.date | None = None) -> InvolvementQuerySet:
+        """Involvements running on a date (today by default).
+
+        The end date is the first day without the involvement, as with team
+        memberships: one ended today gives no access today.
+        """
         day = on or timezone.localdate()
-        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gt=day))
 
     def visible_to(self, user: User | AnonymousUser) -> InvolvementQuerySet:
         return self.filter(policy.case_condition(user, prefix="case__"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -48,12 +48,24 @@ from .models import (
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
 
-class PlanConflict(Exception):
-    """Someone else saved the plan after this edit began."""
+class StaleVersion(Exception):
+    """Someone else saved the object after this edit began (an optimistic edit lock on ``version``)."""
 
     def __init__(self, current_version: int) -> None:
         super().__init__(current_version)
         self.current_version = current_version
+
+
+class PlanConflict(StaleVersion):
+    """Someone else saved the plan after this edit began."""
+
+
+class ActionConflict(StaleVersion):
+    """Someone else changed the action after this form or API call read it."""
+
+    def __init__(self, current_version: int, current_status: str) -> None:
+        super().__init__(current_version)
+        self.current_status = current_status
 
 
 # --- Input shapes ----------------------------------------------------------
@@ -308,6 +320,9 @@ def case_transition(*, case: Case, to_status: str, by: User, reason: str = "") -
 def involvement_add(
     *, case: Case, professional: User, by: User, role: str, legal_basis: str, start_date: datetime.date | None = None
 ) -> Involvement:
+    # Adding the same professional twice at once queues on the case's row; the partial unique
+    # index ``involvement_one_open_per_professional`` holds the rule should anything else race.
+    case = _lock_case(case)
     _require_casework(by, case)
     if professional.role not in policy.CASEWORK_ROLES or professional.organisation_id is None:
         raise ValidationError({"professional": [_("Only professionals of an organisation can be involved.")]})
@@ -321,9 +336,21 @@ def involvement_add(
         legal_basis=legal_basis,
         start_date=start_date or timezone.localdate(),
     )
-    involvement.full_clean()
-    involvement.save()
+    # The constraints are left to the database, which names the one broken: a race past the check
+    # above answers with the same message on the professional field, not a generic one.
+    involvement.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            involvement.save()
+    except IntegrityError as error:
+        if _constraint_name(error) != "involvement_one_open_per_professional":
+            raise
+        raise ValidationError({"professional": [_("This professional is already involved.")]}) from error
     return involvement
+
+
+def _constraint_name(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
 
 
 @service
@@ -479,12 +506,17 @@ def action_create(*, case: Case, data: ActionInput, by: User) -> Action:
 
 
 @service
-def action_set_status(*, action: Action, status: str, by: User) -> Action:
+def action_set_status(*, action: Action, status: str, by: User, based_on_version: int | None = None) -> Action:
+    """Change an action's status. The screen and the API pass the version they showed; if someone
+    changed the action since, nothing is written (``ActionConflict``). Internal callers pass none."""
     _require_casework(by, action.case)
     action = Action.objects.select_for_update().get(pk=action.pk)
+    if based_on_version is not None and action.version != based_on_version:
+        raise ActionConflict(action.version, action.status)
     action.status = status
+    action.version += 1  # the row is locked: no other change can slip in between
     action.full_clean()
-    action.save(update_fields=["status"])
+    action.save(update_fields=["status", "version"])
     funding_services.actions_detect(action_ids=[action.pk], by=by)
     return action
 

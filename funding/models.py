@@ -242,6 +242,16 @@ class SpendImport(models.Model):
         verbose_name=_("uploaded by"),
         help_text=_("Empty for an import from the command line."),
     )
+    # The municipality whose auditor uploaded it: auditors see their own municipality's files only.
+    municipality = models.ForeignKey(
+        "organisations.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+        help_text=_("Empty for an import from the command line."),
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # When this file had been imported before: the import that holds its rows.

@@ -63,8 +63,8 @@ class SpendQuerySet(models.QuerySet["Spend"]):
 
 class SpendImportQuerySet(models.QuerySet["SpendImport"]):
     def visible_to(self, user: User | AnonymousUser) -> SpendImportQuerySet:
-        """Spend files hold references and amounts, no personal data; the auditors manage them."""
-        return self if policy.may_import_spend(user) else self.none()
+        """Spend files hold references and amounts, no personal data; each municipality's auditors manage its own."""
+        return self.filter(policy.spend_import_condition(user))
 
 
 class BlockageQuerySet(models.QuerySet["Blockage"]):

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import User
+from privacy import policy
 from privacy.database_roles import STAGING_SCHEMA
 
 from .models import SpendImport
@@ -82,6 +83,7 @@ def spend_import_create(*, filename: str, content: bytes, by: User | None) -> Sp
         content_hash=hashlib.sha256(content).hexdigest(),
         content=content,
         uploaded_by=by,
+        municipality_id=policy.funding_municipality_id(by) if by is not None else None,
     )
     record.full_clean(exclude=["content"])
     record.save()
@@ -212,7 +214,7 @@ WITH st AS MATERIALIZED (
            (s.month ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])$') AS month_ok,
            (s.amount ~ '^[0-9]{{1,10}}([.,][0-9]{{1,2}})?$') AS amount_ok
     FROM {table} s
-    LEFT JOIN funding_allocation al ON al.reference = s.allocation_reference
+    LEFT JOIN funding_allocation al ON al.reference = s.allocation_reference AND {in_municipality}
     LEFT JOIN funding_fundingstream fs ON fs.id = al.stream_id
 ),
 months AS (
@@ -246,13 +248,18 @@ errors AS (
 SELECT count(*) OVER (), line, col, code, value, other_line FROM errors ORDER BY line, col, code LIMIT %(limit)s
 """
 
+# An auditor books spend on their own municipality's allocations only; another municipality's
+# reference reads as unknown, so the answer does not tell that it exists (the command line: any).
+IN_MUNICIPALITY = """(%(municipality_id)s::bigint IS NULL OR al.neighbourhood_id IN (
+    SELECT id FROM organisations_area WHERE municipality_id = %(municipality_id)s::bigint))"""
+
 INSERT_SQL = """
 WITH inserted AS (
     INSERT INTO funding_spend (allocation_id, month, amount, spend_import_id, stream_id, neighbourhood_id)
     SELECT al.id, to_date(s.month || '-01', 'YYYY-MM-DD'), replace(s.amount, ',', '.')::numeric(12, 2),
            %(import_id)s, al.stream_id, al.neighbourhood_id
     FROM {table} s
-    JOIN funding_allocation al ON al.reference = s.allocation_reference
+    JOIN funding_allocation al ON al.reference = s.allocation_reference AND {in_municipality}
     -- In place of a foreign-key check per row: the allocations stay until this commits.
     FOR KEY SHARE OF al
     RETURNING amount, neighbourhood_id
@@ -265,7 +272,10 @@ FROM per_buurt p LEFT JOIN organisations_area b ON b.id = p.neighbourhood_id
 
 def _validate(record: SpendImport, structural: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
     with connection.cursor() as cursor:
-        cursor.execute(VALIDATE_SQL.format(table=_staging_table(record)), {"limit": MAX_ERRORS_STORED})
+        cursor.execute(
+            VALIDATE_SQL.format(table=_staging_table(record), in_municipality=IN_MUNICIPALITY),
+            {"limit": MAX_ERRORS_STORED, "municipality_id": record.municipality_id},
+        )
         rows = cursor.fetchall()
     found = rows[0][0] if rows else 0
     errors = [
@@ -289,7 +299,10 @@ def _insert(record: SpendImport) -> SpendImport:
         if earlier is not None:
             return _finish(record, status=SpendImport.Status.DUPLICATE, duplicate_of=earlier)
         with connection.cursor() as cursor:
-            cursor.execute(INSERT_SQL.format(table=_staging_table(record)), {"import_id": record.pk})
+            cursor.execute(
+                INSERT_SQL.format(table=_staging_table(record), in_municipality=IN_MUNICIPALITY),
+                {"import_id": record.pk, "municipality_id": record.municipality_id},
+            )
             rows, amount, municipalities = cursor.fetchone()
         _refresh_after_commit(list(municipalities))
         return _finish(record, status=SpendImport.Status.IMPORTED, rows_imported=rows, amount_imported=amount)

@@ -94,7 +94,7 @@ _CASE_MONTH_SQL = """
                count(DISTINCT os.silo_id) AS silos
           FROM cm
           JOIN cases_involvement i ON i.case_id = cm.case_id
-           AND i.start_date <= cm.month_end AND (i.end_date IS NULL OR i.end_date >= cm.month)
+           AND i.start_date <= cm.month_end AND (i.end_date IS NULL OR i.end_date > cm.month)
           LEFT JOIN organisations_organisation_silos os ON os.organisation_id = i.organisation_id
          GROUP BY cm.household_id, cm.month
     ),

@@ -1,5 +1,22 @@
+"""Organisations in the admin: configuration for the functional administrator, with the guards that
+keep the admin from being a way into casework (issue #12):
+
+- only a superuser grants superuser or staff status, permissions or groups, and only a superuser
+  changes a superuser's account;
+- nobody changes their own role, status, permissions or groups, nor their own team memberships
+  (on the membership pages or as rows of a team), since a membership opens the team's households;
+- every membership change is kept in the write history, which the team's lead reads
+  (``organisations:membership-changes``).
+"""
+
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Municipality, Organisation, OrganisationKind, Team, TeamMembership, User
@@ -36,10 +53,40 @@ class OrganisationAdmin(admin.ModelAdmin):
     filter_horizontal = ["silos"]
 
 
+OWN_MEMBERSHIP = _("You cannot change your own team memberships; ask another administrator.")
+PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+OWN_ACCOUNT_FIELDS = ("role", "organisation", "is_active", *PRIVILEGED_FIELDS)
+
+
+def _touches_own_membership(request: HttpRequest, form: forms.ModelForm) -> bool:
+    """Whether a membership form changes, adds or deletes a membership of the user at the keyboard."""
+    before = form.instance.user_id if form.instance.pk else None
+    after = form.cleaned_data.get("user")
+    return before == request.user.pk or (after is not None and after.pk == request.user.pk)
+
+
+class OwnMembershipFormSet(BaseInlineFormSet):
+    request: HttpRequest
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            deleted = bool(getattr(form, "cleaned_data", {}).get("DELETE"))
+            if not hasattr(form, "cleaned_data") or not (form.has_changed() or deleted):
+                continue
+            if _touches_own_membership(self.request, form):
+                form.add_error(None if deleted else "user", OWN_MEMBERSHIP)
+
+
 class TeamMembershipInline(admin.TabularInline):
     model = TeamMembership
+    formset = OwnMembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"request": request})
 
 
 @admin.register(Team)
@@ -60,6 +107,26 @@ class TeamMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "team"]
     autocomplete_fields = ["user", "team"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        own = obj is not None and obj.user_id == request.user.pk
+        return not own and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        own = obj is not None and obj.user_id == request.user.pk
+        return not own and super().has_delete_permission(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class NotOwnMembershipForm(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean()
+                if _touches_own_membership(request, self):
+                    raise ValidationError({"user": OWN_MEMBERSHIP})
+                return cleaned
+
+        return NotOwnMembershipForm
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
@@ -76,3 +143,22 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Wijkteam"), {"fields": ("role", "organisation")}),
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = set(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly |= set(PRIVILEGED_FIELDS)
+        if obj is not None and obj.pk == request.user.pk:
+            readonly |= set(OWN_ACCOUNT_FIELDS)
+        return sorted(readonly)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A superuser's account (its password above all) is out of reach of anyone less.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and (obj.pk == request.user.pk or (obj.is_superuser and not request.user.is_superuser)):
+            return False
+        return super().has_delete_permission(request, obj)

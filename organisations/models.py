@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from privacy.actor import history_user
 from wijkteam.localised import LocalisedName
 
 from .querysets import AreaQuerySet, TeamMembershipQuerySet
@@ -180,6 +182,10 @@ class TeamMembership(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = TeamMembershipQuerySet.as_manager()
+
+    # Who granted or changed a membership, and when: it opens a team's households, so the team's
+    # lead sees every change (``organisations:membership-changes``).
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["team", "user"]

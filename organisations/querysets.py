@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from .models import Area, TeamMembership  # noqa: F401
+    from .models import Area, TeamMembership, User  # noqa: F401
 
 
 class AreaQuerySet(models.QuerySet["Area"]):
@@ -21,6 +21,23 @@ class AreaQuerySet(models.QuerySet["Area"]):
 
 class TeamMembershipQuerySet(models.QuerySet["TeamMembership"]):
     def current(self, on: datetime.date | None = None) -> TeamMembershipQuerySet:
-        """Memberships in force on a date (today by default): begun, and not yet ended."""
+        """Memberships in force on a date (today by default): begun, and not yet ended.
+
+        The end date is the first day without the membership: one ended today
+        gives no access today (ending takes effect at the next request).
+        """
         day = on or timezone.localdate()
-        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gt=day))
+
+
+def membership_changes_for(user: User, *, limit: int = 100) -> models.QuerySet[Any]:
+    """The write history of the memberships of the teams ``user`` belongs to today, newest first."""
+    from .models import TeamMembership
+
+    teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
+    history = TeamMembership.history.model.objects
+    return (
+        history.filter(team_id__in=teams)
+        .select_related("team", "user", "history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )

@@ -82,6 +82,13 @@ def may_see_who_viewed(user: User | AnonymousUser | None, household_id: int) -> 
     return Case.objects.filter(condition, household_id=household_id).exists()
 
 
+def may_see_membership_changes(user: User | AnonymousUser | None) -> bool:
+    """A team lead reads who joined or left their teams, and who made the change (issue #12)."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and getattr(user, "role", None) == Role.TEAM_LEAD
+    )
+
+
 def may_handle_privacy(user: User | AnonymousUser | None) -> bool:
     """The privacy officer reads the access log and handles data-subject requests."""
     return bool(
@@ -131,7 +138,14 @@ def may_escalate_beyond_team(user: User | AnonymousUser) -> bool:
 
 
 def may_import_spend(user: User | AnonymousUser) -> bool:
-    return _has_role(user, frozenset({Role.AUDITOR}))
+    return _has_role(user, frozenset({Role.AUDITOR})) and funding_municipality_id(user) is not None
+
+
+def spend_import_condition(user: User | AnonymousUser) -> Q:
+    """A filter on SpendImport: an auditor sees the files of their own municipality only."""
+    if not may_import_spend(user):
+        return Q(pk__in=[])
+    return Q(municipality_id=funding_municipality_id(user))
 
 
 def funding_municipality_id(user: User | AnonymousUser) -> int | None:

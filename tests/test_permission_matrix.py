@@ -198,6 +198,8 @@ MATRIX: list[Row] = [
     Row("monitoring:review", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("monitoring:review_edit", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("jobs:probe", expect=expect(403, administrator=200)),
+    # The team lead reads who joined or left their teams and who made the change (issue #12); no client data.
+    Row("organisations:membership-changes", expect=expect(404, team_lead=200)),
     # --- The privacy officer ------------------------------------------------------------------------------------------
     Row("privacy:log", expect=only("privacy_officer"), log="read"),
     Row("privacy:requests", expect=only("privacy_officer"), log="read"),
@@ -564,7 +566,8 @@ def build_scene(personas: Personas) -> Scene:
     access_request = subject_access_open(
         person=targets["own"].person, received_on=datetime.date(2025, 6, 1), by=personas.privacy_officer
     )
-    return Scene(personas, targets, SpendImportFactory(uploaded_by=personas.auditor), access_request)
+    spend_import = SpendImportFactory(uploaded_by=personas.auditor, municipality=personas.team_a.municipality)
+    return Scene(personas, targets, spend_import, access_request)
 
 
 # --- Calling a row --------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("mijn-exports/", include("exports.urls")),
     path("", include("cases.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("team/", include("organisations.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

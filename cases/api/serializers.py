@@ -179,6 +179,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "beneficiary",
             "planned_cost",
             "status",
+            "version",
             "start_date",
             "end_date",
             "product_code",
@@ -345,6 +346,7 @@ class ActionInputSerializer(VisibleQuerysetMixin, StrictSerializer):
 
 class ActionStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Action.Status.choices)
+    version = serializers.IntegerField(min_value=1, help_text="The version this change is based on (edit lock).")
 
 
 class ContactInputSerializer(VisibleQuerysetMixin, StrictSerializer):

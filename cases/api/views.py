@@ -207,11 +207,23 @@ class ActionViewSet(ReadOnly):
         action_ = services.action_create(case=case, data=services.ActionInput(**data), by=_user(request))
         return _created(self, self.base_queryset().get(pk=action_.pk), s.ActionSerializer)
 
-    @extend_schema(request=s.ActionStatusSerializer, responses={200: s.ActionSerializer})
+    @extend_schema(request=s.ActionStatusSerializer, responses={200: s.ActionSerializer, 409: None})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         action_ = self.get_object()
         data = _input(self, s.ActionStatusSerializer)
-        services.action_set_status(action=action_, status=data["status"], by=_user(request))
+        try:
+            services.action_set_status(
+                action=action_, status=data["status"], by=_user(request), based_on_version=data["version"]
+            )
+        except services.ActionConflict as conflict:
+            return Response(
+                {
+                    "version": [
+                        f"The action was changed by someone else; the current version is {conflict.current_version}."
+                    ]
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(s.ActionSerializer(self.base_queryset().get(pk=action_.pk)).data)
 
 

@@ -63,10 +63,29 @@ class ActionStatusView(CaseFormView):
         return {}
 
     def initial(self) -> dict[str, Any]:
-        return {"status": self.action.status}
+        return {"status": self.action.status, "version": self.action.version}
 
     def perform(self, form: forms.Form) -> None:
-        services.action_set_status(action=self.action, status=form.cleaned_data["status"], by=self.request.user)
+        try:
+            services.action_set_status(
+                action=self.action,
+                status=form.cleaned_data["status"],
+                by=self.request.user,
+                based_on_version=form.cleaned_data["version"],
+            )
+        except services.ActionConflict as conflict:
+            # Keep the choice; the next save builds on the version now shown, so it is a decision
+            # taken knowing the other change, not a silent overwrite.
+            form.data = {**form.data.dict(), "version": str(conflict.current_version)}  # type: ignore[attr-defined]
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Someone else has meanwhile changed this action to “%(status)s”. Your choice has not "
+                        "been saved; it is still selected below. Check it and save again to apply it anyway."
+                    )
+                    % {"status": Action.Status(conflict.current_status).label}
+                }
+            ) from conflict
 
     def get_success_message(self, form: forms.Form) -> str:
         return _("“%(action)s” is now %(status)s.") % {

@@ -218,9 +218,14 @@ def chosen_case(cases: Sequence[Case], wanted: str | None) -> Case:
 CLOSED_ACTION_STATUSES = frozenset({Action.Status.DONE, Action.Status.CANCELLED})
 
 
-def in_period(row: HouseholdMembership | Involvement, day: datetime.date) -> bool:
-    """The rule of ``HouseholdMembership.objects.current`` and ``Involvement.objects.active``, on a loaded row."""
+def in_period(row: HouseholdMembership, day: datetime.date) -> bool:
+    """The rule of ``HouseholdMembership.objects.current``, on a loaded row."""
     return row.start_date <= day and (row.end_date is None or row.end_date >= day)
+
+
+def is_running(row: Involvement, day: datetime.date) -> bool:
+    """The rule of ``Involvement.objects.active``, on a loaded row: the end date gives no access."""
+    return row.start_date <= day and (row.end_date is None or row.end_date > day)
 
 
 def consent_state(consent: Consent, today: datetime.date) -> str:
@@ -301,7 +306,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     memberships: list[HouseholdMembership] = household.all_memberships  # type: ignore[attr-defined]
     current_members = [membership for membership in memberships if in_period(membership, today)]
     involvements: list[Involvement] = case.all_involvements  # type: ignore[attr-defined]
-    active_involvements = [involvement for involvement in involvements if in_period(involvement, today)]
+    active_involvements = [involvement for involvement in involvements if is_running(involvement, today)]
     actions: list[Action] = case.all_actions  # type: ignore[attr-defined]
     open_actions = [action for action in actions if action.status not in CLOSED_ACTION_STATUSES]
     current_ids = {membership.pk for membership in current_members}

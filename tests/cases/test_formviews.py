@@ -389,7 +389,7 @@ def test_the_status_of_an_action_changes(log_in, personas: Personas, scene: Scen
     client = log_in(personas.professional)
     page = get_html(client, url("action-create", scene))
     assert url("action-status", scene, scene.action.uuid) in page
-    response = client.post(url("action-status", scene, scene.action.uuid), {"status": "done"})
+    response = client.post(url("action-status", scene, scene.action.uuid), {"status": "done", "version": "1"})
     assert response.status_code == 302
     scene.action.refresh_from_db()
     assert scene.action.status == "done"

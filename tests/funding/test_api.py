@@ -43,7 +43,7 @@ def scene(personas: Personas):
         "blockage": blockage,
         "allocation": AllocationFactory(action=action, stream=stream),
         "stream": stream,
-        "import": SpendImportFactory(),
+        "import": SpendImportFactory(municipality=personas.auditor.organisation.municipality),
     }
 
 

@@ -14,6 +14,7 @@ from django.utils import translation
 from funding import spend_import
 from funding.models import Spend, SpendImport
 from funding.tasks import import_spend
+from organisations.models import User
 from tests.conftest import Personas
 from tests.funding.factories import AllocationFactory, SpendFactory, StreamFactory
 
@@ -28,8 +29,8 @@ def allocations():
     return first, second
 
 
-def run(text: str, name: str = "uitgaven.csv") -> SpendImport:
-    record = spend_import.spend_import_create(filename=name, content=text.encode(), by=None)
+def run(text: str, name: str = "uitgaven.csv", by: User | None = None) -> SpendImport:
+    record = spend_import.spend_import_create(filename=name, content=text.encode(), by=by)
     return spend_import.spend_import_run(record.pk)
 
 
@@ -220,7 +221,8 @@ def test_the_upload_screen_rejects_a_missing_or_wrong_file_next_to_the_field(log
 def test_the_error_page_and_export_show_each_line_with_formulas_neutralised(
     log_in, personas: Personas, allocations
 ) -> None:
-    record = run('allocation_reference,month,amount\n=HYPERLINK("http://x"),2025-03,1\n@SUM(A1),2025-03,1\n')
+    text = 'allocation_reference,month,amount\n=HYPERLINK("http://x"),2025-03,1\n@SUM(A1),2025-03,1\n'
+    record = run(text, by=personas.auditor)  # an auditor sees the files of their own municipality
     client = log_in(personas.auditor)
     html = client.get(reverse("funding:spend_import", args=[record.uuid])).content.decode()
     assert "=HYPERLINK(&quot;http://x&quot;)" in html or "=HYPERLINK(&quot;" in html

@@ -56,15 +56,19 @@ def generate_casework(*, cases: int = 40, seed: int = 7, buurten: list | None = 
         Involvement.objects.filter(case=case).update(
             start_date=referred, legal_basis=rng.choice(BASES), organisation=rng.choice(organisations)
         )
+        open_on_case = set(Involvement.objects.filter(case=case, end_date=None).values_list("professional", flat=True))
         for _ in range(rng.randrange(0, 3)):
             professional = rng.choice(professionals)
             start = referred + datetime.timedelta(days=rng.randrange(0, 60))
+            end = start + datetime.timedelta(days=rng.randrange(10, 90)) if rng.random() < 0.4 else None
+            if end is None and professional.pk in open_on_case:
+                # One open involvement per professional per case (the database's rule): a second
+                # one for the same professional is an earlier, ended spell.
+                end = start + datetime.timedelta(days=30)
+            elif end is None:
+                open_on_case.add(professional.pk)
             InvolvementFactory(
-                case=case,
-                professional=professional,
-                legal_basis=rng.choice(BASES),
-                start_date=start,
-                end_date=start + datetime.timedelta(days=rng.randrange(10, 90)) if rng.random() < 0.4 else None,
+                case=case, professional=professional, legal_basis=rng.choice(BASES), start_date=start, end_date=end
             )
         for _ in range(rng.randrange(0, 4)):
             author = rng.choice(professionals)

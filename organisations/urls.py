@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisations"
+
+urlpatterns = [
+    path("wijzigingen/", views.membership_changes, name="membership-changes"),
+]
