@@ -67,6 +67,10 @@ MIDDLEWARE = [
     # First, so that every log line of the request, the other middleware's included, carries its id.
     "wijkteam.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may touch the database: an API error is JSON, a database out of reach a 503.
+    "wijkteam.errors.ErrorResponseMiddleware",
+    # Before any view or form reads a parameter: PostgreSQL cannot take a NUL byte in text.
+    "wijkteam.errors.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
