@@ -199,3 +199,10 @@ def test_a_nul_byte_in_a_json_body_is_a_400_json(api: Callable[[str], Client], p
     response = api("professional").post("/api/v1/contacts/", {"note": "a\x00b"}, content_type="application/json")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_an_api_error_is_json_even_when_a_browser_asks_for_html(api: Callable[[str], Client]) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = api("professional").get("/api/v1/cases/", {"cursor": "garbage"}, HTTP_ACCEPT=browser)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
