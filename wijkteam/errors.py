@@ -1,6 +1,6 @@
 """What a request that goes wrong answers: JSON under ``/api/``, a page on the screens, never a stack trace.
 
-- A NUL byte in a query parameter or a posted form field is refused with a 400
+- A NUL byte in the path, a query parameter or a posted form field is refused with a 400
   before any view runs (``RejectNulMiddleware``): PostgreSQL cannot store it in
   text, so psycopg raises on it wherever it reaches a query, which was a 500.
 - An unhandled exception under ``/api/`` answers 500 JSON
@@ -92,7 +92,7 @@ def _has_nul(values: Iterable[tuple[str, list[str]]]) -> bool:
 
 
 class RejectNulMiddleware:
-    """A NUL byte in any query parameter or form field is a 400, on the screens and the API alike.
+    """A NUL byte in the path, a query parameter or a form field is a 400, on the screens and the API alike.
 
     Multipart bodies are left to the forms (each CharField refuses a NUL):
     reading them here would parse an upload before its view could set its
@@ -103,8 +103,10 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _has_nul(request.GET.lists()) or (
-            request.content_type == "application/x-www-form-urlencoded" and _has_nul(request.POST.lists())
+        if (
+            "\x00" in request.path_info
+            or _has_nul(request.GET.lists())
+            or (request.content_type == "application/x-www-form-urlencoded" and _has_nul(request.POST.lists()))
         ):
             return bad_request(request, _("The request contains a character that is not allowed (NUL)."))
         return self.get_response(request)

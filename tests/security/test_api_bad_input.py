@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -144,6 +145,26 @@ def test_every_list_answers_crafted_cursors_and_filters_with_400_json(api: Calla
             for value in CRAFTED_VALUES:
                 response = client.get(endpoint.path, base | {name: value})
                 problems += _problems(response, f"{endpoint.path} {name}={value[:20]!r}")
+    assert problems == []
+
+
+def detail_paths() -> list[str]:
+    """Every GET of one object (a path parameter) in the schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [path for path, operations in schema["paths"].items() if "{" in path and "get" in operations]
+
+
+def test_every_object_url_answers_a_crafted_key_with_400_or_404_json(api: Callable[[str], Client]) -> None:
+    client = api("bureau")
+    problems: list[str] = []
+    paths = detail_paths()
+    assert "/api/v1/areas/{code}/" in paths and "/api/v1/cases/{uuid}/" in paths
+    for template in paths:
+        for key in ["%00", "a%00b", "x" * 300, "%27%20OR%201%3D1--", "%C3%BC%E6%97%A5", "-1", "99999999999999999999"]:
+            path = re.sub(r"\{[^}]+\}", key, template)
+            response = client.get(path)
+            if response.status_code not in (400, 404) or not response["Content-Type"].startswith("application/json"):
+                problems.append(f"{path[:80]}: {response.status_code} {response['Content-Type']}")
     assert problems == []
 
 
