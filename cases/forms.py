@@ -700,9 +700,10 @@ class CaseloadFilterForm(forms.Form):
         open_statuses = [(value, label) for value, label in CaseStatus.choices if value != CaseStatus.CLOSED]
         cast(forms.ChoiceField, self.fields["status"]).choices = every + open_statuses
         cast(forms.ChoiceField, self.fields["thema"]).choices = every + [(theme.code, theme.name) for theme in themes]
-        cast(forms.ChoiceField, self.fields["gebied"]).choices = every + [
-            (area.pk, f"{area.get_kind_display()}: {area.name}") for area in areas
-        ]
+        # The option names the area by CBS code (no row id in the URL); the filter gets its id.
+        gebied = cast(forms.TypedChoiceField, self.fields["gebied"])
+        gebied.choices = every + [(area.code, f"{area.get_kind_display()}: {area.name}") for area in areas]
+        gebied.coerce = {area.code: area.pk for area in areas}.__getitem__
 
 
 class ContactForm(forms.Form):

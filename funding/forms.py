@@ -53,7 +53,11 @@ class UtrechtForm(forms.Form):
 class BlockageRegisterForm(UtrechtForm):
     reason = forms.ChoiceField(label=_("What blocks"), choices=BlockageReason.choices, initial=BlockageReason.OTHER)
     silo = forms.ModelChoiceField(
-        label=_("Silo"), queryset=Silo.objects.filter(silo_free=False), required=False, empty_label=_("— none —")
+        label=_("Silo"),
+        queryset=Silo.objects.filter(silo_free=False),
+        required=False,
+        empty_label=_("— none —"),
+        to_field_name="code",
     )
     rule = forms.CharField(
         label=_("Rule cited"),
@@ -149,13 +153,17 @@ def report_params_for(user: User, data: Mapping[str, Any] | None) -> tuple[Repor
 
 
 class CellForm(forms.Form):
-    """The drill-down's cell, from the report's link (shape only)."""
+    """The drill-down's cell, from the report's link (shape only).
+
+    The silo and the area are named by code (a silo code, a CBS code), never by row id; no silo is
+    the "no stream for the theme" row, no area the silo's total over every area.
+    """
 
     year = forms.IntegerField(min_value=2000, max_value=2100)
     level = forms.ChoiceField(choices=[(level, level) for level in LEVELS])
     granularity = forms.ChoiceField(choices=[(g, g) for g in GRANULARITIES])
-    silo = forms.IntegerField(min_value=0)
-    area = forms.IntegerField(min_value=-1)
+    silo = forms.ModelChoiceField(queryset=Silo.objects.all(), to_field_name="code", required=False)
+    area = forms.CharField(max_length=10, required=False)
     period = forms.DateField(input_formats=["%Y-%m-%d"])
     page = forms.IntegerField(min_value=1, required=False)
 

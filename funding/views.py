@@ -31,6 +31,7 @@ from exports.views import request_export
 from organisations.models import Area
 from privacy import access_log, policy, suppression
 from privacy.access import get_visible_or_404, record_refused
+from wijkteam.errors import bad_request
 from wijkteam.exports import csv_response
 from wijkteam.http import AuthenticatedHttpRequest
 
@@ -364,13 +365,14 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
         for row in flow.rows:
             has_cases = row.allocated or row.spent or row.households or row.blocked
             if not row.whole_municipality and has_cases:
+                # By code: the link names no row id. No silo code is the "no stream" row, no area code a total.
                 row.cell_query = urlencode(
                     {
                         "year": params.year,
                         "level": params.level,
                         "granularity": params.granularity,
-                        "silo": row.silo_id,
-                        "area": row.area_id,
+                        "silo": row.silo_code,
+                        "area": row.area_code,
                         "period": row.period.isoformat(),
                     }
                 )
@@ -407,22 +409,29 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     form = CellForm(request.GET)
     if not form.is_valid():
-        raise Http404
+        return bad_request(request, _("This cell does not exist. Open it from the funding-flow table."))
     data = form.cleaned_data
     municipality_id = policy.funding_municipality_id(request.user)
     assert municipality_id is not None
+    silo: Silo | None = data["silo"]
+    area = None
+    if data["area"]:
+        area = Area.objects.filter(code=data["area"], municipality_id=municipality_id).order_by("-code_year").first()
+        if area is None:
+            return bad_request(request, _("This cell does not exist. Open it from the funding-flow table."))
     params = report.ReportParams(
         municipality_id=municipality_id, year=data["year"], level=data["level"], granularity=data["granularity"]
     )
     page = data["page"] or 1
     size = 100
-    silo_id = data["silo"] or None
-    area_id = data["area"] if data["area"] > 0 else None
     rows = report.cell_cases(
-        params, silo_id=silo_id, area_id=area_id, period=data["period"], limit=size + 1, offset=(page - 1) * size
+        params,
+        silo_id=silo.pk if silo else None,
+        area_id=area.pk if area else None,
+        period=data["period"],
+        limit=size + 1,
+        offset=(page - 1) * size,
     )
-    silo = Silo.objects.filter(pk=silo_id).first() if silo_id else None
-    area = Area.objects.filter(pk=area_id, municipality_id=municipality_id).first() if area_id else None
     base = request.GET.copy()
     base.pop("page", None)
     return render(

@@ -5,9 +5,11 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models import Subquery
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from organisations.forms import MAX_CODE_LENGTH, CbsCodeChoiceField
 from organisations.models import Area, Municipality, User
 from themes.models import Theme
 
@@ -23,14 +25,15 @@ class DashboardFilterForm(forms.Form):
     at once (``monitoring:areas``). An area given without a municipality implies its municipality.
     """
 
-    municipality = forms.ModelChoiceField(Municipality.objects.all(), required=False, label=_("Municipality"))
-    area = forms.ModelChoiceField(
+    # By CBS code and theme code: a filter URL names no row id (and a row id is refused).
+    municipality = CbsCodeChoiceField(Municipality.objects.all(), required=False, label=_("Municipality"))
+    area = CbsCodeChoiceField(
         Area.objects.none(),
         required=False,
         label=_("District or neighbourhood"),
         help_text=_("Choose a municipality first, then a district or neighbourhood within it."),
     )
-    theme = forms.ModelChoiceField(Theme.objects.all(), required=False, label=_("Theme"))
+    theme = forms.ModelChoiceField(Theme.objects.all(), required=False, label=_("Theme"), to_field_name="code")
     start = forms.DateField(required=False, label=_("From"), help_text=_("e.g. 2025-01-01"))
     end = forms.DateField(required=False, label=_("Until"), help_text=_("e.g. 2025-12-31"))
 
@@ -46,17 +49,18 @@ class DashboardFilterForm(forms.Form):
         )
         area = self.fields["area"]
         assert isinstance(area, forms.ModelChoiceField)
-        area.queryset = areas_of(self.municipality_id())
+        area.queryset = areas_of(self.municipality_of_areas())
 
-    def municipality_id(self) -> int | None:
-        """The municipality whose areas the area list offers: the one chosen, or else the given area's."""
+    def municipality_of_areas(self) -> models.QuerySet[Any] | None:
+        """The municipality whose areas the area list offers, by code: the one chosen, or else the given area's.
+
+        A subquery, not a row: the area list's own query resolves it, so choosing costs no extra query.
+        """
         data = self.data if self.is_bound else {}
-        for name, model in (("municipality", Municipality), ("area", Area)):
-            value = str(data.get(name) or "")
-            if value.isdigit():
-                if model is Municipality:
-                    return int(value)
-                return Area.objects.filter(pk=int(value)).values_list("municipality_id", flat=True).first()
+        for name, model, column in (("municipality", Municipality, "pk"), ("area", Area, "municipality_id")):
+            code = str(data.get(name) or "")
+            if code and len(code) <= MAX_CODE_LENGTH:
+                return model._default_manager.filter(code=code).order_by("-code_year").values(column)[:1]
         return None
 
     def clean(self) -> dict[str, object]:
@@ -85,11 +89,11 @@ def filtered_board(user: User, data: Mapping[str, Any] | None) -> tuple[Dashboar
     return form, dashboard(scope=buurten_in_scope(user), filters=filters)
 
 
-def areas_of(municipality_id: int | None) -> models.QuerySet[Area]:
-    """The wijken, then the buurten, of one municipality by CBS code; none without a municipality."""
-    if municipality_id is None:
+def areas_of(municipality: models.QuerySet[Any] | None) -> models.QuerySet[Area]:
+    """The wijken, then the buurten, of one municipality (a one-row subquery of its id); none without one."""
+    if municipality is None:
         return Area.objects.none()
-    return Area.objects.filter(municipality_id=municipality_id).order_by("-kind", "code")
+    return Area.objects.filter(municipality_id=Subquery(municipality)).order_by("-kind", "code")
 
 
 QUESTION_HELP = {
@@ -121,7 +125,7 @@ class PrecisionReviewForm(forms.Form):
     programme = forms.CharField(
         label=_("Programme"), max_length=160, help_text=_("e.g. Wijkaanpak Noord, quarterly review")
     )
-    municipality = forms.ModelChoiceField(Municipality.objects.order_by("name"), label=_("Municipality"))
+    municipality = CbsCodeChoiceField(Municipality.objects.order_by("name"), label=_("Municipality"))
     period_start = forms.DateField(label=_("Period from"), help_text=_("e.g. 2025-01-01"))
     period_end = forms.DateField(label=_("Period until"), help_text=_("e.g. 2025-03-31"))
     q1_problem_analysis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -155,7 +159,5 @@ class PrecisionReviewForm(forms.Form):
 
 
 class ReviewListFilterForm(forms.Form):
-    municipality = forms.ModelChoiceField(
-        Municipality.objects.order_by("name"), required=False, label=_("Municipality")
-    )
+    municipality = CbsCodeChoiceField(Municipality.objects.order_by("name"), required=False, label=_("Municipality"))
     programme = forms.CharField(required=False, max_length=160, label=_("Programme"))

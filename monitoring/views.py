@@ -94,6 +94,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
             "export_params": {name: form.data.get(name) or "" for name in form.fields},
         },
+        status=400 if form.errors else 200,  # a refused filter (a row id for a code) is named next to its field
     )
 
 
@@ -108,7 +109,10 @@ def areas(request: AuthenticatedHttpRequest) -> HttpResponse:
 def printable(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, board = filtered_board(request.user, request.GET)
     return render(
-        request, "monitoring/print.html", {"form": form, "board": board, "neighbourhood_rows": board.neighbourhoods}
+        request,
+        "monitoring/print.html",
+        {"form": form, "board": board, "neighbourhood_rows": board.neighbourhoods},
+        status=400 if form.errors else 200,
     )
 
 

@@ -68,6 +68,7 @@ def test_the_decimal_field_keeps_the_digit_limits() -> None:
 class Thing:
     def __init__(self, pk: int, name: str) -> None:
         self.pk, self.name = pk, name
+        self.uuid = f"00000000-0000-0000-0000-{pk:012d}"
 
     def __str__(self) -> str:
         return self.name
@@ -113,16 +114,18 @@ def test_untouched_rows_beyond_the_minimum_are_skipped_and_the_first_must_be_fil
 def test_object_choices_clean_to_the_object_without_a_query() -> None:
     field = ObjectChoiceField()
     field.set_objects([Thing(1, "een"), Thing(2, "twee")])
-    assert field.clean("2").name == "twee"
+    assert field.clean(Thing(2, "").uuid).name == "twee"
     with pytest.raises(ValidationError):
-        field.clean("3")
+        field.clean(Thing(3, "").uuid)
+    with pytest.raises(ValidationError):
+        field.clean("2")  # a row id is no option
 
 
 def test_object_choices_can_be_grouped() -> None:
     field = ObjectChoiceField()
     shared = Thing(1, "gedeeld")
     field.set_objects([], groups=[("Noord", [shared]), ("Zuid", [shared, Thing(2, "zuid")])])
-    assert field.clean("2").name == "zuid"
+    assert field.clean(Thing(2, "").uuid).name == "zuid"
     assert field.choices[1][0] == "Noord"
 
 

@@ -102,7 +102,7 @@ class Row:
     query: str = ""  # a query string the screen needs
 
 
-AUDIT_CELL = "year=2025&level=wijk&granularity=quarter&silo=0&area=-1&period=2025-01-01"
+AUDIT_CELL = "year=2025&level=wijk&granularity=quarter&silo=&area=&period=2025-01-01"
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 API_NO_AUTH = 401  # DRF asks for a bearer token (WWW-Authenticate), not a login redirect
 BAD_BODY = relation(own=400, involved=400, closed=400)

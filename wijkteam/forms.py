@@ -95,17 +95,32 @@ class LocalisedDecimalField(forms.DecimalField):
 # --- Choices among loaded objects -----------------------------------------------------
 
 
+def public_key(obj: Any) -> str:
+    """What an option's value says about an object: its UUID, or its code (themes, areas), never its row id.
+
+    Row ids tell how many persons, users and cases there are and in which order they came; a value in a
+    page's HTML is read by anyone who opens the source.
+    """
+    for attribute in ("uuid", "code"):
+        value = getattr(obj, attribute, None)
+        if value:
+            return str(value)
+    raise TypeError(f"{type(obj).__name__} has no public key (a uuid or a code)")
+
+
 class ObjectChoiceField(forms.ChoiceField):
     """A choice among objects the view loaded once; cleans to the object itself.
 
     Unlike ModelChoiceField it neither queries per form (a formset of twenty rows needs the theme list
-    once) nor per submit.
+    once) nor per submit. Options carry each object's public key (``public_key``); an initial value may
+    be the object or its row id.
     """
 
     def __init__(self, *, empty_label: Any = "—", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.empty_label = empty_label
         self.objects: dict[str, Any] = {}
+        self.keys_by_pk: dict[Any, str] = {}
 
     def set_objects(
         self,
@@ -114,19 +129,24 @@ class ObjectChoiceField(forms.ChoiceField):
         groups: Sequence[tuple[str, Sequence[Any]]] | None = None,
     ) -> None:
         """The objects to choose from; with ``groups``, shown as option groups (an object may be in several)."""
-        self.objects = {str(obj.pk): obj for obj in objects}
+        self.objects = {public_key(obj): obj for obj in objects}
         if groups is not None:
             for _name, members in groups:
-                self.objects.update({str(obj.pk): obj for obj in members})
-            choices: list[Any] = [(name, [(str(o.pk), label(o)) for o in members]) for name, members in groups]
+                self.objects.update({public_key(obj): obj for obj in members})
+            choices: list[Any] = [(name, [(public_key(o), label(o)) for o in members]) for name, members in groups]
         else:
             choices = [(key, label(obj)) for key, obj in self.objects.items()]
+        self.keys_by_pk = {obj.pk: key for key, obj in self.objects.items()}
         if self.empty_label is not None and not isinstance(self.widget, forms.RadioSelect):
             choices.insert(0, ("", self.empty_label))
         self.choices = choices
 
     def prepare_value(self, value: Any) -> Any:
-        return str(value.pk) if isinstance(value, Model) else value
+        if isinstance(value, Model):
+            return public_key(value)
+        if isinstance(value, int):  # an initial value given as a row id
+            return self.keys_by_pk.get(value, "")
+        return value
 
     def clean(self, value: Any) -> Any:
         key = super().clean(value)
@@ -134,21 +154,26 @@ class ObjectChoiceField(forms.ChoiceField):
 
 
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
-    """Several of the objects a view loaded once; cleans to a list of objects."""
+    """Several of the objects a view loaded once; cleans to a list of objects (options by public key)."""
 
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.objects: dict[str, Any] = {}
+        self.keys_by_pk: dict[Any, str] = {}
 
     def set_objects(self, objects: Iterable[Any], label: Callable[[Any], str] = str) -> None:
-        self.objects = {str(obj.pk): obj for obj in objects}
+        self.objects = {public_key(obj): obj for obj in objects}
+        self.keys_by_pk = {obj.pk: key for key, obj in self.objects.items()}
         self.choices = [(key, label(obj)) for key, obj in self.objects.items()]
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
-            return [str(v.pk) if isinstance(v, Model) else v for v in value]
+            return [
+                public_key(v) if isinstance(v, Model) else self.keys_by_pk.get(v, "") if isinstance(v, int) else v
+                for v in value
+            ]
         return value
 
     def clean(self, value: Any) -> list[Any]:

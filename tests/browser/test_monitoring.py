@@ -48,7 +48,7 @@ def test_the_bureau_reads_the_dashboard_and_records_and_compares_precision_revie
     assert_accessible(page)
 
     programme.fill("Wijkaanpak Noord")
-    page.get_by_label("Gemeente").select_option(str(figures.pk))
+    page.get_by_label("Gemeente").select_option(figures.code)
     page.get_by_label("Periode vanaf").fill("2025-01-01")
     page.get_by_label("Periode tot en met").fill("2025-06-30")
     page.get_by_role("button", name="Review opslaan").click()
@@ -81,12 +81,12 @@ def test_the_bureau_picks_a_municipality_and_then_one_of_its_areas(page, persona
     page.goto("/monitoring/")
     area = page.get_by_label("Wijk of buurt")
     assert area.locator("option").count() == 1  # only "---------": choose a municipality first
-    page.get_by_label("Gemeente").select_option(str(figures.pk))
+    page.get_by_label("Gemeente").select_option(figures.code)
     # htmx refills the area list at once, with the municipality's wijken and buurten.
     wijk = figures.areas.filter(kind="wijk").order_by("code").first()
-    page.locator(f'#id_area option[value="{wijk.pk}"]').wait_for(state="attached")
-    page.get_by_label("Wijk of buurt").select_option(str(wijk.pk))
+    page.locator(f'#id_area option[value="{wijk.code}"]').wait_for(state="attached")
+    page.get_by_label("Wijk of buurt").select_option(wijk.code)
     page.get_by_role("button", name="Tonen").click()
-    assert page.get_by_label("Wijk of buurt").input_value() == str(wijk.pk)
+    assert page.get_by_label("Wijk of buurt").input_value() == wijk.code
     assert page.get_by_role("heading", name="Buurten").is_visible()
     assert_accessible(page)

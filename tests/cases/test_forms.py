@@ -36,7 +36,7 @@ def test_a_date_of_birth_in_the_future_is_refused() -> None:
 
 def measurement_form(scene: Scene, user, **data: str) -> MeasurementForm:
     zrm = Instrument.objects.get(code="zrm")
-    payload = {"instrument": "zrm", "person": str(scene.parent.person.pk), "measured_on": "2025-03-01", **data}
+    payload = {"instrument": "zrm", "person": str(scene.parent.person.uuid), "measured_on": "2025-03-01", **data}
     return MeasurementForm(
         payload, choices=CaseChoices(case=scene.case, user=user), instrument=zrm, domains=list(zrm.domains.all())
     )
@@ -60,7 +60,7 @@ def test_a_ticked_domain_needs_a_score_and_a_reason(scene: Scene, personas) -> N
 
 def test_the_person_must_live_in_the_household(scene: Scene, personas) -> None:
     other = MembershipFactory(household=CaseFactory().household).person
-    form = measurement_form(scene, personas.professional, person=str(other.pk))
+    form = measurement_form(scene, personas.professional, person=str(other.uuid))
     assert "person" in form.errors
 
 

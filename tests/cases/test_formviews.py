@@ -66,13 +66,13 @@ def buurt(personas: Personas):
 
 def referral_data(personas: Personas, buurt, **overrides: str) -> dict[str, str]:
     data = {
-        "team": str(personas.team_a.pk),
+        "team": str(personas.team_a.uuid),
         "street": "Lindelaan",
         "house_number": "12",
         "house_number_suffix": "",
         "postcode": "1234 ab",
         "city": "Teststad",
-        "neighbourhood": str(buurt.pk),
+        "neighbourhood": buurt.code,
         "referral_source": "school",
         "referral_reason": "Veel schoolverzuim.",
         "referred_on": "2025-03-01",
@@ -130,7 +130,7 @@ def test_a_referral_with_errors_saves_nothing_and_keeps_every_value_next_to_its_
     assert input_value(page, "id_members-1-first_name") == "Sem"
     assert input_value(page, "id_members-1-date_of_birth") == "17-05-2015"
     assert input_value(page, "id_referral_reason") == "Veel schoolverzuim."
-    assert input_value(page, "id_neighbourhood") == str(buurt.pk)
+    assert input_value(page, "id_neighbourhood") == buurt.code
     assert "Er is nog niets opgeslagen" in page
     assert not Household.objects.exists() and not Person.objects.exists() and not Case.objects.exists()
 
@@ -144,9 +144,7 @@ def test_a_neighbourhood_outside_the_chosen_team_is_refused_next_to_the_field(
     client = log_in(personas.professional)
     page = client.get(reverse("cases:referral-create")).content.decode()
     assert "<optgroup" in page and "Zuidpunt" in page  # both teams' neighbourhoods, grouped per team
-    response = client.post(
-        reverse("cases:referral-create"), referral_data(personas, buurt, neighbourhood=str(other.pk))
-    )
+    response = client.post(reverse("cases:referral-create"), referral_data(personas, buurt, neighbourhood=other.code))
     page = response.content.decode()
     assert field_error(page, "id_neighbourhood") == "Deze buurt ligt niet in het werkgebied van het team."
     assert not Household.objects.exists()
@@ -214,11 +212,11 @@ def plan_data(based_on: int, **overrides: str) -> dict[str, str]:
         "agreed_on": "2025-03-01",
         "evaluate_on": "2025-09-01",
         **management("goals", 2, min_num=1, max_num=30),
-        "goals-0-theme": str(theme("werk").pk),
+        "goals-0-theme": theme("werk").code,
         "goals-0-text": "We willen van de schulden af",
         "goals-0-in_own_words": "on",
         "goals-0-status": "open",
-        "goals-1-theme": str(theme("onderwijs").pk),
+        "goals-1-theme": theme("onderwijs").code,
         "goals-1-text": "Sem gaat elke dag naar school",
         "goals-1-status": "open",
     }
@@ -246,7 +244,7 @@ def test_the_plan_form_starts_from_the_current_version(log_in, personas: Persona
     assert input_value(page, "id_based_on_version") == "1"
     assert input_value(page, "id_summary") == "Ons eigen plan"
     assert input_value(page, "id_goals-1-text") == "Sem gaat elke dag naar school"
-    assert input_value(page, "id_goals-1-theme") == str(theme("onderwijs").pk)
+    assert input_value(page, "id_goals-1-theme") == theme("onderwijs").code
     assert "checked" not in input_tag(page, "id_goals-1-in_own_words")
 
 
@@ -336,10 +334,10 @@ def test_earlier_versions_are_listed_viewable_and_compared(log_in, personas: Per
 
 def action_data(scene: Scene, **overrides: str) -> dict[str, str]:
     data = {
-        "theme": str(theme("werk").pk),
+        "theme": theme("werk").code,
         "description": "Budgetcoaching",
-        "delivering_organisation": str(scene.colleague.organisation_id),
-        "beneficiary": str(scene.parent.person.pk),
+        "delivering_organisation": str(scene.colleague.organisation.uuid),
+        "beneficiary": str(scene.parent.person.uuid),
         "planned_cost": "1.250,50",
         "status": "approved",
         "start_date": "2025-03-01",
@@ -369,7 +367,7 @@ def test_an_action_for_the_whole_household_without_cost(log_in, personas: Person
 def test_an_action_with_errors_saves_nothing_and_keeps_the_values(log_in, personas: Personas, scene: Scene) -> None:
     client = log_in(personas.professional)
     stranger = MembershipFactory().person  # lives elsewhere
-    data = action_data(scene, planned_cost="12,34,5", end_date="2025-01-01", beneficiary=str(stranger.pk))
+    data = action_data(scene, planned_cost="12,34,5", end_date="2025-01-01", beneficiary=str(stranger.uuid))
     page = client.post(url("action-create", scene), data).content.decode()
     assert field_error(page, "id_planned_cost") == "Vul een bedrag in, zoals 1.250,50."
     assert field_error(page, "id_end_date") == "Het einde kan niet vóór het begin liggen."
@@ -408,9 +406,9 @@ def test_a_closed_case_refuses_new_actions_with_a_message(log_in, personas: Pers
     client = log_in(personas.team_lead)
     organisation = OrganisationFactory()
     data = {
-        "theme": str(theme("werk").pk),
+        "theme": theme("werk").code,
         "description": "Budgetcoaching",
-        "delivering_organisation": str(organisation.pk),
+        "delivering_organisation": str(organisation.uuid),
         "status": "proposed",
     }
     page = client.post(reverse("cases:action-create", args=[case.uuid]), data).content.decode()
@@ -424,7 +422,7 @@ def test_a_closed_case_refuses_new_actions_with_a_message(log_in, personas: Pers
 def measurement_data(scene: Scene, **overrides: str) -> dict[str, str]:
     data = {
         "instrument": "zrm",
-        "person": str(scene.parent.person.pk),
+        "person": str(scene.parent.person.uuid),
         "measured_on": "2025-03-01",
         "scored-financien": "on",
         "score-financien": "2",
@@ -479,7 +477,7 @@ def test_positive_health_is_scored_from_zero_to_ten(log_in, personas: Personas, 
     assert "gespreksinstrument" in page
     data = {
         "instrument": "positieve-gezondheid",
-        "person": str(scene.child.person.pk),
+        "person": str(scene.child.person.uuid),
         "measured_on": "2025-03-01",
         "scored-zingeving": "on",
         "score-zingeving": "7",
@@ -495,14 +493,14 @@ def test_positive_health_is_scored_from_zero_to_ten(log_in, personas: Personas, 
 def conference_data(scene: Scene, personas: Personas, **overrides: str) -> dict[str, str]:
     data = {
         "held_on": "2025-03-01",
-        "participants": [str(personas.professional.pk), str(scene.colleague.pk)],
+        "participants": [str(personas.professional.uuid), str(scene.colleague.uuid)],
         "other_participants": "Moeder, leerkracht",
         "household_present": "on",
         "decisions": "Schuldhulp inzetten.",
         **management("items", 2, max_num=20),
-        "items-0-theme": str(theme("werk").pk),
+        "items-0-theme": theme("werk").code,
         "items-0-description": "Aanmelden schuldhulp",
-        "items-0-delivering_organisation": str(scene.colleague.organisation_id),
+        "items-0-delivering_organisation": str(scene.colleague.organisation.uuid),
         "items-0-beneficiary": "",
         "items-0-planned_cost": "300",
         # items-1 left empty: skipped
@@ -547,7 +545,7 @@ def test_a_case_conference_without_participants_saves_nothing_and_keeps_the_item
 
 def test_the_team_lead_assigns_another_coordinator(log_in, personas: Personas, scene: Scene) -> None:
     client = log_in(personas.team_lead)
-    response = client.post(url("coordinator-assign", scene), {"professional": str(scene.colleague.pk)})
+    response = client.post(url("coordinator-assign", scene), {"professional": str(scene.colleague.uuid)})
     assert response.status_code == 302
     active = Involvement.objects.filter(case=scene.case, is_coordinator=True, end_date__isnull=True)
     assert [involvement.professional for involvement in active] == [scene.colleague]
@@ -556,9 +554,9 @@ def test_the_team_lead_assigns_another_coordinator(log_in, personas: Personas, s
 def test_a_new_coordinator_who_is_not_involved_needs_a_legal_basis(log_in, personas: Personas, scene: Scene) -> None:
     newcomer = TeamMembershipFactory(team=personas.team_a).user
     client = log_in(personas.team_lead)
-    page = client.post(url("coordinator-assign", scene), {"professional": str(newcomer.pk)}).content.decode()
+    page = client.post(url("coordinator-assign", scene), {"professional": str(newcomer.uuid)}).content.decode()
     assert field_error(page, "id_legal_basis") == "Geef de grondslag voor de betrokkenheid van de nieuwe regisseur."
-    assert input_value(page, "id_professional") == str(newcomer.pk)
+    assert input_value(page, "id_professional") == str(newcomer.uuid)
     assert Involvement.objects.get(case=scene.case, is_coordinator=True).professional == personas.professional
 
 
@@ -600,7 +598,7 @@ def test_a_team_member_who_does_not_coordinate_reads_why_they_cannot_change_the_
 def test_a_professional_is_involved_on_a_legal_basis(log_in, personas: Personas, scene: Scene) -> None:
     police = TeamMembershipFactory(team=personas.team_b, user__first_name="Wijkagent").user
     client = log_in(personas.professional)
-    data = {"professional": str(police.pk), "role": "adviser", "legal_basis": "", "start_date": "2025-03-01"}
+    data = {"professional": str(police.uuid), "role": "adviser", "legal_basis": "", "start_date": "2025-03-01"}
     page = client.post(url("involvement-create", scene), data).content.decode()
     assert field_error(page, "id_legal_basis") == REQUIRED
     assert input_value(page, "id_role") == "adviser"
@@ -669,16 +667,16 @@ def test_a_member_leaves_and_the_history_is_kept(log_in, personas: Personas, sce
 def test_consent_is_recorded_and_revoked(log_in, personas: Personas, scene: Scene) -> None:
     client = log_in(personas.professional)
     data = {
-        "person": str(scene.parent.person.pk),
+        "person": str(scene.parent.person.uuid),
         "purpose": "Gegevens delen met schuldhulp",
-        "organisations": [str(scene.colleague.organisation_id)],
+        "organisations": [str(scene.colleague.organisation.uuid)],
         "given_on": "2025-03-01",
         "expires_on": "2025-02-01",
     }
     page = client.post(url("consent-create", scene), data).content.decode()
     assert field_error(page, "id_expires_on") == "De toestemming kan niet verlopen voordat die is gegeven."
     assert input_value(page, "id_purpose") == "Gegevens delen met schuldhulp"
-    assert re.search(rf'value="{scene.colleague.organisation_id}"[^>]*\bchecked', page)
+    assert re.search(rf'value="{scene.colleague.organisation.uuid}"[^>]*\bchecked', page)
     assert not Consent.objects.filter(purpose="Gegevens delen met schuldhulp").exists()
     assert client.post(url("consent-create", scene), {**data, "expires_on": ""}).status_code == 302
     consent = Consent.objects.get(purpose="Gegevens delen met schuldhulp")
@@ -845,7 +843,7 @@ def test_a_submitted_formset_of_many_rows_uses_a_constant_number_of_queries(
     client = log_in(personas.professional)
     rows = {}
     for n in range(20):
-        rows |= {f"goals-{n}-theme": str(theme("werk").pk), f"goals-{n}-text": "", f"goals-{n}-status": "open"}
+        rows |= {f"goals-{n}-theme": theme("werk").code, f"goals-{n}-text": "", f"goals-{n}-status": "open"}
     data = {**plan_data(0), **management("goals", 20, min_num=1, max_num=30), **rows}
     with django_assert_max_num_queries(10 + DEVICE):
         page = client.post(url("plan-edit", scene), data).content.decode()

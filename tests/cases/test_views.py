@@ -305,13 +305,13 @@ def test_the_caseload_filters_by_district_or_neighbourhood(log_in, personas: Per
     in_2 = a_case(personas, household__neighbourhood=buurt_2)
     outside = a_case(personas, household__neighbourhood=elsewhere)
     client = log_in(personas.professional)
-    response = client.get(reverse("cases:caseload"), {"gebied": district.pk})
+    response = client.get(reverse("cases:caseload"), {"gebied": district.code})
     assert sorted(caseload_rows(response)) == sorted([in_1.reference, in_2.reference])
-    response = client.get(reverse("cases:caseload"), {"gebied": buurt_2.pk})
+    response = client.get(reverse("cases:caseload"), {"gebied": buurt_2.code})
     assert caseload_rows(response) == [in_2.reference]
     assert outside.reference not in html_of(response)
     # The area choices are the team's: its buurten and their wijken.
-    assert f'<option value="{district.pk}"' in html_of(response)
+    assert f'<option value="{district.code}"' in html_of(response)
 
 
 def test_an_unknown_filter_value_is_reported_next_to_its_field_and_ignored(log_in, personas: Personas) -> None:

@@ -39,7 +39,7 @@ ENDPOINTS = {
     "audit": lambda s: reverse("funding:audit"),
     "audit_export": lambda s: reverse("funding:audit_export", args=["csv"]),
     "audit_cell": lambda s: (
-        reverse("funding:audit_cell") + "?year=2025&level=wijk&granularity=quarter&silo=0&area=-1&period=2025-01-01"
+        reverse("funding:audit_cell") + "?year=2025&level=wijk&granularity=quarter&silo=&area=&period=2025-01-01"
     ),
     "spend_imports": lambda s: reverse("funding:spend_imports"),
     "spend_import": lambda s: reverse("funding:spend_import", args=[s["import"].uuid]),

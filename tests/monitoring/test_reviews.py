@@ -138,7 +138,7 @@ def test_creating_a_review_on_the_form_saves_it_with_its_figures(personas, log_i
         reverse("monitoring:review_create"),
         {
             "programme": "Wijkaanpak Noord Q1",
-            "municipality": municipality_data.pk,
+            "municipality": municipality_data.code,
             "period_start": "2025-01-01",
             "period_end": "2025-03-31",
             "q1_problem_analysis": "Schulden",
@@ -160,7 +160,7 @@ def test_bad_input_is_marked_next_to_the_field_keeps_what_was_typed_and_saves_no
         reverse("monitoring:review_create"),
         {
             "programme": "",
-            "municipality": municipality_data.pk,
+            "municipality": municipality_data.code,
             "period_start": "2025-06-01",
             "period_end": "2025-01-31",
             "q2_selection_and_scale": "Op buurtniveau",
@@ -178,7 +178,7 @@ def test_bad_input_is_marked_next_to_the_field_keeps_what_was_typed_and_saves_no
         reverse("monitoring:review_create"),
         {
             "programme": "Noord",
-            "municipality": municipality_data.pk,
+            "municipality": municipality_data.code,
             "period_start": "2025-06-01",
             "period_end": "2025-01-31",
         },

@@ -131,9 +131,9 @@ def _variants(buurten):
     wijk = buurten[0].parent
     return {
         "no filter": URL,
-        "municipality": f"{URL}?municipality={wijk.municipality_id}",
-        "area": f"{URL}?area={wijk.pk}",
-        "theme": f"{URL}?theme={Theme.objects.order_by('pk').first().pk}",
+        "municipality": f"{URL}?municipality={wijk.municipality.code}",
+        "area": f"{URL}?area={wijk.code}",
+        "theme": f"{URL}?theme={Theme.objects.order_by('pk').first().code}",
         "period": f"{URL}?start=2025-01-01&end=2025-12-31",
         "print": reverse("monitoring:print"),
     }
@@ -173,24 +173,24 @@ def test_the_area_list_offers_only_the_chosen_municipalitys_wijken_and_buurten(p
     wijk = bureau_data[0].parent
     offered = set(client.get(URL).context["form"].fields["area"].queryset)
     assert offered == set()  # no municipality yet: choose one first
-    offered = set(client.get(f"{URL}?municipality={wijk.municipality_id}").context["form"].fields["area"].queryset)
+    offered = set(client.get(f"{URL}?municipality={wijk.municipality.code}").context["form"].fields["area"].queryset)
     assert {wijk, *bureau_data} <= offered
     assert elsewhere not in offered
     # An area on its own (a bookmarked link) implies its municipality.
-    response = client.get(f"{URL}?area={wijk.pk}")
+    response = client.get(f"{URL}?area={wijk.code}")
     assert response.context["form"].is_valid()
     assert wijk in response.context["form"].fields["area"].queryset
     # An area of another municipality than the one chosen is refused next to the field.
-    response = client.get(f"{URL}?municipality={wijk.municipality_id}&area={elsewhere.pk}")
+    response = client.get(f"{URL}?municipality={wijk.municipality.code}&area={elsewhere.code}")
     assert "area" in response.context["form"].errors
 
 
 def test_choosing_a_municipality_fetches_its_area_list(personas, log_in, bureau_data):
     wijk = bureau_data[0].parent
-    html = log_in(personas.bureau).get(reverse("monitoring:areas"), {"municipality": wijk.municipality_id}).content
+    html = log_in(personas.bureau).get(reverse("monitoring:areas"), {"municipality": wijk.municipality.code}).content
     html = html.decode()
     assert html.lstrip().startswith("<select") and 'id="id_area"' in html
-    assert all(f'value="{area.pk}"' in html for area in (wijk, *bureau_data))
+    assert all(f'value="{area.code}"' in html for area in (wijk, *bureau_data))
 
 
 def test_the_neighbourhood_table_is_paged_and_ordered_by_code_or_name_with_the_same_suppression(

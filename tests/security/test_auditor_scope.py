@@ -71,9 +71,10 @@ def test_the_audit_cell_of_another_municipalitys_area_shows_no_area(
     client: Client, log_in, personas: Personas, other_auditor: User
 ) -> None:
     area = NeighbourhoodFactory(parent__municipality=personas.team_a.municipality)
-    query = f"year=2025&level=buurt&granularity=year&silo=0&area={area.pk}&period=2025-01-01"
+    query = f"year=2025&level=buurt&granularity=year&silo=&area={area.code}&period=2025-01-01"
     response = log_in(other_auditor).get(f"{reverse('funding:audit_cell')}?{query}")
-    assert response.status_code == 200
+    # Another municipality's area code is no valid choice for this auditor: refused, and not named.
+    assert response.status_code == 400
     assert area.name not in response.content.decode()
 
 

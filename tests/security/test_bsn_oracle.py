@@ -47,13 +47,13 @@ def buurt(personas: Personas):
 
 def screen_referral(personas: Personas, buurt, bsns: list[str], house_number: int) -> dict[str, str]:
     data = {
-        "team": str(personas.team_a.pk),
+        "team": str(personas.team_a.uuid),
         "street": "Lindelaan",
         "house_number": str(house_number),
         "house_number_suffix": "",
         "postcode": "1234 ab",
         "city": "Teststad",
-        "neighbourhood": str(buurt.pk),
+        "neighbourhood": buurt.code,
         "referral_source": "school",
         "referral_reason": "Veel schoolverzuim.",
         "referred_on": "2025-03-01",
@@ -216,8 +216,8 @@ def test_with_an_error_elsewhere_a_foreign_and_an_unknown_bsn_get_the_same_field
     assert foreign[0] == 400 and list(foreign[1]) == ["neighbourhood"]
     screen = reverse("cases:referral-create")
     data = screen_referral(personas, buurt, [KNOWN, ""] if position == 0 else ["", KNOWN], 905)
-    foreign_page = answer_of_screen(client, screen, data | {"neighbourhood": str(elsewhere.pk)})
+    foreign_page = answer_of_screen(client, screen, data | {"neighbourhood": elsewhere.code})
     data = screen_referral(personas, buurt, [UNKNOWN, ""] if position == 0 else ["", UNKNOWN], 905)
-    unknown_page = answer_of_screen(client, screen, data | {"neighbourhood": str(elsewhere.pk)})
+    unknown_page = answer_of_screen(client, screen, data | {"neighbourhood": elsewhere.code})
     assert foreign_page == unknown_page
     assert foreign_page[0] == 200 and "utrecht-form-field-error-message" in foreign_page[2]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
@@ -15,8 +17,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from privacy import access_log
 from privacy.access import get_visible_or_404
+from wijkteam.errors import DATABASE_UNREACHABLE, RETRY_AFTER_SECONDS
 
 from .pagination import CursorPagination
+
+logger = logging.getLogger(__name__)
 
 
 def code_ref(**kwargs: Any) -> serializers.SlugRelatedField[Any]:
@@ -49,7 +54,18 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Services speak Django (ValidationError, PermissionDenied); the API answers in DRF's shape."""
+    """Services speak Django (ValidationError, PermissionDenied); the API answers in DRF's shape.
+
+    A database out of reach is a 503 the client may retry. Anything else this does not know
+    goes on to Django, which logs it; ``wijkteam.errors`` then answers it as JSON.
+    """
+    if isinstance(exc, DATABASE_UNREACHABLE):
+        logger.warning("The database cannot be reached", exc_info=exc)
+        return Response(
+            {"detail": _("The service is temporarily unavailable. Try again in a moment.")},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)

@@ -68,6 +68,10 @@ MIDDLEWARE = [
     # First, so that every log line of the request, the other middleware's included, carries its id.
     "wijkteam.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may touch the database: an API error is JSON, a database out of reach a 503.
+    "wijkteam.errors.ErrorResponseMiddleware",
+    # Before any view or form reads a parameter: PostgreSQL cannot take a NUL byte in text.
+    "wijkteam.errors.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -317,6 +321,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, errors included: no browsable HTML pages, whatever the Accept header (Swagger UI is at docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "wijkteam.api.pagination.CursorPagination",

@@ -196,9 +196,9 @@ class Command(BaseCommand):
             raise CommandError("No municipality, wijk or theme: load data first (manage.py seed_demo).")
         return {
             "no filter": index,
-            "municipality": f"{index}?municipality={municipality.pk}",
-            "area": f"{index}?area={district.pk}",
-            "theme": f"{index}?theme={theme.pk}",
+            "municipality": f"{index}?municipality={municipality.code}",
+            "area": f"{index}?area={district.code}",
+            "theme": f"{index}?theme={theme.code}",
             "period": f"{index}?start=2025-01-01&end=2025-12-31",
             # The CSV/XLSX export is built by a background task from the same board; the printable page stands in.
             "print": reverse("monitoring:print"),
