@@ -486,6 +486,8 @@ class Action(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The edit lock, as on the plan: a correction based on an older version is refused, nothing overwritten.
+    version = models.PositiveIntegerField(_("version"), default=0, db_default=0)
 
     objects = ActionQuerySet.as_manager()
 
@@ -702,6 +704,7 @@ class Reminder(models.Model):
         NO_CONTACT = "no_contact", _("no contact for 30 days")
         PLAN_EVALUATION = "plan_evaluation", _("plan not evaluated for 6 months")
         CONSENT_EXPIRING = "consent_expiring", _("consent expires soon")
+        AGE_TRANSITION = "age_transition", _("18-/18+ transition")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
