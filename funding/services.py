@@ -235,11 +235,13 @@ def allocation_create(
     action" with those dates, and the rest is paid. A stream whose budget cannot carry its part is a blockage
     "budget exhausted", and nothing is paid. Either way one transaction.
     """
-    if not Action.objects.visible_to(by).filter(pk=action.pk, case__closed_on__isnull=True).exists():
+    if not Action.objects.visible_to(by).filter(pk=action.pk).exists():
         raise PermissionDenied
     action = Action.objects.select_related("case__team", "case__household").get(pk=action.pk)
     if not policy.may_pay_from_stream(by, action.case.team):
         raise PermissionDenied
+    if not action.case.is_open:
+        raise ValidationError(_("This case is closed; it can no longer be changed."))
     stream = _lock_stream(stream.pk)
     if stream.silo.silo_free:
         raise ValidationError(

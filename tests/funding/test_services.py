@@ -1,5 +1,6 @@
 """Detection hooked into the casework services, and allocations within the rules and the budget."""
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from cases import services as case_services
 from cases.models import Action
 from funding import services
 from funding.models import Allocation, Blockage, BlockageReason, Silo
+from organisations.models import OrganisationKind
 from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory, PersonFactory
 from tests.conftest import Personas
 from tests.funding.factories import AllocationFactory, FlexibleStreamFactory, StreamFactory
@@ -285,3 +287,65 @@ def test_where_the_team_says_so_only_its_lead_pays(personas: Personas, setting, 
     with pytest.raises(PermissionDenied):
         pay(running, stream, personas.professional)
     assert len(pay(running, stream, personas.team_lead).allocations) == 1
+
+
+# --- Correcting an action runs detection again, with a version check ---------------------------------------
+
+
+def correction(action: Action, **changes) -> case_services.ActionCorrection:
+    values = {
+        "delivering_organisation": action.delivering_organisation,
+        "beneficiary": action.beneficiary,
+        "planned_cost": action.planned_cost,
+        "start_date": action.start_date,
+        "end_date": action.end_date,
+    }
+    return case_services.ActionCorrection(**(values | changes))
+
+
+def test_a_correction_past_the_18th_birthday_is_detected(personas: Personas, setting) -> None:
+    _stream, _organisation, case, _adult = setting
+    youth_care = OrganisationFactory(kind=OrganisationKind.objects.get(code="youth_care"))
+    youth_care.silos.add(Silo.objects.get(code="jeugdwet"))
+    StreamFactory(
+        silo=Silo.objects.get(code="jeugdwet"), municipality=personas.team_a.municipality, min_age=0, max_age=17,
+        kinds=["youth_care"], valid_from=datetime.date(2026, 1, 1), valid_until=datetime.date(2027, 12, 31),
+    )  # fmt: skip
+    teenager = PersonFactory(date_of_birth=datetime.date(2009, 3, 15))
+    MembershipFactory(household=case.household, person=teenager)
+    data = action_input(youth_care, beneficiary=teenager)
+    action = case_services.action_create(
+        case=case,
+        data=dataclasses.replace(data, start_date=datetime.date(2026, 12, 7), end_date=datetime.date(2027, 1, 31)),
+        by=personas.professional,
+    )
+    assert not Blockage.objects.exists()
+    corrected = case_services.action_correct(
+        action=action,
+        data=correction(action, end_date=datetime.date(2027, 9, 30)),
+        based_on_version=0,
+        by=personas.professional,
+    )
+    assert corrected.version == 1
+    blockage = Blockage.objects.get(action=action)
+    assert blockage.reason == BlockageReason.AGE_LIMIT and blockage.gap_from == datetime.date(2027, 3, 15)
+
+
+def test_a_correction_on_a_stale_version_writes_nothing(personas: Personas, setting) -> None:
+    _stream, organisation, case, adult = setting
+    action = case_services.action_create(
+        case=case, data=action_input(organisation, beneficiary=adult), by=personas.professional
+    )
+    case_services.action_correct(
+        action=action, data=correction(action, planned_cost=Decimal("700")), based_on_version=0, by=personas.team_lead
+    )
+    with pytest.raises(ValidationError) as error:
+        case_services.action_correct(
+            action=action,
+            data=correction(action, planned_cost=Decimal("900")),
+            based_on_version=0,
+            by=personas.professional,
+        )
+    assert error.value.code == "stale"
+    action.refresh_from_db()
+    assert (action.planned_cost, action.version) == (Decimal("700.00"), 1)

@@ -1,0 +1,124 @@
+"""Paying an action from a stream, on the screen and through the API (issue 14, item 1)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from cases.models import Action
+from funding.models import Allocation, Silo
+from organisations.models import OrganisationKind
+from privacy.models import AccessLogEntry
+from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory, PersonFactory
+from tests.conftest import Personas
+from tests.funding.factories import StreamFactory
+from tests.organisations.factories import OrganisationFactory
+from themes.models import Theme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eligible(personas: Personas) -> Action:
+    """Debt counselling for the whole household by a debt counsellor, and the Wgs stream that fits it."""
+    StreamFactory(
+        code="WGS-2026",
+        name="Schuldhulpverlening 2026",
+        silo=Silo.objects.get(code="wgs"),
+        municipality=personas.team_a.municipality,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2026, 12, 31),
+        min_age=None,
+        household_level=True,
+        themes=["werk"],
+        kinds=["debt_counselling"],
+    )
+    counsellor = OrganisationFactory(kind=OrganisationKind.objects.get(code="debt_counselling"))
+    counsellor.silos.add(Silo.objects.get(code="wgs"))
+    case = CaseFactory(team=personas.team_a)
+    MembershipFactory(household=case.household, person=PersonFactory(date_of_birth=datetime.date(1980, 1, 1)))
+    return ActionFactory(
+        case=case,
+        theme=Theme.objects.get(code="werk"),
+        description="Schuldhulpverlening voor het hele huishouden",
+        delivering_organisation=counsellor,
+        beneficiary=None,
+        planned_cost=Decimal("3200.00"),
+        start_date=datetime.date(2026, 2, 1),
+        end_date=datetime.date(2026, 7, 31),
+    )
+
+
+def body(action: Action, **changes: str) -> dict[str, str]:
+    return {
+        "action": str(action.uuid),
+        "stream": "WGS-2026",
+        "amount": "3200.00",
+        "period_start": "2026-02-01",
+        "period_end": "2026-07-31",
+        **changes,
+    }
+
+
+def test_the_api_pays_an_eligible_action(log_in, personas: Personas, eligible: Action) -> None:
+    response = log_in(personas.professional).post("/api/v1/allocations/", body(eligible), "application/json")
+    assert response.status_code == 201, response.json()
+    (allocation,) = response.json()["allocations"]
+    assert allocation["stream"] == "WGS-2026" and allocation["amount"] == "3200.00"
+    assert response.json()["blockage"] is None
+    assert Allocation.objects.get().action == eligible
+    assert AccessLogEntry.objects.filter(action="create", case_id=eligible.case_id, outcome="allowed").exists()
+
+
+def test_the_api_answers_404_for_an_action_the_caller_may_not_see(log_in, personas: Personas, eligible: Action) -> None:
+    for user in (personas.professional_b, personas.bureau, personas.outsider):
+        response = log_in(user).post("/api/v1/allocations/", body(eligible), "application/json")
+        assert response.status_code == 404
+    assert not Allocation.objects.exists()
+    assert AccessLogEntry.objects.filter(action="create", case_id=eligible.case_id, outcome="refused").count() == 3
+
+
+def test_the_api_refuses_a_professional_where_only_the_lead_pays(log_in, personas: Personas, eligible: Action) -> None:
+    personas.team_a.allocated_by = "team_lead"
+    personas.team_a.save()
+    response = log_in(personas.professional).post("/api/v1/allocations/", body(eligible), "application/json")
+    assert response.status_code == 403
+    response = log_in(personas.team_lead).post("/api/v1/allocations/", body(eligible), "application/json")
+    assert response.status_code == 201
+
+
+def test_the_api_explains_a_refusal_per_field(log_in, personas: Personas, eligible: Action) -> None:
+    client = log_in(personas.professional)
+    response = client.post("/api/v1/allocations/", body(eligible, stream="NOPE"), "application/json")
+    assert response.status_code == 400 and "stream" in response.json()
+    response = client.post(
+        "/api/v1/allocations/", body(eligible, period_start="2025-12-01", period_end="2026-01-31"), "application/json"
+    )
+    assert response.status_code == 400 and "period_start" in response.json()
+    assert not Allocation.objects.exists()
+
+
+def test_the_pay_screen_lists_the_streams_and_why_not(client, log_in, personas: Personas, eligible: Action) -> None:
+    StreamFactory(municipality=personas.team_a.municipality, name="Wmo begeleiding")  # adults' wellbeing only
+    response = log_in(personas.professional).get(f"/financiering/acties/{eligible.uuid}/betalen/")
+    assert response.status_code == 200
+    options = {option.stream.name: option for option in response.context["options"]}
+    assert options["Schuldhulpverlening 2026"].payable
+    assert not options["Wmo begeleiding"].payable
+    assert options["Wmo begeleiding"].explanation == "betaalt voor andere thema's"
+
+
+def test_the_pay_screen_takes_a_dutch_amount_and_keeps_what_was_typed(
+    log_in, personas: Personas, eligible: Action
+) -> None:
+    client = log_in(personas.professional)
+    url = f"/financiering/acties/{eligible.uuid}/betalen/"
+    stream = str(Allocation._meta.get_field("stream").related_model.objects.get(code="WGS-2026").uuid)
+    form = {"stream": stream, "amount": "3.200,00", "period_start": "2026-02-01", "period_end": "2026-01-01"}
+    response = client.post(url, form)
+    assert response.status_code == 400
+    assert "De einddatum kan niet voor de begindatum liggen." in response.content.decode()
+    assert 'value="3.200,00"' in response.content.decode()
+    response = client.post(url, form | {"period_end": "2026-07-31"})
+    assert response.status_code == 302 and response["Location"].endswith("#financiering")
+    assert Allocation.objects.get().amount == Decimal("3200.00")
