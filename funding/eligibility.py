@@ -335,18 +335,25 @@ def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
     )
 
 
-def detect(*, action_ids: Sequence[int] | None, by_id: int | None, at: datetime.datetime | None) -> int:
+def detect(
+    *,
+    action_ids: Sequence[int] | None,
+    by_id: int | None,
+    at: datetime.datetime | None,
+    with_history: bool | None = None,
+) -> int:
     """Run detection for these actions (None: every action); returns how many blockages were opened.
 
     ``by_id``/``at`` attribute the new blockages; None means the action's own
     creator and creation time (the set-based run over existing actions).
+    ``with_history`` defaults to writing history rows for named actions only (the seed's run over all skips them).
     """
     if action_ids is not None and not action_ids:
         return 0
     action_filter = "TRUE" if action_ids is None else "a.id = ANY(%(ids)s)"
     with connection.cursor() as cursor:
         cursor.execute(
-            detect_sql(action_filter, with_history=action_ids is not None),
+            detect_sql(action_filter, with_history=action_ids is not None if with_history is None else with_history),
             sql_params(ids=list(action_ids or []), by=by_id, at=at),
         )
         return cursor.rowcount

@@ -56,6 +56,17 @@ def blockages_detect_all() -> int:
     return eligibility.detect(action_ids=None, by_id=None, at=None)
 
 
+def blockages_redetect() -> int:
+    """The daily re-detection over every running action: a birth date corrected, a household that moved, a
+    stream whose rules, period or budget changed can block an action that fitted when it was recorded.
+
+    Idempotent (one detected blockage per action and reason, by constraint); new blockages are dated now, on
+    the action's creator's name, with their history row. The 90-day "18-/18+ transition" signal for running
+    actions is a reminder (``cases.reminders``), refreshed by its own daily task.
+    """
+    return eligibility.detect(action_ids=None, by_id=None, at=timezone.now(), with_history=True)
+
+
 # --- Allocations ------------------------------------------------------------------------
 
 

@@ -194,11 +194,51 @@ def test_detection_in_bulk_agrees_with_the_check_of_one_action(world: World) -> 
 def test_the_nightly_sweep_task_finds_an_action_a_rule_change_blocked_once(world: World) -> None:
     from funding.tasks import detect_blockages
 
-    assert detect_blockages.apply().get() == 0  # the action fits its stream
+    detect_blockages.apply()
+    assert not Blockage.objects.exists()  # the action fits its stream
     world.stream.themes.set([Theme.objects.get(code="werk")])  # the rule changes overnight
-    assert detect_blockages.apply().get() == 1
-    assert detect_blockages.apply().get() == 0
-    assert Blockage.objects.get().action == world.action
+    detect_blockages.apply()
+    detect_blockages.apply()
+    assert Blockage.objects.get().reason == BlockageReason.THEME
+
+
+def test_the_daily_redetection_catches_a_birth_date_corrected_into_an_age_limit(world: World) -> None:
+    """A running action that fitted when it was recorded; then the beneficiary's birth date is corrected."""
+    from funding.tasks import detect_blockages
+
+    world.organisation.kind = OrganisationKind.objects.get(code="youth_care")
+    world.organisation.save()
+    world.organisation.silos.set([Silo.objects.get(code="jeugdwet"), Silo.objects.get(code="wmo")])
+    StreamFactory(
+        silo=Silo.objects.get(code="jeugdwet"), municipality=world.stream.municipality, min_age=0, max_age=17,
+        kinds=["youth_care"],
+    )  # fmt: skip
+    Action.objects.filter(pk=world.action.pk).update(
+        status=Action.Status.IN_PROGRESS, end_date=datetime.date(2025, 12, 31)
+    )
+    world.action.beneficiary.date_of_birth = datetime.date(2010, 1, 1)
+    world.action.beneficiary.save()
+    detect_blockages.apply()
+    assert not Blockage.objects.exists()
+    world.action.beneficiary.date_of_birth = datetime.date(2007, 6, 1)  # 18 on 1-6-2025, during the action
+    world.action.beneficiary.save()
+    detect_blockages.apply()
+    blockage = Blockage.objects.get()
+    assert blockage.reason == BlockageReason.AGE_LIMIT and blockage.gap_from == datetime.date(2025, 6, 1)
+    assert blockage.takeover_stream == world.stream  # Wmo, from 18
+    assert Blockage.history.filter(id=blockage.pk, history_type="+").exists()
+
+
+def test_a_redelivered_redetection_message_takes_effect_once(world: World) -> None:
+    from funding.tasks import detect_blockages
+    from jobs.models import TaskExecution
+
+    world.stream.themes.set([Theme.objects.get(code="werk")])
+    detect_blockages.apply(task_id="daily-2025-03-02")
+    Blockage.objects.all().delete()  # were the message delivered again, its run would open it anew
+    detect_blockages.apply(task_id="daily-2025-03-02")
+    assert not Blockage.objects.exists()
+    assert TaskExecution.objects.filter(task_name="funding.detect_blockages").count() == 1
 
 
 # --- The whole period (issue 14, item 2) ------------------------------------------------------------------

@@ -117,7 +117,7 @@ def test_the_pay_screen_takes_a_dutch_amount_and_keeps_what_was_typed(
     form = {"stream": stream, "amount": "3.200,00", "period_start": "2026-02-01", "period_end": "2026-01-01"}
     response = client.post(url, form)
     assert response.status_code == 400
-    assert "De einddatum kan niet voor de begindatum liggen." in response.content.decode()
+    assert "Het einde kan niet vóór het begin liggen." in response.content.decode()
     assert 'value="3.200,00"' in response.content.decode()
     response = client.post(url, form | {"period_end": "2026-07-31"})
     assert response.status_code == 302 and response["Location"].endswith("#financiering")
