@@ -29,6 +29,7 @@ blockage.
 from __future__ import annotations
 
 import datetime
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -71,12 +72,9 @@ REASON_SQL = """
     END
 """
 
-# Streams that continue one another: the same silo, municipality, ages and level (the next year's money).
-SAME_KIND_SQL = """
-    {b}.silo_id = {a}.silo_id AND {b}.municipality_id IS NOT DISTINCT FROM {a}.municipality_id
-    AND {b}.min_age IS NOT DISTINCT FROM {a}.min_age AND {b}.max_age IS NOT DISTINCT FROM {a}.max_age
-    AND {b}.household_level = {a}.household_level
-"""
+# Streams that continue one another: the same silo, municipality, ages and level (the next year's money);
+# a window partition treats NULLs as equal, as ``FundingStreamQuerySet.continuing`` does.
+SAME_KIND = "silo_id, municipality_id, min_age, max_age, household_level"
 
 
 def _age_fits(day: str) -> str:
@@ -124,6 +122,23 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
           AND {checked}
           {unfunded}
     ),
+    -- Streams of one kind (``SAME_KIND``: silo, municipality, ages, level) in runs without a gap of a day; a
+    -- stream and its continuations cover up to the end of its run. Window functions: one pass over the streams.
+    stream_chain AS MATERIALIZED (
+        SELECT id, max(valid_until) OVER (PARTITION BY {SAME_KIND}, run) AS chain_until
+        FROM (
+            SELECT id, silo_id, municipality_id, min_age, max_age, household_level, valid_until,
+                   sum(starts_run) OVER (PARTITION BY {SAME_KIND} ORDER BY valid_from, id) AS run
+            FROM (
+                SELECT id, silo_id, municipality_id, min_age, max_age, household_level, valid_from, valid_until,
+                       CASE WHEN valid_from > max(valid_until) OVER (
+                                PARTITION BY {SAME_KIND} ORDER BY valid_from, id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                            THEN 1 ELSE 0 END AS starts_run
+                FROM funding_fundingstream
+            ) marked
+        ) runs
+    ),
     stream_rules AS MATERIALIZED (
         SELECT s.id, s.silo_id, silo."order" AS silo_order, s.municipality_id, s.valid_from, s.valid_until,
                s.min_age, s.max_age, s.household_level, s.budget,
@@ -133,15 +148,10 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
                      WHERE k.fundingstream_id = s.id) AS kind_ids,
                ARRAY(SELECT ar.area_id FROM funding_fundingstream_areas ar
                      WHERE ar.fundingstream_id = s.id) AS area_ids,
-               -- The first end after this stream's that no stream of the same kind carries on from.
-               (SELECT min(e.valid_until) FROM funding_fundingstream e
-                WHERE {SAME_KIND_SQL.format(a="s", b="e")} AND e.valid_until >= s.valid_until
-                  AND NOT EXISTS (SELECT 1 FROM funding_fundingstream n
-                                  WHERE {SAME_KIND_SQL.format(a="e", b="n")}
-                                    AND n.valid_from > e.valid_from AND n.valid_from <= e.valid_until + 1
-                                    AND n.valid_until > e.valid_until)) AS chain_until
+               chain.chain_until
         FROM funding_fundingstream s
         JOIN funding_silo silo ON silo.id = s.silo_id
+        JOIN stream_chain chain ON chain.id = s.id
         WHERE NOT silo.silo_free
           AND (s.municipality_id IS NULL OR s.municipality_id IN (SELECT DISTINCT municipality_id FROM subject))
     ),
@@ -378,13 +388,12 @@ class StreamCheck:
         return self.stage >= PAYABLE_FROM and self.stage != STAGE_BUDGET
 
 
-def stream_checks(action_id: int) -> list[StreamCheck]:
-    """Every stream that could be asked to pay this open action, closest first; one query.
+STREAM_CHECKS_STATEMENT = "funding_stream_checks_v1"
+_prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()
 
-    The same funnel as ``evaluate`` (the CTE chain), kept per stream instead of per action: the pay form lists
-    the streams that may pay and, for the others, the rule they fail.
-    """
-    sql = (
+
+def _stream_checks_sql() -> str:
+    return (
         "WITH "  # noqa: S608 — constant fragments; values are parameters
         + checks_sql("a.id = %(id)s", unfunded_only=False)
         + """
@@ -397,6 +406,24 @@ def stream_checks(action_id: int) -> list[StreamCheck]:
         ORDER BY COALESCE(ch.stage, 0) DESC, sr.silo_order, sr.valid_from, sr.id
         """
     )
+
+
+def stream_checks(action_id: int) -> list[StreamCheck]:
+    """Every stream that could be asked to pay this open action, closest first; one query.
+
+    The same funnel as ``evaluate`` (the CTE chain), kept per stream instead of per action: the pay form lists
+    the streams that may pay and, for the others, the rule they fail. Planning this chain costs more than
+    running it for one action (about 15 ms against 2), so it is a prepared statement, planned once per
+    database connection.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(sql, sql_params(id=action_id))
+        raw = connection.connection
+        if raw not in _prepared_on:
+            # A statement is the session's, whatever happens to transactions: prepare it once per connection.
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [STREAM_CHECKS_STATEMENT])
+            if cursor.fetchone() is None:
+                sql = _stream_checks_sql().replace("%(id)s", "$1").replace("%(tz)s", "$2")
+                cursor.execute(f"PREPARE {STREAM_CHECKS_STATEMENT}(bigint, text) AS {sql}")
+            _prepared_on.add(raw)
+        cursor.execute(f"EXECUTE {STREAM_CHECKS_STATEMENT}(%s, %s)", [action_id, settings.TIME_ZONE])
         return [StreamCheck(*row) for row in cursor.fetchall()]

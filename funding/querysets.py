@@ -37,7 +37,7 @@ class FundingStreamQuerySet(models.QuerySet["FundingStream"]):
 
     def continuing(self, stream: FundingStream) -> FundingStreamQuerySet:
         """The streams that carry ``stream`` on past its end: same silo, municipality, ages and level, starting
-        at the latest the day after it ends (``eligibility.SAME_KIND_SQL`` says the same in SQL); first first."""
+        at the latest the day after it ends (``eligibility.SAME_KIND`` says the same in SQL); first first."""
         return self.filter(
             silo_id=stream.silo_id,
             municipality_id=stream.municipality_id,
