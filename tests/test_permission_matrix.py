@@ -252,6 +252,7 @@ MATRIX: list[Row] = [
     # An empty body: the case is found (and the attempt logged), the body refused.
     Row("api:case-coordinator", "POST", target="case", expect=casework(BAD_BODY, anonymous=API_NO_AUTH), log="update"),
     Row("api:case-transition", "POST", target="case", expect=casework(BAD_BODY, anonymous=API_NO_AUTH), log="update"),
+    Row("api:action-correct", "POST", target="action", expect=casework(BAD_BODY, anonymous=API_NO_AUTH), log="update"),
     Row(
         "api:involvement-end",
         "POST",

@@ -122,3 +122,26 @@ def test_the_pay_screen_takes_a_dutch_amount_and_keeps_what_was_typed(
     response = client.post(url, form | {"period_end": "2026-07-31"})
     assert response.status_code == 302 and response["Location"].endswith("#financiering")
     assert Allocation.objects.get().amount == Decimal("3200.00")
+
+
+def test_the_api_corrects_an_action_and_refuses_a_stale_version(log_in, personas: Personas, eligible: Action) -> None:
+    client = log_in(personas.professional)
+    url = f"/api/v1/actions/{eligible.uuid}/correct/"
+    correction = {
+        "version": 0,
+        "delivering_organisation": str(eligible.delivering_organisation.uuid),
+        "beneficiary": None,
+        "planned_cost": "2800.00",
+        "start_date": "2026-02-01",
+        "end_date": "2027-03-31",
+    }
+    response = client.post(url, correction, "application/json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 1 and response.json()["planned_cost"] == "2800.00"
+    # Past the stream's end (31-12-2026) with no next period: detection ran again on the correction.
+    assert eligible.blockages.get().reason == "stream_ends"
+    response = client.post(url, correction | {"planned_cost": "1.00"}, "application/json")
+    assert response.status_code == 400
+    eligible.refresh_from_db()
+    assert eligible.planned_cost == Decimal("2800.00")
+    assert log_in(personas.professional_b).post(url, correction, "application/json").status_code == 404
