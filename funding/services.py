@@ -480,8 +480,10 @@ def blockage_mark_not_resolvable(*, blockage: Blockage, by: User, note: str) -> 
 def blockage_pay_flexible(*, blockage: Blockage, by: User, amount: Decimal | None = None, note: str = "") -> Blockage:
     """Doorbraak: pay the action from the flexible budget and resolve the blockage, in one transaction.
 
-    The allocation and the resolution commit together or not at all: a
-    refusal (no flexible budget left, a step not allowed) writes nothing.
+    Over the action's real period: one allocation per year's flexible stream it runs through, the amount
+    shared by days (the blockage points at the first). A year without a flexible stream is refused by name.
+    The allocations and the resolution commit together or not at all: a refusal (no flexible budget left,
+    a year without one, a step not allowed) writes nothing.
     """
     blockage = _lock_blockage(blockage)
     refusal = workflow.refusal(blockage.status, blockage.level, workflow.Step.RESOLVE)

@@ -145,3 +145,39 @@ def test_the_api_corrects_an_action_and_refuses_a_stale_version(log_in, personas
     eligible.refresh_from_db()
     assert eligible.planned_cost == Decimal("2800.00")
     assert log_in(personas.professional_b).post(url, correction, "application/json").status_code == 404
+
+
+def test_the_pay_screen_uses_a_constant_number_of_queries(
+    log_in, personas: Personas, eligible: Action, django_assert_max_num_queries
+) -> None:
+    client = log_in(personas.professional)
+    url = f"/financiering/acties/{eligible.uuid}/betalen/"
+    client.get(url)  # the statement is prepared once per connection
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(url).status_code == 200
+    for year in range(2010, 2030):  # many streams, in several silos and years
+        StreamFactory(
+            municipality=personas.team_a.municipality,
+            valid_from=datetime.date(year, 1, 1),
+            valid_until=datetime.date(year, 12, 31),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["options"]) == 21
+
+
+def test_the_daily_redetection_catches_a_household_that_moved_out_of_the_streams_area(
+    personas: Personas, eligible: Action
+) -> None:
+    from funding.models import Blockage, FundingStream
+    from funding.tasks import detect_blockages
+    from tests.organisations.factories import NeighbourhoodFactory
+
+    FundingStream.objects.get(code="WGS-2026").areas.set([eligible.case.household.neighbourhood])
+    detect_blockages.apply()
+    assert not Blockage.objects.exists()
+    household = eligible.case.household
+    household.neighbourhood = NeighbourhoodFactory()
+    household.save()
+    detect_blockages.apply()
+    assert Blockage.objects.get(action=eligible).reason == "area"
