@@ -382,16 +382,28 @@ def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpRespo
     htmx swaps the form in place on an error and follows the redirect on success; without JavaScript it is
     an ordinary page with the same round trip.
     """
+    log_action = access_log.Action.CREATE if request.method == "POST" else access_log.Action.READ
     action = get_visible_or_404(
         Action.objects.select_related(
             "case__household", "case__team", "theme", "delivering_organisation", "beneficiary"
         ),
         request,
-        action=access_log.Action.CREATE if request.method == "POST" else access_log.Action.READ,
+        action=log_action,
         detail="pay action",
+        log_read=False,
         uuid=action_uuid,
     )
-    if not policy.may_pay_from_stream(request.user, action.case.team):
+    # One row either way: allowed, or refused where the team leaves paying to its lead.
+    allowed = policy.may_pay_from_stream(request.user, action.case.team)
+    access_log.record(
+        user=request.user,
+        action=log_action,
+        subject=access_log.subject_for(action),
+        outcome=access_log.Outcome.ALLOWED if allowed else access_log.Outcome.REFUSED,
+        request=request,
+        detail="pay action",
+    )
+    if not allowed:
         raise PermissionDenied
     options = payable_streams(action)
     payable = [option.stream for option in options if option.payable]

@@ -181,3 +181,14 @@ def test_the_daily_redetection_catches_a_household_that_moved_out_of_the_streams
     household.save()
     detect_blockages.apply()
     assert Blockage.objects.get(action=eligible).reason == "area"
+
+
+def test_the_pay_screen_refuses_a_professional_where_only_the_lead_pays_and_logs_it(
+    log_in, personas: Personas, eligible: Action
+) -> None:
+    personas.team_a.allocated_by = "team_lead"
+    personas.team_a.save()
+    url = f"/financiering/acties/{eligible.uuid}/betalen/"
+    assert log_in(personas.professional).get(url).status_code == 403
+    assert AccessLogEntry.objects.filter(case_id=eligible.case_id, outcome="refused", action="read").exists()
+    assert log_in(personas.team_lead).get(url).status_code == 200
