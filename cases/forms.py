@@ -395,6 +395,46 @@ class ActionItemForm(ActionForm):
 ActionItemFormSet = row_formset(ActionItemForm, min_num=0, max_num=20)
 
 
+class ActionCorrectForm(forms.Form):
+    """Correct an action's dates, cost, deliverer or beneficiary; ``version`` is the edit lock."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    delivering_organisation = ObjectChoiceField(label=_("Delivered by"))
+    beneficiary = ObjectChoiceField(label=_("For whom"), required=False, empty_label=_("The whole household"))
+    planned_cost = LocalisedDecimalField(
+        label=_("Planned cost (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("For example 1.250,50. Leave empty when there is no cost."),
+    )
+    start_date = DateField(label=_("Start"), required=False)
+    end_date = DateField(label=_("End"), required=False)
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "delivering_organisation", choices.organisations)
+        load_choices(self, "beneficiary", choices.members, label=person_label)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end cannot be before the start."))
+        return data
+
+    def to_correction(self) -> services.ActionCorrection:
+        data = self.cleaned_data
+        return services.ActionCorrection(
+            delivering_organisation=data["delivering_organisation"],
+            beneficiary=data["beneficiary"],
+            planned_cost=data["planned_cost"] or Decimal("0"),
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
+
+
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Action.Status.choices, widget=forms.RadioSelect)
     # The version the form was loaded at: a change made by someone else since is not overwritten.

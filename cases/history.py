@@ -65,6 +65,8 @@ HISTORY_PAGE_SIZE = 25
 SKIPPED_FIELDS = frozenset({"id", "uuid", "created_at", "case", "household"})
 SKIPPED_PER_MODEL: dict[type[models.Model], frozenset[str]] = {
     Goal: frozenset({"order"}),
+    # The edit lock: every correction moves it, the fields it guards say what changed.
+    Action: frozenset({"version"}),
     # Copied from the household for the audit when the row was made.
     Allocation: frozenset({"neighbourhood"}),
     Blockage: frozenset({"neighbourhood"}),

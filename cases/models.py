@@ -716,6 +716,7 @@ class Reminder(models.Model):
         NO_CONTACT = "no_contact", _("no contact for 30 days")
         PLAN_EVALUATION = "plan_evaluation", _("plan not evaluated for 6 months")
         CONSENT_EXPIRING = "consent_expiring", _("consent expires soon")
+        AGE_TRANSITION = "age_transition", _("18-/18+ transition")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -13,7 +13,11 @@ The causes (issue 7, "reminders"):
   version is older than that;
 - consent that expires within ``CONSENT_NOTICE_DAYS`` days, or has expired,
   while no later consent of the same person for the same purpose exists and
-  it was not revoked.
+  it was not revoked;
+- an 18-/18+ transition within ``AGE_TRANSITION_NOTICE_DAYS`` days: a running
+  action's beneficiary passes the age limit of the stream that pays it (or of
+  the stream an open "age limit" blockage names) before the action ends, so
+  the coordinator can arrange what takes over (issue 14). ``since`` is the day.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .querysets import CONTACT_OVERDUE_DAYS
 
 PLAN_EVALUATION_MONTHS = 6
 CONSENT_NOTICE_DAYS = 30
+AGE_TRANSITION_NOTICE_DAYS = 90
 # One refresh at a time: two would both insert the same new causes.
 _LOCK_KEY = 0x57_52_45_4D  # "WREM"
 
@@ -62,6 +67,26 @@ DUE_SQL = """
                AND later.revoked_on IS NULL AND later.given_on > s.given_on
                AND (later.expires_on IS NULL OR later.expires_on > s.expires_on)
        )
+    UNION ALL
+    SELECT t.case_id, 'age_transition', NULL, min(t.crossing)
+      FROM (
+            SELECT a.case_id, a.end_date,
+                   (p.date_of_birth + make_interval(years => s.max_age + 1))::date AS crossing
+              FROM funding_allocation al
+              JOIN funding_fundingstream s ON s.id = al.stream_id AND s.max_age IS NOT NULL
+              JOIN cases_action a ON a.id = al.action_id AND a.status IN ('approved', 'in_progress')
+              JOIN cases_person p ON p.id = a.beneficiary_id
+            UNION ALL
+            SELECT a.case_id, a.end_date, b.gap_from
+              FROM funding_blockage b
+              JOIN cases_action a ON a.id = b.action_id AND a.status IN ('proposed', 'approved', 'in_progress')
+             WHERE b.reason = 'age_limit' AND b.status IN ('open', 'escalated')
+      ) t
+      JOIN cases_case c ON c.id = t.case_id
+     WHERE c.status <> 'afgesloten' AND c.anonymised_at IS NULL
+       AND t.crossing BETWEEN %(today)s::date AND %(today)s::date + %(age_days)s
+       AND (t.end_date IS NULL OR t.end_date >= t.crossing)
+     GROUP BY t.case_id
 """
 
 REFRESH_SQL = f"""
@@ -104,6 +129,7 @@ def reminders_refresh(*, today: datetime.date | None = None) -> RefreshResult:
         "contact_days": CONTACT_OVERDUE_DAYS,
         "plan_months": PLAN_EVALUATION_MONTHS,
         "consent_days": CONSENT_NOTICE_DAYS,
+        "age_days": AGE_TRANSITION_NOTICE_DAYS,
     }
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])

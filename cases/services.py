@@ -505,6 +505,50 @@ def action_create(*, case: Case, data: ActionInput, by: User) -> Action:
     return action
 
 
+@dataclass(frozen=True)
+class ActionCorrection:
+    """What may be corrected on an action once it exists: its dates, cost, deliverer and beneficiary."""
+
+    delivering_organisation: Organisation
+    beneficiary: Person | None
+    planned_cost: Decimal
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+
+
+@service
+def action_correct(*, action: Action, data: ActionCorrection, based_on_version: int, by: User) -> Action:
+    """Correct an action; if someone changed it since ``based_on_version``, nothing is written.
+
+    Every correction runs detection again: a new end date can cross an 18th birthday or a stream's end.
+    """
+    _require_casework(by, action.case)
+    # Two people correcting one action at once: the second waits here and then sees the first one's version.
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.version != based_on_version:
+        raise ValidationError(
+            _("Someone else changed this action while you were editing it. Check the current values and try again."),
+            code="stale",
+        )
+    if (
+        data.beneficiary is not None
+        and not HouseholdMembership.objects.filter(
+            household_id=action.case.household_id, person=data.beneficiary
+        ).exists()
+    ):
+        raise ValidationError({"beneficiary": [_("The beneficiary must be a member of this household.")]})
+    action.delivering_organisation = data.delivering_organisation
+    action.beneficiary = data.beneficiary
+    action.planned_cost = data.planned_cost
+    action.start_date = data.start_date
+    action.end_date = data.end_date
+    action.version += 1
+    action.full_clean()
+    action.save()
+    funding_services.actions_detect(action_ids=[action.pk], by=by)
+    return action
+
+
 @service
 def action_set_status(*, action: Action, status: str, by: User, based_on_version: int | None = None) -> Action:
     """Change an action's status. The screen and the API pass the version they showed; if someone

@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"{case}plan/versies/<int:number>/", plan.PlanVersionView.as_view(), name="plan-version"),
     path(f"{case}acties/nieuw/", records.ActionCreateView.as_view(), name="action-create"),
     path(f"{case}acties/<uuid:action>/status/", records.ActionStatusView.as_view(), name="action-status"),
+    path(f"{case}acties/<uuid:action>/corrigeren/", records.ActionCorrectView.as_view(), name="action-correct"),
     path(f"{case}metingen/nieuw/", records.MeasurementCreateView.as_view(), name="measurement-create"),
     path(f"{case}casusoverleggen/nieuw/", records.ConferenceCreateView.as_view(), name="conference-create"),
     path(f"{case}regisseur/", people.CoordinatorAssignView.as_view(), name="coordinator-assign"),

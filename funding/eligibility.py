@@ -1,12 +1,23 @@
 """Which funding streams may pay for an action, and when none may, why: one SQL definition for one action or all.
 
 The rules are checked as a funnel, in the order of ``BlockageReason``: theme,
-period, area, organisation kind, beneficiary (age, or household level), the
-silos the delivering organisation can bill, and remaining budget. For every
-(action, stream) pair the *stage* is how many rules in a row the stream passes
-(0 to 7); 7 means it can pay. When no stream reaches 7, the reason is the rule at
-which the stream that came closest failed, and that stream (and its silo) is
-what blocks: "the Jeugdwet stream stops at 17".
+period (the stream runs on the action's first day), area, organisation kind,
+beneficiary (age on the first day, or household level), the silos the
+delivering organisation can bill, the age on *every* day of the action (a
+birthday that crosses the stream's age limit inside the period), the stream
+reaching the action's last day (itself, or continued by the same silo's stream
+of the next period), and remaining budget. For every (action, stream) pair the
+*stage* is how many rules in a row the stream passes (0 to 9); 9 means it can
+pay. When no stream reaches 9, the reason is the rule at which the stream that
+came closest failed, and that stream (and its silo) is what blocks: "the
+Jeugdwet stream stops at 17".
+
+An action's period runs from its start (or the day it was recorded) to its end
+(or its start when it has none). Age is monotonic, so "the age fits on every
+day" is "it fits on the first and on the last day". A stream *continues* in
+another of the same silo and municipality, for the same ages and level, that
+starts at the latest the day after it ends; ``chain_until`` is the last day a
+stream and its continuations cover.
 
 The same SQL serves the check of one action (the cases services call it in the
 action's transaction) and the set-based run over millions (the seed), so the
@@ -18,8 +29,10 @@ blockage.
 from __future__ import annotations
 
 import datetime
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +40,16 @@ from django.db import connection
 
 from .models import Blockage, BlockageReason
 
-ELIGIBLE = 7
+# The stages of the funnel, by the rule a stream failed at (a stream at stage n passed every rule before n).
+STAGE_AREA = 2
+STAGE_BENEFICIARY = 4
+STAGE_AGE_LIMIT = 6  # passed every rule of its own on the first day; fails on a later day of the action
+STAGE_STREAM_ENDS = 7
+STAGE_BUDGET = 8
+ELIGIBLE = 9
+# From this stage on a stream's own rules let it pay from the action's first day: it may be chosen to pay,
+# and what it cannot cover (its end, its budget) becomes a blockage.
+PAYABLE_FROM = STAGE_STREAM_ENDS
 
 # The funnel: stage → reason when the closest stream stopped there (stage 4 depends on the beneficiary).
 REASON_BY_STAGE = {
@@ -36,16 +58,31 @@ REASON_BY_STAGE = {
     2: BlockageReason.AREA,
     3: BlockageReason.ORGANISATION_KIND,
     5: BlockageReason.SILO_NOT_BILLABLE,
-    6: BlockageReason.BUDGET_EXHAUSTED,
+    6: BlockageReason.AGE_LIMIT,
+    7: BlockageReason.STREAM_ENDS,
+    8: BlockageReason.BUDGET_EXHAUSTED,
 }
 
 REASON_SQL = """
     CASE v.stage
         WHEN 0 THEN 'theme' WHEN 1 THEN 'period' WHEN 2 THEN 'area' WHEN 3 THEN 'organisation_kind'
         WHEN 4 THEN CASE WHEN v.beneficiary_id IS NULL THEN 'household_level' ELSE 'age' END
-        WHEN 5 THEN 'silo_not_billable' WHEN 6 THEN 'budget_exhausted'
+        WHEN 5 THEN 'silo_not_billable' WHEN 6 THEN 'age_limit' WHEN 7 THEN 'stream_ends'
+        WHEN 8 THEN 'budget_exhausted'
     END
 """
+
+# Streams that continue one another: the same silo, municipality, ages and level (the next year's money);
+# a window partition treats NULLs as equal, as ``FundingStreamQuerySet.continuing`` does.
+SAME_KIND = "silo_id, municipality_id, min_age, max_age, household_level"
+
+
+def _age_fits(day: str) -> str:
+    """SQL: the beneficiary ``su`` is of an age stream ``sr`` pays for on ``day`` (an unknown birth date never is)."""
+    return (
+        f"(su.date_of_birth IS NOT NULL AND extract(year FROM age({day}, su.date_of_birth))"
+        " BETWEEN COALESCE(sr.min_age, 0) AND COALESCE(sr.max_age, 200))"
+    )
 
 
 def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: bool = False) -> str:
@@ -69,6 +106,8 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
         SELECT a.id AS action_id, a.theme_id, a.planned_cost, a.beneficiary_id, a.created_by_id,
                a.created_at AS action_created_at,
                COALESCE(a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date) AS on_day,
+               GREATEST(COALESCE(a.end_date, a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date),
+                        COALESCE(a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date)) AS until_day,
                o.kind_id, h.neighbourhood_id, buurt.parent_id AS district_id, buurt.municipality_id,
                p.date_of_birth,
                ARRAY(SELECT os.silo_id FROM organisations_organisation_silos os
@@ -83,6 +122,23 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
           AND {checked}
           {unfunded}
     ),
+    -- Streams of one kind (``SAME_KIND``: silo, municipality, ages, level) in runs without a gap of a day; a
+    -- stream and its continuations cover up to the end of its run. Window functions: one pass over the streams.
+    stream_chain AS MATERIALIZED (
+        SELECT id, max(valid_until) OVER (PARTITION BY {SAME_KIND}, run) AS chain_until
+        FROM (
+            SELECT id, silo_id, municipality_id, min_age, max_age, household_level, valid_until,
+                   sum(starts_run) OVER (PARTITION BY {SAME_KIND} ORDER BY valid_from, id) AS run
+            FROM (
+                SELECT id, silo_id, municipality_id, min_age, max_age, household_level, valid_from, valid_until,
+                       CASE WHEN valid_from > max(valid_until) OVER (
+                                PARTITION BY {SAME_KIND} ORDER BY valid_from, id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                            THEN 1 ELSE 0 END AS starts_run
+                FROM funding_fundingstream
+            ) marked
+        ) runs
+    ),
     stream_rules AS MATERIALIZED (
         SELECT s.id, s.silo_id, silo."order" AS silo_order, s.municipality_id, s.valid_from, s.valid_until,
                s.min_age, s.max_age, s.household_level, s.budget,
@@ -91,14 +147,19 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
                ARRAY(SELECT k.organisationkind_id FROM funding_fundingstream_organisation_kinds k
                      WHERE k.fundingstream_id = s.id) AS kind_ids,
                ARRAY(SELECT ar.area_id FROM funding_fundingstream_areas ar
-                     WHERE ar.fundingstream_id = s.id) AS area_ids
+                     WHERE ar.fundingstream_id = s.id) AS area_ids,
+               chain.chain_until
         FROM funding_fundingstream s
         JOIN funding_silo silo ON silo.id = s.silo_id
+        JOIN stream_chain chain ON chain.id = s.id
         WHERE NOT silo.silo_free
           AND (s.municipality_id IS NULL OR s.municipality_id IN (SELECT DISTINCT municipality_id FROM subject))
     ),
     rule_checks AS MATERIALIZED (
         SELECT su.action_id, su.planned_cost, sr.id AS stream_id, sr.silo_id, sr.silo_order, sr.budget,
+            sr.chain_until,
+            -- The first birthday past the stream's age limit (the day help for a 17-year-old stops fitting).
+            (su.date_of_birth + make_interval(years => sr.max_age + 1))::date AS crossing_day,
             CASE
                 WHEN NOT (su.on_day BETWEEN sr.valid_from AND sr.valid_until) THEN 1
                 WHEN NOT (cardinality(sr.area_ids) = 0 OR su.neighbourhood_id = ANY(sr.area_ids)
@@ -106,11 +167,12 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
                 WHEN NOT (cardinality(sr.kind_ids) = 0 OR su.kind_id = ANY(sr.kind_ids)) THEN 3
                 WHEN su.beneficiary_id IS NULL AND NOT sr.household_level THEN 4
                 WHEN su.beneficiary_id IS NOT NULL AND (sr.min_age IS NOT NULL OR sr.max_age IS NOT NULL)
-                     AND (su.date_of_birth IS NULL
-                          OR extract(year FROM age(su.on_day, su.date_of_birth))
-                             NOT BETWEEN COALESCE(sr.min_age, 0) AND COALESCE(sr.max_age, 200)) THEN 4
+                     AND NOT {_age_fits("su.on_day")} THEN 4
                 WHEN NOT (sr.silo_id = ANY(su.billable_silo_ids)) THEN 5
-                ELSE 6
+                WHEN su.beneficiary_id IS NOT NULL AND (sr.min_age IS NOT NULL OR sr.max_age IS NOT NULL)
+                     AND NOT {_age_fits("su.until_day")} THEN 6
+                WHEN sr.chain_until < su.until_day THEN 7
+                ELSE 8
             END AS stage
         FROM subject su
         -- Only streams for the action's theme: one that fails on the theme reaches stage 0, the same as
@@ -118,32 +180,56 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
         JOIN stream_rules sr ON (sr.municipality_id IS NULL OR sr.municipality_id = su.municipality_id)
                             AND (cardinality(sr.theme_ids) = 0 OR su.theme_id = ANY(sr.theme_ids))
     ),
-    -- Remaining budget only for the streams that passed every other rule: one sum per stream.
+    -- Remaining budget only for the streams that may pay from the first day: one sum per stream.
     remaining AS (
         SELECT n.stream_id, n.budget - COALESCE(sum(al.amount), 0) AS remaining
-        FROM (SELECT DISTINCT stream_id, budget FROM rule_checks WHERE stage = 6) n
+        FROM (SELECT DISTINCT stream_id, budget FROM rule_checks WHERE stage >= {PAYABLE_FROM}) n
         LEFT JOIN funding_allocation al ON al.stream_id = n.stream_id
         GROUP BY n.stream_id, n.budget
     ),
     checks AS MATERIALIZED (
-        SELECT rc.action_id, rc.stream_id, rc.silo_id, rc.silo_order,
-               CASE WHEN rc.stage = 6 AND r.remaining >= rc.planned_cost THEN 7 ELSE rc.stage END AS stage
+        SELECT rc.action_id, rc.stream_id, rc.silo_id, rc.silo_order, rc.chain_until, rc.crossing_day, r.remaining,
+               CASE WHEN rc.stage = {STAGE_BUDGET} AND r.remaining >= rc.planned_cost THEN {ELIGIBLE}
+                    ELSE rc.stage END AS stage
         FROM rule_checks rc
         LEFT JOIN remaining r ON r.stream_id = rc.stream_id
     ),
     best AS (
-        SELECT DISTINCT ON (action_id) action_id, stream_id, silo_id, stage
+        SELECT DISTINCT ON (action_id) action_id, stream_id, silo_id, stage, chain_until, crossing_day
         FROM checks
         ORDER BY action_id, stage DESC, silo_order, stream_id
     ),
     verdict AS (
         SELECT su.action_id, su.planned_cost, su.beneficiary_id, su.created_by_id, su.action_created_at,
-               su.neighbourhood_id,
+               su.neighbourhood_id, su.until_day,
                COALESCE(b.stage, 0) AS stage,
                -- No stream pays for the theme at all: no stream or silo "blocks", the gap is the theme.
-               b.stream_id, b.silo_id
+               b.stream_id, b.silo_id,
+               -- The days no stream of the closest kind pays: from the age limit, or past the stream's end.
+               CASE b.stage WHEN {STAGE_AGE_LIMIT} THEN b.crossing_day
+                            WHEN {STAGE_STREAM_ENDS} THEN b.chain_until + 1 END AS gap_from
         FROM subject su
         LEFT JOIN best b ON b.action_id = su.action_id
+    ),
+    -- An age limit crossed inside the period: the stream of another silo that fits the theme, the area and
+    -- the age from that day on (e.g. Wmo after Jeugdwet), preferring one that runs then and that the
+    -- deliverer can bill. Only computed where a query asks for it.
+    gaps AS (
+        SELECT v.*, takeover.id AS takeover_stream_id
+        FROM verdict v
+        JOIN subject su ON su.action_id = v.action_id
+        LEFT JOIN LATERAL (
+            SELECT sr.id FROM stream_rules sr
+            WHERE v.stage = {STAGE_AGE_LIMIT} AND sr.silo_id <> v.silo_id
+              AND (sr.municipality_id IS NULL OR sr.municipality_id = su.municipality_id)
+              AND (cardinality(sr.theme_ids) = 0 OR su.theme_id = ANY(sr.theme_ids))
+              AND (cardinality(sr.area_ids) = 0 OR su.neighbourhood_id = ANY(sr.area_ids)
+                   OR su.district_id = ANY(sr.area_ids))
+              AND {_age_fits("v.gap_from")}
+            ORDER BY (v.gap_from BETWEEN sr.valid_from AND sr.chain_until) DESC,
+                     (sr.silo_id = ANY(su.billable_silo_ids)) DESC, sr.silo_order, sr.valid_from, sr.id
+            LIMIT 1
+        ) takeover ON TRUE
     )
     """  # noqa: S608
 
@@ -162,6 +248,11 @@ class Verdict:
     closest_silo_id: int | None
     beneficiary_is_household: bool
     eligible_stream_ids: tuple[int, ...] = field(default=())
+    # When blocked on a later day of the action: the first day no stream of the closest kind pays (the age
+    # limit, or past the stream's end), the action's last day, and the stream that could take over then.
+    gap_from: datetime.date | None = None
+    gap_until: datetime.date | None = None
+    takeover_stream_id: int | None = None
 
     @property
     def blocked(self) -> bool:
@@ -183,13 +274,15 @@ def evaluate(action_ids: Sequence[int], *, unfunded_only: bool = False) -> dict[
     sql = (
         "WITH "  # noqa: S608 — constant fragments; values are parameters
         + checks_sql("a.id = ANY(%(ids)s)", unfunded_only=unfunded_only)
-        + """
+        + f"""
         SELECT v.action_id, v.stage, v.stream_id, v.silo_id, v.beneficiary_id IS NULL,
                COALESCE(ARRAY(SELECT ch.stream_id FROM checks ch
-                              WHERE ch.action_id = v.action_id AND ch.stage = 7 ORDER BY ch.silo_order, ch.stream_id),
-                        '{}')
-        FROM verdict v
-        """
+                              WHERE ch.action_id = v.action_id AND ch.stage = {ELIGIBLE}
+                              ORDER BY ch.silo_order, ch.stream_id),
+                        '{{}}'),
+               v.gap_from, v.until_day, v.takeover_stream_id
+        FROM gaps v
+        """  # noqa: S608 — constants of this module
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, sql_params(ids=list(action_ids)))
@@ -201,6 +294,9 @@ def evaluate(action_ids: Sequence[int], *, unfunded_only: bool = False) -> dict[
                 closest_silo_id=row[3],
                 beneficiary_is_household=row[4],
                 eligible_stream_ids=tuple(row[5]),
+                gap_from=row[6],
+                gap_until=row[7] if row[6] is not None else None,
+                takeover_stream_id=row[8],
             )
             for row in cursor.fetchall()
         }
@@ -232,11 +328,13 @@ def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
     inserted AS (
         INSERT INTO funding_blockage (uuid, action_id, source, reason, stream_id, silo_id, rule, household_impact,
                                       euros_stuck, delay_days, status, level, resolution, allocation_id,
-                                      opened_at, opened_by_id, closed_at, neighbourhood_id)
+                                      opened_at, opened_by_id, closed_at, neighbourhood_id,
+                                      gap_from, gap_until, takeover_stream_id)
         SELECT gen_random_uuid(), v.action_id, 'detected', {REASON_SQL}, v.stream_id, v.silo_id, '', '',
                v.planned_cost, NULL, 'open', 'team', '', NULL,
-               COALESCE(%(at)s, v.action_created_at), COALESCE(%(by)s, v.created_by_id), NULL, v.neighbourhood_id
-        FROM verdict v
+               COALESCE(%(at)s, v.action_created_at), COALESCE(%(by)s, v.created_by_id), NULL, v.neighbourhood_id,
+               v.gap_from, CASE WHEN v.gap_from IS NOT NULL THEN v.until_day END, v.takeover_stream_id
+        FROM gaps v
         WHERE v.stage < {ELIGIBLE}
         ON CONFLICT (action_id, reason) WHERE source = 'detected' DO NOTHING
         RETURNING {columns}
@@ -247,18 +345,85 @@ def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
     )
 
 
-def detect(*, action_ids: Sequence[int] | None, by_id: int | None, at: datetime.datetime | None) -> int:
+def detect(
+    *,
+    action_ids: Sequence[int] | None,
+    by_id: int | None,
+    at: datetime.datetime | None,
+    with_history: bool | None = None,
+) -> int:
     """Run detection for these actions (None: every action); returns how many blockages were opened.
 
     ``by_id``/``at`` attribute the new blockages; None means the action's own
     creator and creation time (the set-based run over existing actions).
+    ``with_history`` defaults to writing history rows for named actions only (the seed's run over all skips them).
     """
     if action_ids is not None and not action_ids:
         return 0
     action_filter = "TRUE" if action_ids is None else "a.id = ANY(%(ids)s)"
     with connection.cursor() as cursor:
         cursor.execute(
-            detect_sql(action_filter, with_history=action_ids is not None),
+            detect_sql(action_filter, with_history=action_ids is not None if with_history is None else with_history),
             sql_params(ids=list(action_ids or []), by=by_id, at=at),
         )
         return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class StreamCheck:
+    """How far one stream of the action's municipality gets through the funnel for one action."""
+
+    stream_id: int
+    stage: int
+    chain_until: datetime.date | None
+    crossing_day: datetime.date | None
+    remaining: Decimal | None
+    until_day: datetime.date
+    takeover_stream_id: int | None
+
+    @property
+    def payable(self) -> bool:
+        """Its own rules let it pay from the action's first day and it has the budget for the first part; what
+        lies past its end without a continuation becomes a blockage when it is chosen."""
+        return self.stage >= PAYABLE_FROM and self.stage != STAGE_BUDGET
+
+
+STREAM_CHECKS_STATEMENT = "funding_stream_checks_v1"
+_prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _stream_checks_sql() -> str:
+    return (
+        "WITH "  # noqa: S608 — constant fragments; values are parameters
+        + checks_sql("a.id = %(id)s", unfunded_only=False)
+        + """
+        SELECT sr.id, COALESCE(ch.stage, 0), ch.chain_until, ch.crossing_day, ch.remaining, su.until_day,
+               g.takeover_stream_id
+        FROM subject su
+        JOIN gaps g ON g.action_id = su.action_id
+        CROSS JOIN stream_rules sr
+        LEFT JOIN checks ch ON ch.action_id = su.action_id AND ch.stream_id = sr.id
+        ORDER BY COALESCE(ch.stage, 0) DESC, sr.silo_order, sr.valid_from, sr.id
+        """
+    )
+
+
+def stream_checks(action_id: int) -> list[StreamCheck]:
+    """Every stream that could be asked to pay this open action, closest first; one query.
+
+    The same funnel as ``evaluate`` (the CTE chain), kept per stream instead of per action: the pay form lists
+    the streams that may pay and, for the others, the rule they fail. Planning this chain costs more than
+    running it for one action (about 15 ms against 2), so it is a prepared statement, planned once per
+    database connection.
+    """
+    with connection.cursor() as cursor:
+        raw = connection.connection
+        if raw not in _prepared_on:
+            # A statement is the session's, whatever happens to transactions: prepare it once per connection.
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [STREAM_CHECKS_STATEMENT])
+            if cursor.fetchone() is None:
+                sql = _stream_checks_sql().replace("%(id)s", "$1").replace("%(tz)s", "$2")
+                cursor.execute(f"PREPARE {STREAM_CHECKS_STATEMENT}(bigint, text) AS {sql}")
+            _prepared_on.add(raw)
+        cursor.execute(f"EXECUTE {STREAM_CHECKS_STATEMENT}(%s, %s)", [action_id, settings.TIME_ZONE])
+        return [StreamCheck(*row) for row in cursor.fetchall()]

@@ -4,7 +4,7 @@ has an error, ``aria-invalid`` and ``aria-describedby`` pointing at the message 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations.models import User
 from privacy import policy
+from wijkteam.forms import DateField, LocalisedDecimalField
 
 from . import uploads
-from .models import BlockageReason, BlockageResolution, Silo
+from .models import BlockageReason, BlockageResolution, FundingStream, Silo
 from .report import GRANULARITIES, LEVELS, ReportParams
 
 
@@ -199,3 +200,34 @@ class SpendUploadForm(UtrechtForm):
                 self.errors.pop("file", None)
                 self.add_error("file", error)
         return cleaned
+
+
+class PayForm(UtrechtForm):
+    """Pay an action from a stream: the stream, the amount as typed in Dutch ("3.200,00") and the period."""
+
+    stream = forms.ChoiceField(label=_("Funding stream"))
+    amount = LocalisedDecimalField(
+        label=_("Amount (€)"), max_digits=12, decimal_places=2, help_text=_("For example 3.200,00.")
+    )
+    period_start = DateField(label=_("From"))
+    period_end = DateField(label=_("Until"))
+
+    def __init__(self, *args: Any, streams: Sequence[FundingStream], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.streams = {str(stream.uuid): stream for stream in streams}
+        stream_field = self.fields["stream"]
+        assert isinstance(stream_field, forms.ChoiceField)
+        stream_field.choices = [("", _("— choose a stream —"))] + [
+            (key, f"{stream.name} ({stream.silo.name}, {stream.valid_from:%d-%m-%Y} t/m {stream.valid_until:%d-%m-%Y})")
+            for key, stream in self.streams.items()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The end cannot be before the start."))
+        return data
+
+    def chosen_stream(self) -> FundingStream:
+        return self.streams[self.cleaned_data["stream"]]

@@ -353,6 +353,8 @@ class BlockageReason(models.TextChoices):
     AGE = "age", _("the beneficiary's age is outside every funding stream")
     HOUSEHOLD_LEVEL = "household_level", _("a household-level need, but only person-level funding")
     SILO_NOT_BILLABLE = "silo_not_billable", _("a fitting stream exists only in a silo the organisation cannot bill")
+    AGE_LIMIT = "age_limit", _("the beneficiary crosses the stream's age limit during the action")
+    STREAM_ENDS = "stream_ends", _("the funding stream ends before the action")
     BUDGET_EXHAUSTED = "budget_exhausted", _("the budget of every fitting stream is exhausted")
     OTHER = "other", _("another rule (registered by hand)")
 
@@ -432,6 +434,18 @@ class Blockage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Blocked on later days of the action only (an age limit crossed, a stream that ends first): the days no
+    # stream pays, and the stream that could take over from the first of them (Wmo after Jeugdwet).
+    gap_from = models.DateField(_("uncovered from"), null=True, blank=True)
+    gap_until = models.DateField(_("uncovered until"), null=True, blank=True)
+    takeover_stream = models.ForeignKey(
+        FundingStream,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stream that could take over"),
+    )
     # The household's buurt when the blockage arose, copied for the audit (as on allocations and spend).
     neighbourhood = models.ForeignKey(
         "organisations.Area",

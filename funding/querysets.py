@@ -35,6 +35,20 @@ class FundingStreamQuerySet(models.QuerySet["FundingStream"]):
     def for_municipality(self, municipality_id: int) -> FundingStreamQuerySet:
         return self.filter(Q(municipality_id=municipality_id) | Q(municipality__isnull=True))
 
+    def continuing(self, stream: FundingStream) -> FundingStreamQuerySet:
+        """The streams that carry ``stream`` on past its end: same silo, municipality, ages and level, starting
+        at the latest the day after it ends (``eligibility.SAME_KIND`` says the same in SQL); first first."""
+        return self.filter(
+            silo_id=stream.silo_id,
+            municipality_id=stream.municipality_id,
+            min_age=stream.min_age,
+            max_age=stream.max_age,
+            household_level=stream.household_level,
+            valid_from__gt=stream.valid_from,
+            valid_from__lte=stream.valid_until + datetime.timedelta(days=1),
+            valid_until__gt=stream.valid_until,
+        ).order_by("valid_from", "pk")
+
     def with_remaining(self) -> FundingStreamQuerySet:
         """Annotate ``allocated`` and ``remaining`` (budget minus every allocation) in one query."""
         from .models import Allocation

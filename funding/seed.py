@@ -114,7 +114,10 @@ def seed(ctx: SeedContext) -> None:
     with ctx.step("funding budgets"):
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS seed_fit")
-            cursor.execute(FIT_TABLE_SQL, eligibility.sql_params())
+            cursor.execute(
+                FIT_TABLE_SQL,
+                eligibility.sql_params(area_stage=eligibility.STAGE_AREA, first_day_stage=eligibility.STAGE_AGE_LIMIT),
+            )
             cursor.execute("CREATE INDEX ON seed_fit (action_id)")
             cursor.execute("ANALYZE seed_fit")
         _size_budgets(ctx, streams)
@@ -203,20 +206,22 @@ def _create_streams(ctx: SeedContext, years: list[int]) -> list[FundingStream]:
 
 # --- 2. Budgets -----------------------------------------------------------------------------------------
 
-# Every (action, stream) pair that fails only on the budget (stage 6) or only on the area (stage 2, with the
-# organisation kind and silo right), computed once: budgets, allocations and area spill-over all read it.
+# Every (action, stream) pair whose own rules fit on the action's first day (the seed pays those within the
+# stream's period, as it always did; the rules for later days are the detection's) or that fails only on the
+# area (stage 2, with the organisation kind and silo right), computed once: budgets, allocations and area
+# spill-over all read it. ``stage`` is 6 for the first kind.
 FIT_TABLE_SQL = (
     "CREATE TEMP TABLE seed_fit AS WITH "  # noqa: S608 — constant fragments; values are parameters
     + eligibility.checks_sql("TRUE", unfunded_only=True, include_finished=True)
     + """
-    SELECT rc.action_id, rc.stream_id, rc.stage, rc.silo_order, rc.planned_cost, su.on_day,
+    SELECT rc.action_id, rc.stream_id, LEAST(rc.stage, 6) AS stage, rc.silo_order, rc.planned_cost, su.on_day,
            COALESCE(NULLIF(cardinality(sr.kind_ids), 0), 99) AS specificity,
            (cardinality(sr.kind_ids) = 0 OR su.kind_id = ANY(sr.kind_ids)) AND sr.silo_id = ANY(su.billable_silo_ids)
                AS fits_but_area
     FROM rule_checks rc
     JOIN subject su ON su.action_id = rc.action_id
     JOIN stream_rules sr ON sr.id = rc.stream_id
-    WHERE rc.stage IN (2, 6)
+    WHERE rc.stage = %(area_stage)s OR rc.stage >= %(first_day_stage)s
     """
 )
 

@@ -225,7 +225,9 @@ def household_funding(
     blockages = list(
         Blockage.objects.filter(action__case__in=cases)
         .open()
-        .select_related("action__theme", "action__delivering_organisation", "silo", "stream", "action__case")
+        .select_related(
+            "action__theme", "action__delivering_organisation", "silo", "stream", "takeover_stream", "action__case"
+        )
         .order_by("opened_at", "pk")
     )
     return HouseholdFunding(

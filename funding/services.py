@@ -8,13 +8,15 @@ bad input a ValidationError with messages per field.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cases.models import Action
@@ -35,6 +37,8 @@ from .models import (
 )
 from .validators import validate_period_within, validate_positive_amount
 
+CENT = Decimal("0.01")
+
 # --- Detection ------------------------------------------------------------------------
 
 
@@ -50,6 +54,17 @@ def actions_detect(*, action_ids: Sequence[int], by: User) -> int:
 def blockages_detect_all() -> int:
     """The set-based run over every action (seed, or after the rules change); attributed to each action's creator."""
     return eligibility.detect(action_ids=None, by_id=None, at=None)
+
+
+def blockages_redetect() -> int:
+    """The daily re-detection over every running action: a birth date corrected, a household that moved, a
+    stream whose rules, period or budget changed can block an action that fitted when it was recorded.
+
+    Idempotent (one detected blockage per action and reason, by constraint); new blockages are dated now, on
+    the action's creator's name, with their history row. The 90-day "18-/18+ transition" signal for running
+    actions is a reminder (``cases.reminders``), refreshed by its own daily task.
+    """
+    return eligibility.detect(action_ids=None, by_id=None, at=timezone.now(), with_history=True)
 
 
 # --- Allocations ------------------------------------------------------------------------
@@ -123,6 +138,97 @@ def _write_allocation(
     return allocation
 
 
+@dataclass(frozen=True)
+class Payment:
+    """What paying an action from a stream did: the allocations written (one per stream the period runs
+    through), and the blockage opened for what could not be paid (the budget, or days past the stream's end)."""
+
+    allocations: list[Allocation]
+    blockage: Blockage | None = None
+
+
+@dataclass(frozen=True)
+class _Part:
+    stream_id: int
+    start: datetime.date
+    end: datetime.date
+
+
+def _days(start: datetime.date, end: datetime.date) -> int:
+    return (end - start).days + 1
+
+
+def _share(amount: Decimal, parts: Sequence[tuple[datetime.date, datetime.date]]) -> list[Decimal]:
+    """Split ``amount`` over consecutive periods by their days, in cents; the last takes the rounding."""
+    total = sum(_days(start, end) for start, end in parts)
+    shares = [(amount * _days(start, end) / total).quantize(CENT, rounding=ROUND_HALF_UP) for start, end in parts]
+    shares[-1] = amount - sum(shares[:-1], Decimal("0"))
+    return shares
+
+
+def _parts(
+    first: FundingStream,
+    start: datetime.date,
+    end: datetime.date,
+    following: Callable[[FundingStream, datetime.date], FundingStream | None],
+) -> tuple[list[_Part], datetime.date | None]:
+    """Cut ``start`` to ``end`` at each stream's end, continuing in ``following(stream, next day)``.
+
+    Returns the parts, and the first day no stream covers (None when the whole period is covered).
+    """
+    parts: list[_Part] = []
+    stream: FundingStream | None = first
+    day = start
+    while stream is not None:
+        part_end = min(end, stream.valid_until)
+        parts.append(_Part(stream.pk, day, part_end))
+        if part_end >= end:
+            return parts, None
+        day = part_end + datetime.timedelta(days=1)
+        stream = following(stream, day)
+    return parts, day
+
+
+def _detected_blockage(
+    *,
+    action: Action,
+    reason: str,
+    stream: FundingStream,
+    euros_stuck: Decimal,
+    by: User,
+    gap: tuple[datetime.date, datetime.date] | None = None,
+) -> Blockage:
+    """Open the blockage the rules found while paying (one per action and reason, as detection keeps it)."""
+    existing = Blockage.objects.filter(action=action, reason=reason, source=Blockage.Source.DETECTED).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    blockage = Blockage(
+        action=action,
+        source=Blockage.Source.DETECTED,
+        reason=reason,
+        stream=stream,
+        silo_id=stream.silo_id,
+        euros_stuck=euros_stuck,
+        gap_from=gap[0] if gap else None,
+        gap_until=gap[1] if gap else None,
+        opened_at=now,
+        opened_by=by,
+        neighbourhood_id=action.case.household.neighbourhood_id,
+    )
+    blockage.full_clean()
+    blockage.save()
+    BlockageEvent.objects.create(
+        blockage=blockage,
+        kind=BlockageEvent.Kind.OPENED,
+        to_status=BlockageStatus.OPEN,
+        level=blockage.level,
+        by=by,
+        at=now,
+    )
+    return blockage
+
+
 @service
 def allocation_create(
     *,
@@ -132,21 +238,83 @@ def allocation_create(
     period_start: datetime.date,
     period_end: datetime.date,
     by: User,
-) -> Allocation:
-    """Pay an action from a stream its rules allow, within the stream's remaining budget."""
-    if not Action.objects.visible_to(by).filter(pk=action.pk, case__closed_on__isnull=True).exists():
+) -> Payment:
+    """Pay an action from a stream its rules allow, for an amount and a period.
+
+    A period past the stream's end continues in the same silo's stream of the next period (one allocation
+    per stream, the amount shared by days); days no stream covers are a blockage "the stream ends before the
+    action" with those dates, and the rest is paid. A stream whose budget cannot carry its part is a blockage
+    "budget exhausted", and nothing is paid. Either way one transaction.
+    """
+    if not Action.objects.visible_to(by).filter(pk=action.pk).exists():
         raise PermissionDenied
+    action = Action.objects.select_related("case__team", "case__household").get(pk=action.pk)
+    if not policy.may_pay_from_stream(by, action.case.team):
+        raise PermissionDenied
+    if not action.case.is_open:
+        raise ValidationError(_("This case is closed; it can no longer be changed."))
     stream = _lock_stream(stream.pk)
     if stream.silo.silo_free:
         raise ValidationError(
             {"stream": [_("The flexible budget pays only through a doorbraak decision on a blockage.")]}
         )
-    verdict = eligibility.evaluate([action.pk]).get(action.pk)
-    if verdict is None or stream.pk not in verdict.eligible_stream_ids:
+    check = next((c for c in eligibility.stream_checks(action.pk) if c.stream_id == stream.pk), None)
+    if check is None or check.stage < eligibility.PAYABLE_FROM:
         raise ValidationError({"stream": [_("This funding stream's rules do not allow it to pay for this action.")]})
-    return _write_allocation(
-        action=action, stream=stream, amount=amount, period_start=period_start, period_end=period_end, by=by
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_positive_amount(amount)
+    except ValidationError as error:
+        errors["amount"] = error.messages
+    if period_end < period_start:
+        errors["period_end"] = [_("The end cannot be before the start.")]
+    elif not stream.valid_from <= period_start <= stream.valid_until:
+        errors["period_start"] = [
+            _("The stream “%(stream)s” runs from %(start)s to %(end)s; start the period within it.")
+            % {"stream": stream.name, "start": date_format(stream.valid_from), "end": date_format(stream.valid_until)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    parts, uncovered_from = _parts(
+        stream, period_start, period_end, lambda current, _day: FundingStream.objects.continuing(current).first()
     )
+    periods = [(part.start, part.end) for part in parts]
+    if uncovered_from is not None:
+        periods.append((uncovered_from, period_end))
+    shares = _share(amount, periods)
+    locked = {part.stream_id: _lock_stream(part.stream_id) for part in parts}
+    for part, share in zip(parts, shares, strict=False):
+        if _remaining(locked[part.stream_id]) < share:
+            blockage = _detected_blockage(
+                action=action,
+                reason=BlockageReason.BUDGET_EXHAUSTED,
+                stream=locked[part.stream_id],
+                euros_stuck=amount,
+                by=by,
+            )
+            return Payment(allocations=[], blockage=blockage)
+    allocations = [
+        _write_allocation(
+            action=action,
+            stream=locked[part.stream_id],
+            amount=share,
+            period_start=part.start,
+            period_end=part.end,
+            by=by,
+        )
+        for part, share in zip(parts, shares, strict=False)
+    ]
+    uncovered: Blockage | None = None
+    if uncovered_from is not None:
+        uncovered = _detected_blockage(
+            action=action,
+            reason=BlockageReason.STREAM_ENDS,
+            stream=locked[parts[-1].stream_id],
+            euros_stuck=shares[-1],
+            by=by,
+            gap=(uncovered_from, period_end),
+        )
+    return Payment(allocations=allocations, blockage=uncovered)
 
 
 # --- Blockages: registration by hand ----------------------------------------------------------
@@ -312,8 +480,10 @@ def blockage_mark_not_resolvable(*, blockage: Blockage, by: User, note: str) -> 
 def blockage_pay_flexible(*, blockage: Blockage, by: User, amount: Decimal | None = None, note: str = "") -> Blockage:
     """Doorbraak: pay the action from the flexible budget and resolve the blockage, in one transaction.
 
-    The allocation and the resolution commit together or not at all: a
-    refusal (no flexible budget left, a step not allowed) writes nothing.
+    Over the action's real period: one allocation per year's flexible stream it runs through, the amount
+    shared by days (the blockage points at the first). A year without a flexible stream is refused by name.
+    The allocations and the resolution commit together or not at all: a refusal (no flexible budget left,
+    a year without one, a step not allowed) writes nothing.
     """
     blockage = _lock_blockage(blockage)
     refusal = workflow.refusal(blockage.status, blockage.level, workflow.Step.RESOLVE)
@@ -325,22 +495,55 @@ def blockage_pay_flexible(*, blockage: Blockage, by: User, amount: Decimal | Non
     amount = amount if amount is not None else (blockage.euros_stuck or action.planned_cost)
     today = timezone.localdate()
     municipality_id = action.case.team.municipality_id
-    candidate = (
-        FundingStream.objects.flexible()
-        .active_on(today)
-        .for_municipality(municipality_id)
-        .order_by("valid_until", "pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if candidate is None:
-        raise ValidationError({"amount": [_("There is no flexible budget for this municipality today.")]})
-    stream = _lock_stream(candidate)
-    start = max(action.start_date or today, stream.valid_from)
-    end = min(action.end_date or start + datetime.timedelta(days=90), stream.valid_until)
-    allocation = _write_allocation(
-        action=action, stream=stream, amount=amount, period_start=start, period_end=max(start, end), by=by
-    )
+    # The action's real period: a doorbraak for help that runs into next year charges next year's flexible
+    # budget for those days (one allocation per year's flexible stream), not this year's last weeks.
+    start = action.start_date or today
+
+    def flexible_on(day: datetime.date) -> FundingStream | None:
+        candidate = (
+            FundingStream.objects.flexible()
+            .active_on(day)
+            .for_municipality(municipality_id)
+            .order_by("valid_until", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return _lock_stream(candidate) if candidate is not None else None
+
+    first = flexible_on(start)
+    if first is None:
+        raise ValidationError(
+            {"amount": [_("There is no flexible budget for %(year)s in this municipality.") % {"year": start.year}]}
+        )
+    # Without an end date the real period is unknown: a quarter, within the flexible budget that pays its start.
+    end = max(start, action.end_date or min(start + datetime.timedelta(days=90), first.valid_until))
+    parts, uncovered_from = _parts(first, start, end, lambda _current, day: flexible_on(day))
+    if uncovered_from is not None:
+        raise ValidationError(
+            {
+                "amount": [
+                    _(
+                        "The action runs until %(end)s, but this municipality has no flexible budget for "
+                        "%(year)s (from %(start)s on). A doorbraak pays the action's whole period: open the "
+                        "flexible budget of %(year)s first."
+                    )
+                    % {"end": date_format(end), "year": uncovered_from.year, "start": date_format(uncovered_from)}
+                ]
+            }
+        )
+    shares = _share(amount, [(part.start, part.end) for part in parts])
+    allocations = [
+        _write_allocation(
+            action=action,
+            stream=_lock_stream(part.stream_id),
+            amount=share,
+            period_start=part.start,
+            period_end=part.end,
+            by=by,
+        )
+        for part, share in zip(parts, shares, strict=True)
+    ]
+    allocation = allocations[0]
     return _take_step(
         blockage=blockage,
         step=workflow.Step.RESOLVE,

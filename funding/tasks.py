@@ -12,6 +12,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from jobs.idempotency import idempotent_task
+
 from . import services, spend_import, summary
 
 
@@ -28,17 +30,9 @@ def refresh_flow_summary(municipality_id: int | None = None) -> int:
     return summary.flow_cells_refresh(municipality_id=municipality_id)
 
 
-@shared_task(
-    name="funding.detect_blockages",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-)
-def detect_blockages() -> int:
-    """Nightly sweep over every action: budgets run out and rules change, so a fitting action can become blocked.
-
-    Detection is idempotent (an action with an open blockage for a reason gets no second one).
-    """
-    return services.blockages_detect_all()
+@idempotent_task(name="funding.detect_blockages")
+def detect_blockages() -> None:
+    """Daily re-detection over every running action (Celery beat): rules, budgets, birth dates and addresses
+    change, so a fitting action can become blocked. Through ``idempotent_task``: a redelivered message does
+    nothing, and a second run finds nothing new (one detected blockage per action and reason)."""
+    services.blockages_redetect()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("knelpunten/<uuid:uuid>/", views.blockage_detail, name="blockage"),
     path("knelpunten/<uuid:uuid>/<slug:step>/", views.blockage_step, name="blockage_step"),
     path("acties/<uuid:action_uuid>/knelpunt/", views.blockage_register, name="blockage_register"),
+    path("acties/<uuid:action_uuid>/betalen/", views.action_pay, name="action_pay"),
     path("huishoudens/<uuid:uuid>/", views.household, name="household"),
     path("register/", views.register, name="register"),
     path("audit/", views.audit, name="audit"),

@@ -21,6 +21,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -42,6 +43,7 @@ from .forms import (
     DoorbraakForm,
     EscalateForm,
     NotResolvableForm,
+    PayForm,
     ResolveForm,
     SpendUploadForm,
     UtrechtForm,
@@ -49,6 +51,7 @@ from .forms import (
     report_params_for,
 )
 from .models import Blockage, BlockageLevel, BlockageReason, BlockageStatus, FundingStream, Silo, SpendImport
+from .payable import payable_streams
 from .selectors import household_funding
 
 PAGE_SIZE = 50
@@ -165,7 +168,14 @@ def _blockage_for(request: AuthenticatedHttpRequest, uuid: str, *, log_read: boo
     """
     user = request.user
     action = access_log.Action.READ if request.method in ("GET", "HEAD") else access_log.Action.UPDATE
-    related = ("action__case__household__neighbourhood__parent", "action__theme", "silo", "stream", "allocation")
+    related = (
+        "action__case__household__neighbourhood__parent",
+        "action__theme",
+        "silo",
+        "stream",
+        "allocation",
+        "takeover_stream__silo",
+    )
     blockage = Blockage.objects.visible_to(user).select_related(*related).filter(uuid=uuid).first()
     full = blockage is not None
     if blockage is None:
@@ -332,6 +342,104 @@ def blockage_register(request: AuthenticatedHttpRequest, action_uuid: str) -> Ht
         {"action": action, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- Paying an action from a stream --------------------------------------------------------------------
+
+
+def _payment_message(payment: services.Payment) -> tuple[int, str]:
+    """The flash message after paying: what was allocated, and the blockage for what was not."""
+    parts = [
+        _("%(reference)s: %(amount)s from %(stream)s, %(start)s to %(end)s")
+        % {
+            "reference": allocation.reference,
+            "amount": f"€ {number_format(allocation.amount, decimal_pos=2, force_grouping=True)}",
+            "stream": allocation.stream.name,
+            "start": date_format(allocation.period_start),
+            "end": date_format(allocation.period_end),
+        }
+        for allocation in payment.allocations
+    ]
+    text = _("Paid: %(parts)s.") % {"parts": "; ".join(parts)} if parts else ""
+    if payment.blockage is None:
+        return messages.SUCCESS, text
+    blockage = payment.blockage
+    gap = (
+        " "
+        + _("Not covered: %(start)s to %(end)s.")
+        % {"start": date_format(blockage.gap_from), "end": date_format(blockage.gap_until)}
+        if blockage.gap_from and blockage.gap_until
+        else ""
+    )
+    blocked = _("A blockage has been registered: %(reason)s.") % {"reason": blockage.get_reason_display()} + gap
+    return messages.WARNING, f"{text} {blocked}".strip()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpResponse:
+    """Pay an action from a stream: the streams that may pay, why the others may not, and the form.
+
+    htmx swaps the form in place on an error and follows the redirect on success; without JavaScript it is
+    an ordinary page with the same round trip.
+    """
+    log_action = access_log.Action.CREATE if request.method == "POST" else access_log.Action.READ
+    action = get_visible_or_404(
+        Action.objects.select_related(
+            "case__household", "case__team", "theme", "delivering_organisation", "beneficiary"
+        ),
+        request,
+        action=log_action,
+        detail="pay action",
+        log_read=False,
+        uuid=action_uuid,
+    )
+    # One row either way: allowed, or refused where the team leaves paying to its lead.
+    allowed = policy.may_pay_from_stream(request.user, action.case.team)
+    access_log.record(
+        user=request.user,
+        action=log_action,
+        subject=access_log.subject_for(action),
+        outcome=access_log.Outcome.ALLOWED if allowed else access_log.Outcome.REFUSED,
+        request=request,
+        detail="pay action",
+    )
+    if not allowed:
+        raise PermissionDenied
+    options = payable_streams(action)
+    payable = [option.stream for option in options if option.payable]
+    initial = {
+        "amount": action.planned_cost or None,
+        "period_start": action.start_date,
+        "period_end": action.end_date,
+        "stream": str(payable[0].uuid) if len(payable) == 1 else "",
+    }
+    form = PayForm(request.POST if request.method == "POST" else None, initial=initial, streams=payable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.allocation_create(
+                action=action,
+                stream=form.chosen_stream(),
+                amount=form.cleaned_data["amount"],
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            level, text = _payment_message(payment)
+            messages.add_message(request, level, text)
+            target = reverse("cases:household", args=[action.case.household.uuid]) + "#financiering"
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = target
+                return response
+            return HttpResponseRedirect(target)
+    context = {"action": action, "options": options, "form": form}
+    if request.htmx:  # htmx swaps only 2xx answers: the form with its errors comes back as 200
+        return render(request, "funding/_pay_form.html", context)
+    return render(request, "funding/pay.html", context, status=400 if request.method == "POST" else 200)
 
 
 # --- The household's funding ------------------------------------------------------------------------

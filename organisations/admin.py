@@ -91,7 +91,7 @@ class TeamMembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "municipality"]
+    list_display = ["name", "municipality", "allocated_by"]
     list_filter = ["municipality"]
     search_fields = ["name"]
     list_select_related = ["municipality"]

@@ -128,6 +128,20 @@ class Team(models.Model):
     )
     areas = models.ManyToManyField(Area, blank=True, related_name="teams", verbose_name=_("areas covered"))
 
+    class AllocatedBy(models.TextChoices):
+        PROFESSIONAL = "professional", _("every professional of the team")
+        TEAM_LEAD = "team_lead", _("the team lead only")
+
+    # Who may pay the team's actions from a funding stream (issue 14): some municipalities leave it to the
+    # professional, others want the team lead to decide.
+    allocated_by = models.CharField(
+        _("who pays actions from a funding stream"),
+        max_length=12,
+        choices=AllocatedBy.choices,
+        default=AllocatedBy.PROFESSIONAL,
+        db_default=AllocatedBy.PROFESSIONAL,
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("team")

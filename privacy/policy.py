@@ -20,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from organisations.models import Role, TeamMembership, User
+from organisations.models import Role, Team, TeamMembership, User
 
 CASEWORK_ROLES = frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD})
 
@@ -188,3 +188,17 @@ def account_in_force_condition(prefix: str = "") -> Q:
     user_ref = f"{prefix}pk" if prefix else "pk"
     in_a_team = Exists(TeamMembership.objects.current(on=today).filter(user_id=OuterRef(user_ref)))
     return Q(**{f"{prefix}is_active": True}) & (~Q(**{f"{prefix}role__in": TEAM_ROLES}) | Q(in_a_team))
+
+
+def may_pay_from_stream(user: User | AnonymousUser | None, team: Team) -> bool:
+    """Who picks the stream that pays a case's action: any professional of the case, or, where the team's
+    setting says so, only a team lead of the case's team (issue 14). The case itself must be visible to them."""
+    if not may_see_casework(user):
+        return False
+    assert isinstance(user, User)
+    if team.allocated_by == Team.AllocatedBy.TEAM_LEAD:
+        return (
+            user.role == Role.TEAM_LEAD
+            and TeamMembership.objects.current().filter(user_id=user.pk, team_id=team.pk).exists()
+        )
+    return True

@@ -142,6 +142,7 @@ MATRIX: list[Row] = [
     Row("cases:plan-version", target="case", expect=casework(), log="read", kwargs={"number": 1}),
     Row("cases:action-create", target="case", expect=casework(), log="read"),
     Row("cases:action-status", target="action", expect=casework(), log="read"),
+    Row("cases:action-correct", target="action", expect=casework(), log="read"),
     Row("cases:measurement-create", target="case", expect=casework(), log="read"),
     Row("cases:conference-create", target="case", expect=casework(), log="read"),
     Row(
@@ -171,6 +172,7 @@ MATRIX: list[Row] = [
         kwargs={"step": "escalate"},
     ),
     Row("funding:blockage_register", target="action", expect=casework(), log="read"),
+    Row("funding:action_pay", target="action", expect=casework(), log="read"),
     Row("funding:household", target="household", expect=casework(), log="read"),
     Row("funding:audit", expect=expect(404, bureau=200, auditor=200)),
     Row(
@@ -269,6 +271,7 @@ MATRIX: list[Row] = [
     # An empty body: the case is found (and the attempt logged), the body refused.
     Row("api:case-coordinator", "POST", target="case", expect=casework(BAD_BODY, anonymous=API_NO_AUTH), log="update"),
     Row("api:case-transition", "POST", target="case", expect=casework(BAD_BODY, anonymous=API_NO_AUTH), log="update"),
+    Row("api:action-correct", "POST", target="action", expect=casework(BAD_BODY, anonymous=API_NO_AUTH), log="update"),
     Row(
         "api:involvement-end",
         "POST",
@@ -293,6 +296,21 @@ MATRIX: list[Row] = [
     Row("api:funding-stream-list", expect=expect(200, anonymous=API_NO_AUTH)),
     Row("api:funding-stream-detail", expect=expect(404, anonymous=API_NO_AUTH), kwargs={"uuid": NIL_UUID}),
     Row("api:allocation-list", expect=expect(200, anonymous=API_NO_AUTH), log="read"),
+    # Paying an action: only who may act on its case gets past the 404; the scene's action fits no stream (400).
+    Row(
+        "api:allocation-list",
+        "POST",
+        target="action",
+        expect=casework(relation(own=400, involved=400, closed=400), anonymous=API_NO_AUTH),
+        log="create",
+        data=lambda t: {
+            "action": str(t.action.uuid),
+            "stream": "FS-NONE",
+            "amount": "100.00",
+            "period_start": "2025-03-01",
+            "period_end": "2025-03-31",
+        },
+    ),
     Row("api:allocation-detail", expect=expect(404, anonymous=API_NO_AUTH), log="read", kwargs={"uuid": NIL_UUID}),
     Row("api:blockage-list", expect=expect(200, anonymous=API_NO_AUTH), log="read"),
     Row(

@@ -184,6 +184,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "end_date",
             "product_code",
             "conference",
+            "version",
         ]
 
 
@@ -342,6 +343,20 @@ class ActionInputSerializer(VisibleQuerysetMixin, StrictSerializer):
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     end_date = serializers.DateField(required=False, allow_null=True, default=None)
     product_code = serializers.CharField(max_length=10, required=False, default="", allow_blank=True)
+
+
+class ActionCorrectionSerializer(VisibleQuerysetMixin, StrictSerializer):
+    """Correct an action: every field as it should now be, and the ``version`` the caller read."""
+
+    visible_fields = {"beneficiary": Person}
+    version = serializers.IntegerField(min_value=0)
+    delivering_organisation = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=Organisation.objects.filter(active=True)
+    )
+    beneficiary = serializers.SlugRelatedField(slug_field="uuid", queryset=Person.objects.none(), allow_null=True)
+    planned_cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    start_date = serializers.DateField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
 
 
 class ActionStatusSerializer(StrictSerializer):

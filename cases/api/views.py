@@ -226,6 +226,18 @@ class ActionViewSet(ReadOnly):
             )
         return Response(s.ActionSerializer(self.base_queryset().get(pk=action_.pk)).data)
 
+    @extend_schema(request=s.ActionCorrectionSerializer, responses={200: s.ActionSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, uuid: str) -> Response:
+        """Correct dates, cost, deliverer or beneficiary; a stale ``version`` is refused (400), nothing written."""
+        action_ = self.get_object()
+        data = _input(self, s.ActionCorrectionSerializer)
+        version = data.pop("version")
+        services.action_correct(
+            action=action_, data=services.ActionCorrection(**data), based_on_version=version, by=_user(request)
+        )
+        return Response(s.ActionSerializer(self.base_queryset().get(pk=action_.pk)).data)
+
 
 class ContactViewSet(ReadOnly):
     model = Contact

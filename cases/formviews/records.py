@@ -18,7 +18,14 @@ from wijkteam.forms import apply_errors, typed_values
 from wijkteam.http import AuthenticatedHttpRequest
 
 from .. import services
-from ..forms import ActionForm, ActionItemFormSet, ActionStatusForm, ConferenceForm, MeasurementForm
+from ..forms import (
+    ActionCorrectForm,
+    ActionForm,
+    ActionItemFormSet,
+    ActionStatusForm,
+    ConferenceForm,
+    MeasurementForm,
+)
 from ..models import Action
 from .base import CaseFormView, CaseView, household_url
 
@@ -92,6 +99,46 @@ class ActionStatusView(CaseFormView):
             "action": self.action.description,
             "status": Action.Status(form.cleaned_data["status"]).label,
         }
+
+    def context(self) -> dict[str, Any]:
+        return {"action": self.action}
+
+
+class ActionCorrectView(CaseFormView):
+    """Correct an action (dates, cost, deliverer, beneficiary); a stale version is refused, what was typed kept."""
+
+    form_class = ActionCorrectForm
+    template_name = "cases/forms/action_correct.html"
+    title = gettext_lazy("Correct an action")
+    submit_label = gettext_lazy("Save the correction")
+    success_message = gettext_lazy("Action corrected; its funding has been checked again.")
+
+    @cached_property
+    def action(self) -> Action:
+        return get_object_or_404(actions_of(self), uuid=self.kwargs["action"])
+
+    def check_access(self) -> None:
+        self.action  # noqa: B018 — 404 before anything else when the action is not this case's
+
+    def initial(self) -> dict[str, Any]:
+        action = self.action
+        return {
+            "version": action.version,
+            "delivering_organisation": action.delivering_organisation,
+            "beneficiary": action.beneficiary,
+            "planned_cost": action.planned_cost,
+            "start_date": action.start_date,
+            "end_date": action.end_date,
+        }
+
+    def perform(self, form: forms.Form) -> None:
+        assert isinstance(form, ActionCorrectForm)
+        services.action_correct(
+            action=self.action,
+            data=form.to_correction(),
+            based_on_version=form.cleaned_data["version"],
+            by=self.request.user,
+        )
 
     def context(self) -> dict[str, Any]:
         return {"action": self.action}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -52,6 +53,22 @@ class AllocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Allocation
         fields = ["uuid", "reference", "action", "case", "stream", "amount", "period_start", "period_end", "created_at"]
+
+
+class AllocationInputSerializer(StrictSerializer):
+    """Paying an action from a stream (the screen's form): the action by UUID, the stream by code."""
+
+    action = serializers.UUIDField()
+    # A code, looked up after the action: a caller who may not see the action learns nothing else first.
+    stream = serializers.CharField(max_length=40)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["period_end"] < attrs["period_start"]:
+            raise serializers.ValidationError({"period_end": ["The end cannot be before the start."]})
+        return attrs
 
 
 class BlockageSerializer(serializers.ModelSerializer):
@@ -204,3 +221,10 @@ class FlowReportSerializer(serializers.Serializer):
     granularity = serializers.CharField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
     rows = FlowRowSerializer(many=True)
+
+
+class PaymentSerializer(serializers.Serializer):
+    """What paying did: the allocations (one per stream the period runs through) and any blockage opened."""
+
+    allocations = AllocationSerializer(many=True)
+    blockage = BlockageSerializer(allow_null=True)

@@ -13,8 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cases.models import Action
 from organisations.models import User
 from privacy import access_log, policy
+from privacy.access import get_visible_or_404
 from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
 from .. import report, services, spend_import, uploads, workflow
@@ -80,6 +82,39 @@ class AllocationViewSet(PolicyScopedViewSet):
 
     def base_queryset(self) -> QuerySet[Any]:
         return Allocation.objects.select_related("action__case", "stream")
+
+    @extend_schema(request=s.AllocationInputSerializer, responses={201: s.PaymentSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Pay an action from a stream, as the screen does; an action the caller may not see is a logged 404."""
+        data = _input(self, s.AllocationInputSerializer)
+        action = get_visible_or_404(
+            Action.objects.all(), request, action=access_log.Action.CREATE, detail="pay action", uuid=data["action"]
+        )
+        stream = FundingStream.objects.filter(code=data["stream"]).first()
+        if stream is None:
+            raise exceptions.ValidationError({"stream": ["Unknown funding stream."]})
+        payment = services.allocation_create(
+            action=action,
+            stream=stream,
+            amount=data["amount"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            by=_user(request),
+        )
+        allocations = list(
+            self.base_queryset()
+            .filter(pk__in=[allocation.pk for allocation in payment.allocations])
+            .order_by("period_start")
+        )
+        blockage = (
+            Blockage.objects.select_related("action__case", "action__theme", "neighbourhood", "silo", "stream").get(
+                pk=payment.blockage.pk
+            )
+            if payment.blockage
+            else None
+        )
+        body = s.PaymentSerializer({"allocations": allocations, "blockage": blockage}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class BlockageViewSet(PolicyScopedViewSet):

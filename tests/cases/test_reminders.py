@@ -193,3 +193,34 @@ def test_the_page_runs_a_constant_number_of_queries(log_in, personas: Personas, 
     reminders.reminders_refresh(today=TODAY)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("cases:reminders"))
+
+
+def test_the_coordinator_is_signalled_90_days_before_a_beneficiary_crosses_the_paying_streams_age_limit(
+    personas: Personas,
+) -> None:
+    """Jeugdwet pays a running action for a 17-year-old who turns 18 on 15-8-2025, before the action ends."""
+    from funding.models import Silo
+    from tests.cases.factories import ActionFactory, PersonFactory
+    from tests.funding.factories import AllocationFactory, StreamFactory
+
+    youth = StreamFactory(silo=Silo.objects.get(code="jeugdwet"), min_age=0, max_age=17)
+    signalled, later = a_case(personas), a_case(personas)
+    for case, birthday in ((signalled, datetime.date(2007, 8, 15)), (later, datetime.date(2007, 9, 15))):
+        person = PersonFactory(date_of_birth=birthday)
+        MembershipFactory(household=case.household, person=person)
+        ContactFactory(case=case, occurred_on=TODAY, author=personas.professional)
+        action = ActionFactory(
+            case=case, beneficiary=person, status="in_progress", start_date=datetime.date(2025, 1, 1),
+            end_date=datetime.date(2025, 12, 31),
+        )  # fmt: skip
+        AllocationFactory(action=action, stream=youth)
+
+    reminders.reminders_refresh(today=TODAY)  # 15-8 is 74 days away, 15-9 is 105
+
+    assert open_reminders() == {(signalled.reference, "age_transition", None)}
+    reminder = Reminder.objects.get(case=signalled)
+    assert reminder.since == datetime.date(2025, 8, 15)
+    assert reminder.get_kind_display() == "18-/18+ overgang"
+    reminders.reminders_refresh(today=datetime.date(2025, 8, 16))  # the day has passed: the cause is gone
+    assert (later.reference, "age_transition", None) in open_reminders()
+    assert (signalled.reference, "age_transition", None) not in open_reminders()

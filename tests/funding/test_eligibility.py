@@ -194,8 +194,115 @@ def test_detection_in_bulk_agrees_with_the_check_of_one_action(world: World) -> 
 def test_the_nightly_sweep_task_finds_an_action_a_rule_change_blocked_once(world: World) -> None:
     from funding.tasks import detect_blockages
 
-    assert detect_blockages.apply().get() == 0  # the action fits its stream
+    detect_blockages.apply()
+    assert not Blockage.objects.exists()  # the action fits its stream
     world.stream.themes.set([Theme.objects.get(code="werk")])  # the rule changes overnight
-    assert detect_blockages.apply().get() == 1
-    assert detect_blockages.apply().get() == 0
-    assert Blockage.objects.get().action == world.action
+    detect_blockages.apply()
+    detect_blockages.apply()
+    assert Blockage.objects.get().reason == BlockageReason.THEME
+
+
+def test_the_daily_redetection_catches_a_birth_date_corrected_into_an_age_limit(world: World) -> None:
+    """A running action that fitted when it was recorded; then the beneficiary's birth date is corrected."""
+    from funding.tasks import detect_blockages
+
+    world.organisation.kind = OrganisationKind.objects.get(code="youth_care")
+    world.organisation.save()
+    world.organisation.silos.set([Silo.objects.get(code="jeugdwet"), Silo.objects.get(code="wmo")])
+    StreamFactory(
+        silo=Silo.objects.get(code="jeugdwet"), municipality=world.stream.municipality, min_age=0, max_age=17,
+        kinds=["youth_care"],
+    )  # fmt: skip
+    Action.objects.filter(pk=world.action.pk).update(
+        status=Action.Status.IN_PROGRESS, end_date=datetime.date(2025, 12, 31)
+    )
+    world.action.beneficiary.date_of_birth = datetime.date(2010, 1, 1)
+    world.action.beneficiary.save()
+    detect_blockages.apply()
+    assert not Blockage.objects.exists()
+    world.action.beneficiary.date_of_birth = datetime.date(2007, 6, 1)  # 18 on 1-6-2025, during the action
+    world.action.beneficiary.save()
+    detect_blockages.apply()
+    blockage = Blockage.objects.get()
+    assert blockage.reason == BlockageReason.AGE_LIMIT and blockage.gap_from == datetime.date(2025, 6, 1)
+    assert blockage.takeover_stream == world.stream  # Wmo, from 18
+    assert Blockage.history.filter(id=blockage.pk, history_type="+").exists()
+
+
+def test_a_redelivered_redetection_message_takes_effect_once(world: World) -> None:
+    from funding.tasks import detect_blockages
+    from jobs.models import TaskExecution
+
+    world.stream.themes.set([Theme.objects.get(code="werk")])
+    detect_blockages.apply(task_id="daily-2025-03-02")
+    Blockage.objects.all().delete()  # were the message delivered again, its run would open it anew
+    detect_blockages.apply(task_id="daily-2025-03-02")
+    assert not Blockage.objects.exists()
+    assert TaskExecution.objects.filter(task_name="funding.detect_blockages").count() == 1
+
+
+# --- The whole period (issue 14, item 2) ------------------------------------------------------------------
+
+
+def youth_world(world: World) -> tuple[Action, FundingStream]:
+    """The reported case: Jeugdwet help for a 17-year-old from 7-12-2026 to 30-9-2027; 18 on 15-3-2027."""
+    world.organisation.kind = OrganisationKind.objects.get(code="youth_care")
+    world.organisation.save()
+    world.organisation.silos.set([Silo.objects.get(code="jeugdwet")])
+    youth = StreamFactory(
+        silo=Silo.objects.get(code="jeugdwet"),
+        municipality=world.stream.municipality,
+        min_age=0,
+        max_age=17,
+        kinds=["youth_care"],
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2026, 12, 31),
+    )
+    teenager = PersonFactory(date_of_birth=datetime.date(2009, 3, 15))
+    MembershipFactory(household=world.action.case.household, person=teenager)
+    Action.objects.filter(pk=world.action.pk).update(
+        beneficiary=teenager, start_date=datetime.date(2026, 12, 7), end_date=datetime.date(2027, 9, 30)
+    )
+    return world.action, youth
+
+
+def test_a_17_year_old_turning_18_during_a_jeugdwet_action_is_blocked_from_the_birthday(world: World) -> None:
+    action, youth = youth_world(world)
+    wmo_2027 = StreamFactory(
+        municipality=world.stream.municipality,
+        valid_from=datetime.date(2027, 1, 1),
+        valid_until=datetime.date(2027, 12, 31),
+    )
+    result = verdict(action)
+    assert result.blocked and result.reason == BlockageReason.AGE_LIMIT
+    assert result.closest_stream_id == youth.pk
+    assert result.gap_from == datetime.date(2027, 3, 15) and result.gap_until == datetime.date(2027, 9, 30)
+    assert result.takeover_stream_id == wmo_2027.pk
+    eligibility.detect(action_ids=[action.pk], by_id=None, at=None)
+    blockage = Blockage.objects.get(action=action)
+    assert blockage.reason == BlockageReason.AGE_LIMIT
+    assert (blockage.gap_from, blockage.gap_until) == (datetime.date(2027, 3, 15), datetime.date(2027, 9, 30))
+    assert blockage.takeover_stream == wmo_2027
+
+
+def test_an_action_that_ends_before_the_18th_birthday_fits(world: World) -> None:
+    action, youth = youth_world(world)
+    Action.objects.filter(pk=action.pk).update(end_date=datetime.date(2026, 12, 31))
+    assert verdict(action).eligible_stream_ids == (youth.pk,)
+
+
+def test_a_stream_that_ends_before_the_action_is_a_blockage_with_the_uncovered_dates(world: World) -> None:
+    Action.objects.filter(pk=world.action.pk).update(end_date=datetime.date(2026, 6, 30))
+    result = verdict(world.action)
+    assert result.reason == BlockageReason.STREAM_ENDS
+    assert (result.gap_from, result.gap_until) == (datetime.date(2026, 1, 1), datetime.date(2026, 6, 30))
+
+
+def test_the_same_silos_stream_of_the_next_period_carries_the_action_on(world: World) -> None:
+    Action.objects.filter(pk=world.action.pk).update(end_date=datetime.date(2026, 6, 30))
+    StreamFactory(
+        municipality=world.stream.municipality,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2026, 12, 31),
+    )
+    assert verdict(world.action).eligible_stream_ids == (world.stream.pk,)

@@ -230,3 +230,53 @@ def test_a_doorbraak_changes_the_blockage_in_its_history_by_whoever_paid(
     assert (latest.history_type, latest.history_user) == ("~", personas.team_lead)
     assert latest.allocation_id == Allocation.objects.get().pk
     assert latest.status == S.RESOLVED and latest.resolution == BlockageResolution.FLEXIBLE_BUDGET
+
+
+# --- Doorbraak over the action's real period (issue 14, item 5) --------------------------------------------
+
+
+@pytest.fixture
+def into_next_year(personas: Personas) -> Blockage:
+    """Help from 1-11-2026 to 31-3-2027, blocked; the flexible budget of 2026 ends on 31-12-2026."""
+    case = CaseFactory(team=personas.team_a)
+    action = ActionFactory(
+        case=case, start_date=datetime.date(2026, 11, 1), end_date=datetime.date(2027, 3, 31), planned_cost=1510
+    )
+    FlexibleStreamFactory(
+        municipality=personas.team_a.municipality,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2026, 12, 31),
+    )
+    return BlockageFactory(action=action, opened_by=personas.professional, euros_stuck=Decimal("1510.00"))
+
+
+def test_a_doorbraak_into_next_year_charges_each_years_flexible_budget(
+    personas: Personas, into_next_year: Blockage
+) -> None:
+    next_year = FlexibleStreamFactory(
+        municipality=personas.team_a.municipality,
+        valid_from=datetime.date(2027, 1, 1),
+        valid_until=datetime.date(2027, 12, 31),
+    )
+    services.blockage_pay_flexible(blockage=into_next_year, by=personas.team_lead, note="Doorbraak")
+    allocations = list(Allocation.objects.order_by("period_start"))
+    assert [(a.period_start, a.period_end) for a in allocations] == [
+        (datetime.date(2026, 11, 1), datetime.date(2026, 12, 31)),
+        (datetime.date(2027, 1, 1), datetime.date(2027, 3, 31)),
+    ]
+    assert allocations[1].stream == next_year
+    # 61 and 90 days of 151.
+    assert [a.amount for a in allocations] == [Decimal("610.00"), Decimal("900.00")]
+    into_next_year.refresh_from_db()
+    assert into_next_year.status == S.RESOLVED and into_next_year.allocation == allocations[0]
+
+
+def test_a_doorbraak_into_a_year_without_flexible_budget_says_so_and_writes_nothing(
+    personas: Personas, into_next_year: Blockage
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        services.blockage_pay_flexible(blockage=into_next_year, by=personas.team_lead, note="Doorbraak")
+    assert "2027" in error.value.message_dict["amount"][0]
+    assert not Allocation.objects.exists()
+    into_next_year.refresh_from_db()
+    assert into_next_year.status == S.OPEN
