@@ -18,11 +18,33 @@ class SiloSerializer(serializers.ModelSerializer):
         fields = ["code", "name_nl", "name_en", "silo_free", "order"]
 
 
+class EligibilitySerializer(serializers.Serializer):
+    """A stream's eligibility rules; an empty list or a null bound means no restriction."""
+
+    themes = serializers.SerializerMethodField()
+    organisation_kinds = serializers.SerializerMethodField()
+    min_age = serializers.IntegerField(allow_null=True)
+    max_age = serializers.IntegerField(allow_null=True)
+    household_level = serializers.BooleanField()
+    areas = serializers.SerializerMethodField()
+
+    # The viewset prefetches the three relations; sorting here keeps the answer stable without a query.
+    def get_themes(self, stream: FundingStream) -> list[str]:
+        return sorted(theme.code for theme in stream.themes.all())
+
+    def get_organisation_kinds(self, stream: FundingStream) -> list[str]:
+        return sorted(kind.code for kind in stream.organisation_kinds.all())
+
+    def get_areas(self, stream: FundingStream) -> list[str]:
+        return sorted(area.code for area in stream.areas.all())
+
+
 class FundingStreamSerializer(serializers.ModelSerializer):
     silo = code_ref()
     municipality = serializers.CharField(source="municipality.code", read_only=True, allow_null=True)
     allocated = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     remaining = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    eligibility = EligibilitySerializer(source="*", read_only=True)
 
     class Meta:
         model = FundingStream
@@ -39,6 +61,8 @@ class FundingStreamSerializer(serializers.ModelSerializer):
             "allocated",
             "remaining",
             "funding_logic",
+            "iv3_taakveld",
+            "eligibility",
         ]
 
 

@@ -18,6 +18,7 @@ from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
 from .. import report, services, spend_import, workflow
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport
+from . import filters
 from . import serializers as s
 
 
@@ -46,7 +47,11 @@ class FundingStreamViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[FundingStream]:
         municipality_id = policy.funding_municipality_id(self.request.user)
-        streams = FundingStream.objects.select_related("silo", "municipality").with_remaining()
+        streams = (
+            FundingStream.objects.select_related("silo", "municipality")
+            .prefetch_related("themes", "organisation_kinds", "areas")
+            .with_remaining()
+        )
         if municipality_id is None:
             return streams.filter(municipality__isnull=True).order_by("code")
         return streams.for_municipality(municipality_id).order_by("code")
@@ -57,6 +62,7 @@ class AllocationViewSet(PolicyScopedViewSet):
 
     model = Allocation
     serializer_class = s.AllocationSerializer
+    filterset_class = filters.AllocationFilter
 
     def base_queryset(self) -> QuerySet[Any]:
         return Allocation.objects.select_related("action__case", "stream")
@@ -148,7 +154,7 @@ class SpendImportViewSet(viewsets.GenericViewSet):
         )
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

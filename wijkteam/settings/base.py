@@ -295,7 +295,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["wijkteam.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "wijkteam.api.pagination.CursorPagination",
     "EXCEPTION_HANDLER": "wijkteam.api.base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
