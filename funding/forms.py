@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations.models import User
 from privacy import policy
+from wijkteam.forms import LocalisedDecimalField
 
 from .models import BlockageReason, BlockageResolution, Silo
 from .report import GRANULARITIES, LEVELS, ReportParams
@@ -64,9 +65,7 @@ class BlockageRegisterForm(UtrechtForm):
     household_impact = forms.CharField(
         label=_("What it costs the household"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
-    euros_stuck = forms.DecimalField(
-        label=_("Euros stuck"), min_value=Decimal("0"), max_digits=12, decimal_places=2, localize=True
-    )
+    euros_stuck = LocalisedDecimalField(label=_("Euros stuck"), min_value=Decimal("0"), max_digits=12, decimal_places=2)
     delay_days = forms.IntegerField(label=_("Days of delay"), min_value=0, max_value=3650)
 
 
@@ -94,12 +93,8 @@ class NotResolvableForm(UtrechtForm):
 
 
 class DoorbraakForm(UtrechtForm):
-    amount = forms.DecimalField(
-        label=_("Amount from the flexible budget (€)"),
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
+    amount = LocalisedDecimalField(
+        label=_("Amount from the flexible budget (€)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
     note = forms.CharField(
         label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
