@@ -16,7 +16,7 @@ from organisations.models import User
 from privacy import policy
 from wijkteam.forms import LocalisedDecimalField
 
-from .models import BlockageReason, BlockageResolution, Silo
+from .models import BlockageReason, BlockageResolution, Silo, SpendImport
 from .report import GRANULARITIES, LEVELS, ReportParams
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a million rows are about 40 MB
@@ -169,6 +169,19 @@ class SpendUploadForm(UtrechtForm):
             "stream_code; separated by commas or semicolons, the first line naming the columns."
         ),
     )
+    dialect = forms.ChoiceField(
+        label=_("How the file writes amounts"),
+        choices=SpendImport.Dialect.choices,
+        initial=SpendImport.Dialect.AUTO,
+        required=False,
+        help_text=_(
+            "Commas between the fields go with a decimal point (1250.00); semicolons with a decimal comma and "
+            "thousands dots (1.250,00)."
+        ),
+    )
+
+    def clean_dialect(self) -> str:
+        return self.cleaned_data.get("dialect") or SpendImport.Dialect.AUTO
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -219,11 +219,18 @@ class SpendImport(models.Model):
         IMPORTED = "imported", _("imported")
         DUPLICATE = "duplicate", _("already imported before")
 
+    class Dialect(models.TextChoices):
+        AUTO = "auto", _("detect from the first line")
+        COMMA = "comma", _("comma-separated, decimal point (1250.00)")
+        SEMICOLON = "semicolon", _("semicolon-separated, decimal comma (1.250,00)")
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     filename = models.CharField(_("file name"), max_length=255)
     content_hash = models.CharField(_("SHA-256 of the file"), max_length=64)
     # The file itself: no personal data (references and amounts), and the worker needs no shared disk.
     content = models.BinaryField(_("file content"), editable=False)
+    # As chosen on upload; "auto" becomes the dialect the first line shows once the import reads it.
+    dialect = models.CharField(_("file dialect"), max_length=10, choices=Dialect.choices, default=Dialect.AUTO)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     phase = models.CharField(_("step"), max_length=60, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)

@@ -453,7 +453,9 @@ def spend_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SpendUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        record = spend_import.spend_import_upload(filename=upload.name, content=upload.read(), by=request.user)
+        record = spend_import.spend_import_upload(
+            filename=upload.name, content=upload.read(), by=request.user, dialect=form.cleaned_data["dialect"]
+        )
         return HttpResponseRedirect(reverse("funding:spend_import", args=[record.uuid]))
     imports = SpendImport.objects.visible_to(request.user).defer("content", "errors").select_related("uploaded_by")
     return render(

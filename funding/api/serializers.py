@@ -173,6 +173,7 @@ class SpendImportDetailSerializer(SpendImportSerializer):
 
 class SpendUploadSerializer(StrictSerializer):
     file = serializers.FileField()
+    dialect = serializers.ChoiceField(choices=SpendImport.Dialect.choices, default=SpendImport.Dialect.AUTO)
 
 
 class FlowReportQuerySerializer(StrictSerializer):

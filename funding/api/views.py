@@ -168,8 +168,11 @@ class SpendImportViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         if not policy.may_import_spend(request.user):
             raise exceptions.PermissionDenied
-        upload = _input(self, s.SpendUploadSerializer)["file"]
-        record = spend_import.spend_import_upload(filename=upload.name, content=upload.read(), by=_user(request))
+        data = _input(self, s.SpendUploadSerializer)
+        upload = data["file"]
+        record = spend_import.spend_import_upload(
+            filename=upload.name, content=upload.read(), by=_user(request), dialect=data["dialect"]
+        )
         return Response(s.SpendImportSerializer(record).data, status=status.HTTP_202_ACCEPTED)
 
 
