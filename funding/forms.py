@@ -74,6 +74,15 @@ class EscalateForm(UtrechtForm):
         label=_("Note for the next level"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
+    def __init__(self, *args: Any, for_register: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Said before typing, not only in the refusal: the bureau reads this note without household context.
+        self.fields["note"].help_text = (
+            _("This note goes to the programme bureau. Write no names and no BSN: refer to the case reference.")
+            if for_register
+            else _("This note stays within the team.")
+        )
+
 
 class ResolveForm(UtrechtForm):
     resolution = forms.ChoiceField(

@@ -508,6 +508,9 @@ class BlockageEvent(models.Model):
     level = models.CharField(_("lies with"), max_length=20, choices=BlockageLevel.choices)
     resolution = models.CharField(_("resolution"), max_length=20, choices=BlockageResolution.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # An escalation note to the programme bureau or beyond, checked for names and BSNs when written: the
+    # register's readers see it. Other notes (and those written before the check existed) stay in the team.
+    shared_with_register = models.BooleanField(_("note readable in the register"), default=False, db_default=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from stdnum.nl import bsn
 
 IV3_VALIDATOR = RegexValidator(r"^[0-9]\.[0-9]{1,2}$", _("Enter an Iv3 taakveld such as 6.2 or 6.71."))
 STREAM_CODE_VALIDATOR = RegexValidator(
@@ -32,3 +35,29 @@ def validate_period_within(
             % {"start": outer_start.isoformat(), "end": outer_end.isoformat()},
             code="outside_stream_period",
         )
+
+
+# Nine digits, possibly grouped as 1234.56.789 or 1234 56 789, not inside a longer number.
+_BSN_CANDIDATE = re.compile(r"(?<![\d.])\d{4}[ .]?\d{2}[ .]?\d{3}(?![\d])")
+
+
+def personal_details_in(text: str, names: Iterable[str]) -> list[str]:
+    """The BSNs (nine digits passing the 11-proef) and the given names found in the text, as written there.
+
+    Names match case-insensitively and as whole words (``Samira`` but not ``Samirastraat``); a name of
+    several words matches with any spacing. A match inside a longer one (``Dijk`` in ``van Dijk``) is
+    reported once, as the longer.
+    """
+    spans: list[tuple[int, int]] = []
+    for match in _BSN_CANDIDATE.finditer(text):
+        if bsn.is_valid(re.sub(r"\D", "", match.group(0))):
+            spans.append(match.span())
+    for name in {name.strip() for name in names if len(name.strip()) >= 2}:
+        words = r"\s+".join(re.escape(word) for word in name.split())
+        spans.extend(match.span() for match in re.finditer(rf"(?<!\w){words}(?!\w)", text, re.IGNORECASE))
+    outer = [
+        (start, end)
+        for start, end in spans
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
+    ]
+    return [text[start:end] for start, end in sorted(set(outer))]

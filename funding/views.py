@@ -209,7 +209,7 @@ def _render_blockage(
     # Each step's form has its own prefix: four notes on one page need four ids.
     forms: dict[str, UtrechtForm] = {}
     if allowed[workflow.Step.ESCALATE]:
-        forms["escalate"] = EscalateForm(prefix="escalate")
+        forms["escalate"] = EscalateForm(prefix="escalate", for_register=_note_for_register(blockage))
     if allowed[workflow.Step.RESOLVE]:
         forms["resolve"] = ResolveForm(prefix="resolve")
         forms["doorbraak"] = DoorbraakForm(
@@ -245,6 +245,10 @@ def _render_blockage(
     )
 
 
+def _note_for_register(blockage: Blockage) -> bool:
+    return workflow.NEXT_LEVEL.get(blockage.level) in workflow.REGISTER_LEVELS
+
+
 @login_required
 def blockage_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     blockage, full = _blockage_for(request, uuid)
@@ -268,7 +272,8 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
             detail=f"blockage {step}",
         )
 
-    form = STEP_FORMS[step](request.POST, prefix=step)
+    extra = {"for_register": _note_for_register(blockage)} if step == "escalate" else {}
+    form = STEP_FORMS[step](request.POST, prefix=step, **extra)
     if form.is_valid():
         data = form.cleaned_data
         run: dict[str, Callable[[], Blockage]] = {

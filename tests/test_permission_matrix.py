@@ -214,6 +214,11 @@ MATRIX: list[Row] = [
     # --- Mijn exports: every user their own jobs; another's (or an unknown) job is not found ---------------------
     Row("exports:list", expect=expect(200)),
     Row("exports:download", expect=expect(404), kwargs={"uuid": NIL_UUID}),
+    # --- Meldingen: every user their own notifications; another's (or an unknown) one is not found ----------------
+    Row("notifications:inbox", expect=expect(200)),
+    Row("notifications:count", expect=expect(200)),
+    Row("notifications:mark_all_read", method="POST", expect=expect(302)),
+    Row("notifications:mark_read", method="POST", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("privacy:anonymise", expect=only("privacy_officer", 302), log="read"),
     # --- The API (JSON: refused visitors get 403, not a login redirect) ----------------------------------------------
     Row("api:api-root", expect=expect(200, anonymous=API_NO_AUTH)),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "monitoring",
     "exports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
