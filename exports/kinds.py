@@ -137,6 +137,32 @@ class MonitoringDashboard(Kind):
         return _table(job, "monitoring", _("Monitoring"), header, rows)
 
 
+class BlockageRegister(Kind):
+    """The blockage register as filtered on its screen: pseudonymous case references, areas, amounts."""
+
+    formats = frozenset({ExportFormat.CSV, ExportFormat.XLSX})
+    fields = ("status", "area", "opened_from", "opened_to", "silo", "reason", "level", "sort")
+
+    def may_request(self, user: User) -> bool:
+        return policy.may_see_blockage_register(user)
+
+    def errors(self, user: User, parameters: Mapping[str, Any]) -> dict[str, list[str]]:
+        from funding.register import register_form
+
+        return _errors(register_form(user, parameters))
+
+    def build(self, job: ExportJob) -> Built:
+        from funding import register
+
+        form = register.register_form(job.requested_by, job.parameters)
+        if not form.is_valid():
+            raise ExportInvalid
+        rows, subjects = register.export_rows(register.register_blockages(job.requested_by, form.cleaned_data))
+        built = _table(job, "knelpuntenregister", _("Blockage register"), register.export_header(), rows)
+        built.subjects = subjects
+        return built
+
+
 class SubjectAccess(Kind):
     """Article 15 GDPR: everything held about one person, for the privacy officer (JSON).
 
@@ -207,4 +233,5 @@ KINDS: dict[str, Kind] = {
     ExportKind.FUNDING_AUDIT: FundingAudit(),
     ExportKind.MONITORING_DASHBOARD: MonitoringDashboard(),
     ExportKind.SUBJECT_ACCESS: SubjectAccess(),
+    ExportKind.BLOCKAGE_REGISTER: BlockageRegister(),
 }

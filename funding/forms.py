@@ -12,11 +12,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import User
+from organisations.models import Area, User
 from privacy import policy
-from wijkteam.forms import LocalisedDecimalField
+from wijkteam.forms import DateField, LocalisedDecimalField
 
-from .models import BlockageReason, BlockageResolution, Silo, SpendImport
+from .models import BlockageLevel, BlockageReason, BlockageResolution, Silo, SpendImport
 from .report import GRANULARITIES, LEVELS, ReportParams
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a million rows are about 40 MB
@@ -199,3 +199,64 @@ class SpendUploadForm(UtrechtForm):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError(_("Upload a CSV file (.csv or .txt)."))
         return upload
+
+
+REGISTER_SORTS = {
+    "-opened_at": _("newest first"),
+    "opened_at": _("oldest first (longest open)"),
+    "-euros_stuck": _("most euros stuck first"),
+    "euros_stuck": _("fewest euros stuck first"),
+    "reference": _("case reference"),
+}
+
+
+class RegisterForm(UtrechtForm):
+    """The register's filters (shape only): each one filters or is refused next to its field, never ignored."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("open and escalated")), ("closed", _("resolved or not resolvable")), ("all", _("all"))],
+    )
+    area = forms.CharField(
+        label=_("District or neighbourhood"),
+        required=False,
+        max_length=10,
+        help_text=_("A CBS code such as WK036301 or BU03630101; empty for the whole municipality."),
+    )
+    opened_from = DateField(label=_("Opened from"), required=False)
+    opened_to = DateField(label=_("Opened until"), required=False)
+    silo = forms.ChoiceField(label=_("Silo"), required=False)
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", _("all reasons")), *BlockageReason.choices]
+    )
+    level = forms.ChoiceField(
+        label=_("Lies with"), required=False, choices=[("", _("all levels")), *BlockageLevel.choices]
+    )
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=list(REGISTER_SORTS.items()))
+
+    def __init__(self, *args: Any, municipality_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality_id = municipality_id
+        silos = Silo.objects.filter(silo_free=False).order_by("order")
+        self.fields["silo"].choices = [  # type: ignore[attr-defined]
+            ("", _("all silos")),
+            ("none", _("no stream for the theme")),
+            *((silo.code, silo.name) for silo in silos),
+        ]
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data.get("area", "").strip().upper()
+        if not code or self.municipality_id is None:
+            return None
+        area = Area.objects.filter(municipality_id=self.municipality_id, code=code).order_by("-code_year").first()
+        if area is None:
+            raise forms.ValidationError(_("No district or neighbourhood of your municipality has this code."))
+        return area
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("opened_from"), cleaned.get("opened_to")
+        if start and end and end < start:
+            self.add_error("opened_to", _("The end date must not come before the start date."))
+        return cleaned

@@ -11,6 +11,7 @@ urlpatterns = [
     path("acties/<uuid:action_uuid>/knelpunt/", views.blockage_register, name="blockage_register"),
     path("huishoudens/<uuid:uuid>/", views.household, name="household"),
     path("register/", views.register, name="register"),
+    path("register/export.<str:fmt>", views.register_export, name="register_export"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.<str:fmt>", views.audit_export, name="audit_export"),
     path("audit/cel/", views.audit_cell, name="audit_cell"),

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from privacy.access import get_visible_or_404, record_refused
 from wijkteam.exports import csv_response
 from wijkteam.http import AuthenticatedHttpRequest
 
+from . import register as register_list
 from . import report, services, spend_import, workflow
 from .forms import (
     BlockageRegisterForm,
@@ -47,7 +47,7 @@ from .forms import (
     report_defaults,
     report_params_for,
 )
-from .models import Blockage, BlockageLevel, BlockageReason, BlockageStatus, FundingStream, Silo, SpendImport
+from .models import Blockage, BlockageLevel, BlockageStatus, FundingStream, Silo, SpendImport
 from .selectors import household_funding
 
 PAGE_SIZE = 50
@@ -107,40 +107,35 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_blockage_register(request.user):
         record_refused(request, detail="blockage register")
         raise Http404
-    scope = Blockage.objects.in_register_of(request.user)
-    status = request.GET.get("status", "open")
-    blockages = scope
-    if status == "open":
-        blockages = blockages.open()
-    elif status == "closed":
-        blockages = blockages.exclude(status__in=[BlockageStatus.OPEN, BlockageStatus.ESCALATED])
-    silo = request.GET.get("silo", "")
-    if silo == "none":
-        blockages = blockages.filter(silo__isnull=True)
-    elif silo:
-        blockages = blockages.filter(silo__code=silo)
-    reason = request.GET.get("reason", "")
-    if reason in BlockageReason.values:
-        blockages = blockages.filter(reason=reason)
-    totals = blockages.aggregate(count=Count("pk"), euros=Sum("euros_stuck"))
-    page = Paginator(blockages.for_register().order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    form = register_list.register_form(request.user, request.GET)
+    valid = form.is_valid()
+    blockages = register_list.register_blockages(request.user, form.cleaned_data if valid else {})
+    if not valid:
+        blockages = blockages.none()
+    page = Paginator(blockages.for_register(), PAGE_SIZE).get_page(request.GET.get("page"))
     _log_blockages(request, page.object_list, detail="blockage register")
     return render(
         request,
         "funding/register.html",
         {
             "page": page,
+            "form": form,
             "query": _without_page(request),
-            "totals": totals,
-            "status": status,
-            "silo": silo,
-            "reason": reason,
-            "silos": Silo.objects.filter(silo_free=False),
-            "reasons": BlockageReason.choices,
+            "totals": register_list.register_totals(blockages) if valid else None,
+            "export_params": {name: request.GET.get(name, "") for name in register_list.EXPORT_FIELDS},
         },
+        status=200 if valid else 400,
     )
+
+
+@login_required
+def register_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The register as filtered, as a file: a background export, collected on "Mijn exports"."""
+    if not policy.may_see_blockage_register(request.user):
+        raise Http404
+    if request.method != "POST":
+        return redirect("funding:register")
+    return request_export(request, kind=ExportKind.BLOCKAGE_REGISTER, fmt=fmt, back=reverse("funding:register"))
 
 
 def _log_blockages(request: AuthenticatedHttpRequest, blockages: Any, *, detail: str) -> None:

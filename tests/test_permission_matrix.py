@@ -172,6 +172,13 @@ MATRIX: list[Row] = [
     ),
     Row("funding:blockage_register", target="action", expect=casework(), log="read"),
     Row("funding:household", target="household", expect=casework(), log="read"),
+    Row(
+        "funding:register_export",
+        "POST",
+        expect=expect(404, bureau=302, auditor=302),  # a background export, then "Mijn exports"
+        kwargs={"fmt": "csv"},
+        data=lambda t: {"status": "all"},
+    ),
     Row("funding:audit", expect=expect(404, bureau=200, auditor=200)),
     Row(
         "funding:audit_export",
