@@ -50,6 +50,29 @@ class Silo(LocalisedName):
         verbose_name_plural = _("funding silos")
 
 
+class ProductCategory(models.Model):
+    """An iWmo or iJw product category of the iStandaarden (reference data, see ``reference.py``)."""
+
+    class Standard(models.TextChoices):
+        IWMO = "iwmo", "iWmo"
+        IJW = "ijw", "iJw"
+
+    standard = models.CharField(_("standard"), max_length=4, choices=Standard.choices)
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    # Where the list comes from, so an auditor can check it against the published one.
+    source = models.CharField(_("source"), max_length=200)
+    version = models.CharField(_("version"), max_length=60)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("iWmo/iJw product category")
+        verbose_name_plural = _("iWmo/iJw product categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class FundingLogic(models.TextChoices):
     PER_CASE = "per_case", _("per case")
     PER_UNIT = "per_unit", _("per product unit")

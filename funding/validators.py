@@ -61,3 +61,17 @@ def personal_details_in(text: str, names: Iterable[str]) -> list[str]:
         if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
     ]
     return [text[start:end] for start, end in sorted(set(outer))]
+
+
+def validate_product_category(value: str) -> None:
+    """An action's iWmo/iJw product category is one of the reference list (``ProductCategory``)."""
+    from django.apps import apps
+
+    if not value:
+        return
+    if not apps.get_model("funding", "ProductCategory").objects.filter(code=value).exists():
+        raise ValidationError(
+            _("“%(value)s” is not an iWmo/iJw product category of the reference list, such as 02 (Begeleiding)."),
+            code="unknown_product_category",
+            params={"value": value},
+        )
