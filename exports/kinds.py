@@ -88,7 +88,7 @@ class Kind(ABC):
 
 class FundingAudit(Kind):
     formats = frozenset({ExportFormat.CSV, ExportFormat.XLSX})
-    fields = ("year", "level", "granularity", "silo")
+    fields = ("year", "level", "granularity", "silo", "dimension")
 
     def may_request(self, user: User) -> bool:
         return policy.may_see_funding_aggregates(user)
@@ -101,11 +101,17 @@ class FundingAudit(Kind):
 
     def build(self, job: ExportJob) -> Built:
         from funding import report
-        from funding.forms import report_params_for
+        from funding.forms import report_dimension, report_params_for
 
-        _form, params = report_params_for(job.requested_by, job.parameters)
+        form, params = report_params_for(job.requested_by, job.parameters)
         if params is None:
             raise ExportInvalid
+        if report_dimension(form) == "iv3":
+            from funding import iv3
+
+            name = f"financieringsstromen-iv3-{params.year}-{params.granularity}"
+            rows = iv3.export_rows(iv3.taakveld_flow(params))
+            return _table(job, name, _("Funding flows per Iv3 taakveld"), iv3.export_header(), rows)
         flow = report.funding_flow(params, language=job.language)
         name = f"financieringsstromen-{params.year}-{params.level}-{params.granularity}"
         return _table(job, name, _("Funding flows"), report.export_header(), report.export_rows(flow))

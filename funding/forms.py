@@ -126,6 +126,16 @@ class ReportForm(UtrechtForm):
     silo = forms.ModelChoiceField(
         label=_("Silo"), queryset=Silo.objects.all(), required=False, empty_label=_("all silos"), to_field_name="code"
     )
+    dimension = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("area", _("per silo and area")), ("iv3", _("per Iv3 taakveld (municipal accounts)"))],
+    )
+
+
+def report_dimension(form: ReportForm) -> str:
+    """``iv3`` for the table per Iv3 taakveld, ``area`` (the default) for the one per silo and area."""
+    return (form.cleaned_data.get("dimension") if form.is_valid() else "") or "area"
 
 
 def report_defaults() -> dict[str, Any]:

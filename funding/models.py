@@ -594,3 +594,30 @@ class FlowCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granularity} {self.period} {self.silo_id} {self.neighbourhood_id}"
+
+
+class FlowTaakveldCell(models.Model):
+    """The audit's summary per Iv3 taakveld: per municipality, taakveld and period, refreshed with ``FlowCell``.
+
+    Households are counted per taakveld here (not summed from the silo cells), so a household paid from two
+    streams of one taakveld counts once. An empty taakveld holds the streams without one (Zvw, Wlz).
+    """
+
+    municipality = models.ForeignKey(
+        "organisations.Municipality", on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
+    )
+    granularity = models.CharField(_("period"), max_length=7, choices=FlowCell.Granularity.choices)
+    period = models.DateField(_("period starts"))
+    iv3_taakveld = models.CharField(_("Iv3 taakveld"), max_length=5, blank=True)
+    allocated = models.DecimalField(_("allocated (€)"), max_digits=14, decimal_places=2, default=0)
+    spent = models.DecimalField(_("spent (€)"), max_digits=14, decimal_places=2, default=0)
+    households = models.PositiveIntegerField(_("households reached"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("funding-flow cell per Iv3 taakveld")
+        verbose_name_plural = _("funding-flow cells per Iv3 taakveld")
+        indexes = [models.Index(fields=["municipality", "granularity", "period"], name="flowtaakveld_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.granularity} {self.period} {self.iv3_taakveld}"

@@ -33,8 +33,8 @@ from privacy.access import get_visible_or_404, record_refused
 from wijkteam.exports import csv_response
 from wijkteam.http import AuthenticatedHttpRequest
 
+from . import iv3, report, services, spend_import, workflow
 from . import register as register_list
-from . import report, services, spend_import, workflow
 from .forms import (
     BlockageRegisterForm,
     CellForm,
@@ -45,6 +45,7 @@ from .forms import (
     SpendUploadForm,
     UtrechtForm,
     report_defaults,
+    report_dimension,
     report_params_for,
 )
 from .models import Blockage, BlockageLevel, BlockageStatus, FundingStream, Silo, SpendImport
@@ -375,11 +376,13 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
                     }
                 )
     rows = flow.rows if flow else []
+    taakvelden = iv3.taakveld_flow(params) if params is not None and report_dimension(form) == "iv3" else None
     return render(
         request,
         "funding/audit.html",
         {
             "form": form,
+            "taakvelden": taakvelden,
             "flow": flow,
             "rows": rows,
             "condensed": condensed,

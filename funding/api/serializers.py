@@ -181,6 +181,7 @@ class FlowReportQuerySerializer(StrictSerializer):
     level = serializers.ChoiceField(choices=["wijk", "buurt"], default="wijk")
     granularity = serializers.ChoiceField(choices=["month", "quarter", "year"], default="quarter")
     silo = serializers.SlugRelatedField(slug_field="code", queryset=Silo.objects.all(), required=False, allow_null=True)
+    dimension = serializers.ChoiceField(choices=["area", "iv3"], default="area")
 
 
 class FlowRowSerializer(serializers.Serializer):
@@ -212,9 +213,28 @@ class FlowRowSerializer(serializers.Serializer):
         return str(row.blocked)
 
 
+class TaakveldRowSerializer(serializers.Serializer):
+    iv3_taakveld = serializers.CharField(
+        help_text="Empty for streams without one (money from outside the municipality)."
+    )
+    period = serializers.DateField(source="period_start")
+    budget = serializers.DecimalField(max_digits=16, decimal_places=2)
+    allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=16, decimal_places=2)
+    households = serializers.SerializerMethodField(help_text="A count, or null when fewer than the threshold.")
+    households_display = serializers.SerializerMethodField()
+
+    def get_households(self, row: Any) -> int | None:
+        return row.households if isinstance(row.households, int) else None
+
+    def get_households_display(self, row: Any) -> str:
+        return str(row.households)
+
+
 class FlowReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     level = serializers.CharField()
     granularity = serializers.CharField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
     rows = FlowRowSerializer(many=True)
+    taakvelden = TaakveldRowSerializer(many=True, required=False, help_text="With dimension=iv3: per Iv3 taakveld.")

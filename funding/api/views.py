@@ -16,7 +16,7 @@ from organisations.models import User
 from privacy import access_log, policy
 from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
-from .. import report, services, spend_import, workflow
+from .. import iv3, report, services, spend_import, workflow
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport
 from . import filters
 from . import serializers as s
@@ -209,4 +209,6 @@ class FundingFlowReportViewSet(viewsets.GenericViewSet):
             "refreshed_at": flow.refreshed_at,
             "rows": flow.rows,
         }
+        if data["dimension"] == "iv3":
+            body["taakvelden"] = iv3.taakveld_flow(params)
         return Response(s.FlowReportSerializer(body).data)
