@@ -369,6 +369,8 @@ ADMIN_MODELS = {
     "funding.blockage": "scoped",
     "funding.blockageevent": "scoped",
     "funding.flowcell": "none",
+    "funding.flowtaakveldcell": "none",
+    "funding.productcategory": "configure",
     "cases.household": "hidden",
     "cases.person": "hidden",
     "cases.householdmembership": "hidden",
