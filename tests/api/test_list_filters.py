@@ -71,3 +71,10 @@ def test_a_malformed_filter_value_is_a_400(log_in, personas: Personas, url: str)
 def test_paging_parameters_are_not_mistaken_for_filters(log_in, personas: Personas) -> None:
     response = log_in(personas.professional).get("/api/v1/cases/", {"page_size": "10"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/reports/funding-flows/?year=2025", "/api/v1/reports/programme/"])
+def test_a_report_refuses_a_parameter_it_does_not_know(log_in, personas: Personas, url: str) -> None:
+    separator = "&" if "?" in url else "?"
+    response = log_in(personas.bureau).get(f"{url}{separator}no_such_filter=1")
+    assert response.status_code == 400 and "no_such_filter" in response.json()
