@@ -63,13 +63,22 @@ def personal_details_in(text: str, names: Iterable[str]) -> list[str]:
     return [text[start:end] for start, end in sorted(set(outer))]
 
 
+_PRODUCT = re.compile(r"(?P<category>\d{2})(?:[A-Z0-9]{3})?")
+
+
 def validate_product_category(value: str) -> None:
-    """An action's iWmo/iJw product category is one of the reference list (``ProductCategory``)."""
+    """An action's iWmo/iJw product category (``02``), or a product code within it (``02A08``: the category's
+    two digits and three more), names a category of the reference list (``ProductCategory``).
+
+    Product codes themselves are the municipality's own (its product list) and are not checked beyond that.
+    """
     from django.apps import apps
 
     if not value:
         return
-    if not apps.get_model("funding", "ProductCategory").objects.filter(code=value).exists():
+    match = _PRODUCT.fullmatch(value)
+    category = match.group("category") if match else None
+    if category is None or not apps.get_model("funding", "ProductCategory").objects.filter(code=category).exists():
         raise ValidationError(
             _("“%(value)s” is not an iWmo/iJw product category of the reference list, such as 02 (Begeleiding)."),
             code="unknown_product_category",

@@ -36,7 +36,7 @@ def _input(personas: Personas, product_code: str) -> case_services.ActionInput:
     )
 
 
-@pytest.mark.parametrize("code", ["99", "2", "AB", "0101"])
+@pytest.mark.parametrize("code", ["99", "2", "AB", "0101", "99A01", "02a08", "02A0"])
 def test_an_action_with_an_unknown_product_category_is_refused(personas: Personas, code: str) -> None:
     case = CaseFactory(team=personas.team_a)
     with pytest.raises(ValidationError) as error:
@@ -45,7 +45,7 @@ def test_an_action_with_an_unknown_product_category_is_refused(personas: Persona
     assert not case.actions.filter(description="Begeleiding thuis").exists()
 
 
-@pytest.mark.parametrize("code", ["02", "45", ""])
+@pytest.mark.parametrize("code", ["02", "45", "02A08", ""])
 def test_an_action_with_a_listed_category_or_none_is_saved(personas: Personas, code: str) -> None:
     case = CaseFactory(team=personas.team_a)
     action = case_services.action_create(case=case, data=_input(personas, code), by=personas.professional)
