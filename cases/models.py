@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from funding.validators import validate_product_category
 from privacy.actor import history_user
 
 from .querysets import (
@@ -487,7 +488,10 @@ class Action(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
-    product_code = models.CharField(_("iWmo/iJw product category"), max_length=10, blank=True)
+    # Checked against the iStandaarden reference list loaded by funding/reference.py.
+    product_code = models.CharField(
+        _("iWmo/iJw product category"), max_length=10, blank=True, validators=[validate_product_category]
+    )
     conference = models.ForeignKey(
         CaseConference,
         on_delete=models.SET_NULL,

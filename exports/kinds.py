@@ -89,7 +89,7 @@ class Kind(ABC):
 
 class FundingAudit(Kind):
     formats = frozenset({ExportFormat.CSV, ExportFormat.XLSX})
-    fields = ("year", "level", "granularity", "silo")
+    fields = ("year", "level", "granularity", "silo", "dimension")
 
     def may_request(self, user: User) -> bool:
         return policy.may_see_funding_aggregates(user)
@@ -102,11 +102,17 @@ class FundingAudit(Kind):
 
     def build(self, job: ExportJob) -> Built:
         from funding import report
-        from funding.forms import report_params_for
+        from funding.forms import report_dimension, report_params_for
 
-        _form, params = report_params_for(job.requested_by, job.parameters)
+        form, params = report_params_for(job.requested_by, job.parameters)
         if params is None:
             raise ExportInvalid
+        if report_dimension(form) == "iv3":
+            from funding import iv3
+
+            name = f"financieringsstromen-iv3-{params.year}-{params.granularity}"
+            rows = iv3.export_rows(iv3.taakveld_flow(params))
+            return _table(job, name, _("Funding flows per Iv3 taakveld"), iv3.export_header(), rows)
         flow = report.funding_flow(params, language=job.language)
         name = f"financieringsstromen-{params.year}-{params.level}-{params.granularity}"
         return _table(job, name, _("Funding flows"), report.export_header(), report.export_rows(flow))
@@ -136,6 +142,32 @@ class MonitoringDashboard(Kind):
             raise ExportInvalid
         header, *rows = export_rows(board)
         return _table(job, "monitoring", _("Monitoring"), header, rows)
+
+
+class BlockageRegister(Kind):
+    """The blockage register as filtered on its screen: pseudonymous case references, areas, amounts."""
+
+    formats = frozenset({ExportFormat.CSV, ExportFormat.XLSX})
+    fields = ("status", "area", "opened_from", "opened_to", "silo", "reason", "level", "sort")
+
+    def may_request(self, user: User) -> bool:
+        return policy.may_see_blockage_register(user)
+
+    def errors(self, user: User, parameters: Mapping[str, Any]) -> dict[str, list[str]]:
+        from funding.register import register_form
+
+        return _errors(register_form(user, parameters))
+
+    def build(self, job: ExportJob) -> Built:
+        from funding import register
+
+        form = register.register_form(job.requested_by, job.parameters)
+        if not form.is_valid():
+            raise ExportInvalid
+        rows, subjects = register.export_rows(register.register_blockages(job.requested_by, form.cleaned_data))
+        built = _table(job, "knelpuntenregister", _("Blockage register"), register.export_header(), rows)
+        built.subjects = subjects
+        return built
 
 
 class SubjectAccess(Kind):
@@ -206,4 +238,5 @@ KINDS: dict[str, Kind] = {
     ExportKind.FUNDING_AUDIT: FundingAudit(),
     ExportKind.MONITORING_DASHBOARD: MonitoringDashboard(),
     ExportKind.SUBJECT_ACCESS: SubjectAccess(),
+    ExportKind.BLOCKAGE_REGISTER: BlockageRegister(),
 }

@@ -22,6 +22,7 @@ class ExportKind(models.TextChoices):
     FUNDING_AUDIT = "funding_audit", _("funding-flow audit")
     MONITORING_DASHBOARD = "monitoring_dashboard", _("monitoring dashboard")
     SUBJECT_ACCESS = "subject_access", _("data-subject access request")
+    BLOCKAGE_REGISTER = "blockage_register", _("blockage register")
 
 
 class ExportFormat(models.TextChoices):

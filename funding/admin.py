@@ -8,7 +8,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Allocation, Blockage, BlockageEvent, FlowCell, FundingStream, Silo, Spend, SpendImport
+from .models import (
+    Allocation,
+    Blockage,
+    BlockageEvent,
+    FlowCell,
+    FlowTaakveldCell,
+    FundingStream,
+    ProductCategory,
+    Silo,
+    Spend,
+    SpendImport,
+)
 
 
 class PolicyScopedAdmin(admin.ModelAdmin):
@@ -111,3 +122,22 @@ class FlowCellAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+@admin.register(FlowTaakveldCell)
+class FlowTaakveldCellAdmin(FlowCellAdmin):
+    """The audit's summary per Iv3 taakveld: derived data with unsuppressed counts, superusers only."""
+
+    list_display = ["municipality", "granularity", "period", "iv3_taakveld", "allocated", "spent"]
+    list_filter = ["granularity", "municipality"]
+    search_fields = ["=iv3_taakveld"]
+    raw_id_fields = ["municipality"]
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    """Reference data from the iStandaarden; loaded by ``reference.py``, extended here when a release adds one."""
+
+    list_display = ["code", "name", "standard", "version", "source"]
+    list_filter = ["standard", "version"]
+    search_fields = ["code", "name"]

@@ -13,12 +13,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import User
+from organisations.models import Area, User
 from privacy import policy
 from wijkteam.forms import DateField, LocalisedDecimalField
 
 from . import uploads
-from .models import BlockageReason, BlockageResolution, FundingStream, Silo
+from .models import BlockageLevel, BlockageReason, BlockageResolution, FundingStream, Silo, SpendImport
 from .report import GRANULARITIES, LEVELS, ReportParams
 
 
@@ -69,9 +69,7 @@ class BlockageRegisterForm(UtrechtForm):
     household_impact = forms.CharField(
         label=_("What it costs the household"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
-    euros_stuck = forms.DecimalField(
-        label=_("Euros stuck"), min_value=Decimal("0"), max_digits=12, decimal_places=2, localize=True
-    )
+    euros_stuck = LocalisedDecimalField(label=_("Euros stuck"), min_value=Decimal("0"), max_digits=12, decimal_places=2)
     delay_days = forms.IntegerField(label=_("Days of delay"), min_value=0, max_value=3650)
 
 
@@ -79,6 +77,15 @@ class EscalateForm(UtrechtForm):
     note = forms.CharField(
         label=_("Note for the next level"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
+
+    def __init__(self, *args: Any, for_register: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Said before typing, not only in the refusal: the bureau reads this note without household context.
+        self.fields["note"].help_text = (
+            _("This note goes to the programme bureau. Write no names and no BSN: refer to the case reference.")
+            if for_register
+            else _("This note stays within the team.")
+        )
 
 
 class ResolveForm(UtrechtForm):
@@ -99,12 +106,8 @@ class NotResolvableForm(UtrechtForm):
 
 
 class DoorbraakForm(UtrechtForm):
-    amount = forms.DecimalField(
-        label=_("Amount from the flexible budget (€)"),
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
+    amount = LocalisedDecimalField(
+        label=_("Amount from the flexible budget (€)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
     note = forms.CharField(
         label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
@@ -127,6 +130,16 @@ class ReportForm(UtrechtForm):
     silo = forms.ModelChoiceField(
         label=_("Silo"), queryset=Silo.objects.all(), required=False, empty_label=_("all silos"), to_field_name="code"
     )
+    dimension = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("area", _("per silo and area")), ("iv3", _("per Iv3 taakveld (municipal accounts)"))],
+    )
+
+
+def report_dimension(form: ReportForm) -> str:
+    """``iv3`` for the table per Iv3 taakveld, ``area`` (the default) for the one per silo and area."""
+    return (form.cleaned_data.get("dimension") if form.is_valid() else "") or "area"
 
 
 def report_defaults() -> dict[str, Any]:
@@ -185,6 +198,19 @@ class SpendUploadForm(UtrechtForm):
             "stream_code; separated by commas or semicolons, the first line naming the columns."
         ),
     )
+    dialect = forms.ChoiceField(
+        label=_("How the file writes amounts"),
+        choices=SpendImport.Dialect.choices,
+        initial=SpendImport.Dialect.AUTO,
+        required=False,
+        help_text=_(
+            "Commas between the fields go with a decimal point (1250.00); semicolons with a decimal comma and "
+            "thousands dots (1.250,00)."
+        ),
+    )
+
+    def clean_dialect(self) -> str:
+        return self.cleaned_data.get("dialect") or SpendImport.Dialect.AUTO
 
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -231,3 +257,64 @@ class PayForm(UtrechtForm):
 
     def chosen_stream(self) -> FundingStream:
         return self.streams[self.cleaned_data["stream"]]
+
+
+REGISTER_SORTS = {
+    "-opened_at": _("newest first"),
+    "opened_at": _("oldest first (longest open)"),
+    "-euros_stuck": _("most euros stuck first"),
+    "euros_stuck": _("fewest euros stuck first"),
+    "reference": _("case reference"),
+}
+
+
+class RegisterForm(UtrechtForm):
+    """The register's filters (shape only): each one filters or is refused next to its field, never ignored."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("open and escalated")), ("closed", _("resolved or not resolvable")), ("all", _("all"))],
+    )
+    area = forms.CharField(
+        label=_("District or neighbourhood"),
+        required=False,
+        max_length=10,
+        help_text=_("A CBS code such as WK036301 or BU03630101; empty for the whole municipality."),
+    )
+    opened_from = DateField(label=_("Opened from"), required=False)
+    opened_to = DateField(label=_("Opened until"), required=False)
+    silo = forms.ChoiceField(label=_("Silo"), required=False)
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", _("all reasons")), *BlockageReason.choices]
+    )
+    level = forms.ChoiceField(
+        label=_("Lies with"), required=False, choices=[("", _("all levels")), *BlockageLevel.choices]
+    )
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=list(REGISTER_SORTS.items()))
+
+    def __init__(self, *args: Any, municipality_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality_id = municipality_id
+        silos = Silo.objects.filter(silo_free=False).order_by("order")
+        self.fields["silo"].choices = [  # type: ignore[attr-defined]
+            ("", _("all silos")),
+            ("none", _("no stream for the theme")),
+            *((silo.code, silo.name) for silo in silos),
+        ]
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data.get("area", "").strip().upper()
+        if not code or self.municipality_id is None:
+            return None
+        area = Area.objects.filter(municipality_id=self.municipality_id, code=code).order_by("-code_year").first()
+        if area is None:
+            raise forms.ValidationError(_("No district or neighbourhood of your municipality has this code."))
+        return area
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("opened_from"), cleaned.get("opened_to")
+        if start and end and end < start:
+            self.add_error("opened_to", _("The end date must not come before the start date."))
+        return cleaned

@@ -50,6 +50,29 @@ class Silo(LocalisedName):
         verbose_name_plural = _("funding silos")
 
 
+class ProductCategory(models.Model):
+    """An iWmo or iJw product category of the iStandaarden (reference data, see ``reference.py``)."""
+
+    class Standard(models.TextChoices):
+        IWMO = "iwmo", "iWmo"
+        IJW = "ijw", "iJw"
+
+    standard = models.CharField(_("standard"), max_length=4, choices=Standard.choices)
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    # Where the list comes from, so an auditor can check it against the published one.
+    source = models.CharField(_("source"), max_length=200)
+    version = models.CharField(_("version"), max_length=60)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("iWmo/iJw product category")
+        verbose_name_plural = _("iWmo/iJw product categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class FundingLogic(models.TextChoices):
     PER_CASE = "per_case", _("per case")
     PER_UNIT = "per_unit", _("per product unit")
@@ -219,11 +242,18 @@ class SpendImport(models.Model):
         IMPORTED = "imported", _("imported")
         DUPLICATE = "duplicate", _("already imported before")
 
+    class Dialect(models.TextChoices):
+        AUTO = "auto", _("detect from the first line")
+        COMMA = "comma", _("comma-separated, decimal point (1250.00)")
+        SEMICOLON = "semicolon", _("semicolon-separated, decimal comma (1.250,00)")
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     filename = models.CharField(_("file name"), max_length=255)
     content_hash = models.CharField(_("SHA-256 of the file"), max_length=64)
     # The file itself: no personal data (references and amounts), and the worker needs no shared disk.
     content = models.BinaryField(_("file content"), editable=False)
+    # As chosen on upload; "auto" becomes the dialect the first line shows once the import reads it.
+    dialect = models.CharField(_("file dialect"), max_length=10, choices=Dialect.choices, default=Dialect.AUTO)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     phase = models.CharField(_("step"), max_length=60, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
@@ -525,6 +555,9 @@ class BlockageEvent(models.Model):
     level = models.CharField(_("lies with"), max_length=20, choices=BlockageLevel.choices)
     resolution = models.CharField(_("resolution"), max_length=20, choices=BlockageResolution.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # An escalation note to the programme bureau or beyond, checked for names and BSNs when written: the
+    # register's readers see it. Other notes (and those written before the check existed) stay in the team.
+    shared_with_register = models.BooleanField(_("note readable in the register"), default=False, db_default=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -585,3 +618,30 @@ class FlowCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granularity} {self.period} {self.silo_id} {self.neighbourhood_id}"
+
+
+class FlowTaakveldCell(models.Model):
+    """The audit's summary per Iv3 taakveld: per municipality, taakveld and period, refreshed with ``FlowCell``.
+
+    Households are counted per taakveld here (not summed from the silo cells), so a household paid from two
+    streams of one taakveld counts once. An empty taakveld holds the streams without one (Zvw, Wlz).
+    """
+
+    municipality = models.ForeignKey(
+        "organisations.Municipality", on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
+    )
+    granularity = models.CharField(_("period"), max_length=7, choices=FlowCell.Granularity.choices)
+    period = models.DateField(_("period starts"))
+    iv3_taakveld = models.CharField(_("Iv3 taakveld"), max_length=5, blank=True)
+    allocated = models.DecimalField(_("allocated (€)"), max_digits=14, decimal_places=2, default=0)
+    spent = models.DecimalField(_("spent (€)"), max_digits=14, decimal_places=2, default=0)
+    households = models.PositiveIntegerField(_("households reached"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("funding-flow cell per Iv3 taakveld")
+        verbose_name_plural = _("funding-flow cells per Iv3 taakveld")
+        indexes = [models.Index(fields=["municipality", "granularity", "period"], name="flowtaakveld_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.granularity} {self.period} {self.iv3_taakveld}"

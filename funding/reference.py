@@ -23,8 +23,38 @@ SILOS = [
 ]
 
 
+# iWmo/iJw product categories (codelijst "Productcategorie" of the iStandaarden, Zorginstituut Nederland).
+# Only the categories this list could be checked for without the published list at hand (the build machine is
+# offline): add the others from the current release of the codelijst, with its version below.
+PRODUCT_CATEGORY_SOURCE = "Zorginstituut Nederland, iStandaarden iWmo/iJw, codelijst Productcategorie"
+PRODUCT_CATEGORY_VERSION = "3.x (partial, unchecked offline)"
+PRODUCT_CATEGORIES = [
+    ("iwmo", "01", "Hulp bij het huishouden"),
+    ("iwmo", "02", "Begeleiding"),
+    ("ijw", "45", "Jeugdhulp ambulant"),
+]
+
+
 def load(apps: Apps = global_apps) -> None:
     """Create or update the reference rows; idempotent. Used by the data migration and by tests."""
+    _load_silos(apps)
+    try:
+        ProductCategory = apps.get_model("funding", "ProductCategory")
+    except LookupError:  # an earlier data migration's historical models: 0008 loads them
+        return
+    for standard, code, name in PRODUCT_CATEGORIES:
+        ProductCategory.objects.update_or_create(
+            code=code,
+            defaults={
+                "standard": standard,
+                "name": name,
+                "source": PRODUCT_CATEGORY_SOURCE,
+                "version": PRODUCT_CATEGORY_VERSION,
+            },
+        )
+
+
+def _load_silos(apps: Apps) -> None:
     Silo = apps.get_model("funding", "Silo")
     for order, (code, nl, en, silo_free) in enumerate(SILOS, start=1):
         Silo.objects.update_or_create(

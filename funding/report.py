@@ -464,7 +464,10 @@ stuck AS (
 cell_case AS (
     SELECT case_id FROM alloc UNION SELECT case_id FROM spend UNION SELECT case_id FROM stuck
 )
-SELECT c.reference, COALESCE(al.allocated, 0), COALESCE(sp.spent, 0), COALESCE(st.blocked, 0), COALESCE(st.stuck, 0)
+SELECT c.reference, COALESCE(al.allocated, 0), COALESCE(sp.spent, 0), COALESCE(st.blocked, 0), COALESCE(st.stuck, 0),
+       -- the iWmo/iJw product categories of the case's actions, for reconciling with the care providers' claims
+       (SELECT string_agg(DISTINCT a.product_code, ', ' ORDER BY a.product_code)
+        FROM cases_action a WHERE a.case_id = cc.case_id AND a.product_code <> '') AS product_categories
 FROM cell_case cc
 JOIN cases_case c ON c.id = cc.case_id
 LEFT JOIN alloc al ON al.case_id = cc.case_id
@@ -482,6 +485,7 @@ class CellCase:
     spent: Decimal
     blocked: int
     euros_stuck: Decimal
+    product_categories: str | None = None
 
 
 def next_period(period: datetime.date, granularity: str) -> datetime.date:

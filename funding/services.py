@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cases.models import Action
+from cases.models import Action, Person
+from notifications.services import notify
 from organisations.models import Role, TeamMembership, User
 from privacy import policy
 from privacy.actor import service
@@ -35,7 +36,7 @@ from .models import (
     FundingStream,
     Silo,
 )
-from .validators import validate_period_within, validate_positive_amount
+from .validators import personal_details_in, validate_period_within, validate_positive_amount
 
 CENT = Decimal("0.01")
 
@@ -424,6 +425,9 @@ def _take_step(
     if not _may_act_as(by, blockage, workflow.actor(blockage.level, step)):
         raise PermissionDenied
     previous = blockage.status
+    shared = step == workflow.Step.ESCALATE and workflow.NEXT_LEVEL[blockage.level] in workflow.REGISTER_LEVELS
+    if shared and note.strip():
+        _check_note_for_register(note, blockage)
     blockage.status, blockage.level = workflow.target(blockage.status, blockage.level, step)
     now = timezone.now()
     if step != workflow.Step.ESCALATE:
@@ -437,7 +441,7 @@ def _take_step(
         workflow.Step.RESOLVE: BlockageEvent.Kind.RESOLVED,
         workflow.Step.NOT_RESOLVABLE: BlockageEvent.Kind.NOT_RESOLVABLE,
     }
-    BlockageEvent.objects.create(
+    event = BlockageEvent.objects.create(
         blockage=blockage,
         kind=kinds[step],
         from_status=previous,
@@ -445,10 +449,32 @@ def _take_step(
         level=blockage.level,
         resolution=resolution,
         note=note.strip(),
+        shared_with_register=shared,
         by=by,
         at=now,
     )
+    if step == workflow.Step.ESCALATE:
+        # Whoever can act at the new level hears of it in the application, once this commits.
+        notify(kind="blockage_escalated", subject_id=event.pk)
     return blockage
+
+
+def _check_note_for_register(note: str, blockage: Blockage) -> None:
+    """A note the programme bureau will read holds no BSN and no name of anyone in the household."""
+    people = Person.objects.filter(memberships__household_id=blockage.action.case.household_id).values_list(
+        "first_name", "surname_prefix", "last_name"
+    )
+    names = [name for first, prefix, last in people for name in (first, last, f"{prefix} {last}" if prefix else "")]
+    found = personal_details_in(note, names)
+    if found:
+        raise ValidationError(
+            {
+                "note": [
+                    _("This note goes to the programme bureau, which may not see names or BSNs. Remove: %(found)s.")
+                    % {"found": ", ".join(f"“{item}”" for item in found)}
+                ]
+            }
+        )
 
 
 @service

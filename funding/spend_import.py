@@ -19,9 +19,11 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -63,6 +65,10 @@ def error_message(error: dict[str, Any]) -> str:
             "“%(value)s” is not an amount: write euros with at most two decimals and no minus sign, "
             "for example 1250.00."
         ),
+        "bad_amount_decimal_comma": _(
+            "“%(value)s” is not an amount: in a file separated by semicolons, write euros with a decimal comma, "
+            "at most two decimals and no minus sign, for example 1.250,00 or 1250,00."
+        ),
         "stream_mismatch": _("The stream code “%(value)s” is not the stream of this allocation."),
         "outside_stream_period": _("The month %(value)s lies outside the period of the allocation's funding stream."),
         "duplicate_row": _("The same allocation and month appear before, on line %(other_line)s."),
@@ -76,7 +82,9 @@ def error_message(error: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def spend_import_create(*, filename: str, content: bytes, by: User | None) -> SpendImport:
+def spend_import_create(
+    *, filename: str, content: bytes, by: User | None, dialect: str = SpendImport.Dialect.AUTO
+) -> SpendImport:
     """Record an uploaded file; the caller runs ``spend_import_run`` (a Celery task after commit)."""
     record = SpendImport(
         filename=filename[:255] or "spend.csv",
@@ -84,6 +92,7 @@ def spend_import_create(*, filename: str, content: bytes, by: User | None) -> Sp
         content=content,
         uploaded_by=by,
         municipality_id=policy.funding_municipality_id(by) if by is not None else None,
+        dialect=dialect,
     )
     record.full_clean(exclude=["content"])
     record.save()
@@ -124,9 +133,33 @@ def _decode(content: bytes) -> str | None:
     return None
 
 
-def _header(first_line: str) -> tuple[str, list[str] | None]:
+# Two dialects of spend files. Finance packages set to English write commas between fields and a decimal
+# point; set to Dutch (Excel's "CSV (puntkomma)"), semicolons between fields, a decimal comma and often
+# thousands dots. The separator tells which, unless the uploader chose.
+DELIMITERS: dict[str, str] = {SpendImport.Dialect.COMMA: ",", SpendImport.Dialect.SEMICOLON: ";"}
+DOT_AMOUNT = re.compile(r"(?:\d{1,10}|\d{1,3}(?:,\d{3}){1,3})(?:\.\d{1,2})?")
+COMMA_AMOUNT = re.compile(r"(?:\d{1,10}|\d{1,3}(?:\.\d{3}){1,3})(?:,\d{1,2})?")
+
+
+def parse_amount(text: str, *, decimal_comma: bool) -> Decimal | None:
+    """An amount of euros in the file's dialect, or None when it is not one (negative, three decimals, …).
+
+    In the comma dialect a comma can only be a thousands separator (``"1,250.00"``, quoted); in the
+    semicolon dialect a dot can only be one, in groups of three (``1.250,00``, ``1.250``), so ``12.50`` is
+    refused there rather than read as either twelve euros fifty or one thousand two hundred and fifty.
+    """
+    pattern, thousands, decimal = (COMMA_AMOUNT, ".", ",") if decimal_comma else (DOT_AMOUNT, ",", ".")
+    text = text.strip()
+    if not pattern.fullmatch(text):
+        return None
+    digits = text.replace(thousands, "").replace(decimal, ".")
+    whole = digits.split(".")[0]
+    return Decimal(digits) if len(whole) <= 10 else None
+
+
+def _header(first_line: str, dialect: str = SpendImport.Dialect.AUTO) -> tuple[str, list[str] | None]:
     """The delimiter and the canonical column names, or None when the header is not ours."""
-    delimiter = max([";", ",", "\t"], key=first_line.count)
+    delimiter = DELIMITERS.get(dialect) or max([";", ",", "\t"], key=first_line.count)
     names = [name.strip().strip('"').lower() for name in first_line.split(delimiter)]
     columns: list[str] = []
     for name in names:
@@ -144,8 +177,11 @@ def _staging_table(record: SpendImport) -> str:
     return f"{STAGING_SCHEMA}.funding_spend_staging_{int(record.pk)}"
 
 
-def _rows(text: str, delimiter: str, columns: list[str], parsed: _Parsed) -> Iterator[tuple[int, str, str, str, str]]:
+def _rows(
+    text: str, delimiter: str, columns: list[str], parsed: _Parsed
+) -> Iterator[tuple[int, str, str, str, Decimal | None, str]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    decimal_comma = delimiter == ";"
     next(reader)  # the header
     position = {name: index for index, name in enumerate(columns)}
     has_stream = "stream_code" in position
@@ -162,11 +198,13 @@ def _rows(text: str, delimiter: str, columns: list[str], parsed: _Parsed) -> Ite
             else:
                 parsed.errors.append({})  # counted, not stored
             continue
+        amount = row[position["amount"]].strip()
         yield (
             line,
             row[position["allocation_reference"]].strip(),
             row[position["month"]].strip(),
-            row[position["amount"]].strip(),
+            amount,
+            parse_amount(amount, decimal_comma=decimal_comma),
             row[position["stream_code"]].strip() if has_stream else "",
         )
 
@@ -180,7 +218,8 @@ def _stage(record: SpendImport, text: str, delimiter: str, columns: list[str]) -
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
             f"CREATE UNLOGGED TABLE {table} (line integer NOT NULL, allocation_reference text NOT NULL, "
-            "month text NOT NULL, amount text NOT NULL, stream_code text NOT NULL)"
+            # amount as written (for the error list) and as read in the file's dialect (NULL: not an amount)
+            "month text NOT NULL, amount text NOT NULL, amount_value numeric(12, 2), stream_code text NOT NULL)"
         )
     rows = _rows(text, delimiter, columns, parsed)
     count = 0
@@ -212,7 +251,7 @@ WITH st AS MATERIALIZED (
     SELECT s.line, s.allocation_reference AS ref, s.month, s.amount, s.stream_code,
            al.id AS allocation_id, fs.code AS allocation_stream, fs.valid_from, fs.valid_until,
            (s.month ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])$') AS month_ok,
-           (s.amount ~ '^[0-9]{{1,10}}([.,][0-9]{{1,2}})?$') AS amount_ok
+           (s.amount_value IS NOT NULL) AS amount_ok
     FROM {table} s
     LEFT JOIN funding_allocation al ON al.reference = s.allocation_reference AND {in_municipality}
     LEFT JOIN funding_fundingstream fs ON fs.id = al.stream_id
@@ -256,7 +295,7 @@ IN_MUNICIPALITY = """(%(municipality_id)s::bigint IS NULL OR al.neighbourhood_id
 INSERT_SQL = """
 WITH inserted AS (
     INSERT INTO funding_spend (allocation_id, month, amount, spend_import_id, stream_id, neighbourhood_id)
-    SELECT al.id, to_date(s.month || '-01', 'YYYY-MM-DD'), replace(s.amount, ',', '.')::numeric(12, 2),
+    SELECT al.id, to_date(s.month || '-01', 'YYYY-MM-DD'), s.amount_value,
            %(import_id)s, al.stream_id, al.neighbourhood_id
     FROM {table} s
     JOIN funding_allocation al ON al.reference = s.allocation_reference AND {in_municipality}
@@ -278,8 +317,16 @@ def _validate(record: SpendImport, structural: list[dict[str, Any]]) -> tuple[in
         )
         rows = cursor.fetchall()
     found = rows[0][0] if rows else 0
+    # The example in a bad amount's message follows the file's dialect.
+    bad_amount = "bad_amount_decimal_comma" if record.dialect == SpendImport.Dialect.SEMICOLON else "bad_amount"
     errors = [
-        {"line": line, "column": column, "code": code, "value": value, "other_line": other_line}
+        {
+            "line": line,
+            "column": column,
+            "code": bad_amount if code == "bad_amount" else code,
+            "value": value,
+            "other_line": other_line,
+        }
         for _total, line, column, code, value, other_line in rows
     ]
     stored_structural = [error for error in structural if error]
@@ -342,7 +389,10 @@ def spend_import_run(import_id: int) -> SpendImport:
     first_line = text.split("\n", 1)[0].strip("\r")
     if not first_line.strip():
         return _fail(record, [{"line": 1, "column": "", "code": "empty_file"}], 1, rows=0)
-    delimiter, columns = _header(first_line)
+    delimiter, columns = _header(first_line, record.dialect)
+    if record.dialect == SpendImport.Dialect.AUTO:
+        detected = SpendImport.Dialect.SEMICOLON if delimiter == ";" else SpendImport.Dialect.COMMA
+        _set_progress(record, progress=2, phase="reading", dialect=detected)
     if columns is None:
         return _fail(record, [{"line": 1, "column": "", "code": "header", "value": first_line[:200]}], 1, rows=0)
     try:
@@ -368,11 +418,13 @@ def _fail(record: SpendImport, errors: list[dict[str, Any]], count: int, *, rows
     return _finish(record, status=SpendImport.Status.FAILED, errors=errors, error_count=count, rows_total=rows)
 
 
-def spend_import_upload(*, filename: str, content: bytes, by: User) -> SpendImport:
+def spend_import_upload(
+    *, filename: str, content: bytes, by: User, dialect: str = SpendImport.Dialect.AUTO
+) -> SpendImport:
     """Record an upload and queue its import once the record is committed (the task is idempotent)."""
     from .tasks import import_spend
 
     with transaction.atomic():
-        record = spend_import_create(filename=filename, content=content, by=by)
+        record = spend_import_create(filename=filename, content=content, by=by, dialect=dialect)
         transaction.on_commit(lambda: import_spend.delay(record.pk))
     return record

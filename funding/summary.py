@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .iv3 import taakveld_cells_refresh
+
 REFRESH_SQL = """
 WITH
 buurt AS MATERIALIZED (
@@ -104,8 +106,12 @@ def flow_cells_refresh(*, municipality_id: int) -> int:
         # Two refreshes of one municipality at once would both delete and both insert: the second waits.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funding_flowcell'), %s)", [municipality_id])
         cursor.execute("DELETE FROM funding_flowcell WHERE municipality_id = %s", [municipality_id])
-        cursor.execute(REFRESH_SQL, {"municipality": municipality_id, "tz": settings.TIME_ZONE, "now": timezone.now()})
-        return cursor.rowcount
+        now = timezone.now()
+        cursor.execute(REFRESH_SQL, {"municipality": municipality_id, "tz": settings.TIME_ZONE, "now": now})
+        cells = cursor.rowcount
+    # The same figures per Iv3 taakveld, in the same transaction under the same lock.
+    taakveld_cells_refresh(municipality_id=municipality_id, now=now)
+    return cells
 
 
 def flow_cells_refresh_all() -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("acties/<uuid:action_uuid>/betalen/", views.action_pay, name="action_pay"),
     path("huishoudens/<uuid:uuid>/", views.household, name="household"),
     path("register/", views.register, name="register"),
+    path("register/export.<str:fmt>", views.register_export, name="register_export"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.<str:fmt>", views.audit_export, name="audit_export"),
     path("audit/cel/", views.audit_cell, name="audit_cell"),

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +35,8 @@ from wijkteam.errors import bad_request
 from wijkteam.exports import csv_response
 from wijkteam.http import AuthenticatedHttpRequest
 
-from . import report, services, spend_import, workflow
+from . import iv3, report, services, spend_import, workflow
+from . import register as register_list
 from .forms import (
     BlockageRegisterForm,
     CellForm,
@@ -48,9 +48,10 @@ from .forms import (
     SpendUploadForm,
     UtrechtForm,
     report_defaults,
+    report_dimension,
     report_params_for,
 )
-from .models import Blockage, BlockageLevel, BlockageReason, BlockageStatus, FundingStream, Silo, SpendImport
+from .models import Blockage, BlockageLevel, BlockageStatus, FundingStream, Silo, SpendImport
 from .payable import payable_streams
 from .selectors import household_funding
 
@@ -111,40 +112,35 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_blockage_register(request.user):
         record_refused(request, detail="blockage register")
         raise Http404
-    scope = Blockage.objects.in_register_of(request.user)
-    status = request.GET.get("status", "open")
-    blockages = scope
-    if status == "open":
-        blockages = blockages.open()
-    elif status == "closed":
-        blockages = blockages.exclude(status__in=[BlockageStatus.OPEN, BlockageStatus.ESCALATED])
-    silo = request.GET.get("silo", "")
-    if silo == "none":
-        blockages = blockages.filter(silo__isnull=True)
-    elif silo:
-        blockages = blockages.filter(silo__code=silo)
-    reason = request.GET.get("reason", "")
-    if reason in BlockageReason.values:
-        blockages = blockages.filter(reason=reason)
-    totals = blockages.aggregate(count=Count("pk"), euros=Sum("euros_stuck"))
-    page = Paginator(blockages.for_register().order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    form = register_list.register_form(request.user, request.GET)
+    valid = form.is_valid()
+    blockages = register_list.register_blockages(request.user, form.cleaned_data if valid else {})
+    if not valid:
+        blockages = blockages.none()
+    page = Paginator(blockages.for_register(), PAGE_SIZE).get_page(request.GET.get("page"))
     _log_blockages(request, page.object_list, detail="blockage register")
     return render(
         request,
         "funding/register.html",
         {
             "page": page,
+            "form": form,
             "query": _without_page(request),
-            "totals": totals,
-            "status": status,
-            "silo": silo,
-            "reason": reason,
-            "silos": Silo.objects.filter(silo_free=False),
-            "reasons": BlockageReason.choices,
+            "totals": register_list.register_totals(blockages) if valid else None,
+            "export_params": {name: request.GET.get(name, "") for name in register_list.EXPORT_FIELDS},
         },
+        status=200 if valid else 400,
     )
+
+
+@login_required
+def register_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The register as filtered, as a file: a background export, collected on "Mijn exports"."""
+    if not policy.may_see_blockage_register(request.user):
+        raise Http404
+    if request.method != "POST":
+        return redirect("funding:register")
+    return request_export(request, kind=ExportKind.BLOCKAGE_REGISTER, fmt=fmt, back=reverse("funding:register"))
 
 
 def _log_blockages(request: AuthenticatedHttpRequest, blockages: Any, *, detail: str) -> None:
@@ -220,7 +216,7 @@ def _render_blockage(
     # Each step's form has its own prefix: four notes on one page need four ids.
     forms: dict[str, UtrechtForm] = {}
     if allowed[workflow.Step.ESCALATE]:
-        forms["escalate"] = EscalateForm(prefix="escalate")
+        forms["escalate"] = EscalateForm(prefix="escalate", for_register=_note_for_register(blockage))
     if allowed[workflow.Step.RESOLVE]:
         forms["resolve"] = ResolveForm(prefix="resolve")
         forms["doorbraak"] = DoorbraakForm(
@@ -256,6 +252,10 @@ def _render_blockage(
     )
 
 
+def _note_for_register(blockage: Blockage) -> bool:
+    return workflow.NEXT_LEVEL.get(blockage.level) in workflow.REGISTER_LEVELS
+
+
 @login_required
 def blockage_detail(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
     blockage, full = _blockage_for(request, uuid)
@@ -279,7 +279,8 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
             detail=f"blockage {step}",
         )
 
-    form = STEP_FORMS[step](request.POST, prefix=step)
+    extra = {"for_register": _note_for_register(blockage)} if step == "escalate" else {}
+    form = STEP_FORMS[step](request.POST, prefix=step, **extra)
     if form.is_valid():
         data = form.cleaned_data
         run: dict[str, Callable[[], Blockage]] = {
@@ -485,11 +486,13 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
                     }
                 )
     rows = flow.rows if flow else []
+    taakvelden = iv3.taakveld_flow(params) if params is not None and report_dimension(form) == "iv3" else None
     return render(
         request,
         "funding/audit.html",
         {
             "form": form,
+            "taakvelden": taakvelden,
             "flow": flow,
             "rows": rows,
             "condensed": condensed,
@@ -571,7 +574,9 @@ def spend_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = form.cleaned_data["content"]
-        record = spend_import.spend_import_upload(filename=upload.name, content=content, by=request.user)
+        record = spend_import.spend_import_upload(
+            filename=upload.name, content=content, by=request.user, dialect=form.cleaned_data["dialect"]
+        )
         return HttpResponseRedirect(reverse("funding:spend_import", args=[record.uuid]))
     imports = SpendImport.objects.visible_to(request.user).defer("content", "errors").select_related("uploaded_by")
     return render(

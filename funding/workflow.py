@@ -41,6 +41,10 @@ NEXT_LEVEL: dict[str, str] = {
     L.MUNICIPALITY: L.RIJK,
 }
 
+# The levels the pseudonymous register's readers act at: a note written for one of them is read without
+# household context, so it may hold no names (``services._take_step`` checks it).
+REGISTER_LEVELS = frozenset({L.PROGRAMME_BUREAU, L.MUNICIPALITY, L.RIJK})
+
 # status → the steps that may be taken from it.
 TRANSITIONS: dict[str, frozenset[Step]] = {
     S.OPEN: frozenset({Step.ESCALATE, Step.RESOLVE, Step.NOT_RESOLVABLE}),

@@ -102,6 +102,7 @@ class Dashboard:
     goals: list[dict[str, Any]] = field(default_factory=list)
     instruments: list[dict[str, Any]] = field(default_factory=list)
     coordination: list[dict[str, Any]] = field(default_factory=list)
+    coordination_by_organisation: list[dict[str, Any]] = field(default_factory=list)
     timing: dict[str, Cell] = field(default_factory=dict)
     blockages: list[dict[str, Any]] = field(default_factory=list)
     funding: list[dict[str, Any]] = field(default_factory=list)
@@ -227,17 +228,37 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                 "latest": ratio_cell(row["latest"] if enough else None, row["persons_n"], percent=False, digits=2),
             }
         )
+    # One query per (organisation kind, organisation): the kinds' figures are the sums of their organisations'
+    # rows (the same sums the summary would give per kind), so the page keeps its number of queries.
+    per_kind: dict[str, dict[str, Any]] = {}
     for row in (
         _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
-        .values("organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order")
+        .values("organisation_kind__name_nl", "organisation_kind__order", "organisation__name")
         .annotate(minutes_n=Sum("minutes"), households=Sum("households"))
-        .order_by("organisation_kind__order")
+        .order_by("organisation_kind__order", "organisation__name")
     ):
+        kind = per_kind.setdefault(
+            row["organisation_kind__name_nl"],
+            {"minutes_n": 0, "households": 0, "order": row["organisation_kind__order"]},
+        )
+        kind["minutes_n"] += row["minutes_n"] or 0
+        kind["households"] += row["households"] or 0
+        if row["organisation__name"] is not None:  # rows built before organisations were kept count per kind only
+            board.coordination_by_organisation.append(
+                {
+                    "name": row["organisation__name"],
+                    "kind": row["organisation_kind__name_nl"],
+                    "households": count_cell(row["households"]),
+                    "minutes": measure_cell(row["minutes_n"], row["households"], digits=0),
+                }
+            )
+    board.coordination_by_organisation.sort(key=lambda row: row["name"])
+    for name, kind in sorted(per_kind.items(), key=lambda item: item[1]["order"]):
         board.coordination.append(
             {
-                "name": row["organisation_kind__name_nl"],
-                "households": count_cell(row["households"]),
-                "minutes": measure_cell(row["minutes_n"], row["households"], digits=0),
+                "name": name,
+                "households": count_cell(kind["households"]),
+                "minutes": measure_cell(kind["minutes_n"], kind["households"], digits=0),
             }
         )
     if rolled:

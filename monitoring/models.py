@@ -113,6 +113,10 @@ class _CoordinationMeasures(models.Model):
     """Minutes of coordination and case conferences, by the kind of the author's organisation."""
 
     organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
+    # The named organisation as well: the bureau asks which organisations carry the coordination.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, null=True, related_name="+"
+    )
     minutes = models.PositiveIntegerField(default=0)
     contacts = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
@@ -176,7 +180,8 @@ class CoordinationMonthSummary(_BuurtMonth, _CoordinationMeasures):
         verbose_name = _("coordination minutes per neighbourhood and month")
         constraints = [
             models.UniqueConstraint(
-                fields=["buurt", "month", "organisation_kind"], name="coordination_month_summary_unique"
+                fields=["buurt", "month", "organisation_kind", "organisation"],
+                name="coordination_month_summary_unique",
             ),
         ]
 
@@ -291,7 +296,8 @@ class CoordinationMonthRollup(_MunicipalityMonth, _CoordinationMeasures):
         verbose_name = _("coordination minutes per municipality and month")
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "month", "organisation_kind"], name="coordination_month_rollup_unique"
+                fields=["municipality", "month", "organisation_kind", "organisation"],
+                name="coordination_month_rollup_unique",
             ),
         ]
 

@@ -191,16 +191,17 @@ _INSTRUMENT_MONTH_SQL = """
 
 _COORDINATION_MONTH_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households)
+        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
+         households)
     WITH c AS (__CASES__)
-    SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', k.occurred_on)::date, o.kind_id,
+    SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', k.occurred_on)::date, o.kind_id, o.id,
            sum(k.minutes), count(*), count(DISTINCT c.household_id)
       FROM cases_contact k
       JOIN c ON c.id = k.case_id
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
       JOIN organisations_area a ON a.id = c.buurt_id
      WHERE k.kind IN ('coordination', 'case_conference')
-     GROUP BY 1, 2, 3, 4, 5
+     GROUP BY 1, 2, 3, 4, 5, 6
 """.replace("__CASES__", _CASES_IN_SCOPE)
 
 _CASE_TIMING_TEMPLATE = """
@@ -266,21 +267,22 @@ _COORDINATION_KEYS_DELETE = """
 """.replace("__KEY_CASES__", _CONTACT_KEY_CASES)
 _COORDINATION_KEYS_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households)
+        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
+         households)
     WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc),
     c AS (
         SELECT c.id, c.household_id, keys.buurt_id, keys.month, (keys.month + interval '1 month')::date AS next_month
           FROM keys JOIN cases_household h ON h.neighbourhood_id = keys.buurt_id
           JOIN cases_case c ON c.household_id = h.id
     )
-    SELECT c.buurt_id, a.parent_id, a.municipality_id, c.month, o.kind_id,
+    SELECT c.buurt_id, a.parent_id, a.municipality_id, c.month, o.kind_id, o.id,
            sum(k.minutes), count(*), count(DISTINCT c.household_id)
       FROM c
       JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
       JOIN organisations_area a ON a.id = c.buurt_id
      WHERE k.kind IN ('coordination', 'case_conference')
-     GROUP BY 1, 2, 3, 4, 5
+     GROUP BY 1, 2, 3, 4, 5, 6
 """.replace("__KEY_CASES__", _CONTACT_KEY_CASES)
 
 # Timing of the changed cases: one row per case, replaced.
@@ -411,9 +413,10 @@ ROLLUPS = (
         "monitoring_coordinationmonthrollup",
         """
         INSERT INTO monitoring_coordinationmonthrollup
-            (municipality_id, month, organisation_kind_id, minutes, contacts, households)
-        SELECT municipality_id, month, organisation_kind_id, sum(minutes), sum(contacts), sum(households)
-          FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
+            (municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts, households)
+        SELECT municipality_id, month, organisation_kind_id, organisation_id, sum(minutes), sum(contacts),
+               sum(households)
+          FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
         """,
         reads_contacts=True,
     ),

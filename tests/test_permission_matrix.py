@@ -174,6 +174,13 @@ MATRIX: list[Row] = [
     Row("funding:blockage_register", target="action", expect=casework(), log="read"),
     Row("funding:action_pay", target="action", expect=casework(), log="read"),
     Row("funding:household", target="household", expect=casework(), log="read"),
+    Row(
+        "funding:register_export",
+        "POST",
+        expect=expect(404, bureau=302, auditor=302),  # a background export, then "Mijn exports"
+        kwargs={"fmt": "csv"},
+        data=lambda t: {"status": "all"},
+    ),
     Row("funding:audit", expect=expect(404, bureau=200, auditor=200)),
     Row(
         "funding:audit_export",
@@ -235,6 +242,11 @@ MATRIX: list[Row] = [
     # --- Mijn exports: every user their own jobs; another's (or an unknown) job is not found ---------------------
     Row("exports:list", expect=expect(200)),
     Row("exports:download", expect=expect(404), kwargs={"uuid": NIL_UUID}),
+    # --- Meldingen: every user their own notifications; another's (or an unknown) one is not found ----------------
+    Row("notifications:inbox", expect=expect(200)),
+    Row("notifications:count", expect=expect(200)),
+    Row("notifications:mark_all_read", method="POST", expect=expect(302)),
+    Row("notifications:mark_read", method="POST", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     Row("privacy:anonymise", expect=only("privacy_officer", 302), log="read"),
     # --- The API (JSON: refused visitors get 403, not a login redirect) ----------------------------------------------
     Row("api:api-root", expect=expect(200, anonymous=API_NO_AUTH)),
@@ -394,6 +406,8 @@ ADMIN_MODELS = {
     "funding.blockage": "scoped",
     "funding.blockageevent": "scoped",
     "funding.flowcell": "none",
+    "funding.flowtaakveldcell": "none",
+    "funding.productcategory": "configure",
     "cases.household": "hidden",
     "cases.person": "hidden",
     "cases.householdmembership": "hidden",

@@ -1,6 +1,6 @@
 import django_filters
 
-from cases.models import Action, Case, CaseStatus, Contact, Household
+from cases.models import Action, Case, CaseStatus, Contact, Household, Involvement
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -50,3 +50,9 @@ class ContactFilter(CaseScopedFilter):
 
     def filter_theme(self, queryset, name, value):  # type: ignore[no-untyped-def]
         return queryset.filter(themes__contains=[value])
+
+
+class InvolvementFilter(CaseScopedFilter):
+    class Meta:
+        model = Involvement
+        fields = ["case"]

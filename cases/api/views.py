@@ -118,6 +118,7 @@ class CaseViewSet(ReadOnly):
 class InvolvementViewSet(ReadOnly):
     model = Involvement
     serializer_class = s.InvolvementSerializer
+    filterset_class = filters.InvolvementFilter
 
     def base_queryset(self) -> QuerySet[Any]:
         return Involvement.objects.select_related("case", "professional", "organisation")

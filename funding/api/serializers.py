@@ -21,11 +21,33 @@ class SiloSerializer(serializers.ModelSerializer):
         fields = ["code", "name_nl", "name_en", "silo_free", "order"]
 
 
+class EligibilitySerializer(serializers.Serializer):
+    """A stream's eligibility rules; an empty list or a null bound means no restriction."""
+
+    themes = serializers.SerializerMethodField()
+    organisation_kinds = serializers.SerializerMethodField()
+    min_age = serializers.IntegerField(allow_null=True)
+    max_age = serializers.IntegerField(allow_null=True)
+    household_level = serializers.BooleanField()
+    areas = serializers.SerializerMethodField()
+
+    # The viewset prefetches the three relations; sorting here keeps the answer stable without a query.
+    def get_themes(self, stream: FundingStream) -> list[str]:
+        return sorted(theme.code for theme in stream.themes.all())
+
+    def get_organisation_kinds(self, stream: FundingStream) -> list[str]:
+        return sorted(kind.code for kind in stream.organisation_kinds.all())
+
+    def get_areas(self, stream: FundingStream) -> list[str]:
+        return sorted(area.code for area in stream.areas.all())
+
+
 class FundingStreamSerializer(serializers.ModelSerializer):
     silo = code_ref()
     municipality = serializers.CharField(source="municipality.code", read_only=True, allow_null=True)
     allocated = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     remaining = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    eligibility = EligibilitySerializer(source="*", read_only=True)
 
     class Meta:
         model = FundingStream
@@ -42,6 +64,8 @@ class FundingStreamSerializer(serializers.ModelSerializer):
             "allocated",
             "remaining",
             "funding_logic",
+            "iv3_taakveld",
+            "eligibility",
         ]
 
 
@@ -170,6 +194,7 @@ class SpendUploadSerializer(StrictSerializer):
     """The API's door to ``funding.uploads``: the same check as the screen's."""
 
     file = serializers.FileField(help_text="CSV text (UTF-8 or Windows-1252), at most 200 MB; checked by content.")
+    dialect = serializers.ChoiceField(choices=SpendImport.Dialect.choices, default=SpendImport.Dialect.AUTO)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -184,6 +209,7 @@ class FlowReportQuerySerializer(StrictSerializer):
     level = serializers.ChoiceField(choices=["wijk", "buurt"], default="wijk")
     granularity = serializers.ChoiceField(choices=["month", "quarter", "year"], default="quarter")
     silo = serializers.SlugRelatedField(slug_field="code", queryset=Silo.objects.all(), required=False, allow_null=True)
+    dimension = serializers.ChoiceField(choices=["area", "iv3"], default="area")
 
 
 class FlowRowSerializer(serializers.Serializer):
@@ -215,12 +241,31 @@ class FlowRowSerializer(serializers.Serializer):
         return str(row.blocked)
 
 
+class TaakveldRowSerializer(serializers.Serializer):
+    iv3_taakveld = serializers.CharField(
+        help_text="Empty for streams without one (money from outside the municipality)."
+    )
+    period = serializers.DateField(source="period_start")
+    budget = serializers.DecimalField(max_digits=16, decimal_places=2)
+    allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=16, decimal_places=2)
+    households = serializers.SerializerMethodField(help_text="A count, or null when fewer than the threshold.")
+    households_display = serializers.SerializerMethodField()
+
+    def get_households(self, row: Any) -> int | None:
+        return row.households if isinstance(row.households, int) else None
+
+    def get_households_display(self, row: Any) -> str:
+        return str(row.households)
+
+
 class FlowReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     level = serializers.CharField()
     granularity = serializers.CharField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
     rows = FlowRowSerializer(many=True)
+    taakvelden = TaakveldRowSerializer(many=True, required=False, help_text="With dimension=iv3: per Iv3 taakveld.")
 
 
 class PaymentSerializer(serializers.Serializer):

@@ -19,8 +19,9 @@ from privacy import access_log, policy
 from privacy.access import get_visible_or_404
 from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
 
-from .. import report, services, spend_import, uploads, workflow
+from .. import iv3, report, services, spend_import, uploads, workflow
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport
+from . import filters
 from . import serializers as s
 
 
@@ -68,7 +69,11 @@ class FundingStreamViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[FundingStream]:
         municipality_id = policy.funding_municipality_id(self.request.user)
-        streams = FundingStream.objects.select_related("silo", "municipality").with_remaining()
+        streams = (
+            FundingStream.objects.select_related("silo", "municipality")
+            .prefetch_related("themes", "organisation_kinds", "areas")
+            .with_remaining()
+        )
         if municipality_id is None:
             return streams.filter(municipality__isnull=True).order_by("code")
         return streams.for_municipality(municipality_id).order_by("code")
@@ -79,6 +84,7 @@ class AllocationViewSet(PolicyScopedViewSet):
 
     model = Allocation
     serializer_class = s.AllocationSerializer
+    filterset_class = filters.AllocationFilter
 
     def base_queryset(self) -> QuerySet[Any]:
         return Allocation.objects.select_related("action__case", "stream")
@@ -203,7 +209,7 @@ class SpendImportViewSet(viewsets.GenericViewSet):
         )
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -220,7 +226,9 @@ class SpendImportViewSet(viewsets.GenericViewSet):
         _refuse_a_stopped_upload(request)
         data = _input(self, s.SpendUploadSerializer)
         content, name = data["content"], data["file"].name
-        record = spend_import.spend_import_upload(filename=name, content=content, by=_user(request))
+        record = spend_import.spend_import_upload(
+            filename=name, content=content, by=_user(request), dialect=data["dialect"]
+        )
         return Response(s.SpendImportSerializer(record).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -257,4 +265,6 @@ class FundingFlowReportViewSet(viewsets.GenericViewSet):
             "refreshed_at": flow.refreshed_at,
             "rows": flow.rows,
         }
+        if data["dimension"] == "iv3":
+            body["taakvelden"] = iv3.taakveld_flow(params)
         return Response(s.FlowReportSerializer(body).data)

@@ -100,3 +100,17 @@ def flow_rows(rows: list[Row]) -> SafeString:
             f"{number}{euros(row.euros_stuck, language)}</td>{cell}{link}</td></tr>"
         )
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def product_category(context: template.Context, code: str) -> str:
+    """``02 Begeleiding`` for an action's iWmo/iJw category: the reference list is read once per page."""
+    if not code:
+        return ""
+    from ..models import ProductCategory
+
+    names = context.render_context.get("product_categories")
+    if names is None:
+        names = dict(ProductCategory.objects.values_list("code", "name"))
+        context.render_context["product_categories"] = names
+    return f"{code} {names.get(code, '')}".strip()

@@ -342,7 +342,7 @@ def action_data(scene: Scene, **overrides: str) -> dict[str, str]:
         "status": "approved",
         "start_date": "2025-03-01",
         "end_date": "2025-09-01",
-        "product_code": "07A08",
+        "product_code": "02A08",
     }
     data.update(overrides)
     return data
@@ -352,7 +352,7 @@ def test_an_action_takes_a_dutch_amount_and_a_member_as_beneficiary(log_in, pers
     client = log_in(personas.professional)
     response = client.post(url("action-create", scene), action_data(scene))
     assert response.status_code == 302 and response["Location"] == household_url(scene.case)
-    action = Action.objects.get(description="Budgetcoaching", product_code="07A08")
+    action = Action.objects.get(description="Budgetcoaching", product_code="02A08")
     assert action.planned_cost == Decimal("1250.50")
     assert action.beneficiary == scene.parent.person and action.status == "approved"
 
@@ -374,7 +374,7 @@ def test_an_action_with_errors_saves_nothing_and_keeps_the_values(log_in, person
     assert "Selecteer een geldige keuze" in field_error(page, "id_beneficiary")
     assert input_value(page, "id_planned_cost") == "12,34,5"
     assert input_value(page, "id_description") == "Budgetcoaching"
-    assert not Action.objects.filter(description="Budgetcoaching", product_code="07A08").exists()
+    assert not Action.objects.filter(description="Budgetcoaching", product_code="02A08").exists()
 
 
 def test_a_negative_amount_is_refused(log_in, personas: Personas, scene: Scene) -> None:

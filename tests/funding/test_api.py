@@ -283,3 +283,44 @@ def test_funding_lists_use_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(f"/api/v1/{endpoint}/")
     assert len(response.json()["results"]) == 16
+
+
+def test_funding_streams_show_their_eligibility_rules_and_iv3(log_in, personas: Personas) -> None:
+    from tests.organisations.factories import NeighbourhoodFactory
+
+    buurt = NeighbourhoodFactory(municipality=personas.team_a.municipality)
+    stream = StreamFactory(
+        municipality=personas.team_a.municipality,
+        themes=["welzijn", "werk"],
+        kinds=["social_work"],
+        min_age=18,
+        max_age=67,
+        household_level=True,
+        iv3_taakveld="6.71",
+        area_list=[buurt],
+    )
+    response = log_in(personas.bureau).get(f"/api/v1/funding-streams/{stream.uuid}/")
+    body = response.json()
+    assert body["iv3_taakveld"] == "6.71"
+    assert body["eligibility"] == {
+        "themes": ["welzijn", "werk"],
+        "organisation_kinds": ["social_work"],
+        "min_age": 18,
+        "max_age": 67,
+        "household_level": True,
+        "areas": [buurt.code],
+    }
+
+
+def test_the_funding_stream_list_reads_its_rules_in_constant_queries(
+    log_in, personas: Personas, django_assert_max_num_queries
+) -> None:
+    client = log_in(personas.bureau)
+    for _ in range(3):
+        StreamFactory(municipality=personas.team_a.municipality, themes=["welzijn", "werk"])
+    with django_assert_max_num_queries(12) as few:
+        client.get("/api/v1/funding-streams/")
+    for _ in range(10):
+        StreamFactory(municipality=personas.team_a.municipality, themes=["welzijn", "werk"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/funding-streams/").json()["results"]) == 13

@@ -132,9 +132,10 @@ def test_goal_instrument_coordination_and_timing_figures_match_an_independent_co
             contact.author_organisation.kind_id,
         )
         expected_minutes[key] = expected_minutes.get(key, 0) + contact.minutes
-    actual_minutes = {
-        (r.buurt_id, r.month, r.organisation_kind_id): r.minutes for r in CoordinationMonthSummary.objects.all()
-    }
+    actual_minutes: dict[tuple[int, object, int], int] = {}
+    for r in CoordinationMonthSummary.objects.all():  # one row per organisation: summed per kind
+        key = (r.buurt_id, r.month, r.organisation_kind_id)
+        actual_minutes[key] = actual_minutes.get(key, 0) + r.minutes
     assert actual_minutes == expected_minutes
 
     # Goals of the current (highest-numbered) plan version only.

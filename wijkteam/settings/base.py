@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "monitoring",
     "exports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -324,7 +325,7 @@ REST_FRAMEWORK = {
     # JSON only, errors included: no browsable HTML pages, whatever the Accept header (Swagger UI is at docs/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["wijkteam.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "wijkteam.api.pagination.CursorPagination",
     "EXCEPTION_HANDLER": "wijkteam.api.base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

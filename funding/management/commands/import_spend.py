@@ -24,8 +24,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--user", help="the username to record as the importer (default: none, the command line)")
+        parser.add_argument(
+            "--dialect",
+            choices=SpendImport.Dialect.values,
+            default=SpendImport.Dialect.AUTO,
+            help="comma: ',' between fields, decimal point; semicolon: ';', decimal comma, thousands dots; "
+            "auto (default): from the first line",
+        )
 
-    def handle(self, *args: Any, file: Path, user: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, file: Path, user: str | None, dialect: str, **options: Any) -> None:
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         by = None
@@ -33,7 +40,7 @@ class Command(BaseCommand):
             by = User.objects.filter(username=user).first()
             if by is None:
                 raise CommandError(f"No user named {user!r}")
-        record = spend_import_create(filename=file.name, content=file.read_bytes(), by=by)
+        record = spend_import_create(filename=file.name, content=file.read_bytes(), by=by, dialect=dialect)
         record = spend_import_run(record.pk)
         if record.status == SpendImport.Status.IMPORTED:
             self.stdout.write(

@@ -1,0 +1,41 @@
+"""Who hears that a blockage reached their level, and what they are told (no names: the case reference)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from notifications.kinds import Draft
+from organisations.models import Role, TeamMembership, User
+
+from . import workflow
+from .models import BlockageEvent, BlockageLevel
+
+
+def blockage_escalated(event_id: int) -> list[Draft]:
+    """The team's leads when it reaches the team lead; the municipality's programme bureau above that.
+
+    The one who escalated is not told of their own step.
+    """
+    event = BlockageEvent.objects.select_related("blockage__action__case__team").get(pk=event_id)
+    blockage = event.blockage
+    case = blockage.action.case
+    active = User.objects.filter(is_active=True).exclude(pk=event.by_id)
+    if event.level == BlockageLevel.TEAM_LEAD:
+        leads = TeamMembership.objects.current().filter(team_id=case.team_id).values("user_id")
+        recipients = active.filter(role=Role.TEAM_LEAD, pk__in=leads)
+    elif event.level in workflow.REGISTER_LEVELS:
+        recipients = active.filter(role=Role.PROGRAMME_BUREAU, organisation__municipality_id=case.team.municipality_id)
+    else:
+        return []
+    # Stored in the interface's default language: the text names a case and a level, nothing personal.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Blockage for case %(reference)s now lies with: %(level)s (%(reason)s).") % {
+            "reference": case.reference,
+            "level": BlockageLevel(event.level).label,
+            "reason": blockage.get_reason_display(),
+        }
+    link = reverse("funding:blockage", args=[blockage.uuid])
+    return [Draft(recipient_id=pk, text=text, link=link) for pk in recipients.values_list("pk", flat=True)]

@@ -1,0 +1,30 @@
+"""What each kind of notification means: who receives it and what it says, built from its cause's id.
+
+A builder lives in the app that owns the cause and returns one ``Draft`` per
+recipient. Register a new kind here (and in ``Notification.Kind``); nothing
+else in this app changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Draft:
+    recipient_id: int
+    text: str  # no personal names
+    link: str = ""
+
+
+BUILDERS: dict[str, str] = {
+    "blockage_escalated": "funding.notifications.blockage_escalated",
+}
+
+
+def builder(kind: str) -> Callable[[int], list[Draft]]:
+    builder: Callable[[int], list[Draft]] = import_string(BUILDERS[kind])
+    return builder

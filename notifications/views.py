@@ -1,0 +1,49 @@
+"""The inbox: the user's own notifications only; another's is not found."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wijkteam.http import AuthenticatedHttpRequest
+
+from . import services
+from .models import Notification
+
+PAGE_SIZE = 50
+
+
+@login_required
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
+    mine = Notification.objects.visible_to(request.user)
+    page = Paginator(mine.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "unread": mine.unread().count()})
+
+
+@login_required
+def unread_count(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The header's count, loaded by htmx after the page so no page pays a query for it."""
+    count = Notification.objects.visible_to(request.user).unread().count()
+    return render(request, "notifications/_count.html", {"count": count})
+
+
+@login_required
+@require_POST
+def mark_read(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
+    notification = get_object_or_404(Notification.objects.visible_to(request.user), uuid=uuid)
+    services.notification_mark_read(notification=notification, by=request.user)
+    return HttpResponseRedirect(reverse("notifications:inbox"))
+
+
+@login_required
+@require_POST
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    services.notifications_mark_all_read(by=request.user)
+    messages.success(request, _("Every notification is marked as read."))
+    return HttpResponseRedirect(reverse("notifications:inbox"))

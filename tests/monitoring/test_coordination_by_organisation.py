@@ -1,0 +1,55 @@
+"""Coordination time per named organisation (not only per organisation kind), suppressed like every aggregate."""
+
+from collections import defaultdict
+
+import pytest
+
+from cases.models import Contact
+from monitoring.dashboard import Filters, dashboard
+from monitoring.services import summaries_refresh
+from privacy.suppression import HIDDEN, threshold
+from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory
+
+from .factories import generate_casework
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def casework(db):
+    buurten = [NeighbourhoodFactory(parent=DistrictFactory()) for _ in range(3)]
+    generate_casework(cases=70, buurten=buurten, seed=5)
+    summaries_refresh(full=True)
+    return buurten
+
+
+def test_coordination_minutes_per_named_organisation_match_the_contacts_and_are_suppressed(casework) -> None:
+    minutes: dict[str, int] = defaultdict(int)
+    household_months: dict[str, set[tuple[int, object, int]]] = defaultdict(set)
+    for contact in Contact.objects.filter(kind__in=["coordination", "case_conference"]).select_related(
+        "author_organisation", "case__household"
+    ):
+        name = contact.author_organisation.name
+        minutes[name] += contact.minutes
+        household_months[name].add(
+            (contact.case.household.neighbourhood_id, contact.occurred_on.replace(day=1), contact.case.household_id)
+        )
+    board = dashboard(scope=None, filters=Filters(municipality_id=casework[0].municipality_id))
+    shown = {row["name"]: row for row in board.coordination_by_organisation}
+    assert set(shown) == set(minutes)
+    hidden = 0
+    for name, row in shown.items():
+        households = len(household_months[name])
+        if households < threshold():
+            assert str(row["minutes"]) == HIDDEN and row["minutes"].value is None
+            hidden += 1
+        else:
+            assert row["households"].value == households
+            assert row["minutes"].value == minutes[name]
+    assert len(shown) > 1
+
+
+def test_the_roll_up_gives_the_same_figures_per_organisation(casework) -> None:
+    filters = Filters(municipality_id=casework[0].municipality_id)
+    rolled = dashboard(scope=None, filters=filters).coordination_by_organisation
+    assert rolled == dashboard(scope=None, filters=filters, rollups=False).coordination_by_organisation
