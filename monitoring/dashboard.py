@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
 from organisations.models import Area, Role, TeamMembership, User
-from privacy.suppression import HIDDEN, Cell, count_cell, line_cells, measure_cell, ratio_cell
+from privacy.suppression import HIDDEN, Cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
     BlockageFact,
@@ -135,6 +135,15 @@ def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
     return query
 
 
+def published(count: str) -> Any:
+    """A casework count as it may be published: the count plus its cell-key deviation (``_CaseMeasures``).
+
+    Every figure is a sum of such perturbed cells, so one view minus another is too, and no
+    combination of views gives back an exact count (``privacy/suppression.py``).
+    """
+    return F(count) + F(f"noise_{count}")
+
+
 def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True) -> Dashboard:
     """The figures of a selection. Whole municipalities (or the country) are read from the roll-ups
     (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
@@ -145,12 +154,12 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         _scoped(CaseMonthRollup if rolled else CaseMonthSummary, scope, filters)
         .values("month")
         .annotate(
-            active=Sum("active_cases"),
-            households=Sum("active_households"),
-            inflow=Sum("inflow"),
-            outflow=Sum("outflow"),
-            coordinated=Sum("coordinated_households"),
-            stapeling=Sum("stapeling_households"),
+            active=Sum(published("active_cases")),
+            households=Sum(published("active_households")),
+            inflow=Sum(published("inflow")),
+            outflow=Sum(published("outflow")),
+            coordinated=Sum(published("coordinated_households")),
+            stapeling=Sum(published("stapeling_households")),
         )
         .order_by("month")
     ):
@@ -169,19 +178,20 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     last = board.trend[-1]["month"] if board.trend else None
     in_last = Q(month=last)
     rows = cases.per_buurt(
-        households=Coalesce(Sum("active_households", filter=in_last), 0),
-        coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
-        stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
+        households=Coalesce(Sum(published("active_households"), filter=in_last), 0),
+        coordinated=Coalesce(Sum(published("coordinated_households"), filter=in_last), 0),
+        stapeling=Coalesce(Sum(published("stapeling_households"), filter=in_last), 0),
         organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
-        inflow=Sum("inflow"),
-        outflow=Sum("outflow"),
+        inflow=Sum(published("inflow")),
+        outflow=Sum(published("outflow")),
     )
     columns = ("households", "stapeling", "inflow", "outflow")
-    suppressed = {name: line_cells([r[name] for r in rows]) for name in columns}
-    for index, row in enumerate(rows):
+    # Perturbed cells need no complementary suppression: the total is a perturbed sum as well, and
+    # the total minus the shown cells gives back a perturbed cell at best (docs/suppression.md).
+    for row in rows:
         entry = {"code": row["code"], "name": row["name"]}
         for name in columns:
-            entry[name] = suppressed[name][index]
+            entry[name] = count_cell(row[name])
         entry["coordinated_share"] = ratio_cell(row["coordinated"], row["households"])
         entry["organisations_per_household"] = ratio_cell(
             row["organisations"], row["households"], percent=False, digits=1

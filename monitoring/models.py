@@ -76,6 +76,14 @@ class _CaseMeasures(models.Model):
     sum_organisations = models.PositiveIntegerField(default=0)
     sum_professionals = models.PositiveIntegerField(default=0)
     sum_silos = models.PositiveIntegerField(default=0)
+    # The cell-key deviation of each count (privacy/suppression.py, docs/suppression.md), from the
+    # keys of the households counted. Screens show count + deviation, never the count alone.
+    noise_active_cases = models.IntegerField(default=0)
+    noise_inflow = models.IntegerField(default=0)
+    noise_outflow = models.IntegerField(default=0)
+    noise_active_households = models.IntegerField(default=0)
+    noise_coordinated_households = models.IntegerField(default=0)
+    noise_stapeling_households = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

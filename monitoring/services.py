@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import Municipality, Role, User
+from privacy import suppression
 
 from .models import PrecisionReview, SummaryRun
 
@@ -70,7 +71,9 @@ _CASES_IN_SCOPE = """
 _CASE_MONTH_SQL = """
     INSERT INTO monitoring_casemonthsummary
         (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
-         coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos)
+         coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos,
+         noise_active_cases, noise_inflow, noise_outflow, noise_active_households, noise_coordinated_households,
+         noise_stapeling_households)
     WITH c AS (__CASES__),
     -- Every case once for each month it is active in (referral month up to the closing month, or now).
     cm AS MATERIALIZED (
@@ -83,7 +86,8 @@ _CASE_MONTH_SQL = """
     ),
     hh AS (
         SELECT buurt_id, household_id, month, count(*) AS cases,
-               count(*) FILTER (WHERE is_inflow) AS inflow, count(*) FILTER (WHERE is_outflow) AS outflow
+               count(*) FILTER (WHERE is_inflow) AS inflow, count(*) FILTER (WHERE is_outflow) AS outflow,
+               __RECORD_KEY__ AS rk
           FROM cm GROUP BY buurt_id, household_id, month
     ),
     -- Fragmentation: distinct organisations, professionals and silos of the involvements running in the month.
@@ -126,20 +130,54 @@ _CASE_MONTH_SQL = """
          WHERE al.household_id IN (SELECT household_id FROM c)
          GROUP BY al.household_id, m
         HAVING count(DISTINCT s.code) >= 2
+    ),
+    -- Each count with its cell key: the sum of the record keys of the households it counts
+    -- (a household with two inflowing cases counts, and is keyed, twice).
+    g AS (
+        SELECT hh.buurt_id, a.parent_id, a.municipality_id, hh.month,
+               sum(hh.cases) AS active_cases, sum(hh.inflow) AS inflow, sum(hh.outflow) AS outflow,
+               count(*) AS households,
+               count(*) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL) AS coordinated,
+               count(st.household_id) AS stapeling,
+               coalesce(sum(inv.organisations), 0) AS organisations,
+               coalesce(sum(inv.professionals), 0) AS professionals, coalesce(sum(inv.silos), 0) AS silos,
+               sum(hh.cases * hh.rk) AS key_active_cases, sum(hh.inflow * hh.rk) AS key_inflow,
+               sum(hh.outflow * hh.rk) AS key_outflow, sum(hh.rk) AS key_households,
+               sum(hh.rk) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL) AS key_coordinated,
+               sum(hh.rk) FILTER (WHERE st.household_id IS NOT NULL) AS key_stapeling
+          FROM hh
+          JOIN organisations_area a ON a.id = hh.buurt_id
+          LEFT JOIN inv ON inv.household_id = hh.household_id AND inv.month = hh.month
+          LEFT JOIN coordinators co ON co.household_id = hh.household_id AND co.month = hh.month
+          LEFT JOIN planned pl ON pl.household_id = hh.household_id AND pl.month = hh.month
+          LEFT JOIN stapeling st ON st.household_id = hh.household_id AND st.month = hh.month
+         GROUP BY hh.buurt_id, a.parent_id, a.municipality_id, hh.month
     )
-    SELECT hh.buurt_id, a.parent_id, a.municipality_id, hh.month,
-           sum(hh.cases), sum(hh.inflow), sum(hh.outflow), count(*),
-           count(*) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL),
-           count(st.household_id),
-           coalesce(sum(inv.organisations), 0), coalesce(sum(inv.professionals), 0), coalesce(sum(inv.silos), 0)
-      FROM hh
-      JOIN organisations_area a ON a.id = hh.buurt_id
-      LEFT JOIN inv ON inv.household_id = hh.household_id AND inv.month = hh.month
-      LEFT JOIN coordinators co ON co.household_id = hh.household_id AND co.month = hh.month
-      LEFT JOIN planned pl ON pl.household_id = hh.household_id AND pl.month = hh.month
-      LEFT JOIN stapeling st ON st.household_id = hh.household_id AND st.month = hh.month
-     GROUP BY hh.buurt_id, a.parent_id, a.municipality_id, hh.month
-""".replace("__CASES__", _CASES_IN_SCOPE)
+    SELECT buurt_id, parent_id, municipality_id, month, active_cases, inflow, outflow, households, coordinated,
+           stapeling, organisations, professionals, silos,
+           __NOISE_ACTIVE_CASES__, __NOISE_INFLOW__, __NOISE_OUTFLOW__, __NOISE_HOUSEHOLDS__,
+           __NOISE_COORDINATED__, __NOISE_STAPELING__
+      FROM g
+"""
+_CASE_MONTH_SQL = _CASE_MONTH_SQL.replace("__CASES__", _CASES_IN_SCOPE).replace(
+    "__RECORD_KEY__", suppression.record_key_sql("household_id")
+)
+_CASE_MONTH_NOISE = (
+    ("__NOISE_ACTIVE_CASES__", "active_cases", "key_active_cases"),
+    ("__NOISE_INFLOW__", "inflow", "key_inflow"),
+    ("__NOISE_OUTFLOW__", "outflow", "key_outflow"),
+    ("__NOISE_HOUSEHOLDS__", "households", "key_households"),
+    ("__NOISE_COORDINATED__", "coordinated", "key_coordinated"),
+    ("__NOISE_STAPELING__", "stapeling", "key_stapeling"),
+)
+
+
+def _case_month_sql() -> str:
+    """The casework SQL with each count's deviation, for the threshold in force (read at refresh time)."""
+    sql = _CASE_MONTH_SQL
+    for placeholder, value, key in _CASE_MONTH_NOISE:
+        sql = sql.replace(placeholder, suppression.cell_noise_sql(value, key))
+    return sql
 
 
 _GOAL_MONTH_SQL = """
@@ -382,10 +420,14 @@ ROLLUPS = (
         """
         INSERT INTO monitoring_casemonthrollup
             (municipality_id, month, active_cases, inflow, outflow, active_households, coordinated_households,
-             stapeling_households, sum_organisations, sum_professionals, sum_silos)
+             stapeling_households, sum_organisations, sum_professionals, sum_silos, noise_active_cases,
+             noise_inflow, noise_outflow, noise_active_households, noise_coordinated_households,
+             noise_stapeling_households)
         SELECT municipality_id, month, sum(active_cases), sum(inflow), sum(outflow), sum(active_households),
                sum(coordinated_households), sum(stapeling_households), sum(sum_organisations),
-               sum(sum_professionals), sum(sum_silos)
+               sum(sum_professionals), sum(sum_silos), sum(noise_active_cases), sum(noise_inflow),
+               sum(noise_outflow), sum(noise_active_households), sum(noise_coordinated_households),
+               sum(noise_stapeling_households)
           FROM monitoring_casemonthsummary WHERE __SCOPE__ GROUP BY 1, 2
         """,
     ),
@@ -578,13 +620,14 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             "tz": settings.TIME_ZONE,
             "key_cases": key_cases,
             "key_months": key_months,
+            **suppression.cell_key_params(),
         }
         rows = 0
         if since is None or buurten:
             for table in SUMMARY_TABLES:
                 cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
             for sql in (
-                _CASE_MONTH_SQL,
+                _case_month_sql(),
                 _GOAL_MONTH_SQL,
                 _INSTRUMENT_MONTH_SQL,
                 _COORDINATION_MONTH_SQL,

@@ -1,0 +1,273 @@
+"""The differencing attacker: combine the programme report's views and try to recover a small cell.
+
+Every view the dashboard and its API (``reports/programme``) offer for a municipality is fetched
+as the programme bureau: the whole municipality, every wijk, every buurt, and a team lead's own
+buurten; over the whole period, every year and every single month. Each published count is a sum
+over base cells (buurt x month) that the attacker knows from the filters. For every figure shown
+as "<5" the attacker then tries:
+
+- pairs: a shown figure A over a superset minus a shown figure B over the rest (parent minus child,
+  a year minus the other months, view A minus view B over the same cells);
+- triples: A minus B minus C, with B and C disjoint and covering the rest;
+- parent minus all visible children: A minus a set of disjoint shown figures covering the rest.
+
+A route gives a derived value. The attacker is certain of a value when, under the method the
+project publishes (``privacy.suppression.noise_support``: the deviations a true count can get),
+exactly one count under the threshold could have been published as that derived value; it has
+recovered a cell when it is certain and right. Same support, two different published values
+(something an attacker could average) is counted as well.
+
+The data: the demo seed by default; ``WIJKTEAM_ATTACK_SEED=municipality:0.02`` (a scale and a
+fraction) runs the same attack on a proportional miniature of a larger scale.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from monitoring.dashboard import Filters, buurten_in_scope, dashboard
+from monitoring.models import CaseMonthSummary
+from monitoring.services import summaries_refresh
+from organisations.models import Area, Role, User
+from privacy import suppression
+
+pytestmark = pytest.mark.django_db
+
+ATTACK_SEED = os.environ.get("WIJKTEAM_ATTACK_SEED", "demo")
+# Flows add up over months; stocks are taken in one month (the neighbourhood table's last month).
+FLOWS = ("inflow", "outflow")
+STOCKS = ("active", "households", "stapeling")
+EXACT_COLUMN = {
+    "inflow": "inflow",
+    "outflow": "outflow",
+    "active": "active_cases",
+    "households": "active_households",
+    "stapeling": "stapeling_households",
+}
+
+
+def _seed() -> None:
+    scale, _sep, fraction = ATTACK_SEED.partition(":")
+    args = ["--scale", scale, "--seed", "2026"] + (["--fraction", fraction] if fraction else [])
+    call_command("seed_demo", *args, stdout=io.StringIO())
+    summaries_refresh(full=True)
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return months
+
+
+@dataclass
+class Knowledge:
+    """What the attacker has read: per measure, support (a bitmask of base cells) -> published value."""
+
+    shown: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    small: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    inconsistent: set[tuple[str, int]] = field(default_factory=set)
+
+    def learn(self, measure: str, mask: int, cell: suppression.Cell) -> None:
+        if not mask:
+            return
+        if cell.value is None:
+            if cell.display.startswith("<"):
+                self.small[measure].add(mask)
+            return
+        value = int(cell.value)
+        known = self.shown[measure].get(mask)
+        if known is not None and known != value:
+            self.inconsistent.add((measure, mask))
+        self.shown[measure][mask] = value
+
+
+class Grid:
+    """Base cells (buurt, month) as bits of an integer."""
+
+    def __init__(self, buurten: list[int], months: list[date]) -> None:
+        self.months = months
+        self.month_index = {m: i for i, m in enumerate(months)}
+        self.buurt_index = {b: i for i, b in enumerate(buurten)}
+
+    def mask(self, buurten: list[int], months: list[date]) -> int:
+        bits = 0
+        width = len(self.months)
+        month_bits = sum(1 << self.month_index[m] for m in months if m in self.month_index)
+        for buurt in buurten:
+            bits |= month_bits << (self.buurt_index[buurt] * width)
+        return bits
+
+    def cells(self, mask: int) -> list[tuple[int, int]]:
+        width = len(self.months)
+        found, index = [], 0
+        while mask:
+            if mask & 1:
+                found.append(divmod(index, width))
+            mask >>= 1
+            index += 1
+        return found
+
+
+def _read_view(
+    knowledge: Knowledge, grid: Grid, board: Any, selection: list[int], months: list[date], codes: dict[str, int]
+) -> None:
+    for row in board.trend:
+        mask = grid.mask(selection, [row["month"]])
+        for measure in (*FLOWS, *STOCKS):
+            knowledge.learn(measure, mask, row[measure])
+    if not board.trend:
+        return
+    last = board.trend[-1]["month"]
+    for entry in board.neighbourhoods:
+        buurt = codes[entry["code"]]
+        for measure in FLOWS:
+            knowledge.learn(measure, grid.mask([buurt], months), entry[measure])
+        for measure in ("households", "stapeling"):
+            knowledge.learn(measure, grid.mask([buurt], [last]), entry[measure])
+    for measure in FLOWS:
+        knowledge.learn(measure, grid.mask(selection, months), board.totals[measure])
+    for measure in ("households", "stapeling"):
+        knowledge.learn(measure, grid.mask(selection, [last]), board.totals[measure])
+
+
+def _candidates(derived: int) -> set[int]:
+    """The counts under the threshold that could have been published as ``derived``."""
+    support = getattr(suppression, "noise_support", lambda value: {0})
+    return {value for value in range(1, suppression.threshold()) if derived - value in support(value)}
+
+
+@dataclass
+class Attack:
+    views: int = 0
+    routes: int = 0
+    targets: int = 0
+    recovered: list[tuple[str, int, int]] = field(default_factory=list)
+    inconsistent: int = 0
+    seconds: float = 0.0
+
+
+def _attack(knowledge: Knowledge, truth: dict[str, dict[tuple[int, int], int]], grid: Grid) -> Attack:
+    result = Attack(inconsistent=len(knowledge.inconsistent))
+    limit = suppression.threshold()
+    for measure, targets in knowledge.small.items():
+        shown = knowledge.shown[measure]
+        by_size = sorted(shown, key=lambda mask: -mask.bit_count())
+        for target in targets:
+            true = sum(truth[measure].get(cell, 0) for cell in grid.cells(target))
+            if not 0 < true < limit:
+                continue
+            result.targets += 1
+            derived: list[int] = []
+            for parent in by_size:
+                if parent & target != target or parent == target:
+                    continue
+                rest = parent ^ target
+                result.routes += 1
+                if rest in shown:  # a pair
+                    derived.append(shown[parent] - shown[rest])
+                    continue
+                inside = [mask for mask in by_size if mask & rest == mask]
+                for first in inside:  # triples
+                    result.routes += 1
+                    if rest ^ first in shown:
+                        derived.append(shown[parent] - shown[first] - shown[rest ^ first])
+                        break
+                else:  # parent minus every visible child: greedy cover by the largest shown pieces
+                    result.routes += 1
+                    covered, total = 0, 0
+                    for mask in inside:
+                        if mask & covered == 0:
+                            covered |= mask
+                            total += shown[mask]
+                    if covered == rest:
+                        derived.append(shown[parent] - total)
+            certain = {value for value in derived if len(_candidates(value)) == 1}
+            if certain and all(_candidates(value) == {true} for value in certain):
+                result.recovered.append((measure, target, true))
+    return result
+
+
+def run_attack() -> Attack:
+    started = time.monotonic()
+    bureau = User.objects.get(username="demo-bureau")
+    lead = User.objects.get(username="demo-lead")
+    municipality_id = Area.objects.filter(kind=Area.Kind.NEIGHBOURHOOD).values_list("municipality_id", flat=True)[0]
+    buurten = list(
+        Area.objects.filter(municipality_id=municipality_id, kind=Area.Kind.NEIGHBOURHOOD)
+        .order_by("code")
+        .values_list("pk", "parent_id", "code")
+    )
+    codes = {code: pk for pk, _parent, code in buurten}
+    first = CaseMonthSummary.objects.order_by("month").values_list("month", flat=True)[0]
+    last = CaseMonthSummary.objects.order_by("-month").values_list("month", flat=True)[0]
+    grid = Grid([pk for pk, _parent, _code in buurten], _months(first, last))
+    truth: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    for row in CaseMonthSummary.objects.filter(municipality_id=municipality_id).values():
+        cell = (grid.buurt_index[row["buurt_id"]], grid.month_index[row["month"]])
+        for measure, column in EXACT_COLUMN.items():
+            truth[measure][cell] = row[column]
+
+    areas: list[tuple[int | None, list[int]]] = [(None, [pk for pk, _p, _c in buurten])]
+    for wijk in sorted({parent for _pk, parent, _code in buurten}):
+        areas.append((wijk, [pk for pk, parent, _c in buurten if parent == wijk]))
+    areas += [(pk, [pk]) for pk, _p, _c in buurten]
+    periods: list[tuple[date | None, date | None]] = [(None, None)]
+    periods += [(date(year, 1, 1), date(year, 12, 31)) for year in range(first.year, last.year + 1)]
+    periods += [(month, month) for month in grid.months]
+
+    knowledge = Knowledge()
+    result_views = 0
+    lead_scope = buurten_in_scope(lead)
+    assert bureau.role == Role.PROGRAMME_BUREAU and lead_scope
+    for user_scope, area_list in ((None, areas), (lead_scope, [(None, lead_scope)])):
+        for area_id, selection in area_list:
+            for start, end in periods:
+                months = [m for m in grid.months if (start is None or m >= start) and (end is None or m <= end)]
+                filters = Filters(municipality_id=municipality_id, area_id=area_id, start=start, end=end)
+                board = dashboard(scope=user_scope, filters=filters)
+                result_views += 1
+                _read_view(knowledge, grid, board, selection, months, codes)
+    result = _attack(knowledge, truth, grid)
+    result.views = result_views
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _api_publishes_the_dashboards_figures(client: Any) -> None:
+    """The attacker reads the figures from ``dashboard``; the API (and the screen) publish the same ones."""
+    wijk = Area.objects.filter(kind=Area.Kind.DISTRICT).order_by("code").first()
+    assert wijk is not None
+    api = client.get(reverse("api:report-programme-list"), {"municipality": wijk.municipality.code, "area": wijk.code})
+    assert api.status_code == 200
+    board = dashboard(scope=None, filters=Filters(municipality_id=wijk.municipality_id, area_id=wijk.pk))
+    body = api.json()
+    assert [row["inflow"]["display"] for row in body["neighbourhoods"]] == [
+        str(entry["inflow"]) for entry in board.neighbourhoods
+    ]
+    assert [row["inflow"]["display"] for row in body["trend"]] == [str(row["inflow"]) for row in board.trend]
+
+
+def test_no_combination_of_the_programme_reports_views_recovers_a_small_cell(log_in):
+    _seed()
+    _api_publishes_the_dashboards_figures(log_in(User.objects.get(username="demo-bureau")))
+    result = run_attack()
+    print(  # the figures the issue asks to be shown
+        f"\ndifferencing attack on {ATTACK_SEED}: {result.views} views tried, {result.routes} combinations, "
+        f"{result.targets} small cells attacked, {len(result.recovered)} cells recovered, "
+        f"{result.inconsistent} supports published with two values, {result.seconds:.1f} s"
+    )
+    assert result.views > 100 and result.targets > 0
+    assert result.inconsistent == 0
+    assert result.recovered == []
