@@ -108,7 +108,8 @@ class FundingAudit(Kind):
             raise ExportInvalid
         flow = report.funding_flow(params, language=job.language)
         name = f"financieringsstromen-{params.year}-{params.level}-{params.granularity}"
-        return _table(job, name, _("Funding flows"), report.export_header(), report.export_rows(flow))
+        header = report.export_header(exact=flow.exact)
+        return _table(job, name, _("Funding flows"), header, report.export_rows(flow))
 
 
 class MonitoringDashboard(Kind):

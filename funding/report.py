@@ -131,6 +131,10 @@ class ReportParams:
     silo_id: int | None = None
     # The overview: one row per silo and period, without the areas.
     by_silo: bool = False
+    # The auditor's view (``policy.may_see_case_references``): counts as they are, labelled as exact,
+    # pseudonymous and not for publication, instead of suppressed counts that the drill-down beneath
+    # them would contradict anyway.
+    exact: bool = False
 
     @property
     def start(self) -> datetime.date:
@@ -207,6 +211,15 @@ class FlowReport:
     # When the summary behind allocated, spent, households and blockages was last rebuilt.
     refreshed_at: datetime.datetime | None = None
 
+    @property
+    def exact(self) -> bool:
+        return self.params.exact
+
+
+def exact_label() -> str:
+    """What the auditor's counts are, said on every screen and file that shows them."""
+    return _("exact counts, pseudonymous — not for publication")
+
 
 def period_label(period: datetime.date, granularity: str) -> str:
     if granularity == "year":
@@ -243,8 +256,11 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
         households[subtotal_keys[group]] = sum(households[member] for member in members)
         blocked[subtotal_keys[group]] = sum(blocked[member] for member in members)
     group_list = [(subtotal_keys[group], members) for group, members in groups.items()]
-    shown_households = suppress_table(households, group_list)
-    shown_blocked = suppress_table(blocked, group_list)
+    shown_households: dict[Any, int | Suppressed] = dict(households)
+    shown_blocked: dict[Any, int | Suppressed] = dict(blocked)
+    if not params.exact:
+        shown_households = suppress_table(households, group_list)
+        shown_blocked = suppress_table(blocked, group_list)
 
     rows: list[Row] = []
     totals = dict.fromkeys(("budget", "allocated", "spent", "spent_outside", "euros_stuck"), Decimal("0"))
@@ -344,8 +360,8 @@ def _overview(params: ReportParams, language: str) -> FlowReport:
                 allocated=money[1],
                 spent=money[2],
                 spent_outside=money[3],
-                households=suppress_count(households or 0),
-                blocked=suppress_count(blocked or 0),
+                households=(households or 0) if params.exact else suppress_count(households or 0),
+                blocked=(blocked or 0) if params.exact else suppress_count(blocked or 0),
                 euros_stuck=money[4],
                 is_subtotal=True,
                 label=period_label(period, params.granularity),
@@ -376,7 +392,8 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def export_header() -> list[str]:
+def export_header(*, exact: bool = False) -> list[str]:
+    counts = f" ({exact_label()})" if exact else ""
     return [
         _("Silo"),
         _("Area code"),
@@ -386,8 +403,8 @@ def export_header() -> list[str]:
         _("Allocated (€)"),
         _("Spent (€)"),
         _("Spent outside the intended areas (€)"),
-        _("Households reached"),
-        _("Blocked actions"),
+        _("Households reached") + counts,
+        _("Blocked actions") + counts,
         _("Euros stuck"),
     ]
 

@@ -1,6 +1,7 @@
 """The funding-flow audit: totals against independent SQL on generated data, suppression, drill-down,
 exports, and a constant number of queries."""
 
+import dataclasses
 import datetime
 import io
 import random
@@ -150,11 +151,15 @@ def test_the_page_and_the_exports_for_the_auditor(
     query = {"year": YEAR, "level": "wijk", "granularity": "quarter", "silo": ""}
     with django_assert_max_num_queries(8):
         response = client.get(reverse("funding:audit"), query)
-    assert response.status_code == 200 and "&lt;5" in response.content.decode()
+    # The auditor's counts are exact, and every screen and file says so instead of pretending suppression.
+    assert response.status_code == 200 and "&lt;5" not in response.content.decode()
+    assert "exacte aantallen, pseudoniem" in response.content.decode().lower()
     _job, csv_response = export_through_screen(
         client, reverse("funding:audit_export", args=["csv"]), query, django_capture_on_commit_callbacks
     )
-    assert csv_response["Content-Type"].startswith("text/csv") and "<5" in csv_response.content.decode("utf-8-sig")
+    csv_text = csv_response.content.decode("utf-8-sig")
+    assert csv_response["Content-Type"].startswith("text/csv") and "<5" not in csv_text
+    assert "exacte aantallen, pseudoniem — niet voor publicatie" in csv_text.splitlines()[0]
     _job, xlsx = export_through_screen(
         client, reverse("funding:audit_export", args=["xlsx"]), query, django_capture_on_commit_callbacks
     )
@@ -259,3 +264,73 @@ def test_bench_funding_report_renders_every_level_and_period_past_both_login_ste
             assert f"{level:<6} {granularity:<8}" in report_lines
     assert "budget 3600 s: OK" in report_lines
     assert not Session.objects.exists()  # the measurement login is rolled back
+
+
+# --- Item 7 of issue 13: no drill-down beneath a suppressed cell for the bureau; honest auditor counts ----------
+
+
+def _small_cell(flow: report.FlowReport) -> report.Row:
+    return next(
+        row
+        for row in flow.rows
+        if not row.is_subtotal and not row.whole_municipality and isinstance(row.households, Suppressed)
+    )
+
+
+def test_the_bureau_cannot_open_the_case_references_behind_a_cell(log_in, world: Municipality) -> None:
+    bureau = UserFactory(role=Role.PROGRAMME_BUREAU, organisation=world.organisations.first())
+    client = log_in(bureau)
+    query = {"year": YEAR, "level": "buurt", "granularity": "month", "silo": ""}
+    page = client.get(reverse("funding:audit"), query)
+    assert page.status_code == 200
+    assert reverse("funding:audit_cell") not in page.content.decode()  # no links to case references
+    params = report.ReportParams(municipality_id=world.pk, year=YEAR, level="buurt", granularity="month")
+    row = _small_cell(report.funding_flow(params))
+    cell = {
+        "year": YEAR,
+        "level": "buurt",
+        "granularity": "month",
+        "silo": row.silo_id,
+        "area": row.area_id,
+        "period": row.period.isoformat(),
+    }
+    assert report.cell_cases(params, silo_id=row.silo_id or None, area_id=row.area_id, period=row.period)
+    response = client.get(reverse("funding:audit_cell"), cell)
+    assert response.status_code == 404
+    assert "WT-" not in response.content.decode()
+
+
+def test_the_auditor_sees_exact_counts_labelled_as_such_and_the_references_behind_them(
+    log_in, world: Municipality
+) -> None:
+    auditor = UserFactory(role=Role.AUDITOR, organisation=world.organisations.first())
+    client = log_in(auditor)
+    query = {"year": YEAR, "level": "buurt", "granularity": "month", "silo": ""}
+    page = client.get(reverse("funding:audit"), query)
+    flow = page.context["flow"]
+    assert flow.exact
+    assert not [row for row in flow.rows if isinstance(row.households, Suppressed)]
+    html = page.content.decode()
+    assert "exacte aantallen, pseudoniem" in html.lower() and "&lt;5" not in html
+    params = report.ReportParams(municipality_id=world.pk, year=YEAR, level="buurt", granularity="month")
+    row = _small_cell(report.funding_flow(params))
+    exact_flow = report.funding_flow(dataclasses.replace(params, exact=True))
+    exact = next(
+        r
+        for r in exact_flow.rows
+        if (r.silo_id, r.area_id, r.period, r.is_subtotal) == (row.silo_id, row.area_id, row.period, False)
+    )
+    assert 0 < exact.households < 5  # shown as a number, as it is, to the auditor only
+    response = client.get(
+        reverse("funding:audit_cell"),
+        {
+            "year": YEAR,
+            "level": "buurt",
+            "granularity": "month",
+            "silo": row.silo_id,
+            "area": row.area_id,
+            "period": row.period.isoformat(),
+        },
+    )
+    assert response.status_code == 200 and "WT-" in response.content.decode()
+    assert "exacte aantallen, pseudoniem" in response.content.decode().lower()
