@@ -15,7 +15,8 @@ How each figure is placed in a cell:
 - allocated: allocations by the month they start, in the household's area;
 - spent: spend by month, in the buurt the household lived in when it landed;
 - households reached: distinct households with an allocation running in the
-  period (suppressed under the threshold, with complements per silo and period);
+  period (for the bureau perturbed by the cell-key method and suppressed under the
+  threshold; for the auditor exact, and labelled so);
 - blocked: open and escalated blockages by the month they were opened, one per
   action, under the silo of the stream that came closest to paying;
 - outside the intended areas: spend of an area-bound stream in a buurt that is
@@ -35,7 +36,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from privacy.suppression import Suppressed, suppress_count, suppress_table
+from privacy.suppression import Suppressed, suppress_count
 
 LEVELS = ("wijk", "buurt")
 GRANULARITIES = ("month", "quarter", "year")
@@ -86,8 +87,11 @@ budget AS (
     GROUP BY 1, 2, 3
 ),
 summary AS (
+    -- The bureau reads each count with its cell-key deviation; the auditor (%(exact)s) the count itself.
     SELECT f.silo_id, bz.area_id, f.period, sum(f.allocated) AS allocated, sum(f.spent) AS spent,
-           sum(f.spent_outside) AS outside, sum(f.households) AS households, sum(f.blocked) AS blocked,
+           sum(f.spent_outside) AS outside,
+           sum(f.households + CASE WHEN %(exact)s THEN 0 ELSE f.noise_households END) AS households,
+           sum(f.blocked + CASE WHEN %(exact)s THEN 0 ELSE f.noise_blocked END) AS blocked,
            sum(f.euros_stuck) AS stuck
     FROM funding_flowcell f
     JOIN buurt bz ON bz.buurt_id = f.neighbourhood_id
@@ -165,6 +169,7 @@ class ReportParams:
             "step": step,
             "silo": self.silo_id,
             "by_silo": self.by_silo,
+            "exact": self.exact,
             "tz": settings.TIME_ZONE,
             # The year's bounds as moments in the municipality's time zone, so the index on opened_at serves.
             "start_at": datetime.datetime.combine(self.start, datetime.time(), tzinfo=ZoneInfo(settings.TIME_ZONE)),
@@ -249,18 +254,18 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
         households[key] = reached
         blocked[key] = blocked_count
         groups.setdefault((silo_id, period), []).append(key)
-    # Subtotals per silo and period are sums over the areas (a household lives in one area),
-    # so they are published totals: hide complements where one area cell is small.
+    # Subtotals per silo and period are sums over the areas (a household lives in one area).
     subtotal_keys = {group: (group[0], -1, group[1]) for group in groups}
     for group, members in groups.items():
         households[subtotal_keys[group]] = sum(households[member] for member in members)
         blocked[subtotal_keys[group]] = sum(blocked[member] for member in members)
-    group_list = [(subtotal_keys[group], members) for group, members in groups.items()]
+    # The bureau's counts are sums of perturbed cells (cell-key, docs/suppression.md): a subtotal minus
+    # its shown cells gives a perturbed cell at best, so primary suppression is enough.
     shown_households: dict[Any, int | Suppressed] = dict(households)
     shown_blocked: dict[Any, int | Suppressed] = dict(blocked)
     if not params.exact:
-        shown_households = suppress_table(households, group_list)
-        shown_blocked = suppress_table(blocked, group_list)
+        shown_households = {key: suppress_count(value) for key, value in households.items()}
+        shown_blocked = {key: suppress_count(value) for key, value in blocked.items()}
 
     rows: list[Row] = []
     totals = dict.fromkeys(("budget", "allocated", "spent", "spent_outside", "euros_stuck"), Decimal("0"))
