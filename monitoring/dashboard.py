@@ -136,7 +136,7 @@ def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
 
 
 def published(count: str) -> Any:
-    """A casework count as it may be published: the count plus its cell-key deviation (``_CaseMeasures``).
+    """A count as it may be published: the count plus its cell-key deviation (``_CaseMeasures``).
 
     Every figure is a sum of such perturbed cells, so one view minus another is too, and no
     combination of views gives back an exact count (``privacy/suppression.py``).
@@ -204,7 +204,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         goals = goals.filter(theme_id=filters.theme_id)
     for row in (
         goals.values("theme__code", "theme__name_nl", "theme__name_en", "theme__order")
-        .annotate(goals_n=Sum("goals"), achieved=Sum("achieved"), households=Sum("households"))
+        .annotate(goals_n=Sum("goals"), achieved=Sum("achieved"), households=Sum(published("households")))
         .order_by("theme__order")
     ):
         board.goals.append(
@@ -223,7 +223,10 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters)
         .values("domain__code", "domain__name_nl", "domain__order")
         .annotate(
-            persons_n=Sum("persons"), households=Sum("households"), first=Sum("sum_first"), latest=Sum("sum_latest")
+            persons_n=Sum("persons"),
+            households=Sum(published("households")),
+            first=Sum("sum_first"),
+            latest=Sum("sum_latest"),
         )
         .order_by("domain__order")
     ):
@@ -239,7 +242,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     for row in (
         _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
         .values("organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order")
-        .annotate(minutes_n=Sum("minutes"), households=Sum("households"))
+        .annotate(minutes_n=Sum("minutes"), households=Sum(published("households")))
         .order_by("organisation_kind__order")
     ):
         board.coordination.append(

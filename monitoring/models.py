@@ -97,6 +97,8 @@ class _GoalMeasures(models.Model):
     achieved = models.PositiveIntegerField(default=0)
     partly = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+    # Cell-key deviation of ``households`` (privacy/suppression.py); screens show the sum of both.
+    noise_households = models.IntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -109,6 +111,7 @@ class _InstrumentMeasures(models.Model):
     # Persons measured at least twice on this domain, and the distinct households they live in.
     persons = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+    noise_households = models.IntegerField(default=0)  # cell-key deviation, as above
     sum_first = models.PositiveIntegerField(default=0)
     sum_latest = models.PositiveIntegerField(default=0)
     improved = models.PositiveIntegerField(default=0)
@@ -124,6 +127,7 @@ class _CoordinationMeasures(models.Model):
     minutes = models.PositiveIntegerField(default=0)
     contacts = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+    noise_households = models.IntegerField(default=0)  # cell-key deviation, as above
 
     class Meta:
         abstract = True

@@ -172,6 +172,19 @@ _CASE_MONTH_NOISE = (
 )
 
 
+def _distinct_households_noise(household_id: str) -> str:
+    """SQL for the deviation of ``count(DISTINCT household_id)``: its key sums each household's record key once."""
+    key = suppression.record_key_sql(household_id)
+    return suppression.cell_noise_sql(f"count(DISTINCT {household_id})", f"sum(DISTINCT {key})")
+
+
+def _with_noise(sql: str) -> str:
+    """Fill in the deviations of the counts of distinct households (read at refresh time: the threshold may change)."""
+    return sql.replace("__HOUSEHOLDS_NOISE_C__", _distinct_households_noise("c.household_id")).replace(
+        "__HOUSEHOLDS_NOISE_L__", _distinct_households_noise("l.household_id")
+    )
+
+
 def _case_month_sql() -> str:
     """The casework SQL with each count's deviation, for the threshold in force (read at refresh time)."""
     sql = _CASE_MONTH_SQL
@@ -182,7 +195,7 @@ def _case_month_sql() -> str:
 
 _GOAL_MONTH_SQL = """
     INSERT INTO monitoring_goalmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, theme_id, goals, achieved, partly, households)
+        (buurt_id, wijk_id, municipality_id, month, theme_id, goals, achieved, partly, households, noise_households)
     WITH c AS (__CASES__),
     current_version AS (
         SELECT DISTINCT ON (v.plan_id) v.id, p.case_id, v.created_at
@@ -193,7 +206,7 @@ _GOAL_MONTH_SQL = """
     SELECT c.buurt_id, a.parent_id, a.municipality_id,
            date_trunc('month', cv.created_at AT TIME ZONE %(tz)s)::date, g.theme_id,
            count(*), count(*) FILTER (WHERE g.status = 'achieved'), count(*) FILTER (WHERE g.status = 'partly'),
-           count(DISTINCT c.household_id)
+           count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
       FROM current_version cv
       JOIN c ON c.id = cv.case_id
       JOIN cases_goal g ON g.plan_version_id = cv.id
@@ -203,7 +216,8 @@ _GOAL_MONTH_SQL = """
 
 _INSTRUMENT_MONTH_SQL = """
     INSERT INTO monitoring_instrumentmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+        (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved,
+         noise_households)
     WITH c AS (__CASES__),
     s AS (
         -- The first score rides along on every row (first_value) instead of a self-join of s: the
@@ -220,7 +234,7 @@ _INSTRUMENT_MONTH_SQL = """
     )
     SELECT l.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', l.measured_on)::date, l.domain_id,
            count(*), count(DISTINCT l.household_id), sum(l.first_score), sum(l.score),
-           count(*) FILTER (WHERE l.score > l.first_score)
+           count(*) FILTER (WHERE l.score > l.first_score), __HOUSEHOLDS_NOISE_L__
       FROM s AS l
       JOIN organisations_area a ON a.id = l.buurt_id
      WHERE l.rank_latest = 1 AND l.measured >= 2
@@ -229,10 +243,11 @@ _INSTRUMENT_MONTH_SQL = """
 
 _COORDINATION_MONTH_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households)
+        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households,
+         noise_households)
     WITH c AS (__CASES__)
     SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', k.occurred_on)::date, o.kind_id,
-           sum(k.minutes), count(*), count(DISTINCT c.household_id)
+           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
       FROM cases_contact k
       JOIN c ON c.id = k.case_id
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
@@ -304,7 +319,8 @@ _COORDINATION_KEYS_DELETE = """
 """.replace("__KEY_CASES__", _CONTACT_KEY_CASES)
 _COORDINATION_KEYS_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households)
+        (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, minutes, contacts, households,
+         noise_households)
     WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc),
     c AS (
         SELECT c.id, c.household_id, keys.buurt_id, keys.month, (keys.month + interval '1 month')::date AS next_month
@@ -312,7 +328,7 @@ _COORDINATION_KEYS_SQL = """
           JOIN cases_case c ON c.household_id = h.id
     )
     SELECT c.buurt_id, a.parent_id, a.municipality_id, c.month, o.kind_id,
-           sum(k.minutes), count(*), count(DISTINCT c.household_id)
+           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
       FROM c
       JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
@@ -434,8 +450,10 @@ ROLLUPS = (
     Rollup(
         "monitoring_goalmonthrollup",
         """
-        INSERT INTO monitoring_goalmonthrollup (municipality_id, month, theme_id, goals, achieved, partly, households)
-        SELECT municipality_id, month, theme_id, sum(goals), sum(achieved), sum(partly), sum(households)
+        INSERT INTO monitoring_goalmonthrollup
+            (municipality_id, month, theme_id, goals, achieved, partly, households, noise_households)
+        SELECT municipality_id, month, theme_id, sum(goals), sum(achieved), sum(partly), sum(households),
+               sum(noise_households)
           FROM monitoring_goalmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
     ),
@@ -443,9 +461,9 @@ ROLLUPS = (
         "monitoring_instrumentmonthrollup",
         """
         INSERT INTO monitoring_instrumentmonthrollup
-            (municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+            (municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved, noise_households)
         SELECT municipality_id, month, domain_id, sum(persons), sum(households), sum(sum_first), sum(sum_latest),
-               sum(improved)
+               sum(improved), sum(noise_households)
           FROM monitoring_instrumentmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
     ),
@@ -453,8 +471,9 @@ ROLLUPS = (
         "monitoring_coordinationmonthrollup",
         """
         INSERT INTO monitoring_coordinationmonthrollup
-            (municipality_id, month, organisation_kind_id, minutes, contacts, households)
-        SELECT municipality_id, month, organisation_kind_id, sum(minutes), sum(contacts), sum(households)
+            (municipality_id, month, organisation_kind_id, minutes, contacts, households, noise_households)
+        SELECT municipality_id, month, organisation_kind_id, sum(minutes), sum(contacts), sum(households),
+               sum(noise_households)
           FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
         reads_contacts=True,
@@ -628,9 +647,9 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
             for sql in (
                 _case_month_sql(),
-                _GOAL_MONTH_SQL,
-                _INSTRUMENT_MONTH_SQL,
-                _COORDINATION_MONTH_SQL,
+                _with_noise(_GOAL_MONTH_SQL),
+                _with_noise(_INSTRUMENT_MONTH_SQL),
+                _with_noise(_COORDINATION_MONTH_SQL),
                 _CASE_TIMING_SQL,
                 _FUNDING_MONTH_SQL,
                 _BLOCKAGE_FACT_SQL,
@@ -644,7 +663,7 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             key_buurten = {row[0] for row in cursor.fetchall()}
             for sql in (_COORDINATION_KEYS_DELETE, _CASE_TIMING_KEYS_DELETE):
                 cursor.execute(sql, params)
-            for sql in (_COORDINATION_KEYS_SQL, _CASE_TIMING_KEYS_SQL):
+            for sql in (_with_noise(_COORDINATION_KEYS_SQL), _CASE_TIMING_KEYS_SQL):
                 cursor.execute(sql, params)
                 rows += cursor.rowcount
         rows += _rollups_refresh(cursor, full=since is None, buurten=buurten, key_buurten=sorted(key_buurten))
