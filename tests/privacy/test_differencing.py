@@ -35,11 +35,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from funding import report
+from funding.models import FlowCell, Silo
 from monitoring.dashboard import Filters, buurten_in_scope, dashboard
 from monitoring.models import CaseMonthSummary, CoordinationMonthSummary, GoalMonthSummary, InstrumentMonthSummary
 from monitoring.services import summaries_refresh
 from organisations.models import Area, Role, User
-from privacy import suppression
+from privacy import policy, suppression
 from themes.models import Theme
 
 pytestmark = pytest.mark.django_db
@@ -313,5 +315,87 @@ def test_no_combination_of_the_programme_reports_views_recovers_a_small_cell(log
         by_panel[measure.partition(":")[0]] += 1
     print(f"recovered per panel: {dict(by_panel)}")
     assert result.views > 100 and result.targets > 0
+    assert result.inconsistent == 0
+    assert result.recovered == []
+
+
+# --- The funding-flow audit as the bureau reads it (screen, API and exports share ``report.funding_flow``) -------
+
+
+def run_funding_attack() -> Attack:
+    """Every year, level (wijk, buurt), period (month, quarter, year) and silo filter of the audit, and the
+    overview per silo. A count's base cells are (buurt, silo) within one period of one granularity: distinct
+    households do not add up over periods, so each period is a measure of its own."""
+    started = time.monotonic()
+    bureau = User.objects.get(username="demo-bureau")
+    municipality_id = policy.funding_municipality_id(bureau)
+    assert municipality_id is not None
+    buurten = list(
+        Area.objects.filter(municipality_id=municipality_id, kind=Area.Kind.NEIGHBOURHOOD)
+        .order_by("code")
+        .values_list("pk", "parent_id")
+    )
+    by_wijk: dict[int, list[int]] = defaultdict(list)
+    for pk, parent in buurten:
+        by_wijk[parent].append(pk)
+    silos = [report.NO_KEY, *Silo.objects.order_by("pk").values_list("pk", flat=True)]
+    # The grid's "months" are the silos here: a base cell is a buurt and a silo.
+    grid = Grid([pk for pk, _parent in buurten], silos)  # type: ignore[arg-type]
+    truth: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    cells = FlowCell.objects.filter(municipality_id=municipality_id).values_list(
+        "granularity", "period", "silo_id", "neighbourhood_id", "households", "blocked"
+    )
+    years = set()
+    for granularity, period, silo, buurt, households, blocked in cells:
+        years.add(period.year)
+        cell = (grid.buurt_index[buurt], grid.month_index[silo or report.NO_KEY])  # type: ignore[index]
+        truth[f"households:{granularity}:{period}"][cell] = households
+        truth[f"blocked:{granularity}:{period}"][cell] = blocked
+    knowledge = Knowledge()
+    views = 0
+    every_buurt = [pk for pk, _parent in buurten]
+    for year in sorted(years):
+        for level in report.LEVELS:
+            for granularity in report.GRANULARITIES:
+                for silo, by_silo in [(None, False), (None, True), *((pk, False) for pk in silos[1:])]:
+                    params = report.ReportParams(
+                        municipality_id=municipality_id,
+                        year=year,
+                        level=level,
+                        granularity=granularity,
+                        silo_id=silo,
+                        by_silo=by_silo,
+                    )
+                    views += 1
+                    for row in report.funding_flow(params).rows:
+                        if row.is_subtotal:
+                            area = every_buurt
+                        elif row.whole_municipality:
+                            continue  # budget only
+                        else:
+                            area = by_wijk[row.area_id] if level == "wijk" else [row.area_id]
+                        mask = grid.mask(area, [row.silo_id])  # type: ignore[list-item]
+                        for measure, value in (("households", row.households), ("blocked", row.blocked)):
+                            shown = (
+                                suppression.Cell(None, str(value))
+                                if isinstance(value, suppression.Suppressed)
+                                else suppression.Cell(int(value), str(value))
+                            )
+                            knowledge.learn(f"{measure}:{granularity}:{row.period}", mask, shown)
+    result = _attack(knowledge, truth, grid)
+    result.views = views
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def test_no_combination_of_the_bureaus_funding_audit_views_recovers_a_small_cell():
+    _seed()
+    result = run_funding_attack()
+    print(
+        f"\nfunding-audit attack on {ATTACK_SEED}: {result.views} views tried, {result.routes} combinations, "
+        f"{result.targets} small cells attacked, {len(result.recovered)} cells recovered, "
+        f"{result.inconsistent} supports published with two values, {result.seconds:.1f} s"
+    )
+    assert result.views > 50 and result.targets > 0
     assert result.inconsistent == 0
     assert result.recovered == []
