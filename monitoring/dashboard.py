@@ -144,6 +144,12 @@ def published(count: str) -> Any:
     return F(count) + F(f"noise_{count}")
 
 
+def _share(part: int | None, whole: int | None) -> Cell:
+    """A share of households over perturbed counts: the part may have moved up and the whole down, so
+    it is capped at the whole (never over 100%)."""
+    return ratio_cell(None if part is None or whole is None else min(part, whole), whole)
+
+
 def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True) -> Dashboard:
     """The figures of a selection. Whole municipalities (or the country) are read from the roll-ups
     (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
@@ -170,7 +176,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                 "households": count_cell(row["households"]),
                 "inflow": count_cell(row["inflow"]),
                 "outflow": count_cell(row["outflow"]),
-                "coordinated_share": ratio_cell(row["coordinated"], row["households"]),
+                "coordinated_share": _share(row["coordinated"], row["households"]),
                 "stapeling": count_cell(row["stapeling"]),
             }
         )
@@ -192,7 +198,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         entry = {"code": row["code"], "name": row["name"]}
         for name in columns:
             entry[name] = count_cell(row[name])
-        entry["coordinated_share"] = ratio_cell(row["coordinated"], row["households"])
+        entry["coordinated_share"] = _share(row["coordinated"], row["households"])
         entry["organisations_per_household"] = ratio_cell(
             row["organisations"], row["households"], percent=False, digits=1
         )
