@@ -115,7 +115,8 @@ class FundingAudit(Kind):
             return _table(job, name, _("Funding flows per Iv3 taakveld"), iv3.export_header(), rows)
         flow = report.funding_flow(params, language=job.language)
         name = f"financieringsstromen-{params.year}-{params.level}-{params.granularity}"
-        return _table(job, name, _("Funding flows"), report.export_header(), report.export_rows(flow))
+        header = report.export_header(exact=flow.exact)
+        return _table(job, name, _("Funding flows"), header, report.export_rows(flow))
 
 
 class MonitoringDashboard(Kind):

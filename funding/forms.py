@@ -163,6 +163,7 @@ def report_params_for(user: User, data: Mapping[str, Any] | None) -> tuple[Repor
         level=cleaned["level"],
         granularity=cleaned["granularity"],
         silo_id=cleaned["silo"].pk if cleaned["silo"] else None,
+        exact=policy.may_see_case_references(user),
     )
 
 

@@ -609,6 +609,10 @@ class FlowCell(models.Model):
     households = models.PositiveIntegerField(_("households reached"), default=0)
     blocked = models.PositiveIntegerField(_("blocked actions"), default=0)
     euros_stuck = models.DecimalField(_("euros stuck"), max_digits=14, decimal_places=2, default=0)
+    # The cell-key deviations of the two counts (privacy/suppression.py, docs/suppression.md): the bureau
+    # reads count + deviation; the auditor, whose counts are labelled exact, the count.
+    noise_households = models.IntegerField(default=0)
+    noise_blocked = models.IntegerField(default=0)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:

@@ -15,7 +15,8 @@ How each figure is placed in a cell:
 - allocated: allocations by the month they start, in the household's area;
 - spent: spend by month, in the buurt the household lived in when it landed;
 - households reached: distinct households with an allocation running in the
-  period (suppressed under the threshold, with complements per silo and period);
+  period (for the bureau perturbed by the cell-key method and suppressed under the
+  threshold; for the auditor exact, and labelled so);
 - blocked: open and escalated blockages by the month they were opened, one per
   action, under the silo of the stream that came closest to paying;
 - outside the intended areas: spend of an area-bound stream in a buurt that is
@@ -35,7 +36,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from privacy.suppression import Suppressed, suppress_count, suppress_table
+from privacy.suppression import Suppressed, suppress_count
 
 LEVELS = ("wijk", "buurt")
 GRANULARITIES = ("month", "quarter", "year")
@@ -86,8 +87,11 @@ budget AS (
     GROUP BY 1, 2, 3
 ),
 summary AS (
+    -- The bureau reads each count with its cell-key deviation; the auditor (%(exact)s) the count itself.
     SELECT f.silo_id, bz.area_id, f.period, sum(f.allocated) AS allocated, sum(f.spent) AS spent,
-           sum(f.spent_outside) AS outside, sum(f.households) AS households, sum(f.blocked) AS blocked,
+           sum(f.spent_outside) AS outside,
+           sum(f.households + CASE WHEN %(exact)s THEN 0 ELSE f.noise_households END) AS households,
+           sum(f.blocked + CASE WHEN %(exact)s THEN 0 ELSE f.noise_blocked END) AS blocked,
            sum(f.euros_stuck) AS stuck
     FROM funding_flowcell f
     JOIN buurt bz ON bz.buurt_id = f.neighbourhood_id
@@ -131,6 +135,10 @@ class ReportParams:
     silo_id: int | None = None
     # The overview: one row per silo and period, without the areas.
     by_silo: bool = False
+    # The auditor's view (``policy.may_see_case_references``): counts as they are, labelled as exact,
+    # pseudonymous and not for publication, instead of suppressed counts that the drill-down beneath
+    # them would contradict anyway.
+    exact: bool = False
 
     @property
     def start(self) -> datetime.date:
@@ -161,6 +169,7 @@ class ReportParams:
             "step": step,
             "silo": self.silo_id,
             "by_silo": self.by_silo,
+            "exact": self.exact,
             "tz": settings.TIME_ZONE,
             # The year's bounds as moments in the municipality's time zone, so the index on opened_at serves.
             "start_at": datetime.datetime.combine(self.start, datetime.time(), tzinfo=ZoneInfo(settings.TIME_ZONE)),
@@ -207,6 +216,15 @@ class FlowReport:
     # When the summary behind allocated, spent, households and blockages was last rebuilt.
     refreshed_at: datetime.datetime | None = None
 
+    @property
+    def exact(self) -> bool:
+        return self.params.exact
+
+
+def exact_label() -> str:
+    """What the auditor's counts are, said on every screen and file that shows them."""
+    return _("exact counts, pseudonymous — not for publication")
+
 
 def period_label(period: datetime.date, granularity: str) -> str:
     if granularity == "year":
@@ -236,15 +254,18 @@ def funding_flow(params: ReportParams, *, language: str = "nl") -> FlowReport:
         households[key] = reached
         blocked[key] = blocked_count
         groups.setdefault((silo_id, period), []).append(key)
-    # Subtotals per silo and period are sums over the areas (a household lives in one area),
-    # so they are published totals: hide complements where one area cell is small.
+    # Subtotals per silo and period are sums over the areas (a household lives in one area).
     subtotal_keys = {group: (group[0], -1, group[1]) for group in groups}
     for group, members in groups.items():
         households[subtotal_keys[group]] = sum(households[member] for member in members)
         blocked[subtotal_keys[group]] = sum(blocked[member] for member in members)
-    group_list = [(subtotal_keys[group], members) for group, members in groups.items()]
-    shown_households = suppress_table(households, group_list)
-    shown_blocked = suppress_table(blocked, group_list)
+    # The bureau's counts are sums of perturbed cells (cell-key, docs/suppression.md): a subtotal minus
+    # its shown cells gives a perturbed cell at best, so primary suppression is enough.
+    shown_households: dict[Any, int | Suppressed] = dict(households)
+    shown_blocked: dict[Any, int | Suppressed] = dict(blocked)
+    if not params.exact:
+        shown_households = {key: suppress_count(value) for key, value in households.items()}
+        shown_blocked = {key: suppress_count(value) for key, value in blocked.items()}
 
     rows: list[Row] = []
     totals = dict.fromkeys(("budget", "allocated", "spent", "spent_outside", "euros_stuck"), Decimal("0"))
@@ -344,8 +365,8 @@ def _overview(params: ReportParams, language: str) -> FlowReport:
                 allocated=money[1],
                 spent=money[2],
                 spent_outside=money[3],
-                households=suppress_count(households or 0),
-                blocked=suppress_count(blocked or 0),
+                households=(households or 0) if params.exact else suppress_count(households or 0),
+                blocked=(blocked or 0) if params.exact else suppress_count(blocked or 0),
                 euros_stuck=money[4],
                 is_subtotal=True,
                 label=period_label(period, params.granularity),
@@ -376,7 +397,8 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def export_header() -> list[str]:
+def export_header(*, exact: bool = False) -> list[str]:
+    counts = f" ({exact_label()})" if exact else ""
     return [
         _("Silo"),
         _("Area code"),
@@ -386,8 +408,8 @@ def export_header() -> list[str]:
         _("Allocated (€)"),
         _("Spent (€)"),
         _("Spent outside the intended areas (€)"),
-        _("Households reached"),
-        _("Blocked actions"),
+        _("Households reached") + counts,
+        _("Blocked actions") + counts,
         _("Euros stuck"),
     ]
 

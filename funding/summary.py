@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from privacy import suppression
+
 from .iv3 import taakveld_cells_refresh
 
 REFRESH_SQL = """
@@ -37,7 +39,8 @@ allocated AS (
 ),
 -- Each allocation in every period it runs through; distinct households by hashing, not by sorting.
 reached AS (
-    SELECT granularity, period, silo_id, neighbourhood_id, count(*) AS households
+    SELECT granularity, period, silo_id, neighbourhood_id, count(*) AS households,
+           sum(__RECORD_KEY__) AS households_key
     FROM (
         SELECT DISTINCT g.granularity, p::date AS period, a.silo_id, a.neighbourhood_id, a.household_id
         FROM alloc a
@@ -72,31 +75,45 @@ spent AS (
 ),
 blocked_action AS (
     SELECT DISTINCT ON (bl.action_id) bl.silo_id, bl.euros_stuck, bl.neighbourhood_id,
-           (bl.opened_at AT TIME ZONE %(tz)s) AS opened
+           (bl.opened_at AT TIME ZONE %(tz)s) AS opened, c.household_id
     FROM funding_blockage bl
+    JOIN cases_action act ON act.id = bl.action_id
+    JOIN cases_case c ON c.id = act.case_id
     WHERE bl.status IN ('open', 'escalated') AND bl.neighbourhood_id IN (SELECT buurt_id FROM buurt)
     ORDER BY bl.action_id, bl.euros_stuck DESC, bl.id
 ),
 blocked AS (
     SELECT g.granularity, date_trunc(g.granularity, b.opened)::date AS period, b.silo_id, b.neighbourhood_id,
-           count(*) AS blocked, sum(b.euros_stuck) AS stuck
+           count(*) AS blocked, sum(b.euros_stuck) AS stuck, sum(__BLOCKED_KEY__) AS blocked_key
     FROM blocked_action b CROSS JOIN g
     GROUP BY 1, 2, 3, 4
 ),
 cells AS (
     SELECT granularity, period, silo_id, neighbourhood_id, amount AS allocated, 0 AS spent, 0 AS outside,
-           0 AS households, 0 AS blocked, 0 AS stuck FROM allocated
-    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, amount, outside, 0, 0, 0 FROM spent
-    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, 0, 0, households, 0, 0 FROM reached
-    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, 0, 0, 0, blocked, stuck FROM blocked
+           0 AS households, 0 AS blocked, 0 AS stuck, 0 AS households_key, 0 AS blocked_key FROM allocated
+    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, amount, outside, 0, 0, 0, 0, 0 FROM spent
+    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, 0, 0, households, 0, 0, households_key, 0
+                FROM reached
+    UNION ALL SELECT granularity, period, silo_id, neighbourhood_id, 0, 0, 0, 0, blocked, stuck, 0, blocked_key
+                FROM blocked
+),
+cell AS (
+    SELECT granularity, period, silo_id, neighbourhood_id, sum(allocated) AS allocated, sum(spent) AS spent,
+           sum(outside) AS outside, sum(households) AS households, sum(blocked) AS blocked, sum(stuck) AS stuck,
+           sum(households_key) AS households_key, sum(blocked_key) AS blocked_key
+    FROM cells
+    GROUP BY granularity, period, silo_id, neighbourhood_id
 )
 INSERT INTO funding_flowcell (municipality_id, granularity, period, silo_id, neighbourhood_id, allocated, spent,
-                              spent_outside, households, blocked, euros_stuck, refreshed_at)
-SELECT %(municipality)s, granularity, period, silo_id, neighbourhood_id, sum(allocated), sum(spent), sum(outside),
-       sum(households), sum(blocked), sum(stuck), %(now)s
-FROM cells
-GROUP BY granularity, period, silo_id, neighbourhood_id
+                              spent_outside, households, blocked, euros_stuck, noise_households, noise_blocked,
+                              refreshed_at)
+SELECT %(municipality)s, granularity, period, silo_id, neighbourhood_id, allocated, spent, outside,
+       households, blocked, stuck, __HOUSEHOLDS_NOISE__, __BLOCKED_NOISE__, %(now)s
+FROM cell
 """
+REFRESH_SQL = REFRESH_SQL.replace("__RECORD_KEY__", suppression.record_key_sql("household_id")).replace(
+    "__BLOCKED_KEY__", suppression.record_key_sql("b.household_id")
+)
 
 
 @transaction.atomic
@@ -106,8 +123,19 @@ def flow_cells_refresh(*, municipality_id: int) -> int:
         # Two refreshes of one municipality at once would both delete and both insert: the second waits.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funding_flowcell'), %s)", [municipality_id])
         cursor.execute("DELETE FROM funding_flowcell WHERE municipality_id = %s", [municipality_id])
+        sql = REFRESH_SQL.replace(
+            "__HOUSEHOLDS_NOISE__", suppression.cell_noise_sql("households", "households_key")
+        ).replace("__BLOCKED_NOISE__", suppression.cell_noise_sql("blocked", "blocked_key"))
         now = timezone.now()
-        cursor.execute(REFRESH_SQL, {"municipality": municipality_id, "tz": settings.TIME_ZONE, "now": now})
+        cursor.execute(
+            sql,
+            {
+                "municipality": municipality_id,
+                "tz": settings.TIME_ZONE,
+                "now": now,
+                **suppression.cell_key_params(),
+            },
+        )
         cells = cursor.rowcount
     # The same figures per Iv3 taakveld, in the same transaction under the same lock.
     taakveld_cells_refresh(municipality_id=municipality_id, now=now)

@@ -470,7 +470,8 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
     if params is not None and condensed:
         params = dataclasses.replace(params, by_silo=True)
     flow = report.funding_flow(params, language=get_language() or "nl") if params else None
-    if flow is not None and params is not None:
+    # Case references only for the auditor (the bureau sees aggregates only, policy.may_see_case_references).
+    if flow is not None and params is not None and policy.may_see_case_references(request.user):
         for row in flow.rows:
             has_cases = row.allocated or row.spent or row.households or row.blocked
             if not row.whole_municipality and has_cases:
@@ -499,6 +500,7 @@ def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": request.GET.urlencode() or urlencode(report_defaults()),
             "export_params": {name: form.data.get(name) or "" for name in form.fields},
             "threshold": suppression.threshold(),
+            "exact_label": report.exact_label(),
         },
         status=200 if params else 400,
     )
@@ -516,8 +518,8 @@ def audit_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not policy.may_see_funding_aggregates(request.user):
-        raise Http404
+    if not policy.may_see_case_references(request.user):
+        raise Http404  # the bureau too: aggregates only, never the cases beneath a cell
     form = CellForm(request.GET)
     if not form.is_valid():
         return bad_request(request, _("This cell does not exist. Open it from the funding-flow table."))
@@ -557,6 +559,7 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
             "has_next": len(rows) > size,
             "base_query": base.urlencode(),
             "report_query": "&".join(f"{key}={data[key]}" for key in ("year", "level", "granularity")),
+            "exact_label": report.exact_label(),
         },
     )
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
 from organisations.models import Area, Role, TeamMembership, User
-from privacy.suppression import HIDDEN, Cell, count_cell, line_cells, measure_cell, ratio_cell
+from privacy.suppression import HIDDEN, Cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
     BlockageFact,
@@ -137,6 +137,21 @@ def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
     return query
 
 
+def published(count: str) -> Any:
+    """A count as it may be published: the count plus its cell-key deviation (``_CaseMeasures``).
+
+    Every figure is a sum of such perturbed cells, so one view minus another is too, and no
+    combination of views gives back an exact count (``privacy/suppression.py``).
+    """
+    return F(count) + F(f"noise_{count}")
+
+
+def _share(part: int | None, whole: int | None) -> Cell:
+    """A share of households over perturbed counts: the part may have moved up and the whole down, so
+    it is capped at the whole (never over 100%)."""
+    return ratio_cell(None if part is None or whole is None else min(part, whole), whole)
+
+
 def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True) -> Dashboard:
     """The figures of a selection. Whole municipalities (or the country) are read from the roll-ups
     (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
@@ -147,12 +162,12 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         _scoped(CaseMonthRollup if rolled else CaseMonthSummary, scope, filters)
         .values("month")
         .annotate(
-            active=Sum("active_cases"),
-            households=Sum("active_households"),
-            inflow=Sum("inflow"),
-            outflow=Sum("outflow"),
-            coordinated=Sum("coordinated_households"),
-            stapeling=Sum("stapeling_households"),
+            active=Sum(published("active_cases")),
+            households=Sum(published("active_households")),
+            inflow=Sum(published("inflow")),
+            outflow=Sum(published("outflow")),
+            coordinated=Sum(published("coordinated_households")),
+            stapeling=Sum(published("stapeling_households")),
         )
         .order_by("month")
     ):
@@ -163,7 +178,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                 "households": count_cell(row["households"]),
                 "inflow": count_cell(row["inflow"]),
                 "outflow": count_cell(row["outflow"]),
-                "coordinated_share": ratio_cell(row["coordinated"], row["households"]),
+                "coordinated_share": _share(row["coordinated"], row["households"]),
                 "stapeling": count_cell(row["stapeling"]),
             }
         )
@@ -171,20 +186,21 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     last = board.trend[-1]["month"] if board.trend else None
     in_last = Q(month=last)
     rows = cases.per_buurt(
-        households=Coalesce(Sum("active_households", filter=in_last), 0),
-        coordinated=Coalesce(Sum("coordinated_households", filter=in_last), 0),
-        stapeling=Coalesce(Sum("stapeling_households", filter=in_last), 0),
+        households=Coalesce(Sum(published("active_households"), filter=in_last), 0),
+        coordinated=Coalesce(Sum(published("coordinated_households"), filter=in_last), 0),
+        stapeling=Coalesce(Sum(published("stapeling_households"), filter=in_last), 0),
         organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
-        inflow=Sum("inflow"),
-        outflow=Sum("outflow"),
+        inflow=Sum(published("inflow")),
+        outflow=Sum(published("outflow")),
     )
     columns = ("households", "stapeling", "inflow", "outflow")
-    suppressed = {name: line_cells([r[name] for r in rows]) for name in columns}
-    for index, row in enumerate(rows):
+    # Perturbed cells need no complementary suppression: the total is a perturbed sum as well, and
+    # the total minus the shown cells gives back a perturbed cell at best (docs/suppression.md).
+    for row in rows:
         entry = {"code": row["code"], "name": row["name"]}
         for name in columns:
-            entry[name] = suppressed[name][index]
-        entry["coordinated_share"] = ratio_cell(row["coordinated"], row["households"])
+            entry[name] = count_cell(row[name])
+        entry["coordinated_share"] = _share(row["coordinated"], row["households"])
         entry["organisations_per_household"] = ratio_cell(
             row["organisations"], row["households"], percent=False, digits=1
         )
@@ -196,7 +212,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         goals = goals.filter(theme_id=filters.theme_id)
     for row in (
         goals.values("theme__code", "theme__name_nl", "theme__name_en", "theme__order")
-        .annotate(goals_n=Sum("goals"), achieved=Sum("achieved"), households=Sum("households"))
+        .annotate(goals_n=Sum("goals"), achieved=Sum("achieved"), households=Sum(published("households")))
         .order_by("theme__order")
     ):
         board.goals.append(
@@ -215,7 +231,10 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters)
         .values("domain__code", "domain__name_nl", "domain__order")
         .annotate(
-            persons_n=Sum("persons"), households=Sum("households"), first=Sum("sum_first"), latest=Sum("sum_latest")
+            persons_n=Sum("persons"),
+            households=Sum(published("households")),
+            first=Sum("sum_first"),
+            latest=Sum("sum_latest"),
         )
         .order_by("domain__order")
     ):
@@ -233,8 +252,10 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     per_kind: dict[str, dict[str, Any]] = {}
     for row in (
         _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
-        .values("organisation_kind__name_nl", "organisation_kind__order", "organisation__name")
-        .annotate(minutes_n=Sum("minutes"), households=Sum("households"))
+        .values(
+            "organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order", "organisation__name"
+        )
+        .annotate(minutes_n=Sum("minutes"), households=Sum(published("households")))
         .order_by("organisation_kind__order", "organisation__name")
     ):
         kind = per_kind.setdefault(

@@ -76,6 +76,14 @@ class _CaseMeasures(models.Model):
     sum_organisations = models.PositiveIntegerField(default=0)
     sum_professionals = models.PositiveIntegerField(default=0)
     sum_silos = models.PositiveIntegerField(default=0)
+    # The cell-key deviation of each count (privacy/suppression.py, docs/suppression.md), from the
+    # keys of the households counted. Screens show count + deviation, never the count alone.
+    noise_active_cases = models.IntegerField(default=0)
+    noise_inflow = models.IntegerField(default=0)
+    noise_outflow = models.IntegerField(default=0)
+    noise_active_households = models.IntegerField(default=0)
+    noise_coordinated_households = models.IntegerField(default=0)
+    noise_stapeling_households = models.IntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -89,6 +97,8 @@ class _GoalMeasures(models.Model):
     achieved = models.PositiveIntegerField(default=0)
     partly = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+    # Cell-key deviation of ``households`` (privacy/suppression.py); screens show the sum of both.
+    noise_households = models.IntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -101,6 +111,7 @@ class _InstrumentMeasures(models.Model):
     # Persons measured at least twice on this domain, and the distinct households they live in.
     persons = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+    noise_households = models.IntegerField(default=0)  # cell-key deviation, as above
     sum_first = models.PositiveIntegerField(default=0)
     sum_latest = models.PositiveIntegerField(default=0)
     improved = models.PositiveIntegerField(default=0)
@@ -120,6 +131,7 @@ class _CoordinationMeasures(models.Model):
     minutes = models.PositiveIntegerField(default=0)
     contacts = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
+    noise_households = models.IntegerField(default=0)  # cell-key deviation, as above
 
     class Meta:
         abstract = True

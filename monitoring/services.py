@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import Municipality, Role, User
+from privacy import suppression
 
 from .models import PrecisionReview, SummaryRun
 
@@ -70,7 +71,9 @@ _CASES_IN_SCOPE = """
 _CASE_MONTH_SQL = """
     INSERT INTO monitoring_casemonthsummary
         (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
-         coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos)
+         coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos,
+         noise_active_cases, noise_inflow, noise_outflow, noise_active_households, noise_coordinated_households,
+         noise_stapeling_households)
     WITH c AS (__CASES__),
     -- Every case once for each month it is active in (referral month up to the closing month, or now).
     cm AS MATERIALIZED (
@@ -83,7 +86,8 @@ _CASE_MONTH_SQL = """
     ),
     hh AS (
         SELECT buurt_id, household_id, month, count(*) AS cases,
-               count(*) FILTER (WHERE is_inflow) AS inflow, count(*) FILTER (WHERE is_outflow) AS outflow
+               count(*) FILTER (WHERE is_inflow) AS inflow, count(*) FILTER (WHERE is_outflow) AS outflow,
+               __RECORD_KEY__ AS rk
           FROM cm GROUP BY buurt_id, household_id, month
     ),
     -- Fragmentation: distinct organisations, professionals and silos of the involvements running in the month.
@@ -126,25 +130,72 @@ _CASE_MONTH_SQL = """
          WHERE al.household_id IN (SELECT household_id FROM c)
          GROUP BY al.household_id, m
         HAVING count(DISTINCT s.code) >= 2
+    ),
+    -- Each count with its cell key: the sum of the record keys of the households it counts
+    -- (a household with two inflowing cases counts, and is keyed, twice).
+    g AS (
+        SELECT hh.buurt_id, a.parent_id, a.municipality_id, hh.month,
+               sum(hh.cases) AS active_cases, sum(hh.inflow) AS inflow, sum(hh.outflow) AS outflow,
+               count(*) AS households,
+               count(*) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL) AS coordinated,
+               count(st.household_id) AS stapeling,
+               coalesce(sum(inv.organisations), 0) AS organisations,
+               coalesce(sum(inv.professionals), 0) AS professionals, coalesce(sum(inv.silos), 0) AS silos,
+               sum(hh.cases * hh.rk) AS key_active_cases, sum(hh.inflow * hh.rk) AS key_inflow,
+               sum(hh.outflow * hh.rk) AS key_outflow, sum(hh.rk) AS key_households,
+               sum(hh.rk) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL) AS key_coordinated,
+               sum(hh.rk) FILTER (WHERE st.household_id IS NOT NULL) AS key_stapeling
+          FROM hh
+          JOIN organisations_area a ON a.id = hh.buurt_id
+          LEFT JOIN inv ON inv.household_id = hh.household_id AND inv.month = hh.month
+          LEFT JOIN coordinators co ON co.household_id = hh.household_id AND co.month = hh.month
+          LEFT JOIN planned pl ON pl.household_id = hh.household_id AND pl.month = hh.month
+          LEFT JOIN stapeling st ON st.household_id = hh.household_id AND st.month = hh.month
+         GROUP BY hh.buurt_id, a.parent_id, a.municipality_id, hh.month
     )
-    SELECT hh.buurt_id, a.parent_id, a.municipality_id, hh.month,
-           sum(hh.cases), sum(hh.inflow), sum(hh.outflow), count(*),
-           count(*) FILTER (WHERE co.coordinators = 1 AND pl.household_id IS NOT NULL),
-           count(st.household_id),
-           coalesce(sum(inv.organisations), 0), coalesce(sum(inv.professionals), 0), coalesce(sum(inv.silos), 0)
-      FROM hh
-      JOIN organisations_area a ON a.id = hh.buurt_id
-      LEFT JOIN inv ON inv.household_id = hh.household_id AND inv.month = hh.month
-      LEFT JOIN coordinators co ON co.household_id = hh.household_id AND co.month = hh.month
-      LEFT JOIN planned pl ON pl.household_id = hh.household_id AND pl.month = hh.month
-      LEFT JOIN stapeling st ON st.household_id = hh.household_id AND st.month = hh.month
-     GROUP BY hh.buurt_id, a.parent_id, a.municipality_id, hh.month
-""".replace("__CASES__", _CASES_IN_SCOPE)
+    SELECT buurt_id, parent_id, municipality_id, month, active_cases, inflow, outflow, households, coordinated,
+           stapeling, organisations, professionals, silos,
+           __NOISE_ACTIVE_CASES__, __NOISE_INFLOW__, __NOISE_OUTFLOW__, __NOISE_HOUSEHOLDS__,
+           __NOISE_COORDINATED__, __NOISE_STAPELING__
+      FROM g
+"""
+_CASE_MONTH_SQL = _CASE_MONTH_SQL.replace("__CASES__", _CASES_IN_SCOPE).replace(
+    "__RECORD_KEY__", suppression.record_key_sql("household_id")
+)
+_CASE_MONTH_NOISE = (
+    ("__NOISE_ACTIVE_CASES__", "active_cases", "key_active_cases"),
+    ("__NOISE_INFLOW__", "inflow", "key_inflow"),
+    ("__NOISE_OUTFLOW__", "outflow", "key_outflow"),
+    ("__NOISE_HOUSEHOLDS__", "households", "key_households"),
+    ("__NOISE_COORDINATED__", "coordinated", "key_coordinated"),
+    ("__NOISE_STAPELING__", "stapeling", "key_stapeling"),
+)
+
+
+def _distinct_households_noise(household_id: str) -> str:
+    """SQL for the deviation of ``count(DISTINCT household_id)``: its key sums each household's record key once."""
+    key = suppression.record_key_sql(household_id)
+    return suppression.cell_noise_sql(f"count(DISTINCT {household_id})", f"sum(DISTINCT {key})")
+
+
+def _with_noise(sql: str) -> str:
+    """Fill in the deviations of the counts of distinct households (read at refresh time: the threshold may change)."""
+    return sql.replace("__HOUSEHOLDS_NOISE_C__", _distinct_households_noise("c.household_id")).replace(
+        "__HOUSEHOLDS_NOISE_L__", _distinct_households_noise("l.household_id")
+    )
+
+
+def _case_month_sql() -> str:
+    """The casework SQL with each count's deviation, for the threshold in force (read at refresh time)."""
+    sql = _CASE_MONTH_SQL
+    for placeholder, value, key in _CASE_MONTH_NOISE:
+        sql = sql.replace(placeholder, suppression.cell_noise_sql(value, key))
+    return sql
 
 
 _GOAL_MONTH_SQL = """
     INSERT INTO monitoring_goalmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, theme_id, goals, achieved, partly, households)
+        (buurt_id, wijk_id, municipality_id, month, theme_id, goals, achieved, partly, households, noise_households)
     WITH c AS (__CASES__),
     current_version AS (
         SELECT DISTINCT ON (v.plan_id) v.id, p.case_id, v.created_at
@@ -155,7 +206,7 @@ _GOAL_MONTH_SQL = """
     SELECT c.buurt_id, a.parent_id, a.municipality_id,
            date_trunc('month', cv.created_at AT TIME ZONE %(tz)s)::date, g.theme_id,
            count(*), count(*) FILTER (WHERE g.status = 'achieved'), count(*) FILTER (WHERE g.status = 'partly'),
-           count(DISTINCT c.household_id)
+           count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
       FROM current_version cv
       JOIN c ON c.id = cv.case_id
       JOIN cases_goal g ON g.plan_version_id = cv.id
@@ -165,7 +216,8 @@ _GOAL_MONTH_SQL = """
 
 _INSTRUMENT_MONTH_SQL = """
     INSERT INTO monitoring_instrumentmonthsummary
-        (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+        (buurt_id, wijk_id, municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved,
+         noise_households)
     WITH c AS (__CASES__),
     s AS (
         -- The first score rides along on every row (first_value) instead of a self-join of s: the
@@ -182,7 +234,7 @@ _INSTRUMENT_MONTH_SQL = """
     )
     SELECT l.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', l.measured_on)::date, l.domain_id,
            count(*), count(DISTINCT l.household_id), sum(l.first_score), sum(l.score),
-           count(*) FILTER (WHERE l.score > l.first_score)
+           count(*) FILTER (WHERE l.score > l.first_score), __HOUSEHOLDS_NOISE_L__
       FROM s AS l
       JOIN organisations_area a ON a.id = l.buurt_id
      WHERE l.rank_latest = 1 AND l.measured >= 2
@@ -192,10 +244,10 @@ _INSTRUMENT_MONTH_SQL = """
 _COORDINATION_MONTH_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
         (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
-         households)
+         households, noise_households)
     WITH c AS (__CASES__)
     SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', k.occurred_on)::date, o.kind_id, o.id,
-           sum(k.minutes), count(*), count(DISTINCT c.household_id)
+           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
       FROM cases_contact k
       JOIN c ON c.id = k.case_id
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
@@ -268,7 +320,7 @@ _COORDINATION_KEYS_DELETE = """
 _COORDINATION_KEYS_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
         (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
-         households)
+         households, noise_households)
     WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc),
     c AS (
         SELECT c.id, c.household_id, keys.buurt_id, keys.month, (keys.month + interval '1 month')::date AS next_month
@@ -276,7 +328,7 @@ _COORDINATION_KEYS_SQL = """
           JOIN cases_case c ON c.household_id = h.id
     )
     SELECT c.buurt_id, a.parent_id, a.municipality_id, c.month, o.kind_id, o.id,
-           sum(k.minutes), count(*), count(DISTINCT c.household_id)
+           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
       FROM c
       JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
@@ -384,18 +436,24 @@ ROLLUPS = (
         """
         INSERT INTO monitoring_casemonthrollup
             (municipality_id, month, active_cases, inflow, outflow, active_households, coordinated_households,
-             stapeling_households, sum_organisations, sum_professionals, sum_silos)
+             stapeling_households, sum_organisations, sum_professionals, sum_silos, noise_active_cases,
+             noise_inflow, noise_outflow, noise_active_households, noise_coordinated_households,
+             noise_stapeling_households)
         SELECT municipality_id, month, sum(active_cases), sum(inflow), sum(outflow), sum(active_households),
                sum(coordinated_households), sum(stapeling_households), sum(sum_organisations),
-               sum(sum_professionals), sum(sum_silos)
+               sum(sum_professionals), sum(sum_silos), sum(noise_active_cases), sum(noise_inflow),
+               sum(noise_outflow), sum(noise_active_households), sum(noise_coordinated_households),
+               sum(noise_stapeling_households)
           FROM monitoring_casemonthsummary WHERE __SCOPE__ GROUP BY 1, 2
         """,
     ),
     Rollup(
         "monitoring_goalmonthrollup",
         """
-        INSERT INTO monitoring_goalmonthrollup (municipality_id, month, theme_id, goals, achieved, partly, households)
-        SELECT municipality_id, month, theme_id, sum(goals), sum(achieved), sum(partly), sum(households)
+        INSERT INTO monitoring_goalmonthrollup
+            (municipality_id, month, theme_id, goals, achieved, partly, households, noise_households)
+        SELECT municipality_id, month, theme_id, sum(goals), sum(achieved), sum(partly), sum(households),
+               sum(noise_households)
           FROM monitoring_goalmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
     ),
@@ -403,9 +461,9 @@ ROLLUPS = (
         "monitoring_instrumentmonthrollup",
         """
         INSERT INTO monitoring_instrumentmonthrollup
-            (municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved)
+            (municipality_id, month, domain_id, persons, households, sum_first, sum_latest, improved, noise_households)
         SELECT municipality_id, month, domain_id, sum(persons), sum(households), sum(sum_first), sum(sum_latest),
-               sum(improved)
+               sum(improved), sum(noise_households)
           FROM monitoring_instrumentmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
     ),
@@ -413,9 +471,10 @@ ROLLUPS = (
         "monitoring_coordinationmonthrollup",
         """
         INSERT INTO monitoring_coordinationmonthrollup
-            (municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts, households)
+            (municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts, households,
+             noise_households)
         SELECT municipality_id, month, organisation_kind_id, organisation_id, sum(minutes), sum(contacts),
-               sum(households)
+               sum(households), sum(noise_households)
           FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
         """,
         reads_contacts=True,
@@ -581,16 +640,17 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             "tz": settings.TIME_ZONE,
             "key_cases": key_cases,
             "key_months": key_months,
+            **suppression.cell_key_params(),
         }
         rows = 0
         if since is None or buurten:
             for table in SUMMARY_TABLES:
                 cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
             for sql in (
-                _CASE_MONTH_SQL,
-                _GOAL_MONTH_SQL,
-                _INSTRUMENT_MONTH_SQL,
-                _COORDINATION_MONTH_SQL,
+                _case_month_sql(),
+                _with_noise(_GOAL_MONTH_SQL),
+                _with_noise(_INSTRUMENT_MONTH_SQL),
+                _with_noise(_COORDINATION_MONTH_SQL),
                 _CASE_TIMING_SQL,
                 _FUNDING_MONTH_SQL,
                 _BLOCKAGE_FACT_SQL,
@@ -604,7 +664,7 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             key_buurten = {row[0] for row in cursor.fetchall()}
             for sql in (_COORDINATION_KEYS_DELETE, _CASE_TIMING_KEYS_DELETE):
                 cursor.execute(sql, params)
-            for sql in (_COORDINATION_KEYS_SQL, _CASE_TIMING_KEYS_SQL):
+            for sql in (_with_noise(_COORDINATION_KEYS_SQL), _CASE_TIMING_KEYS_SQL):
                 cursor.execute(sql, params)
                 rows += cursor.rowcount
         rows += _rollups_refresh(cursor, full=since is None, buurten=buurten, key_buurten=sorted(key_buurten))

@@ -102,6 +102,9 @@ PERSONAL_DATA: dict[str, str] = {
     "axes.accesslog": "login_record",
     "organisations.user": "account",
     "organisations.teammembership": "account",
+    "organisations.historicalteammembership": "account",
+    # Names no resident (a case reference at most) but is addressed to a user: kept with their account.
+    "notifications.notification": "account",
     "funding.historicalallocation": "case",
     "funding.allocation": "case",
     "funding.spendimport": "case",
@@ -168,6 +171,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "funding.silo": "reference data",
     "funding.fundingstream": "configuration",
     "funding.flowcell": "aggregate per buurt, silo and period, suppressed below the threshold",
+    "funding.flowtaakveldcell": "aggregate per municipality, Iv3 taakveld and period, suppressed below the threshold",
+    "funding.productcategory": "reference data (iStandaarden product categories)",
     "privacy.retentionrule": "configuration",
     "jobs.outboxmessage": "task arguments are ids only",
     "jobs.taskexecution": "idempotency keys only",

@@ -127,6 +127,16 @@ def may_see_funding_aggregates(user: User | AnonymousUser) -> bool:
     return _has_role(user, FUNDING_AGGREGATE_ROLES) and funding_municipality_id(user) is not None
 
 
+def may_see_case_references(user: User | AnonymousUser) -> bool:
+    """The case references behind a cell of the funding audit, and its counts as they are.
+
+    Only the auditor: tracing money to cases is their audit, and they see exact, pseudonymous
+    counts labelled as not for publication. The programme bureau sees aggregates only, so no
+    drill-down at all, beneath a suppressed cell or any other.
+    """
+    return _has_role(user, frozenset({Role.AUDITOR})) and funding_municipality_id(user) is not None
+
+
 def may_see_blockage_register(user: User | AnonymousUser) -> bool:
     """The register of blockages by pseudonymous case reference (no names, no notes)."""
     return may_see_funding_aggregates(user)

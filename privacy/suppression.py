@@ -19,6 +19,20 @@ Screens that show figures one by one (the monitoring dashboard) use the
 when withheld) and the text to show. ``line_cells`` suppresses a line shown
 with its total and, stricter than one equation per group, hides cells until
 the hidden ones together hold at least a threshold's worth of households.
+
+The cell-key method (the monitoring summaries; why and how in
+``docs/suppression.md``): cell suppression within one table cannot hold when
+the bureau may choose any area and any run of months, because one view minus
+another is a third. So every count in a summary row (a buurt and a month, the
+finest cell any view is built from) gets a deterministic deviation, taken from
+the row's *cell key*: the sum, modulo 2**32, of the record keys of the
+households counted in it (a keyed hash of each household id, computed in SQL
+when the summaries are refreshed). The same households give the same key and
+so the same deviation, every time. Every published figure is a sum of such
+perturbed cells, so every view, and every difference of views, is a sum of
+perturbed cells too: an attacker can at best learn a perturbed cell, and the
+deviations (``noise_support``) are chosen so that no perturbed value points to
+a single count under the threshold. Zero stays zero: it identifies no one.
 """
 
 from __future__ import annotations
@@ -36,6 +50,79 @@ HIDDEN = "\u2013"  # an en dash: "not shown"
 
 def threshold() -> int:
     return int(settings.WIJKTEAM_SUPPRESSION_THRESHOLD)
+
+
+# --- The cell-key method ----------------------------------------------------------------------------
+
+KEY_SPACE = 2**32
+# How far a count may be moved, and how likely each deviation is (weights, renormalised over the
+# deviations a count allows). Published so that users know what the figures are worth.
+MAX_DEVIATION = 2
+DEVIATION_WEIGHTS = {-2: 1, -1: 2, 0: 4, 1: 2, 2: 1}
+
+
+def noise_support(value: int, *, limit: int | None = None) -> list[int]:
+    """The deviations a true count ``value`` can get, smallest first.
+
+    Zero stays zero, and no other count becomes zero (or negative). The largest count under
+    the threshold cannot take the largest deviation: otherwise the perturbed value
+    ``limit - 1 + MAX_DEVIATION`` could only have come from it. With these rules every
+    perturbed value is reachable from none or at least two counts under the threshold.
+    """
+    limit = threshold() if limit is None else limit
+    if value <= 0:
+        return [0]
+    highest = MAX_DEVIATION - 1 if value == limit - 1 else MAX_DEVIATION
+    return list(range(max(-MAX_DEVIATION, 1 - value), highest + 1))
+
+
+def _value_classes(limit: int) -> list[tuple[int | None, list[tuple[int, int]]]]:
+    """Per value (None: every value from the threshold up), the deviations with the key bound below
+    which each is taken (the inverse distribution function on the key space)."""
+    classes: list[tuple[int | None, list[tuple[int, int]]]] = []
+    for value in [*range(1, limit), None]:
+        support = noise_support(limit if value is None else value, limit=limit)
+        total = sum(DEVIATION_WEIGHTS[d] for d in support)
+        bounds, running = [], 0
+        for deviation in support:
+            running += DEVIATION_WEIGHTS[deviation]
+            bounds.append((deviation, KEY_SPACE * running // total))
+        classes.append((value, bounds))
+    return classes
+
+
+def cell_noise(value: int, key: int, *, limit: int | None = None) -> int:
+    """The deviation of a count ``value`` whose contributors' record keys sum to ``key``."""
+    limit = threshold() if limit is None else limit
+    if value <= 0:
+        return 0
+    position = key % KEY_SPACE
+    for class_value, bounds in _value_classes(limit):
+        if class_value is None or class_value == value:
+            return next(deviation for deviation, bound in bounds if position < bound)
+    raise AssertionError("unreachable: the last class takes every value")
+
+
+def record_key_sql(household_id: str) -> str:
+    """SQL for a household's record key: a keyed hash in [0, 2**32). ``%(cell_key_seed)s`` is the secret."""
+    return f"(hashint8extended({household_id}, %(cell_key_seed)s) & {KEY_SPACE - 1})"
+
+
+def cell_noise_sql(value: str, key: str, *, limit: int | None = None) -> str:
+    """SQL for ``cell_noise``: ``value`` a count, ``key`` the sum of its contributors' record keys."""
+    limit = threshold() if limit is None else limit
+    position = f"mod({key}, {KEY_SPACE})"
+    branches = []
+    for class_value, bounds in _value_classes(limit):
+        pick = " ".join(f"WHEN {position} < {bound} THEN {deviation}" for deviation, bound in bounds[:-1])
+        choice = f"CASE {pick} ELSE {bounds[-1][0]} END"
+        condition = f"{value} = {class_value}" if class_value is not None else f"{value} >= {limit}"
+        branches.append(f"WHEN {condition} THEN {choice}")
+    return f"(CASE WHEN {value} <= 0 THEN 0 {' '.join(branches)} END)"
+
+
+def cell_key_params() -> dict[str, int]:
+    return {"cell_key_seed": int(settings.WIJKTEAM_CELL_KEY_SEED)}
 
 
 @dataclass(frozen=True)

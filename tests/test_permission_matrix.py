@@ -189,7 +189,8 @@ MATRIX: list[Row] = [
         kwargs={"fmt": "csv"},
         data=lambda t: {"year": "2025", "level": "wijk", "granularity": "quarter"},
     ),
-    Row("funding:audit_cell", expect=expect(404, bureau=200, auditor=200), query=AUDIT_CELL),
+    # Case references beneath a cell: the auditor only; the bureau sees aggregates only (issue 13, item 7).
+    Row("funding:audit_cell", expect=expect(404, auditor=200), query=AUDIT_CELL),
     Row("funding:spend_imports", expect=expect(404, auditor=200)),
     Row("funding:spend_import", target="spend_import", expect=expect(404, auditor=200)),
     Row("funding:spend_import_progress", target="spend_import", expect=expect(404, auditor=200)),

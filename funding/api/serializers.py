@@ -264,6 +264,8 @@ class FlowReportSerializer(serializers.Serializer):
     level = serializers.CharField()
     granularity = serializers.CharField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
+    # Empty for the bureau (suppressed counts); for the auditor, that the counts are exact and not for publication.
+    counts = serializers.CharField()
     rows = FlowRowSerializer(many=True)
     taakvelden = TaakveldRowSerializer(many=True, required=False, help_text="With dimension=iv3: per Iv3 taakveld.")
 

@@ -256,6 +256,7 @@ class FundingFlowReportViewSet(viewsets.GenericViewSet):
             level=data["level"],
             granularity=data["granularity"],
             silo_id=data["silo"].pk if data.get("silo") else None,
+            exact=policy.may_see_case_references(request.user),
         )
         flow = report.funding_flow(params, language=get_language() or "nl")
         body = {
@@ -263,6 +264,7 @@ class FundingFlowReportViewSet(viewsets.GenericViewSet):
             "level": params.level,
             "granularity": params.granularity,
             "refreshed_at": flow.refreshed_at,
+            "counts": report.exact_label() if flow.exact else "",
             "rows": flow.rows,
         }
         if data["dimension"] == "iv3":

@@ -239,10 +239,15 @@ def test_the_funding_flow_report_suppresses_small_household_counts(log_in, perso
 
     flow_cells_refresh(municipality_id=personas.team_a.municipality_id)
     year = scene["allocation"].period_start.year
-    body = log_in(personas.auditor).get(f"/api/v1/reports/funding-flows/?year={year}&granularity=year").json()
-    assert body["year"] == year and body["rows"]
+    body = log_in(personas.bureau).get(f"/api/v1/reports/funding-flows/?year={year}&granularity=year").json()
+    assert body["year"] == year and body["rows"] and body["counts"] == ""
     counted = [row for row in body["rows"] if row["households_display"] != "0"]
     assert counted and all(row["households"] is None and row["households_display"] == "<5" for row in counted)
+    # The auditor's counts are exact and the answer says so, instead of pretending suppression.
+    body = log_in(personas.auditor).get(f"/api/v1/reports/funding-flows/?year={year}&granularity=year").json()
+    assert body["counts"] == "exacte aantallen, pseudoniem — niet voor publicatie"
+    counted = [row for row in body["rows"] if row["households_display"] != "0"]
+    assert counted and all(row["households"] == int(row["households_display"]) for row in counted)
 
 
 def test_a_bad_report_filter_is_400_with_the_field(log_in, personas: Personas, scene) -> None:

@@ -58,3 +58,18 @@ def test_the_median_from_the_histogram_is_the_median_of_the_cases(two_municipali
             expected = cases.aggregate(median=Median("days_to_plan"))["median"]
             medians = histogram.medians()
             assert medians[TimingHistogram.Measure.PLAN] == (expected, cases.exclude(days_to_plan=None).count())
+
+
+def test_a_share_over_perturbed_counts_never_exceeds_the_whole(two_municipalities):
+    from django.db.models import F
+
+    from monitoring.models import CaseMonthSummary
+
+    # A coordinated count moved up and a household count moved down must not show as more than 100%.
+    CaseMonthSummary.objects.update(
+        coordinated_households=F("active_households"), noise_coordinated_households=2, noise_active_households=-2
+    )
+    board = dashboard(scope=None, filters=Filters(), rollups=False)
+    shares = [row["coordinated_share"].value for row in board.trend if row["coordinated_share"].value is not None]
+    shares += [e["coordinated_share"].value for e in board.neighbourhoods if e["coordinated_share"].value is not None]
+    assert shares and max(shares) <= 100

@@ -50,8 +50,9 @@ def test_a_jeugdwet_case_is_kept_twenty_years_and_a_wmo_case_fifteen(personas: P
 def test_the_longest_silo_rule_of_a_case_wins(personas: Personas) -> None:
     case = closed_case(personas, datetime.date(2008, 6, 1), legal_basis="wmo")
     other = Involvement.objects.get(case=case)
+    # A second professional (one open involvement per professional per case) on another basis.
     Involvement.objects.create(
-        case=case, professional=other.professional, organisation=other.organisation, legal_basis="jeugdwet",
+        case=case, professional=personas.team_lead, organisation=other.organisation, legal_basis="jeugdwet",
         start_date=other.start_date,
     )  # fmt: skip
     assert expired_case_ids(on=TODAY) == []

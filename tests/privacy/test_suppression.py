@@ -7,7 +7,16 @@ from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privacy.suppression import Suppressed, hidden_cells, suppress_count, suppress_ratio, suppress_table
+from privacy.suppression import (
+    Suppressed,
+    cell_noise,
+    cell_noise_sql,
+    hidden_cells,
+    noise_support,
+    suppress_count,
+    suppress_ratio,
+    suppress_table,
+)
 
 
 def test_a_count_under_the_threshold_shows_as_under_five() -> None:
@@ -65,3 +74,40 @@ def test_every_pair_of_small_and_large_is_handled() -> None:
     for small, large in itertools.product(range(1, 5), range(5, 9)):
         hidden = hidden_cells({"s": small, "l": large, "t": small + large}, [("t", ["s", "l"])])
         assert hidden == {"s", "l"}
+
+
+@pytest.mark.parametrize("limit", [5, 10])
+def test_no_perturbed_value_points_to_a_single_count_under_the_threshold(limit: int) -> None:
+    sources: dict[int, set[int]] = {}
+    for value in range(0, limit + 10):
+        for deviation in noise_support(value, limit=limit):
+            sources.setdefault(value + deviation, set()).add(value)
+    assert sources[0] == {0}  # zero stays zero, and nothing else becomes zero
+    assert min(sources) == 0
+    for published, values in sources.items():
+        small = {value for value in values if 0 < value < limit}
+        assert len(small) != 1, (published, values)
+
+
+def test_the_deviation_follows_the_key_and_stays_within_its_support() -> None:
+    keys = range(0, 2**32, 2**32 // 997)
+    for value in range(0, 12):
+        deviations = {cell_noise(value, key) for key in keys}
+        assert deviations == set(noise_support(value)), value
+    assert cell_noise(7, 123_456_789) == cell_noise(7, 123_456_789 + 2**32)  # only the key modulo 2**32 counts
+
+
+@pytest.mark.django_db
+def test_the_sql_deviation_is_the_python_deviation() -> None:
+    from django.db import connection
+
+    cases = [(value, key) for value in range(0, 9) for key in range(0, 2**32, 2**32 // 113)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v, k, {cell_noise_sql('v', 'k')} FROM unnest(%s::int[], %s::numeric[]) AS t(v, k)",  # noqa: S608
+            [[value for value, _key in cases], [key for _value, key in cases]],
+        )
+        rows = cursor.fetchall()
+    assert [(value, int(key), noise) for value, key, noise in rows] == [
+        (value, key, cell_noise(value, key)) for value, key in cases
+    ]

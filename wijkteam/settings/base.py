@@ -1,5 +1,6 @@
 """Settings shared by every environment. Configuration comes from the environment."""
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -494,5 +495,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Aggregates shown to the programme bureau and auditors never show fewer
 # households than this (domain brief: "fewer than 5 households is shown as <5").
 WIJKTEAM_SUPPRESSION_THRESHOLD = int(os.environ.get("WIJKTEAM_SUPPRESSION_THRESHOLD", "5"))
+# The secret behind each household's record key in the cell-key method (privacy/suppression.py,
+# docs/suppression.md). Set it once per installation and never change it: new keys give every
+# figure new noise, and two versions of one figure can be averaged. Changing the threshold or
+# this seed needs a full summary refresh.
+WIJKTEAM_CELL_KEY_SEED = int(os.environ.get("WIJKTEAM_CELL_KEY_SEED", "0")) or int.from_bytes(
+    hashlib.sha256(b"wijkteam-cell-key:" + SECRET_KEY.encode()).digest()[:7], "big"
+)
 # An incremental summary refresh reads changes this far before the last watermark (late commits).
 WIJKTEAM_SUMMARY_OVERLAP_SECONDS = int(os.environ.get("WIJKTEAM_SUMMARY_OVERLAP_SECONDS", "600"))
