@@ -137,7 +137,13 @@ MATRIX: list[Row] = [
         asks_first=True,
     ),
     Row("cases:household-purpose", target="household", expect=casework(), log="read", refusals_only=True),
-    Row("cases:household-history", target="household", expect=casework(), log="read"),
+    Row(
+        "cases:household-history",
+        target="household",
+        expect=casework(team_lead=relation(own=302, closed=302)),
+        log="read",
+        asks_first=True,
+    ),
     # Who viewed the household: its coordinator and the team lead of the owning team only.
     Row(
         "cases:household-viewers",

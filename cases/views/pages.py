@@ -368,19 +368,9 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .select_related("team", "plan")
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
-    # A team lead may see the team's households without working on them: outside that usual purpose
-    # the page first asks why (once per household and session). One query, for team leads only.
-    activity, reason = "", ""
-    if user.role == Role.TEAM_LEAD:
-        mine = Involvement.objects.active().filter(professional_id=user.pk, case__in=[shown.pk for shown in cases])
-        activity = purpose.household_activity(
-            role=user.role, user_id=user.pk, involvements=mine.values("professional_id", "is_coordinator", "role")
-        )
-        if purpose.needs_reason(activity):
-            reason = purpose.reason_for(request.session, household.pk)
-            if not reason:
-                url = reverse("cases:household-purpose", args=[household.uuid])
-                return redirect(with_case(url, request.GET.get("casus")))
+    activity, reason, ask = team_lead_purpose(request, household, case_ids=[shown.pk for shown in cases])
+    if ask is not None:
+        return ask
     case = chosen_case(cases, request.GET.get("casus"))
     context = household_context(user=user, household=household, case=case, cases=cases)
     if not activity:
@@ -410,6 +400,32 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         reason=reason,
     )
     return render(request, "cases/household.html", context)
+
+
+def team_lead_purpose(
+    request: AuthenticatedHttpRequest, household: Household, *, case_ids: Sequence[int] | None = None
+) -> tuple[str, str, HttpResponse | None]:
+    """A team lead's activity and reason for reading a household, or the redirect that asks the reason first.
+
+    A team lead may see the team's households without working on them: outside that usual purpose
+    the household's pages first ask why (once per household and session). One query, for team leads
+    only; for everyone else ``("", "", None)`` and the caller derives the activity itself.
+    """
+    user = request.user
+    if user.role != Role.TEAM_LEAD:
+        return "", "", None
+    mine = Involvement.objects.active().filter(professional_id=user.pk)
+    mine = mine.filter(case__in=case_ids) if case_ids is not None else mine.filter(case__household=household)
+    activity = purpose.household_activity(
+        role=user.role, user_id=user.pk, involvements=mine.values("professional_id", "is_coordinator", "role")
+    )
+    if not purpose.needs_reason(activity):
+        return activity, "", None
+    reason = purpose.reason_for(request.session, household.pk)
+    if reason:
+        return activity, reason, None
+    url = reverse("cases:household-purpose", args=[household.uuid])
+    return activity, "", redirect(with_case(url, request.GET.get("casus")))
 
 
 @login_required

@@ -84,7 +84,14 @@ def test_a_team_lead_is_asked_the_reason_once_per_household_and_session(log_in, 
     assert len(rows) == 2
     assert {(row.activity, row.reason) for row in rows} == {("team-supervision", "standing_in")}
 
-    # Another household asks again.
+    # The household's history is asked for the same reason, and its row carries it too.
+    history = client.get(reverse("cases:household-history", args=[case.household.uuid]))
+    assert history.status_code == 200
+    history_row = AccessLogEntry.objects.get(household_id=case.household_id, detail="write history")
+    assert (history_row.activity, history_row.reason) == ("team-supervision", "standing_in")
+
+    # Another household asks again, on any of its pages.
+    assert client.get(reverse("cases:household-history", args=[other.household.uuid]))["Location"] == purpose_url(other)
     assert client.get(household_url(other))["Location"] == purpose_url(other)
     # A new session asks again.
     client.logout()
