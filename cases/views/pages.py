@@ -464,9 +464,23 @@ def with_case(url: str, case_param: str | None) -> str:
 def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     """A page of the contact timeline: htmx appends it under the household page, without JS it is a page."""
     user = request.user
-    case = get_visible_or_404(Case.objects.select_related("household"), request, detail="contacts", uuid=uuid)
+    case = get_visible_or_404(
+        Case.objects.select_related("household"), request, detail="contacts", log_read=False, uuid=uuid
+    )
+    activity, reason, ask = team_lead_purpose(request, case.household)
+    if ask is not None:
+        return ask
     number = page_number(request.GET.get("pagina"))
     timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
+    access_log.record(
+        user=user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(case),
+        request=request,
+        detail="contacts",
+        activity=activity,
+        reason=reason,
+    )
     context = {
         "case": case,
         "household": case.household,

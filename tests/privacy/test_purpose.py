@@ -90,7 +90,13 @@ def test_a_team_lead_is_asked_the_reason_once_per_household_and_session(log_in, 
     history_row = AccessLogEntry.objects.get(household_id=case.household_id, detail="write history")
     assert (history_row.activity, history_row.reason) == ("team-supervision", "standing_in")
 
+    contacts = client.get(reverse("cases:contact-list", args=[case.uuid]))
+    assert contacts.status_code == 200
+    contacts_row = AccessLogEntry.objects.get(case_id=case.pk, detail="contacts")
+    assert (contacts_row.activity, contacts_row.reason) == ("team-supervision", "standing_in")
+
     # Another household asks again, on any of its pages.
+    assert client.get(reverse("cases:contact-list", args=[other.uuid]))["Location"] == purpose_url(other)
     assert client.get(reverse("cases:household-history", args=[other.household.uuid]))["Location"] == purpose_url(other)
     assert client.get(household_url(other))["Location"] == purpose_url(other)
     # A new session asks again.
