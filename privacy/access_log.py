@@ -6,7 +6,8 @@ acting user's snapshot and a short neutral ``detail``.
 
 Every row names its processing activity from the register (``register.py``):
 the caller's ``activity``, or one derived from the role, the outcome and the
-screen. It carries the Logboek Dataverwerkingen trace: the trace of the request
+screen; where the reader's involvement decides it, also that involvement's
+legal basis. It carries the Logboek Dataverwerkingen trace: the trace of the request
 or task (``wijkteam.logs.trace_context``), a processing id of its own, the
 operation it belongs to as parent, and the day it may be deleted.
 """
@@ -136,6 +137,7 @@ def record(
     detail: str = "",
     on_behalf_of: str = "",
     activity: str = "",
+    legal_basis: str = "",
     reason: str = "",
 ) -> None:
     record_many(
@@ -148,6 +150,7 @@ def record(
         detail=detail,
         on_behalf_of=on_behalf_of,
         activity=activity,
+        legal_basis=legal_basis,
         reason=reason,
     )
 
@@ -163,6 +166,7 @@ def record_many(
     detail: str = "",
     on_behalf_of: str = "",
     activity: str = "",
+    legal_basis: str = "",
     reason: str = "",
 ) -> None:
     """One row per subject, in one INSERT (lists log every household they show).
@@ -205,6 +209,7 @@ def record_many(
         "object_uuids": [subject.object_uuid for subject in subjects],
         "details": [subject.detail[:200] for subject in subjects],
         "activity": activity,
+        "legal_basis": legal_basis[:20],
         "reason": reason[:200],
         "trace_id": trace_id,
         "parent_span_id": parent_span_id,
@@ -219,13 +224,14 @@ _INSERT_SQL = """
 INSERT INTO privacy_accesslogentry (
     previous_hash, entry_hash, occurred_at, user_id, username, role, organisation_id, organisation_name,
     on_behalf_of, action, outcome, channel, household_id, person_id, case_id, object_type, object_uuid,
-    detail, path, client_address, request_id, activity, reason, trace_id, span_id, parent_span_id, delete_after
+    detail, path, client_address, request_id, activity, legal_basis, reason, trace_id, span_id, parent_span_id,
+    delete_after
 )
 SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisation_id)s, %(organisation_name)s,
        %(on_behalf_of)s, %(action)s, %(outcome)s, %(channel)s,
        subject.household_id, subject.person_id, subject.case_id, subject.object_type, subject.object_uuid,
        coalesce(nullif(subject.detail, ''), %(detail)s), %(path)s, %(client_address)s::inet, %(request_id)s,
-       %(activity)s, %(reason)s, %(trace_id)s, subject.span_id, %(parent_span_id)s, %(delete_after)s
+       %(activity)s, %(legal_basis)s, %(reason)s, %(trace_id)s, subject.span_id, %(parent_span_id)s, %(delete_after)s
   FROM unnest(%(household_ids)s::bigint[], %(person_ids)s::bigint[], %(case_ids)s::bigint[],
               %(object_types)s::varchar[], %(object_uuids)s::uuid[], %(details)s::varchar[], %(span_ids)s::varchar[])
        WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, detail, span_id,

@@ -75,6 +75,7 @@ def processing(row: AccessLogEntry, *, subject_id: str, register_url: str) -> di
         "wijkteam.outcome": row.outcome,
         "wijkteam.channel": row.channel,
         "wijkteam.object_type": row.object_type,
+        "wijkteam.legal_basis": row.legal_basis,
         "wijkteam.reason": row.reason,
         "wijkteam.request_id": row.request_id,
         "wijkteam.delete_after": row.delete_after.isoformat() if row.delete_after else None,

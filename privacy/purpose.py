@@ -1,7 +1,8 @@
 """Purpose binding on the screens: which activity a household read serves, and the reason asked for once.
 
 A reader's usual purpose follows from their own involvement in the household's
-cases (coordinator, signaller, practitioner); that needs no click. A read
+cases (coordinator, signaller, practitioner) and its legal basis; that needs
+no click. A read
 outside it (``register.Activity.needs_reason``: a team lead opening a household
 they neither coordinate nor work on) first asks for the reason, once per
 household and login session. The reason is kept in the session and written on
@@ -15,6 +16,7 @@ the form asks not to write names, and the log keeps at most 200 characters.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -72,13 +74,34 @@ def needs_reason(activity: str) -> bool:
     return register.activity(activity).needs_reason
 
 
-def household_activity(*, role: str, user_id: int, involvements: Iterable[Any]) -> str:
-    """The activity of a household read from the reader's own active involvements (rows or dicts)."""
+@dataclass(frozen=True)
+class ReadPurpose:
+    """Why a household is read: the activity, the legal basis of the reader's involvement, a reason given."""
+
+    activity: str
+    legal_basis: str = ""
+    reason: str = ""
+
+    def as_log(self) -> dict[str, str]:
+        """The keyword arguments of ``access_log.record`` this purpose fills in."""
+        return {"activity": self.activity, "legal_basis": self.legal_basis, "reason": self.reason}
+
+
+def household_purpose(*, role: str, user_id: int, involvements: Iterable[Any]) -> ReadPurpose:
+    """The purpose of a household read from the reader's own active involvements (rows or dicts).
+
+    The legal basis is that of the involvement the activity comes from: the coordinating one if the
+    reader coordinates, else their first.
+    """
     mine = [row for row in involvements if _get(row, "professional_id") == user_id]
-    coordinator = any(_get(row, "is_coordinator") for row in mine)
+    coordinating = [row for row in mine if _get(row, "is_coordinator")]
     roles = {_get(row, "role") for row in mine}
     involvement_role = "signaller" if roles == {"signaller"} else (next(iter(roles)) if roles else None)
-    return register.household_activity(role=role, involvement_role=involvement_role, is_coordinator=coordinator)
+    activity = register.household_activity(
+        role=role, involvement_role=involvement_role, is_coordinator=bool(coordinating)
+    )
+    basis_from = (coordinating or mine)[:1]
+    return ReadPurpose(activity=activity, legal_basis=str(_get(basis_from[0], "legal_basis")) if basis_from else "")
 
 
 def _get(row: Any, name: str) -> Any:

@@ -54,7 +54,7 @@ DIGEST_FIELDS = (
 )
 # Covered since migration 0007, appended after the fields above; a row with all of them empty (every
 # row written before it) hashes without them, as it did then.
-EXTENDED_FIELDS = ("activity", "reason", "trace_id", "span_id", "parent_span_id", "delete_after")
+EXTENDED_FIELDS = ("activity", "legal_basis", "reason", "trace_id", "span_id", "parent_span_id", "delete_after")
 MAX_BREAKS = 1000
 
 

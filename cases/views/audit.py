@@ -70,7 +70,7 @@ def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
     user: User = request.user
     # A refused attempt is logged by the door; the read, with its purpose, once the page is built.
     household = get_visible_or_404(Household.objects.all(), request, detail=HISTORY_DETAIL, log_read=False, uuid=uuid)
-    activity, reason, ask = team_lead_purpose(request, household)
+    read_purpose, ask = team_lead_purpose(request, household)
     if ask is not None:
         return ask
     number = page_number(request.GET.get("pagina"))
@@ -81,8 +81,7 @@ def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
         subject=access_log.subject_for(household),
         request=request,
         detail=HISTORY_DETAIL,
-        activity=activity,
-        reason=reason,
+        **(read_purpose.as_log() if read_purpose else {}),
     )
     context = {
         "household": household,

@@ -368,14 +368,14 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .select_related("team", "plan")
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
-    activity, reason, ask = team_lead_purpose(request, household, case_ids=[shown.pk for shown in cases])
+    read_purpose, ask = team_lead_purpose(request, household, case_ids=[shown.pk for shown in cases])
     if ask is not None:
         return ask
     case = chosen_case(cases, request.GET.get("casus"))
     context = household_context(user=user, household=household, case=case, cases=cases)
-    if not activity:
+    if read_purpose is None:
         # The reader's own involvements in the case shown (already loaded) say what they read it for.
-        activity = purpose.household_activity(
+        read_purpose = purpose.household_purpose(
             role=user.role,
             user_id=user.pk,
             involvements=[row for row in context["involvements"] if in_period(row, context["today"])],
@@ -396,36 +396,37 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         ],
         request=request,
         detail="household page",
-        activity=activity,
-        reason=reason,
+        **read_purpose.as_log(),
     )
     return render(request, "cases/household.html", context)
 
 
 def team_lead_purpose(
     request: AuthenticatedHttpRequest, household: Household, *, case_ids: Sequence[int] | None = None
-) -> tuple[str, str, HttpResponse | None]:
-    """A team lead's activity and reason for reading a household, or the redirect that asks the reason first.
+) -> tuple[purpose.ReadPurpose | None, HttpResponse | None]:
+    """A team lead's purpose for reading a household, or the redirect that asks the reason first.
 
     A team lead may see the team's households without working on them: outside that usual purpose
     the household's pages first ask why (once per household and session). One query, for team leads
-    only; for everyone else ``("", "", None)`` and the caller derives the activity itself.
+    only; for everyone else ``(None, None)`` and the caller finds the purpose itself.
     """
     user = request.user
     if user.role != Role.TEAM_LEAD:
-        return "", "", None
+        return None, None
     mine = Involvement.objects.active().filter(professional_id=user.pk)
     mine = mine.filter(case__in=case_ids) if case_ids is not None else mine.filter(case__household=household)
-    activity = purpose.household_activity(
-        role=user.role, user_id=user.pk, involvements=mine.values("professional_id", "is_coordinator", "role")
+    found = purpose.household_purpose(
+        role=user.role,
+        user_id=user.pk,
+        involvements=mine.values("professional_id", "is_coordinator", "role", "legal_basis"),
     )
-    if not purpose.needs_reason(activity):
-        return activity, "", None
+    if not purpose.needs_reason(found.activity):
+        return found, None
     reason = purpose.reason_for(request.session, household.pk)
     if reason:
-        return activity, reason, None
+        return purpose.ReadPurpose(activity=found.activity, reason=reason), None
     url = reverse("cases:household-purpose", args=[household.uuid])
-    return activity, "", redirect(with_case(url, request.GET.get("casus")))
+    return None, redirect(with_case(url, request.GET.get("casus")))
 
 
 @login_required
@@ -467,7 +468,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
     case = get_visible_or_404(
         Case.objects.select_related("household"), request, detail="contacts", log_read=False, uuid=uuid
     )
-    activity, reason, ask = team_lead_purpose(request, case.household)
+    read_purpose, ask = team_lead_purpose(request, case.household)
     if ask is not None:
         return ask
     number = page_number(request.GET.get("pagina"))
@@ -478,8 +479,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
         subject=access_log.subject_for(case),
         request=request,
         detail="contacts",
-        activity=activity,
-        reason=reason,
+        **(read_purpose.as_log() if read_purpose else {}),
     )
     context = {
         "case": case,

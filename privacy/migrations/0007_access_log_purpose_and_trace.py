@@ -1,4 +1,4 @@
-"""Every access-log row says why (the processing activity, a reason) and carries its Logboek trace.
+"""Every access-log row says why (processing activity, legal basis, reason) and carries its Logboek trace.
 
 The digest covers the new columns, so that nobody can change a row's purpose
 or reason without breaking the chain. A row whose new columns are all empty
@@ -22,10 +22,10 @@ LANGUAGE sql STABLE AS $$
         e.object_type, coalesce(e.object_uuid::text, ''), e.detail, e.path,
         coalesce(host(e.client_address), ''), e.request_id
     ) || CASE
-        WHEN e.activity = '' AND e.reason = '' AND e.trace_id = '' AND e.span_id = ''
+        WHEN e.activity = '' AND e.legal_basis = '' AND e.reason = '' AND e.trace_id = '' AND e.span_id = ''
              AND e.parent_span_id = '' AND e.delete_after IS NULL THEN ''
         ELSE chr(31) || concat_ws(chr(31),
-            e.activity, e.reason, e.trace_id, e.span_id, e.parent_span_id,
+            e.activity, e.legal_basis, e.reason, e.trace_id, e.span_id, e.parent_span_id,
             coalesce(to_char(e.delete_after, 'YYYY-MM-DD'), ''))
     END, 'UTF8')), 'hex')
 $$;
@@ -58,6 +58,11 @@ class Migration(migrations.Migration):
             model_name="accesslogentry",
             name="activity",
             field=models.CharField(blank=True, db_default="", max_length=40, verbose_name="processing activity"),
+        ),
+        migrations.AddField(
+            model_name="accesslogentry",
+            name="legal_basis",
+            field=models.CharField(blank=True, db_default="", max_length=20, verbose_name="legal basis"),
         ),
         migrations.AddField(
             model_name="accesslogentry",

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from cases.models import Involvement
+from cases.models import Involvement, LegalBasis
 from privacy.models import AccessLogEntry
 from privacy.verify import verify_access_log
 from tests.cases.factories import CaseFactory, InvolvementFactory
@@ -38,6 +38,7 @@ def test_a_coordinators_read_of_the_household_page_is_logged_as_case_coordinatio
     assert response.status_code == 200
     rows = list(AccessLogEntry.objects.filter(household_id=case.household_id, action="read"))
     assert rows and {row.activity for row in rows} == {"case-coordination"}
+    assert {row.legal_basis for row in rows} == {"wmo"}  # the coordinating involvement's basis
     assert {row.reason for row in rows} == {""}
     assert rows[0].activity_name == "Regievoering"
     assert verify_access_log().ok
@@ -50,11 +51,16 @@ def test_a_team_member_without_involvement_reads_for_casework_and_is_not_asked(l
     assert {row.activity for row in household_rows(case)} == {"casework"}
 
 
-def test_a_signaller_reads_for_signalling(log_in, personas: Personas) -> None:
+def test_a_signaller_reads_for_signalling_on_the_basis_of_their_involvement(log_in, personas: Personas) -> None:
     case = CaseFactory(team=personas.team_b)
-    InvolvementFactory(case=case, professional=personas.professional, role=Involvement.Role.SIGNALLER)
+    InvolvementFactory(
+        case=case, professional=personas.professional, role=Involvement.Role.SIGNALLER, legal_basis=LegalBasis.JEUGDWET
+    )
     assert log_in(personas.professional).get(household_url(case)).status_code == 200
-    assert {row.activity for row in household_rows(case)} == {"signalling"}
+    assert {(row.activity, row.legal_basis) for row in household_rows(case)} == {("signalling", "jeugdwet")}
+    officer = log_in(personas.privacy_officer)
+    html = officer.post(reverse("privacy:log"), {"username": "prof-a"}).content.decode()
+    assert "Signalering en de meldcode (wettelijke taak: Jeugdwet)" in html
 
 
 def test_a_team_lead_is_asked_the_reason_once_per_household_and_session(log_in, personas: Personas) -> None:
@@ -82,7 +88,7 @@ def test_a_team_lead_is_asked_the_reason_once_per_household_and_session(log_in, 
     assert client.get(household_url(case)).status_code == 200  # not asked again
     rows = household_rows(case)
     assert len(rows) == 2
-    assert {(row.activity, row.reason) for row in rows} == {("team-supervision", "standing_in")}
+    assert {(row.activity, row.legal_basis, row.reason) for row in rows} == {("team-supervision", "", "standing_in")}
 
     # The household's history is asked for the same reason, and its row carries it too.
     history = client.get(reverse("cases:household-history", args=[case.household.uuid]))

@@ -37,6 +37,7 @@ def test_a_row_without_purpose_or_trace_hashes_as_before_the_migration() -> None
     "column, value",
     [
         ("activity", "'casework'"),
+        ("legal_basis", "'wmo'"),
         ("reason", "'review'"),
         ("trace_id", "repeat('a', 32)"),
         ("span_id", "repeat('b', 16)"),
