@@ -110,7 +110,8 @@ def _actor(user: User | AnonymousUser | None) -> dict[str, Any]:
 def _request_fields(request: HttpRequest | None) -> dict[str, Any]:
     if request is None:
         return {"path": "", "client_address": None, "request_id": ""}
-    request_id = getattr(request, "request_id", "") or request.headers.get("X-Request-ID", "")
+    # RequestIdMiddleware sets ``request.id`` (a sane caller's id or a new one); a bare request has the header only.
+    request_id = getattr(request, "id", "") or request.headers.get("X-Request-ID", "")
     return {
         "path": request.path[:300],  # never the query string: it may hold search terms
         "client_address": request.META.get("REMOTE_ADDR") or None,

@@ -50,6 +50,8 @@ def test_a_request_without_a_trace_starts_one_named_by_its_request_id(log_in, pe
     response = log_in(personas.professional).get(reverse("cases:household", args=[case.household.uuid]))
     rows = AccessLogEntry.objects.filter(household_id=case.household_id)
     assert {row.trace_id for row in rows} == {response["X-Request-ID"]}
+    # The request id the middleware made is the one on the rows, not only one the caller sent.
+    assert {row.request_id for row in rows} == {response["X-Request-ID"]}
 
 
 def test_the_trace_travels_with_the_request_id_into_the_background_task(
