@@ -35,6 +35,7 @@ urlpatterns = [
     path("casussen/", pages.caseload, name="caseload"),
     path("signalen/", reminders.reminder_list, name="reminders"),
     path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),
+    path("huishoudens/<uuid:uuid>/doel/", pages.household_purpose, name="household-purpose"),
     path("huishoudens/<uuid:uuid>/geschiedenis/", audit.household_history, name="household-history"),
     path("huishoudens/<uuid:uuid>/inzage/", audit.household_viewers, name="household-viewers"),
     path("casussen/<uuid:uuid>/contacten/", pages.contact_list, name="contact-list"),

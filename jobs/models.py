@@ -32,6 +32,8 @@ class OutboxMessage(models.Model):
     # The Celery task id, fixed here so that every publication of this row is the same task.
     task_id = models.UUIDField(_("task id"), default=uuid.uuid4, unique=True, editable=False)
     request_id = models.CharField(_("request id"), max_length=128, blank=True)
+    # The W3C traceparent of the operation that asked for the task: its access-log rows join that trace.
+    traceparent = models.CharField(_("trace context"), max_length=55, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("publish attempts"), default=0)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from organisations.models import User
 from wijkteam.celery import app as celery_app
-from wijkteam.logs import request_id
+from wijkteam.logs import request_id, trace_context
 
 from . import broker
 from .models import OutboxMessage, Probe, TaskExecution
@@ -43,7 +43,12 @@ def enqueue(task_name: str, kwargs: Mapping[str, Any], *, idempotency_key: str) 
     with transaction.atomic():
         message, created = OutboxMessage.objects.get_or_create(
             idempotency_key=idempotency_key,
-            defaults={"task_name": task_name, "kwargs": dict(kwargs), "request_id": request_id.get()},
+            defaults={
+                "task_name": task_name,
+                "kwargs": dict(kwargs),
+                "request_id": request_id.get(),
+                "traceparent": trace.traceparent if (trace := trace_context.get()) else "",
+            },
         )
     if message.task_name != task_name:
         raise ValueError(f"Idempotency key {idempotency_key!r} already names a {message.task_name!r} task")
@@ -108,7 +113,11 @@ def _publish(message: OutboxMessage, publisher: broker.Publisher) -> bool:
             task_name=message.task_name,
             kwargs=message.kwargs,
             task_id=str(message.task_id),
-            headers={"idempotency_key": message.idempotency_key, "request_id": message.request_id},
+            headers={
+                "idempotency_key": message.idempotency_key,
+                "request_id": message.request_id,
+                "traceparent": message.traceparent,
+            },
         )
     except publisher.errors as exc:
         broker.circuit.trip()

@@ -3,10 +3,18 @@ personal data, and every refused attempt, goes through :func:`record` or :func:`
 
 Rows never hold names, BSNs, addresses, notes or search terms: only ids, the
 acting user's snapshot and a short neutral ``detail``.
+
+Every row names its processing activity from the register (``register.py``):
+the caller's ``activity``, or one derived from the role, the outcome and the
+screen; where the reader's involvement decides it, also that involvement's
+legal basis. It carries the Logboek Dataverwerkingen trace: the trace of the request
+or task (``wijkteam.logs.trace_context``), a processing id of its own, the
+operation it belongs to as parent, and the day it may be deleted.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid as uuid_module
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +26,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from organisations.models import User
+from wijkteam.logs import new_span_id, trace_context
 
+from . import register
 from .models import AccessLogEntry
 
 Action = AccessLogEntry.Action
@@ -100,7 +110,8 @@ def _actor(user: User | AnonymousUser | None) -> dict[str, Any]:
 def _request_fields(request: HttpRequest | None) -> dict[str, Any]:
     if request is None:
         return {"path": "", "client_address": None, "request_id": ""}
-    request_id = getattr(request, "request_id", "") or request.headers.get("X-Request-ID", "")
+    # RequestIdMiddleware sets ``request.id`` (a sane caller's id or a new one); a bare request has the header only.
+    request_id = getattr(request, "id", "") or request.headers.get("X-Request-ID", "")
     return {
         "path": request.path[:300],  # never the query string: it may hold search terms
         "client_address": request.META.get("REMOTE_ADDR") or None,
@@ -126,6 +137,9 @@ def record(
     channel: str | None = None,
     detail: str = "",
     on_behalf_of: str = "",
+    activity: str = "",
+    legal_basis: str = "",
+    reason: str = "",
 ) -> None:
     record_many(
         user=user,
@@ -136,6 +150,9 @@ def record(
         channel=channel,
         detail=detail,
         on_behalf_of=on_behalf_of,
+        activity=activity,
+        legal_basis=legal_basis,
+        reason=reason,
     )
 
 
@@ -149,6 +166,9 @@ def record_many(
     channel: str | None = None,
     detail: str = "",
     on_behalf_of: str = "",
+    activity: str = "",
+    legal_basis: str = "",
+    reason: str = "",
 ) -> None:
     """One row per subject, in one INSERT (lists log every household they show).
 
@@ -164,10 +184,20 @@ def record_many(
     actor = _actor(user)
     context = _request_fields(request)
     on_behalf = on_behalf_of or actor["organisation_name"]
+    activity = activity or register.activity_for(
+        role=actor["role"], outcome=outcome, detail=detail, on_behalf_of=on_behalf_of
+    )
+    if activity not in register.CODES:
+        raise ValueError(f"{activity!r} is not a processing activity of the register (privacy/register.py)")
+    # The operation this processing is part of: the request's or task's trace, else one of its own.
+    operation = trace_context.get()
+    trace_id = operation.trace_id if operation else secrets.token_hex(16)
+    parent_span_id = operation.span_id if operation else ""
+    occurred_at = timezone.now()
     params = {
         **actor,
         **context,
-        "occurred_at": timezone.now(),
+        "occurred_at": occurred_at,
         "on_behalf_of": on_behalf[:200],
         "action": action,
         "outcome": outcome,
@@ -179,6 +209,13 @@ def record_many(
         "object_types": [subject.object_type for subject in subjects],
         "object_uuids": [subject.object_uuid for subject in subjects],
         "details": [subject.detail[:200] for subject in subjects],
+        "activity": activity,
+        "legal_basis": legal_basis[:20],
+        "reason": reason[:200],
+        "trace_id": trace_id,
+        "parent_span_id": parent_span_id,
+        "span_ids": [new_span_id() for _subject in subjects],
+        "delete_after": register.log_delete_after(timezone.localdate(occurred_at)),
     }
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, params)
@@ -188,14 +225,17 @@ _INSERT_SQL = """
 INSERT INTO privacy_accesslogentry (
     previous_hash, entry_hash, occurred_at, user_id, username, role, organisation_id, organisation_name,
     on_behalf_of, action, outcome, channel, household_id, person_id, case_id, object_type, object_uuid,
-    detail, path, client_address, request_id
+    detail, path, client_address, request_id, activity, legal_basis, reason, trace_id, span_id, parent_span_id,
+    delete_after
 )
 SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisation_id)s, %(organisation_name)s,
        %(on_behalf_of)s, %(action)s, %(outcome)s, %(channel)s,
        subject.household_id, subject.person_id, subject.case_id, subject.object_type, subject.object_uuid,
-       coalesce(nullif(subject.detail, ''), %(detail)s), %(path)s, %(client_address)s::inet, %(request_id)s
+       coalesce(nullif(subject.detail, ''), %(detail)s), %(path)s, %(client_address)s::inet, %(request_id)s,
+       %(activity)s, %(legal_basis)s, %(reason)s, %(trace_id)s, subject.span_id, %(parent_span_id)s, %(delete_after)s
   FROM unnest(%(household_ids)s::bigint[], %(person_ids)s::bigint[], %(case_ids)s::bigint[],
-              %(object_types)s::varchar[], %(object_uuids)s::uuid[], %(details)s::varchar[])
-       WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, detail, position)
+              %(object_types)s::varchar[], %(object_uuids)s::uuid[], %(details)s::varchar[], %(span_ids)s::varchar[])
+       WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, detail, span_id,
+                                  position)
  ORDER BY subject.position
 """

@@ -8,6 +8,8 @@ from cases.models import Case, Person
 from cases.validators import validate_bsn
 from wijkteam.forms import DateField
 
+from . import register
+
 
 class LogSearchForm(forms.Form):
     username = forms.CharField(label=_("User name"), required=False, max_length=150)
@@ -23,10 +25,16 @@ class LogSearchForm(forms.Form):
         required=False,
         choices=[("", _("all")), ("allowed", _("allowed")), ("refused", _("refused"))],
     )
+    activity = forms.ChoiceField(
+        label=_("Processing activity"),
+        required=False,
+        choices=[("", _("all")), *((entry.code, entry.name) for entry in register.REGISTER)],
+    )
+    with_reason = forms.BooleanField(label=_("Only reads outside the usual purpose (with a reason)"), required=False)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if not any(data.get(name) for name in ["username", "bsn", "case_reference", "date_from"]):
+        if not any(data.get(name) for name in ["username", "bsn", "case_reference", "date_from", "with_reason"]):
             raise forms.ValidationError(_("Search by user, person, case or date."))
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("The end date must come after the start date."))

@@ -64,6 +64,17 @@ class AccessLogEntry(models.Model):
     path = models.CharField(_("path"), max_length=300, blank=True)
     client_address = models.GenericIPAddressField(_("client address"), null=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Why (privacy/register.py), on which legal basis (the reader's involvement, where that decides) and,
+    # for a read outside the reader's usual purpose, the reason they gave.
+    activity = models.CharField(_("processing activity"), max_length=40, blank=True, db_default="")
+    legal_basis = models.CharField(_("legal basis"), max_length=20, blank=True, db_default="")
+    reason = models.CharField(_("reason given"), max_length=200, blank=True, db_default="")
+    # Logboek Dataverwerkingen: the W3C trace this processing belongs to, its own id (span) and the
+    # operation that caused it (the request or task), and the day from which the row may be deleted.
+    trace_id = models.CharField(_("trace id"), max_length=32, blank=True, db_default="")
+    span_id = models.CharField(_("processing id"), max_length=16, blank=True, db_default="")
+    parent_span_id = models.CharField(_("parent processing id"), max_length=16, blank=True, db_default="")
+    delete_after = models.DateField(_("delete after"), null=True)
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -75,6 +86,26 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.outcome}"
+
+    @property
+    def activity_name(self) -> str:
+        """The processing activity's name from the register (rows before the register have none)."""
+        from .register import BY_CODE
+
+        entry = BY_CODE.get(self.activity)
+        return str(entry.name) if entry else self.activity
+
+    @property
+    def legal_basis_name(self) -> str:
+        from cases.models import LegalBasis
+
+        return str(dict(LegalBasis.choices).get(self.legal_basis, self.legal_basis))
+
+    @property
+    def reason_text(self) -> str:
+        from .purpose import reason_display
+
+        return reason_display(self.reason)
 
 
 class RetentionRule(models.Model):

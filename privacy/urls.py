@@ -15,4 +15,7 @@ urlpatterns = [
     path("privacy/verzoeken/inzage.json", views.subject_export, name="export"),
     path("privacy/verzoeken/anonimiseren/", views.subject_anonymise, name="anonymise"),
     path("privacy/bewaartermijnen/", views.retention, name="retention"),
+    path("privacy/verwerkingsregister/", views.processing_register, name="register"),
+    path("privacy/verwerkingsregister.<str:fmt>", views.processing_register_export, name="register-export"),
+    path("privacy/verzoeken/logboek.json", views.subject_logboek, name="logboek"),
 ]

@@ -4,7 +4,7 @@ Every hash is recomputed here from the row's stored values, never by a
 database function: whoever can replace a function in the database (its owner,
 a superuser) could otherwise make an altered row verify. :func:`row_digest`
 must give exactly what the trigger ``privacy_access_log_chain`` stores (its
-``privacy_access_log_digest``, migration 0002); ``tests/security/`` pins that.
+``privacy_access_log_digest``, migrations 0002 and 0007); ``tests/security/`` pins that.
 
 A consistent chain proves only that nobody changed a row without rewriting
 every later one. A database superuser can do that; the seals
@@ -52,6 +52,9 @@ DIGEST_FIELDS = (
     "client_address",
     "request_id",
 )
+# Covered since migration 0007, appended after the fields above; a row with all of them empty (every
+# row written before it) hashes without them, as it did then.
+EXTENDED_FIELDS = ("activity", "legal_basis", "reason", "trace_id", "span_id", "parent_span_id", "delete_after")
 MAX_BREAKS = 1000
 
 
@@ -151,15 +154,18 @@ def row_digest(row: dict[str, Any]) -> str:
             parts.append(_host(value))
         else:
             parts.append(_text(value))
+    extended = [row.get(name) for name in EXTENDED_FIELDS]
+    if any(value not in (None, "") for value in extended):
+        parts.extend(value.isoformat() if isinstance(value, datetime.date) else _text(value) for value in extended)
     return hashlib.sha256(SEPARATOR.join(parts).encode("utf-8")).hexdigest()
 
 
-_COLUMNS = ", ".join([*DIGEST_FIELDS, "entry_hash"])
+_COLUMNS = ", ".join([*DIGEST_FIELDS, *EXTENDED_FIELDS, "entry_hash"])
 _SELECT = f"SELECT {_COLUMNS} FROM privacy_accesslogentry WHERE seq >= %s ORDER BY seq NULLS LAST"  # noqa: S608
 
 
 def _rows(start: int) -> Iterable[dict[str, Any]]:
-    names = [*DIGEST_FIELDS, "entry_hash"]
+    names = [*DIGEST_FIELDS, *EXTENDED_FIELDS, "entry_hash"]
     # A named cursor streams the log in batches instead of loading it whole.
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(_SELECT, [start])

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 from cases.models import Case, HouseholdMembership, Person
 from exports.models import ExportKind
 from exports.views import request_export
+from wijkteam.exports import csv_response
 from wijkteam.forms import apply_errors
 from wijkteam.http import AuthenticatedHttpRequest
 
-from . import access_log, policy
+from . import access_log, policy, register
 from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm
+from .logboek import logboek_export
 from .models import AccessLogEntry, DataSubjectRequest, OfficerVisit, RetentionRule
 from .personal_data import RULES
 from .reads import read_row
@@ -62,6 +64,9 @@ REFUSED_POST_ACTIONS = {
     "subject_export": access_log.Action.EXPORT,
     "subject_anonymise": access_log.Action.DELETE,
     "retention": access_log.Action.UPDATE,
+    "processing_register": access_log.Action.READ,
+    "processing_register_export": access_log.Action.EXPORT,
+    "subject_logboek": access_log.Action.EXPORT,
 }
 
 
@@ -140,6 +145,10 @@ def log_search(request: AuthenticatedHttpRequest) -> HttpResponse:
             query = query.filter(occurred_at__date__lte=data["date_to"])
         if data["outcome"]:
             query = query.filter(outcome=data["outcome"])
+        if data["activity"]:
+            query = query.filter(activity=data["activity"])
+        if data["with_reason"]:
+            query = query.exclude(reason="")
         rows = list(query.order_by("-seq")[:LOG_PAGE])
         access_log.record(
             user=request.user,
@@ -403,3 +412,69 @@ def retention(request: AuthenticatedHttpRequest) -> HttpResponse:
         "other_rules": [rule for rule in RULES.values() if rule.code != "case"],
     }
     return render(request, "privacy/retention.html", context)
+
+
+# --- The processing register (AVG art. 30) and the Logboek export ---------------------
+
+REGISTER_COLUMNS = [
+    ("code", _("Code")),
+    ("name", _("Processing activity")),
+    ("purpose", _("Purpose")),
+    ("legal_bases", _("Legal basis")),
+    ("persons", _("Categories of persons")),
+    ("data", _("Categories of personal data")),
+    ("recipients", _("Recipients")),
+    ("retention", _("Retention period")),
+    ("safeguards", _("Safeguards")),
+    ("models", _("Where in Wijkteam")),
+]
+
+
+@privacy_officer_only
+def processing_register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Het verwerkingsregister: every processing activity, with the configuration filled in."""
+    return render(request, "privacy/register.html", {"activities": register.register_rows()})
+
+
+@privacy_officer_only
+def processing_register_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    rows = register.register_rows()
+    if fmt == "json":
+        response = JsonResponse({"activities": rows}, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="verwerkingsregister.json"'
+        return response
+    if fmt != "csv":
+        raise Http404
+    return csv_response(
+        "verwerkingsregister.csv",
+        [str(label) for _key, label in REGISTER_COLUMNS],
+        (
+            [
+                "; ".join(map(str, row[key])) if isinstance(row[key], list) else row[key]
+                for key, _label in REGISTER_COLUMNS
+            ]
+            for row in rows
+        ),
+    )
+
+
+@privacy_officer_only
+def subject_logboek(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The processings of one data subject in the shape of the Logboek Dataverwerkingen (JSON)."""
+    if request.method != "POST":
+        return redirect("privacy:requests")
+    _form, person = _subject(request)
+    if person is None:
+        messages.error(request, _("Confirm the requester's identity and the date the request came in."))
+        return redirect("privacy:requests")
+    data = logboek_export(person, base_url=request.build_absolute_uri("/"))
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.EXPORT,
+        subject=access_log.subject_for(person),
+        request=request,
+        detail="data-subject logboek export",
+    )
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="logboek-dataverwerkingen.json"'
+    return response

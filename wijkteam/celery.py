@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Celery, signals
 
-from wijkteam.logs import request_id
+from wijkteam.logs import TraceContext, new_span_id, parse_traceparent, request_id, trace_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijkteam.settings.local")
 
@@ -22,6 +22,7 @@ def keep_django_logging(**kwargs: Any) -> None:
 
 
 _request_id_tokens: dict[str, Token[str]] = {}
+_trace_tokens: dict[str, Token[TraceContext | None]] = {}
 
 
 @signals.task_prerun.connect
@@ -31,6 +32,10 @@ def adopt_request_id(task_id: str, task: Any, **kwargs: Any) -> None:
     rid = headers.get("request_id") or getattr(task.request, "request_id", None)
     if rid:
         _request_id_tokens[task_id] = request_id.set(str(rid))
+    # The enqueuing request's trace continues in the task, as an operation of its own.
+    caller = parse_traceparent(headers.get("traceparent") or getattr(task.request, "traceparent", None))
+    if caller is not None:
+        _trace_tokens[task_id] = trace_context.set(TraceContext(trace_id=caller.trace_id, span_id=new_span_id()))
 
 
 @signals.task_postrun.connect
@@ -38,6 +43,9 @@ def drop_request_id(task_id: str, **kwargs: Any) -> None:
     token = _request_id_tokens.pop(task_id, None)
     if token is not None:
         request_id.reset(token)
+    trace_token = _trace_tokens.pop(task_id, None)
+    if trace_token is not None:
+        trace_context.reset(trace_token)
 
 
 @signals.worker_ready.connect

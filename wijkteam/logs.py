@@ -23,8 +23,10 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+import secrets
 import uuid
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from celery import current_task
@@ -32,6 +34,54 @@ from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 from stdnum.nl import bsn
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+
+# --- Trace context (W3C Trace Context; Logboek Dataverwerkingen) -------------------
+
+
+@dataclass(frozen=True)
+class TraceContext:
+    """The trace a request or task belongs to, and its own operation (span) within it."""
+
+    trace_id: str  # 32 lower-case hex digits
+    span_id: str  # 16 lower-case hex digits
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+
+trace_context: ContextVar[TraceContext | None] = ContextVar("trace_context", default=None)
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+_NULL_TRACE = "0" * 32
+_NULL_SPAN = "0" * 16
+
+
+def new_span_id() -> str:
+    return secrets.token_hex(8)
+
+
+def parse_traceparent(header: str | None) -> TraceContext | None:
+    """The caller's trace from a ``traceparent`` header, or None when it is absent or malformed."""
+    match = _TRACEPARENT.match((header or "").strip())
+    if match is None or match.group(1) == _NULL_TRACE or match.group(2) == _NULL_SPAN:
+        return None
+    return TraceContext(trace_id=match.group(1), span_id=match.group(2))
+
+
+def trace_for_request(*, traceparent: str | None, rid: str) -> TraceContext:
+    """A request's trace, with a new operation (span) of its own.
+
+    A valid incoming ``traceparent`` continues the caller's trace; otherwise the
+    trace starts here, named by the request id when that already is 32 hex
+    digits (our own ids are), so the two can be matched at a glance.
+    """
+    caller = parse_traceparent(traceparent)
+    if caller is not None:
+        return TraceContext(trace_id=caller.trace_id, span_id=new_span_id())
+    trace_id = rid.lower() if re.fullmatch(r"[0-9a-fA-F]{32}", rid) and rid.strip("0") else secrets.token_hex(16)
+    return TraceContext(trace_id=trace_id, span_id=new_span_id())
+
 
 # An incoming X-Request-ID is kept only when it is a short, plain token; anything
 # else (too long, spaces, quotes, control characters) could forge log lines or

@@ -7,7 +7,7 @@ from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
-from wijkteam.logs import new_request_id, request_id, sane_request_id
+from wijkteam.logs import new_request_id, request_id, sane_request_id, trace_context, trace_for_request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -33,6 +33,10 @@ class RequestIdMiddleware:
         rid = sane_request_id(request.headers.get(REQUEST_ID_HEADER)) or new_request_id()
         request.id = rid  # type: ignore[attr-defined]
         request_id.set(rid)
+        # The trace (Logboek Dataverwerkingen) travels with the request id into the access log and tasks.
+        trace = trace_for_request(traceparent=request.headers.get("traceparent"), rid=rid)
+        request.trace = trace  # type: ignore[attr-defined]
+        trace_context.set(trace)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = rid
         return response
@@ -41,3 +45,4 @@ class RequestIdMiddleware:
 @receiver(request_finished, dispatch_uid="wijkteam.forget_request_id")
 def forget_request_id(**kwargs: Any) -> None:
     request_id.set("")
+    trace_context.set(None)

@@ -24,7 +24,7 @@ from wijkteam.http import AuthenticatedHttpRequest
 from ..history import HISTORY_PAGE_SIZE, household_history_page
 from ..models import Household
 from ..viewers import HISTORY_DETAIL, VIEWERS_DETAIL, log_viewers_read, recent_reads
-from .pages import page_number
+from .pages import page_number, team_lead_purpose
 
 VIEWERS_PAGE_SIZE = 50
 
@@ -68,10 +68,21 @@ def household_viewers(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
 def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     """Geschiedenis: every recorded change to the household's case data the user may see, newest first, paged."""
     user: User = request.user
-    # Fetched and logged as a read of the household (a refused attempt is logged too).
-    household = get_visible_or_404(Household.objects.all(), request, detail=HISTORY_DETAIL, uuid=uuid)
+    # A refused attempt is logged by the door; the read, with its purpose, once the page is built.
+    household = get_visible_or_404(Household.objects.all(), request, detail=HISTORY_DETAIL, log_read=False, uuid=uuid)
+    read_purpose, ask = team_lead_purpose(request, household)
+    if ask is not None:
+        return ask
     number = page_number(request.GET.get("pagina"))
     changes, next_page = household_history_page(user=user, household=household, number=number)
+    access_log.record(
+        user=user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(household),
+        request=request,
+        detail=HISTORY_DETAIL,
+        **(read_purpose.as_log() if read_purpose else {}),
+    )
     context = {
         "household": household,
         "changes": changes,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import uuid as uuid_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +22,14 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from funding.selectors import household_funding
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
-from privacy import access_log, policy
+from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
 from wijkteam.http import AuthenticatedHttpRequest
@@ -371,8 +373,18 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .select_related("team", "plan")
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
+    read_purpose, ask = team_lead_purpose(request, household, case_ids=[shown.pk for shown in cases])
+    if ask is not None:
+        return ask
     case = chosen_case(cases, request.GET.get("casus"))
     context = household_context(user=user, household=household, case=case, cases=cases)
+    if read_purpose is None:
+        # The reader's own involvements in the case shown (already loaded) say what they read it for.
+        read_purpose = purpose.household_purpose(
+            role=user.role,
+            user_id=user.pk,
+            involvements=[row for row in context["involvements"] if in_period(row, context["today"])],
+        )
     coordinator = context["coordinator"]
     # The "who viewed" panel reads the log before this page adds its own rows to it.
     context["viewers"] = viewers_panel(
@@ -389,8 +401,68 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         ],
         request=request,
         detail="household page",
+        **read_purpose.as_log(),
     )
     return render(request, "cases/household.html", context)
+
+
+def team_lead_purpose(
+    request: AuthenticatedHttpRequest, household: Household, *, case_ids: Sequence[int] | None = None
+) -> tuple[purpose.ReadPurpose | None, HttpResponse | None]:
+    """A team lead's purpose for reading a household, or the redirect that asks the reason first.
+
+    A team lead may see the team's households without working on them: outside that usual purpose
+    the household's pages first ask why (once per household and session). One query, for team leads
+    only; for everyone else ``(None, None)`` and the caller finds the purpose itself.
+    """
+    user = request.user
+    if user.role != Role.TEAM_LEAD:
+        return None, None
+    mine = Involvement.objects.active().filter(professional_id=user.pk)
+    mine = mine.filter(case__in=case_ids) if case_ids is not None else mine.filter(case__household=household)
+    found = purpose.household_purpose(
+        role=user.role,
+        user_id=user.pk,
+        involvements=mine.values("professional_id", "is_coordinator", "role", "legal_basis"),
+    )
+    if not purpose.needs_reason(found.activity):
+        return found, None
+    reason = purpose.reason_for(request.session, household.pk)
+    if reason:
+        return purpose.ReadPurpose(activity=found.activity, reason=reason), None
+    url = reverse("cases:household-purpose", args=[household.uuid])
+    return None, redirect(with_case(url, request.GET.get("casus")))
+
+
+@login_required
+def household_purpose(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
+    """Why a reader opens a household outside their usual purpose: asked once per household and session.
+
+    The page shows nothing of the household; the policy decides first (a refused attempt is logged).
+    """
+    household = get_visible_or_404(
+        Household.objects.all(), request, log_read=False, detail="household purpose", uuid=uuid
+    )
+    form = purpose.PurposeForm(request.POST or None)
+    case_param = request.POST.get("casus") or request.GET.get("casus") or ""
+    if request.method == "POST" and form.is_valid():
+        purpose.remember_reason(request.session, household.pk, form.logged_reason())
+        return redirect(with_case(reverse("cases:household", args=[household.uuid]), case_param))
+    context = {"form": form, "household": household, "casus": valid_uuid(case_param)}
+    return render(request, "cases/household_purpose.html", context)
+
+
+def valid_uuid(value: str | None) -> str:
+    try:
+        return str(uuid_module.UUID(value)) if value else ""
+    except ValueError:
+        return ""
+
+
+def with_case(url: str, case_param: str | None) -> str:
+    """The household URL with the chosen case: only a case uuid travels along, never a free URL."""
+    case_uuid = valid_uuid(case_param)
+    return f"{url}?casus={case_uuid}" if case_uuid else url
 
 
 @login_required
@@ -398,9 +470,22 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
 def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     """A page of the contact timeline: htmx appends it under the household page, without JS it is a page."""
     user = request.user
-    case = get_visible_or_404(Case.objects.select_related("household"), request, detail="contacts", uuid=uuid)
+    case = get_visible_or_404(
+        Case.objects.select_related("household"), request, detail="contacts", log_read=False, uuid=uuid
+    )
+    read_purpose, ask = team_lead_purpose(request, case.household)
+    if ask is not None:
+        return ask
     number = page_number(request.GET.get("pagina"))
     timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
+    access_log.record(
+        user=user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(case),
+        request=request,
+        detail="contacts",
+        **(read_purpose.as_log() if read_purpose else {}),
+    )
     context = {
         "case": case,
         "household": case.household,

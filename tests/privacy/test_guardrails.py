@@ -8,7 +8,7 @@ PROJECT_APPS = {"organisations", "themes", "funding", "cases", "privacy", "wijkt
 
 # Ethnicity, nationality and religion (AVG art. 9; the Leefbaarometer critique), in English and Dutch.
 FORBIDDEN = re.compile(
-    r"ethnic|etnic|nationalit|nationaliteit|religio|religie|geloof|faith|race\b|afkomst|herkomst|"
+    r"ethnic|etnic|nationalit|nationaliteit|religio|religie|geloof|faith|\brace\b|afkomst|herkomst|"
     r"migration_background|migratieachtergrond|country_of_birth|geboorteland",
     re.IGNORECASE,
 )
