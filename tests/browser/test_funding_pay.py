@@ -64,7 +64,7 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
     page.get_by_label("Wat er gebeurt").fill("Begeleiding naar zelfstandig wonen")
     page.select_option("#id_delivering_organisation", label="Jeugdhulp Noord")
     sanne = youth.household.memberships.get().person
-    page.select_option("#id_beneficiary", str(sanne.pk))
+    page.select_option("#id_beneficiary", str(sanne.uuid))
     page.get_by_label("Geraamde kosten (€)").fill("3.020,00")
     page.get_by_label("Begin").fill("2026-12-07")
     page.get_by_label("Einde").fill("2027-09-30")
@@ -72,6 +72,11 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
 
     blockage = Blockage.objects.get(action__case=youth)
     assert blockage.reason == BlockageReason.AGE_LIMIT
+    page.goto(f"/huishoudens/{youth.household.uuid}/#financiering")
+    # The lead coordinates none of the household's cases: the reason is asked once (#13, purpose binding).
+    page.get_by_label("Een andere reden").check()
+    page.get_by_label("Toelichting").fill("Knelpunt beoordelen voor escalatie")
+    page.get_by_role("button", name="Huishouden openen").click()
     page.goto(f"/huishoudens/{youth.household.uuid}/#financiering")
     panel = page.locator("#financiering")
     assert panel.get_by_text("18-/18+ overgang op 15 maart 2027").is_visible()
