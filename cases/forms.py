@@ -332,7 +332,18 @@ GoalFormSet = row_formset(GoalForm, min_num=1, max_num=30)
 # --- Actions ----------------------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionPeriodMixin(forms.Form):
+    """An action's period, as entered on a new action and on a correction: the end is not before the start."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end cannot be before the start."))
+        return data
+
+
+class ActionForm(ActionPeriodMixin):
     theme = ObjectChoiceField(label=_("Theme"))
     description = forms.CharField(label=_("What is done"), max_length=300)
     delivering_organisation = ObjectChoiceField(label=_("Delivered by"))
@@ -361,13 +372,6 @@ class ActionForm(forms.Form):
         load_choices(self, "delivering_organisation", choices.organisations)
         load_choices(self, "beneficiary", choices.members, label=person_label)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end cannot be before the start."))
-        return data
-
     def to_input(self) -> services.ActionInput:
         data = self.cleaned_data
         return services.ActionInput(
@@ -395,7 +399,7 @@ class ActionItemForm(ActionForm):
 ActionItemFormSet = row_formset(ActionItemForm, min_num=0, max_num=20)
 
 
-class ActionCorrectForm(forms.Form):
+class ActionCorrectForm(ActionPeriodMixin):
     """Correct an action's dates, cost, deliverer or beneficiary; ``version`` is the edit lock."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -416,13 +420,6 @@ class ActionCorrectForm(forms.Form):
         super().__init__(*args, **kwargs)
         load_choices(self, "delivering_organisation", choices.organisations)
         load_choices(self, "beneficiary", choices.members, label=person_label)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end cannot be before the start."))
-        return data
 
     def to_correction(self) -> services.ActionCorrection:
         data = self.cleaned_data

@@ -190,6 +190,21 @@ def _parts(
     return parts, day
 
 
+def _opened(blockage: Blockage, *, by: User, at: datetime.datetime) -> Blockage:
+    """Save a new blockage and its first step ("opened"), whoever opened it: detection, paying or a person."""
+    blockage.full_clean()
+    blockage.save()
+    BlockageEvent.objects.create(
+        blockage=blockage,
+        kind=BlockageEvent.Kind.OPENED,
+        to_status=BlockageStatus.OPEN,
+        level=blockage.level,
+        by=by,
+        at=at,
+    )
+    return blockage
+
+
 def _detected_blockage(
     *,
     action: Action,
@@ -217,17 +232,7 @@ def _detected_blockage(
         opened_by=by,
         neighbourhood_id=action.case.household.neighbourhood_id,
     )
-    blockage.full_clean()
-    blockage.save()
-    BlockageEvent.objects.create(
-        blockage=blockage,
-        kind=BlockageEvent.Kind.OPENED,
-        to_status=BlockageStatus.OPEN,
-        level=blockage.level,
-        by=by,
-        at=now,
-    )
-    return blockage
+    return _opened(blockage, by=by, at=now)
 
 
 @service
@@ -365,17 +370,7 @@ def blockage_register(
         opened_by=by,
         neighbourhood_id=action.case.household.neighbourhood_id,
     )
-    blockage.full_clean()
-    blockage.save()
-    BlockageEvent.objects.create(
-        blockage=blockage,
-        kind=BlockageEvent.Kind.OPENED,
-        to_status=BlockageStatus.OPEN,
-        level=blockage.level,
-        by=by,
-        at=now,
-    )
-    return blockage
+    return _opened(blockage, by=by, at=now)
 
 
 # --- Blockages: the workflow --------------------------------------------------------------------
