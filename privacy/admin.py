@@ -10,8 +10,21 @@ from . import access_log
 from .models import AccessLogEntry, DataSubjectRequest, DisclosureDecision, OfficerVisit, RetentionRule
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that screens or services write; the admin only shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Read-only, for the privacy officer only; reading the log is itself logged."""
 
     list_display = ["seq", "occurred_at", "username", "role", "action", "outcome", "channel", "object_type"]
@@ -35,15 +48,6 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         )
         return super().changelist_view(request, extra_context)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
@@ -55,54 +59,27 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(ReadOnlyAdmin):
     """A record of what was handled; read-only, the privacy screens create them."""
 
     list_display = ["kind", "received_on", "handled_at", "handled_by", "outcome"]
     list_filter = ["kind", "outcome", "received_on"]
     search_fields = ["=person_id", "note"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(DisclosureDecision)
-class DisclosureDecisionAdmin(admin.ModelAdmin):
+class DisclosureDecisionAdmin(ReadOnlyAdmin):
     """The officer's decisions on access-request items; read-only, the review screen records them."""
 
     list_display = ["request", "item", "withhold", "decided_by", "decided_at"]
     list_filter = ["withhold", "decided_at"]
     search_fields = ["=request__uuid", "item"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(OfficerVisit)
-class OfficerVisitAdmin(admin.ModelAdmin):
+class OfficerVisitAdmin(ReadOnlyAdmin):
     """When each privacy officer last opened the start page; read-only."""
 
     list_display = ["user", "seen_until"]
     list_filter = ["seen_until"]
     search_fields = ["user__username"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

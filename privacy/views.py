@@ -186,6 +186,17 @@ def subject_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _log_person_read(request: AuthenticatedHttpRequest, person: Person, detail: str) -> None:
+    """The officer's screens that show one person's file log that read as one row."""
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(person),
+        request=request,
+        detail=detail,
+    )
+
+
 def _subject(request: AuthenticatedHttpRequest) -> tuple[SubjectActionForm, Person | None]:
     form = SubjectActionForm(request.POST)
     if not form.is_valid():
@@ -254,13 +265,7 @@ def access_review(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     disclosure = person_disclosure(person)
     decisions = {d.item: d for d in handled.decisions.select_related("decided_by")}
     withheld = withheld_keys(disclosure, decisions)
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.READ,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="access request review",
-    )
+    _log_person_read(request, person, "access request review")
     return render(
         request,
         "privacy/access_review.html",
@@ -342,13 +347,7 @@ def access_reads(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     page = Paginator(rows, READS_PAGE).get_page(request.GET.get("pagina"))
     # Read the page before this look at it is logged: the rows and their count belong together.
     reads = [read_row(row) for row in page]
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.READ,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="who read the file",
-    )
+    _log_person_read(request, person, "who read the file")
     return render(
         request,
         "privacy/access_reads.html",
