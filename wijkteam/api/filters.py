@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -37,8 +38,14 @@ class StrictFilterBackend(DjangoFilterBackend):
         known = declared | GENERAL_PARAMETERS | _paging_parameters(view)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
-            accepted = ", ".join(sorted(declared)) or "none"
+            accepted = ", ".join(sorted(declared)) or _("none")
             raise exceptions.ValidationError(
-                {name: [f"This list has no filter “{name}”. Filters it accepts: {accepted}."] for name in unknown}
+                {
+                    name: [
+                        _("This list has no filter “%(name)s”. Filters it accepts: %(accepted)s.")
+                        % {"name": name, "accepted": accepted}
+                    ]
+                    for name in unknown
+                }
             )
         return super().filter_queryset(request, queryset, view)
