@@ -416,6 +416,10 @@ WIJKTEAM_LOG_SEAL_KEY_FILE = os.environ.get("WIJKTEAM_LOG_SEAL_KEY_FILE", "")
 WIJKTEAM_LOG_SEAL_GENERATE_KEY = False  # development and tests: make the key file when it is missing
 WIJKTEAM_LOG_SEAL_DIR = os.environ.get("WIJKTEAM_LOG_SEAL_DIR", "")
 WIJKTEAM_LOG_SEAL_MINUTES = int(os.environ.get("WIJKTEAM_LOG_SEAL_MINUTES", "15"))
+# Requests append access-log rows unchained; the sequencer (privacy/sequencer.py) chains them this often from
+# beat, and a process that logged rows chains the tail after its commit at most this often (0: beat only).
+WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS = float(os.environ.get("WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS", "2"))
+WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC = os.environ.get("WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC", "1") == "1"
 # --- Retention beyond case data (privacy/retention.py, privacy/personal_data.py) ---
 # Failed and successful login records of django-axes (IP address, user agent, user name).
 WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS", "90"))
@@ -437,6 +441,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "jobs.prune": {"task": "jobs.prune", "schedule": crontab(hour=3, minute=30)},
     "privacy.apply_retention": {"task": "privacy.tasks.apply_retention_task", "schedule": crontab(hour=2, minute=30)},
     # A rewrite of the access log by a database superuser shows against the next seal.
+    # Chains the access-log rows the requests appended (privacy/sequencer.py), moments after they were written.
+    "privacy.chain_access_log": {
+        "task": "privacy.chain_access_log",
+        "schedule": max(WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS, 1.0),
+        "options": {"expires": max(WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS, 1.0)},
+    },
     "privacy.seal_access_log": {
         "task": "privacy.tasks.seal_access_log_task",
         "schedule": WIJKTEAM_LOG_SEAL_MINUTES * 60.0,
