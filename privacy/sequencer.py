@@ -34,7 +34,7 @@ BATCH = 10_000
 # Opportunistic runs chain at most this many rows, so that a request that happens to run one stays quick.
 OPPORTUNISTIC_BATCH = 2_000
 
-_last_opportunistic_run = 0.0
+_last_opportunistic_run = float("-inf")
 
 
 def chain_access_log(*, limit: int | None = None, batch: int = BATCH) -> int:
