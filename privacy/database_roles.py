@@ -84,14 +84,17 @@ def grant_application_role(cursor: Any, *, app_role: str) -> bool:
         f"REVOKE UPDATE, DELETE ON {ACCESS_LOG_TABLE} FROM CURRENT_USER;"
     )
     if _owner_may_chain(cursor):
-        cursor.execute(
-            f"REVOKE ALL ON FUNCTION {SEQUENCER_FUNCTION} FROM PUBLIC;"
-            f"GRANT EXECUTE ON FUNCTION {SEQUENCER_FUNCTION} TO {role};"
-            f"REVOKE ALL ON FUNCTION privacy_access_log_expire(integer) FROM PUBLIC;"
-            f"REVOKE ALL ON {ANCHOR_TABLE} FROM PUBLIC;"
-            f"REVOKE ALL ON {ANCHOR_TABLE} FROM {role};"
-            f"GRANT SELECT ON {ANCHOR_TABLE} TO {role};"
-            f"REVOKE ALL ON SEQUENCE {ANCHOR_TABLE}_id_seq FROM {role};"
-            f"REVOKE UPDATE, DELETE ON {ANCHOR_TABLE} FROM CURRENT_USER;"
-        )
+        for statement in (
+            f"REVOKE ALL ON FUNCTION {SEQUENCER_FUNCTION} FROM PUBLIC",
+            f"GRANT EXECUTE ON FUNCTION {SEQUENCER_FUNCTION} TO {role}",
+            "REVOKE ALL ON FUNCTION privacy_access_log_expire(integer) FROM PUBLIC",
+            # The anchors: the application role reads them, nobody changes them.
+            f"REVOKE ALL ON {ANCHOR_TABLE} FROM PUBLIC",
+            f"REVOKE ALL ON {ANCHOR_TABLE} FROM {role}",
+            f"GRANT SELECT ON {ANCHOR_TABLE} TO {role}",
+            f"REVOKE ALL ON SEQUENCE {ANCHOR_TABLE}_id_seq FROM {role}",
+            f"REVOKE UPDATE ON {ANCHOR_TABLE} FROM CURRENT_USER",
+            f"REVOKE DELETE ON {ANCHOR_TABLE} FROM CURRENT_USER",
+        ):
+            cursor.execute(statement)
     return True

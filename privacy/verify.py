@@ -279,9 +279,9 @@ def verify_access_log(
             item.head_seq == anchor.head_seq and item.head_hash == anchor.head_hash for item in sealed_anchors
         ):
             report(anchor.head_seq, "the log starts after an anchor no seal records: rows were removed")
-        for seal in seals:
-            if seal.head_seq == anchor.head_seq and seal.head_hash != anchor.head_hash:
-                report(anchor.head_seq, f"the anchor differs from the head sealed at {seal.sealed_at}")
+        for head in seals:
+            if head.head_seq == anchor.head_seq and head.head_hash != anchor.head_hash:
+                report(anchor.head_seq, f"the anchor differs from the head sealed at {head.sealed_at}")
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM privacy_accesslogentry WHERE seq <= %s", [anchor.head_seq])
             if left := cursor.fetchone()[0]:
@@ -299,9 +299,8 @@ def verify_access_log(
         rows += 1
         seq = row["seq"]
         expected_seq = first_seq if prior_seq is None else prior_seq + 1
-        if row["content_hash"] and content_digest(row) != row["content_hash"]:
-            report(seq, "altered")
-        elif row_digest(row) != row["entry_hash"]:
+        content_altered = bool(row["content_hash"]) and content_digest(row) != row["content_hash"]
+        if content_altered or row_digest(row) != row["entry_hash"]:
             report(seq, "altered")
         elif seq != expected_seq:
             report(seq, "rows removed before this one")

@@ -53,7 +53,7 @@ def test_writers_on_several_connections_append_together_without_any_global_lock(
                 log_page(f"writer {number}")
                 logged.wait()
                 checked.wait()
-        except BaseException as failure:  # noqa: BLE001 - the main thread reports it
+        except BaseException as failure:
             failures.append(failure)
         finally:
             connection.close()

@@ -44,7 +44,7 @@ def _writer(*, deadline: float, rows: int, hold: float, counts: list[int], index
                     raise _Rollback
             except _Rollback:
                 written += rows
-    except Exception as error:  # noqa: BLE001 - reported, not swallowed
+    except Exception as error:
         errors.append(repr(error))
     finally:
         counts[index] = written
@@ -109,4 +109,6 @@ class Command(BaseCommand):
                 raise _Rollback
         except _Rollback:
             pass
-        self.stdout.write(f"sequencer: chained {chained:,} rows in {elapsed * 1000:.0f} ms ({chained / elapsed:,.0f} rows/s)")
+        self.stdout.write(
+            f"sequencer: chained {chained:,} rows in {elapsed * 1000:.0f} ms ({chained / elapsed:,.0f} rows/s)"
+        )

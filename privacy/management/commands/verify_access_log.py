@@ -15,10 +15,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         key = seal_key()
         seals, problems = read_seals(key) if key else ([], [])
-        sealed = key is not None and seal_path() is not None
+        sealing = key is not None and seal_path() is not None
         result = verify_access_log(
             seals=[seal.head() for seal in seals if seal.kind == HEAD],
-            sealed_anchors=[seal.head() for seal in seals if seal.kind == ANCHOR] if sealed else None,
+            sealed_anchors=[seal.head() for seal in seals if seal.kind == ANCHOR] if sealing else None,
         )
         for problem in problems:
             self.stderr.write(problem)
