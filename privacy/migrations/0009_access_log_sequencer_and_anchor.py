@@ -12,11 +12,13 @@ system waited for every other one. Now:
   ``previous_hash`` and ``entry_hash = sha256('v3', seq, previous_hash,
   content_hash)``. It belongs to the owner and runs with the owner's rights
   (SECURITY DEFINER, fixed search_path); it takes nothing from its caller but a
-  batch size, refuses a row whose content no longer matches its content hash,
-  and the application role may execute it and nothing else of the kind.
-- The owner holds UPDATE on the three chain columns only, and the change
-  trigger lets an UPDATE through only from the sequencer, only on an unchained
-  row, only filling its chain columns with a link that holds.
+  batch size, and the application role may execute it and nothing else of the
+  kind. It does not recompute content hashes: ``verify_access_log`` does, for
+  every row, chained or not, so a row altered before it was chained shows.
+- The owner holds UPDATE on the three chain columns only. The row trigger
+  refuses every UPDATE and DELETE but the sequencer's UPDATE of unchained rows,
+  which a statement trigger checks set-based: unchained rows only, nothing but
+  their chain columns, a link that holds. No DELETE may take an unchained row.
 - ``privacy_access_log_expire(keep_years)`` is the owner's retention step
   (``privacy/expiry.py``): it removes the chain's prefix of rows past their
   delete-after date and records the last removed row as the chain's new anchor
@@ -54,7 +56,7 @@ V2_DIGEST = r"""concat_ws(chr(31),
 
 FORWARD = rf"""
 CREATE FUNCTION privacy_access_log_content_digest(e privacy_accesslogentry) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT encode(sha256(convert_to(concat_ws(chr(31),
         'v3', e.id::text,
         to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
@@ -70,7 +72,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 $$;
 
 CREATE FUNCTION privacy_access_log_link(seq bigint, previous_hash text, content_hash text) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT encode(sha256(convert_to(concat_ws(chr(31), 'v3', seq::text, previous_hash, content_hash), 'UTF8')), 'hex')
 $$;
 
@@ -102,25 +104,11 @@ END;
 $$;
 
 CREATE OR REPLACE FUNCTION privacy_access_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    probe privacy_accesslogentry;
 BEGIN
     IF TG_OP = 'TRUNCATE'
        AND current_setting('wijkteam.allow_log_truncate', true) = 'on'
        AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
         RETURN NULL;
-    END IF;
-    -- The sequencer fills the chain columns of an unchained row, and changes nothing else.
-    IF TG_OP = 'UPDATE' AND current_setting('wijkteam.access_log_sequencer', true) = 'on'
-       AND OLD.seq IS NULL AND OLD.previous_hash = '' AND OLD.entry_hash = '' AND NEW.seq IS NOT NULL THEN
-        probe := NEW;
-        probe.seq := NULL;
-        probe.previous_hash := '';
-        probe.entry_hash := '';
-        IF probe IS NOT DISTINCT FROM OLD
-           AND NEW.entry_hash = privacy_access_log_link(NEW.seq, NEW.previous_hash, NEW.content_hash) THEN
-            RETURN NEW;
-        END IF;
     END IF;
     -- The owner's retention step removes chained rows past their delete-after date, and nothing else.
     IF TG_OP = 'DELETE' AND current_setting('wijkteam.access_log_expiry', true) = 'on'
@@ -133,14 +121,64 @@ BEGIN
 END;
 $$;
 
+-- The sequencer's UPDATE of unchained rows skips the row trigger (a plpgsql call per row halved its speed) and
+-- is checked per statement instead, set-based: only unchained rows, only their chain columns, a link that holds.
+-- (A column added to the log later belongs in the comparison below as well.)
+DROP TRIGGER access_log_no_update_or_delete ON privacy_accesslogentry;
+CREATE TRIGGER access_log_no_update_or_delete BEFORE UPDATE OR DELETE ON privacy_accesslogentry
+    FOR EACH ROW
+    WHEN (OLD.seq IS NOT NULL OR current_setting('wijkteam.access_log_sequencer', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION privacy_access_log_refuse_change();
+
+CREATE FUNCTION privacy_access_log_check_sequencing() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+         WHERE o.id IS NULL OR n.id IS NULL OR o.seq IS NOT NULL OR n.seq IS NULL
+            OR o.previous_hash <> '' OR o.entry_hash <> ''
+            OR n.entry_hash IS DISTINCT FROM privacy_access_log_link(n.seq, n.previous_hash, n.content_hash)
+            OR (n.occurred_at, n.user_id, n.username, n.role, n.organisation_id, n.organisation_name,
+                n.on_behalf_of, n.action, n.outcome, n.channel, n.household_id, n.person_id, n.case_id,
+                n.object_type, n.object_uuid, n.detail, n.path, n.client_address, n.request_id, n.activity,
+                n.legal_basis, n.reason, n.trace_id, n.span_id, n.parent_span_id, n.delete_after, n.content_hash)
+               IS DISTINCT FROM
+               (o.occurred_at, o.user_id, o.username, o.role, o.organisation_id, o.organisation_name,
+                o.on_behalf_of, o.action, o.outcome, o.channel, o.household_id, o.person_id, o.case_id,
+                o.object_type, o.object_uuid, o.detail, o.path, o.client_address, o.request_id, o.activity,
+                o.legal_basis, o.reason, o.trace_id, o.span_id, o.parent_span_id, o.delete_after, o.content_hash)
+    ) THEN
+        RAISE EXCEPTION 'the access log is append-only (UPDATE refused: only the sequencer fills unchained rows)'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER access_log_sequencing_checked AFTER UPDATE ON privacy_accesslogentry
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION privacy_access_log_check_sequencing();
+
+CREATE FUNCTION privacy_access_log_check_removal() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM old_rows o WHERE o.seq IS NULL) THEN
+        RAISE EXCEPTION 'the access log is append-only (DELETE refused)' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER access_log_removal_checked AFTER DELETE ON privacy_accesslogentry
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION privacy_access_log_check_removal();
+
 CREATE FUNCTION privacy_access_log_sequence(batch integer) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     head_seq bigint;
     head_hash text;
-    link text;
-    r privacy_accesslogentry;
-    chained integer := 0;
+    ids bigint[];
+    contents text[];
+    seqs bigint[] := '{{}}';
+    previous text[] := '{{}}';
+    links text[] := '{{}}';
 BEGIN
     IF batch IS NULL OR batch < 1 THEN
         RETURN 0;
@@ -156,23 +194,31 @@ BEGIN
     END IF;
     head_seq := coalesce(head_seq, 0);
     head_hash := coalesce(head_hash, repeat('0', 64));
-    PERFORM set_config('wijkteam.access_log_sequencer', 'on', true);
-    FOR r IN
-        SELECT * FROM privacy_accesslogentry e WHERE e.seq IS NULL ORDER BY e.id LIMIT batch FOR UPDATE
-    LOOP
-        IF r.content_hash = '' OR r.content_hash <> privacy_access_log_content_digest(r) THEN
-            RAISE EXCEPTION 'access-log row id % was altered before it was chained; it is left unchained', r.id
+    SELECT array_agg(e.id ORDER BY e.id), array_agg(e.content_hash ORDER BY e.id)
+      INTO ids, contents
+      FROM (SELECT * FROM privacy_accesslogentry WHERE seq IS NULL ORDER BY id LIMIT batch FOR UPDATE) e;
+    IF ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    FOR i IN 1 .. cardinality(ids) LOOP
+        IF contents[i] = '' THEN
+            RAISE EXCEPTION 'access-log row id % has no content hash: it was not appended through the trigger', ids[i]
                 USING ERRCODE = 'data_corrupted';
         END IF;
         head_seq := head_seq + 1;
-        link := privacy_access_log_link(head_seq, head_hash, r.content_hash);
-        UPDATE privacy_accesslogentry SET seq = head_seq, previous_hash = head_hash, entry_hash = link
-         WHERE id = r.id;
-        head_hash := link;
-        chained := chained + 1;
+        seqs[i] := head_seq;
+        previous[i] := head_hash;
+        head_hash := privacy_access_log_link(head_seq, head_hash, contents[i]);
+        links[i] := head_hash;
     END LOOP;
+    -- One UPDATE for the batch; the change trigger checks every row it fills.
+    PERFORM set_config('wijkteam.access_log_sequencer', 'on', true);
+    UPDATE privacy_accesslogentry e
+       SET seq = c.seq, previous_hash = c.previous_hash, entry_hash = c.link
+      FROM unnest(ids, seqs, previous, links) AS c(id, seq, previous_hash, link)
+     WHERE e.id = c.id;
     PERFORM set_config('wijkteam.access_log_sequencer', '', true);
-    RETURN chained;
+    RETURN cardinality(ids);
 END;
 $$;
 REVOKE ALL ON FUNCTION privacy_access_log_sequence(integer) FROM PUBLIC;
@@ -238,6 +284,13 @@ BEGIN
         RAISE EXCEPTION 'the access log holds rows in the sequenced form, or was cut by retention: not reversible';
     END IF;
 END $$;
+DROP TRIGGER access_log_removal_checked ON privacy_accesslogentry;
+DROP TRIGGER access_log_sequencing_checked ON privacy_accesslogentry;
+DROP FUNCTION privacy_access_log_check_removal();
+DROP FUNCTION privacy_access_log_check_sequencing();
+DROP TRIGGER access_log_no_update_or_delete ON privacy_accesslogentry;
+CREATE TRIGGER access_log_no_update_or_delete BEFORE UPDATE OR DELETE ON privacy_accesslogentry
+    FOR EACH ROW EXECUTE FUNCTION privacy_access_log_refuse_change();
 DROP TRIGGER access_log_anchor_no_truncate ON privacy_accessloganchor;
 DROP TRIGGER access_log_anchor_no_change ON privacy_accessloganchor;
 DROP FUNCTION privacy_access_log_refuse_anchor_change();

@@ -181,9 +181,12 @@ def test_the_application_role_cannot_remove_rows_or_write_anchors() -> None:
         "INSERT INTO privacy_accessloganchor (seq, entry_hash, removed_rows) VALUES (1, '', 1)",
         "DELETE FROM privacy_accessloganchor",
     ):
-        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+        with (
+            pytest.raises(DatabaseError, match="permission denied"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
     assert AccessLogEntry.objects.count() == 2
 
 

@@ -107,7 +107,7 @@ def test_verify_covers_the_tail_and_says_how_many_rows_wait() -> None:
     assert f"{PAGE} rows appended since wait for the sequencer" in verify_command()
 
 
-def test_a_tail_row_altered_before_it_was_chained_is_reported_and_never_chained() -> None:
+def test_a_tail_row_altered_before_it_was_chained_is_reported_before_and_after_it_is_chained() -> None:
     log_page("waiting")
     victim = AccessLogEntry.objects.order_by("id")[3].pk
     with as_superuser() as conn:
@@ -116,9 +116,23 @@ def test_a_tail_row_altered_before_it_was_chained_is_reported_and_never_chained(
         conn.execute("ALTER TABLE privacy_accesslogentry ENABLE TRIGGER USER")
     assert [item.problem for item in verify_access_log().breaks] == [f"row id {victim} (not yet chained): altered"]
     assert "FAILED" in verify_command()
-    with pytest.raises(DatabaseError, match="altered before it was chained"):
+    # Chaining it does not bless it: the chained row's content no longer matches its content hash.
+    chain_access_log()
+    assert [(item.seq, item.problem) for item in verify_access_log().breaks] == [(4, "altered")]
+
+
+def test_a_row_appended_past_the_trigger_is_not_chained() -> None:
+    with as_superuser() as conn:
+        conn.execute("ALTER TABLE privacy_accesslogentry DISABLE TRIGGER USER")
+        conn.execute(
+            "INSERT INTO privacy_accesslogentry (previous_hash, entry_hash, occurred_at, username, role,"
+            " organisation_name, on_behalf_of, action, outcome, channel, object_type, detail, path, request_id)"
+            " VALUES ('', '', now(), '', '', '', '', 'read', 'allowed', 'task', '', 'smuggled', '', '')"
+        )
+        conn.execute("ALTER TABLE privacy_accesslogentry ENABLE TRIGGER USER")
+    with pytest.raises(DatabaseError, match="no content hash"):
         chain_access_log()
-    assert pending_rows() == PAGE  # the batch with the altered row stays in the tail, reported
+    assert "has no place in the chain and no content hash" in verify_command()
 
 
 def test_a_tail_row_given_chain_values_is_reported() -> None:
@@ -185,7 +199,16 @@ def test_the_application_role_cannot_chain_or_rechain_rows_with_values_of_its_ow
         # A chained row cannot be chained again, even by the owner's sequencer path.
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute("UPDATE privacy_accesslogentry SET entry_hash = repeat('a', 64) WHERE seq = 1")
+    log_page("late")
     with psycopg.connect(**owner_keywords()) as owner:
+        owner.execute("SET wijkteam.access_log_sequencer = on")
+        # Not even the owner, on the sequencer's own path, fills an unchained row with values of its choosing.
+        with pytest.raises(errors.InsufficientPrivilege, match="only the sequencer fills unchained rows"):
+            owner.execute(
+                "UPDATE privacy_accesslogentry SET seq = 1000 + id, previous_hash = repeat('0', 64),"
+                " entry_hash = repeat('a', 64) WHERE seq IS NULL"
+            )
+        owner.rollback()
         owner.execute("SET wijkteam.access_log_sequencer = on")
         with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
             owner.execute(
@@ -196,7 +219,7 @@ def test_the_application_role_cannot_chain_or_rechain_rows_with_values_of_its_ow
         with pytest.raises(errors.InsufficientPrivilege):
             owner.execute("UPDATE privacy_accesslogentry SET detail = 'x' WHERE seq = 3")
     result = verify_access_log()
-    assert result.ok and result.rows == PAGE + 1 and result.pending == 0
+    assert result.ok and result.rows == PAGE + 1 and result.pending == PAGE
 
 
 def test_the_sequencer_runs_from_beat_from_the_command_and_after_a_commit(settings) -> None:  # type: ignore[no-untyped-def]
