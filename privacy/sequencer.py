@@ -10,8 +10,9 @@ Transparency). It runs
 - every ``WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS`` from beat (``privacy.chain_access_log``),
 - from ``manage.py chain_access_log``, and before every seal,
 - opportunistically after a request's log rows commit, at most once per
-  ``WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS`` per process, and only when no other
-  sequencer is at work (it never waits for the lock).
+  ``WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS`` per process, in a background thread
+  on a connection of its own (the response does not wait for it), and only
+  when no other sequencer is at work (it never waits for the lock).
 
 The chaining itself is the database function ``privacy_access_log_sequence``
 (migration 0009), owned by the owner role and run with its rights; it takes
@@ -23,6 +24,7 @@ UPDATE on the log, so it cannot chain, or rechain, a row any other way.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -35,6 +37,7 @@ BATCH = 10_000
 OPPORTUNISTIC_BATCH = 2_000
 
 _last_opportunistic_run = float("-inf")
+_background: threading.Thread | None = None
 
 
 def chain_access_log(*, limit: int | None = None, batch: int = BATCH) -> int:
@@ -61,12 +64,28 @@ def pending_rows() -> int:
         return int(cursor.fetchone()[0])
 
 
-def _chain_opportunistically() -> None:
+def _chain_in_background() -> None:
     try:
         chain_access_log(limit=OPPORTUNISTIC_BATCH, batch=OPPORTUNISTIC_BATCH)
     except DatabaseError:
         # Beat's run chains them instead; the rows are logged either way.
         logger.warning("opportunistic access-log sequencing failed", exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _chain_opportunistically() -> None:
+    global _background
+    if _background is not None and _background.is_alive():
+        return
+    _background = threading.Thread(target=_chain_in_background, name="access-log-sequencer", daemon=True)
+    _background.start()
+
+
+def wait_for_background_run(timeout: float = 30.0) -> None:
+    """Wait for this process's opportunistic run, if one is under way (tests, and a clean shutdown)."""
+    if _background is not None:
+        _background.join(timeout)
 
 
 def chain_soon() -> None:

@@ -299,8 +299,14 @@ def verify_access_log(
         rows += 1
         seq = row["seq"]
         expected_seq = first_seq if prior_seq is None else prior_seq + 1
-        content_altered = bool(row["content_hash"]) and content_digest(row) != row["content_hash"]
-        if content_altered or row_digest(row) != row["entry_hash"]:
+        if row["content_hash"]:  # appended since 0009: its content, then its link (the content hashed once)
+            content = content_digest(row)
+            altered = content != row["content_hash"] or (
+                link_digest(seq, row["previous_hash"], content) != row["entry_hash"]
+            )
+        else:
+            altered = row_digest(row) != row["entry_hash"]
+        if altered:
             report(seq, "altered")
         elif seq != expected_seq:
             report(seq, "rows removed before this one")

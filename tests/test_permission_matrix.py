@@ -461,6 +461,7 @@ ADMIN_MODELS = {
     "cases.consent": "hidden",
     "cases.keyfigure": "hidden",
     "privacy.accesslogentry": "hidden",
+    "privacy.accessloganchor": "none",
     "privacy.retentionrule": "configure",
     "privacy.datasubjectrequest": "none",
     "privacy.disclosuredecision": "none",

@@ -236,7 +236,8 @@ def test_the_sequencer_runs_from_beat_from_the_command_and_after_a_commit(settin
     with transaction.atomic():
         log_page("request")
         assert pending_rows() == PAGE  # not before the commit
-    assert pending_rows() == 0  # chained once the request's rows committed
+    sequencer.wait_for_background_run()
+    assert pending_rows() == 0  # chained once the request's rows committed, by a thread of its own
     log_page("next request, within the interval")
     assert pending_rows() == PAGE  # left to beat
     assert verify_access_log().ok
