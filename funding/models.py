@@ -386,6 +386,8 @@ class BlockageReason(models.TextChoices):
     AGE_LIMIT = "age_limit", _("the beneficiary crosses the stream's age limit during the action")
     STREAM_ENDS = "stream_ends", _("the funding stream ends before the action")
     BUDGET_EXHAUSTED = "budget_exhausted", _("the budget of every fitting stream is exhausted")
+    # Found by the daily re-check of a paid action: the person it pays for no longer lives in the household.
+    BENEFICIARY_LEFT = "beneficiary_left", _("the beneficiary has left the household the stream pays for")
     OTHER = "other", _("another rule (registered by hand)")
 
 

@@ -9,6 +9,7 @@ else answers 404, exactly as if it did not exist.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -407,11 +409,16 @@ def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpRespo
     )
     if not allowed:
         raise PermissionDenied
-    options = payable_streams(action)
+    # What is still to pay: from the day after the last paid day (the rest after an 18th birthday, say).
+    start = action.start_date
+    paid_until = action.allocations.aggregate(last=Max("period_end"))["last"]
+    if paid_until is not None and action.end_date is not None and paid_until < action.end_date:
+        start = max(start or paid_until, paid_until + datetime.timedelta(days=1))
+    options = payable_streams(action, start, action.end_date) if start != action.start_date else payable_streams(action)
     payable = [option.stream for option in options if option.payable]
     initial = {
         "amount": action.planned_cost or None,
-        "period_start": action.start_date,
+        "period_start": start,
         "period_end": action.end_date,
         "stream": str(payable[0].uuid) if len(payable) == 1 else "",
     }

@@ -221,7 +221,7 @@ def test_a_period_past_the_streams_end_continues_in_the_next_periods_stream(pers
         pytest.param({"iv3_taakveld": "6.71"}, id="another Iv3 taakveld"),
         pytest.param({"funding_logic": "lump_sum"}, id="another funding logic"),
         pytest.param({"valid_from": D(2027, 1, 2)}, id="a day's gap"),
-        pytest.param({"valid_from": D(2026, 7, 1)}, id="overlapping, not the next period"),
+        pytest.param({"valid_from": D(2026, 12, 1)}, id="overlapping, not the next period"),
     ],
 )
 def test_a_stream_that_is_not_the_exact_continuation_leaves_the_rest_blocked(

@@ -31,7 +31,7 @@ def block(rows: list[list], header: list[str]) -> list[list]:
 def test_the_export_has_coordination_time_per_named_organisation_as_on_screen(board) -> None:
     with translation.override("en"):
         rows = export_rows(board)
-        per_organisation = block(rows, ["Organisation", "Organisation kind", "Households", "Coordination minutes"])
+        per_organisation = block(rows, ["Organisation", "Organisation kind", "Households", "Minutes"])
     assert len(per_organisation) == len(board.coordination_by_organisation) > 1
     for row, entry in zip(per_organisation, board.coordination_by_organisation, strict=True):
         assert row[:2] == [entry["name"], entry["kind"]]
@@ -44,7 +44,7 @@ def test_the_export_has_coordination_time_per_named_organisation_as_on_screen(bo
 
 def test_the_export_has_coordination_time_per_organisation_kind(board) -> None:
     with translation.override("en"):
-        per_kind = block(export_rows(board), ["Organisation kind", "Households", "Coordination minutes"])
+        per_kind = block(export_rows(board), ["Organisation kind", "Households", "Minutes"])
     assert [row[0] for row in per_kind] == [entry["name"] for entry in board.coordination]
     for row, entry in zip(per_kind, board.coordination, strict=True):
         assert str(row[2]) == str(entry["minutes"])
