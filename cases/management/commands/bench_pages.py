@@ -30,11 +30,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.benchmarking import bench_client
 from cases.models import Case, Contact, Household, HouseholdMembership, Involvement
+from common.benchmarking import percentile
+from common.runtime import settle
 from organisations.models import TeamMembership, User
 from privacy import policy
-from wijkteam.benchmarking import bench_client, percentile
-from wijkteam.runtime import settle
 
 # The household page must stay under this with the `municipality` seed (issue 3).
 TARGET_MS = 150.0

@@ -1,22 +1,15 @@
-"""Helpers shared by the ``bench_*`` commands: a logged-in test client and a percentile."""
+"""A client for the ``bench_*`` commands, logged in past the second factor."""
 
 from __future__ import annotations
-
-import math
 
 from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.sessions import session_start
 from organisations.models import User
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest value with ``fraction`` of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
+from .sessions import session_start
 
 
 def bench_client(user: User) -> Client:
