@@ -148,3 +148,11 @@ def test_an_optional_streaming_replica_is_one_profile_away_and_the_app_reads_it_
     assert "LOGIN REPLICATION" in init and "host replication wijkteam_replication" in init
     for service in ["web", "worker", "beat"]:
         assert SERVICES[service]["environment"]["DATABASE_REPLICA_URL"] == "${WIJKTEAM_DATABASE_REPLICA_URL:-}"
+
+
+def test_the_worker_scales_to_several_containers_and_beat_stays_one() -> None:
+    worker = SERVICES["worker"]
+    # `docker compose up --scale worker=3`: nothing in the worker may name one container or claim a host port.
+    assert "container_name" not in worker and "ports" not in worker and "hostname" not in worker
+    assert "--hostname" not in command_of("worker")  # Celery's default, celery@<container id>, is unique per container
+    assert "deploy" not in SERVICES["beat"] or SERVICES["beat"]["deploy"].get("replicas", 1) == 1
