@@ -26,10 +26,13 @@ def quiet_case(personas: Personas, time_machine) -> None:  # type: ignore[no-unt
 def test_the_daily_refresh_is_queued_through_the_outbox_and_not_on_a_rollback(
     quiet_case: None, django_capture_on_commit_callbacks
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            periodic_enqueue(task_name="cases.refresh_reminders", every=86400, now=MOMENT)
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        periodic_enqueue(task_name="cases.refresh_reminders", every=86400, now=MOMENT)
+        raise RuntimeError("rolled back")
     assert callbacks == [] and not OutboxMessage.objects.exists() and not Reminder.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         periodic_enqueue(task_name="cases.refresh_reminders", every=86400, now=MOMENT)

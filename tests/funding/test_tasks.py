@@ -35,10 +35,13 @@ def upload(personas: Personas) -> SpendImport:
 def test_an_upload_queues_its_import_through_the_outbox_and_a_rolled_back_upload_queues_nothing(
     personas: Personas, allocations: None, django_capture_on_commit_callbacks
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            upload(personas)
-            raise RuntimeError("the request failed after the upload")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        upload(personas)
+        raise RuntimeError("the request failed after the upload")
     assert callbacks == [] and not OutboxMessage.objects.exists() and not SpendImport.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,10 +138,13 @@ def test_the_nightly_detection_is_queued_through_the_outbox_once_a_day(
     personas: Personas, django_capture_on_commit_callbacks
 ) -> None:
     moment = datetime.datetime(2025, 6, 2, 1, 15, tzinfo=datetime.UTC)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            periodic_enqueue(task_name="funding.detect_blockages", every=86400, now=moment)
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        periodic_enqueue(task_name="funding.detect_blockages", every=86400, now=moment)
+        raise RuntimeError("rolled back")
     assert callbacks == [] and not OutboxMessage.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         periodic_enqueue(task_name="funding.detect_blockages", every=86400, now=moment)

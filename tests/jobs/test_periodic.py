@@ -38,10 +38,13 @@ def test_different_arguments_are_different_work(django_capture_on_commit_callbac
 
 def test_nothing_is_queued_when_the_transaction_rolls_back(django_capture_on_commit_callbacks) -> None:
     probe = Probe.objects.create()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            periodic_enqueue(task_name="jobs.run_probe", kwargs={"probe_id": probe.pk}, every=60, now=NOON)
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        periodic_enqueue(task_name="jobs.run_probe", kwargs={"probe_id": probe.pk}, every=60, now=NOON)
+        raise RuntimeError("rolled back")
     assert callbacks == [] and not OutboxMessage.objects.exists()
 
 

@@ -36,10 +36,13 @@ def test_the_daily_retention_is_queued_through_the_outbox_and_not_on_a_rollback(
     personas: Personas, django_capture_on_commit_callbacks
 ) -> None:
     case = expired_case(personas)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            periodic_enqueue(task_name="privacy.apply_retention", every=86400, now=MOMENT)
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        periodic_enqueue(task_name="privacy.apply_retention", every=86400, now=MOMENT)
+        raise RuntimeError("rolled back")
     assert callbacks == [] and not OutboxMessage.objects.exists() and not anonymised(case)
     with django_capture_on_commit_callbacks(execute=True):
         periodic_enqueue(task_name="privacy.apply_retention", every=86400, now=MOMENT)
