@@ -8,7 +8,7 @@ link one at their first login.
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from wijkteam.seeding import SeedContext
+from common.seeding import SeedContext
 
 from . import totp
 

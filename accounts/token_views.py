@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wijkteam.forms import apply_errors
-from wijkteam.http import AuthenticatedHttpRequest
+from common.forms import apply_errors
+from common.http import AuthenticatedHttpRequest
 
 from .forms import ApiTokenForm
 from .models import ApiToken

@@ -1,6 +1,6 @@
 """Forms of casework. They check the shape of what was typed and turn it into service input; the rules
 (who may, what is allowed, what must hold together) live in ``services.py``, whose refusals the views put
-next to the fields with ``wijkteam.forms.apply_errors``.
+next to the fields with ``common.forms.apply_errors``.
 
 Choice lists come from ``CaseChoices``: loaded once per request, through ``visible_to``, so a form with
 twenty rows costs as many queries as a form with one.
@@ -19,10 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Area, Organisation, Team, TeamMembership, User
-from privacy import policy
-from themes.models import Instrument, InstrumentDomain, Theme
-from wijkteam.forms import (
+from common.forms import (
     DateField,
     LocalisedDecimalField,
     ObjectChoiceField,
@@ -30,6 +27,9 @@ from wijkteam.forms import (
     RowFormSet,
     load_choices,
 )
+from organisations.models import Area, Organisation, Team, TeamMembership, User
+from privacy import policy
+from themes.models import Instrument, InstrumentDomain, Theme
 
 from . import services, workflow
 from .models import (

@@ -7,7 +7,7 @@ measurements, consent), and keeps the rows of one batch only: at the end of a
 batch each table gets one COPY. Primary keys come from reserved blocks
 (``ctx.id_pool``), so children point at parents without reading anything back,
 and nothing grows with the size of the run but the database. A larger scale
-(``national``) therefore needs only new numbers in ``wijkteam.seeding.SCALES``.
+(``national``) therefore needs only new numbers in ``common.seeding.SCALES``.
 
 Everything comes from ``ctx.rng`` and fixed dates around ``SEED_TODAY``; the
 same seed gives the same rows. Rules the rest of the code relies on hold by
@@ -33,9 +33,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+from common.seeding import FIRST_NAMES, LAST_NAMES, PLACE_WORDS, SEED_TODAY, SeedContext
 from organisations.models import Area, Role
 from themes.models import Instrument, Theme
-from wijkteam.seeding import FIRST_NAMES, LAST_NAMES, PLACE_WORDS, SEED_TODAY, SeedContext
 
 from . import seed_text as text
 from .models import (

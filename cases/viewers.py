@@ -10,10 +10,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from common.http import AuthenticatedHttpRequest
 from organisations.models import Role
 from privacy import access_log, policy
 from privacy.models import AccessLogEntry
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .models import Household
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from organisations.models import User
 from privacy import access_log, policy
-from wijkteam.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 
 from .models import ExportFormat, ExportJob, ExportKind
 

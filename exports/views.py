@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.http import AuthenticatedHttpRequest
+from common.spreadsheets import file_response
 from privacy import access_log
-from wijkteam.exports import file_response
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .kinds import KINDS
 from .models import ExportJob

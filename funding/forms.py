@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateField, LocalisedDecimalField
 from organisations.models import Area, User
 from privacy import policy
-from wijkteam.forms import DateField, LocalisedDecimalField
 
 from . import uploads
 from .models import BlockageLevel, BlockageReason, BlockageResolution, FundingStream, Silo, SpendImport

@@ -31,9 +31,9 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from common.seeding import SeedContext
 from organisations.models import Area, Municipality, OrganisationKind
 from themes.models import Theme
-from wijkteam.seeding import SeedContext
 
 from . import eligibility, services, summary
 from .models import (

@@ -26,14 +26,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import Action, Household
+from common.http import AuthenticatedHttpRequest, bad_request
+from common.spreadsheets import csv_response
 from exports.models import ExportKind
 from exports.views import request_export
 from organisations.models import Area
 from privacy import access_log, policy, suppression
 from privacy.access import get_visible_or_404, record_refused
-from wijkteam.errors import bad_request
-from wijkteam.exports import csv_response
-from wijkteam.http import AuthenticatedHttpRequest
 
 from . import iv3, report, services, spend_import, workflow
 from . import register as register_list

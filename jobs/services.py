@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.logs import request_id, trace_context
 from organisations.models import User
 from wijkteam.celery import app as celery_app
-from wijkteam.logs import request_id, trace_context
 
 from . import broker
 from .models import OutboxMessage, Probe, TaskExecution

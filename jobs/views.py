@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from wijkteam.http import AuthenticatedHttpRequest
+from common.http import AuthenticatedHttpRequest
 
 from .forms import ProbeForm
 from .models import OutboxMessage, Probe

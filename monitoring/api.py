@@ -14,10 +14,10 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api.base import ReportSchema, StrictSerializer
 from organisations.models import Area, Municipality, User
 from privacy.suppression import Cell
 from themes.models import Theme
-from wijkteam.api.base import ReportSchema, StrictSerializer
 
 from .dashboard import Filters, buurten_in_scope, dashboard, may_see_monitoring
 

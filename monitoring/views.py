@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.forms import apply_errors
+from common.http import AuthenticatedHttpRequest
 from exports.models import ExportKind
 from exports.views import request_export
 from organisations.models import Role
-from wijkteam.forms import apply_errors
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .dashboard import Dashboard, may_see_monitoring
 from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wijkteam.http import AuthenticatedHttpRequest
+from common.http import AuthenticatedHttpRequest
 
 from . import services
 from .models import Notification

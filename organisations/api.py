@@ -2,8 +2,8 @@
 
 from rest_framework import serializers, viewsets
 
-from wijkteam.api.base import code_ref
-from wijkteam.api.pagination import CursorPagination
+from common.api.base import code_ref
+from common.api.pagination import CursorPagination
 
 from .models import Area, Organisation, Team
 

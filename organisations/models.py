@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.localised import LocalisedName
 from privacy.actor import history_user
-from wijkteam.localised import LocalisedName
 
 from .querysets import AreaQuerySet, TeamMembershipQuerySet
 

@@ -6,8 +6,8 @@ import datetime
 
 from django.contrib.auth.hashers import make_password
 
+from common.seeding import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, PLACE_WORDS, SeedContext
 from funding.models import Silo
-from wijkteam.seeding import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, PLACE_WORDS, SeedContext
 
 from .models import Area, Municipality, Organisation, OrganisationKind, Role, Team, TeamMembership, User
 

@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from common.http import AuthenticatedHttpRequest
 from privacy import policy
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .querysets import membership_changes_for
 

@@ -8,7 +8,7 @@ Every row names its processing activity from the register (``register.py``):
 the caller's ``activity``, or one derived from the role, the outcome and the
 screen; where the reader's involvement decides it, also that involvement's
 legal basis. It carries the Logboek Dataverwerkingen trace: the trace of the request
-or task (``wijkteam.logs.trace_context``), a processing id of its own, the
+or task (``common.logs.trace_context``), a processing id of its own, the
 operation it belongs to as parent, and the day it may be deleted.
 """
 
@@ -25,8 +25,8 @@ from django.db import connection, models
 from django.http import HttpRequest
 from django.utils import timezone
 
+from common.logs import new_span_id, trace_context
 from organisations.models import User
-from wijkteam.logs import new_span_id, trace_context
 
 from . import register
 from .models import AccessLogEntry

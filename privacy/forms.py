@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Person
 from cases.validators import validate_bsn
-from wijkteam.forms import DateField
+from common.forms import DateField
 
 from . import register
 

@@ -19,11 +19,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, HouseholdMembership, Person
+from common.forms import apply_errors
+from common.http import AuthenticatedHttpRequest
+from common.spreadsheets import csv_response
 from exports.models import ExportKind
 from exports.views import request_export
-from wijkteam.exports import csv_response
-from wijkteam.forms import apply_errors
-from wijkteam.http import AuthenticatedHttpRequest
 
 from . import access_log, policy, register
 from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm

@@ -6,7 +6,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from wijkteam.exports import csv_response, neutralise, xlsx_response
+from common.spreadsheets import csv_response, neutralise, xlsx_response
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+31 6", "-2", "@SUM(A1)", "\tx", "\r=1"])

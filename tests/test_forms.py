@@ -1,4 +1,4 @@
-"""The shared form building blocks (wijkteam/forms.py) and the field component."""
+"""The shared form building blocks (common/forms.py) and the field component."""
 
 from decimal import Decimal
 
@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from wijkteam.forms import (
+from common.forms import (
     LocalisedDecimalField,
     ObjectChoiceField,
     RowFormSet,

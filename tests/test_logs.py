@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from wijkteam.logs import (
+from common.logs import (
     BSN_PLACEHOLDER,
     EMAIL_PLACEHOLDER,
     JsonFormatter,

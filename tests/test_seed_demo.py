@@ -3,8 +3,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from common.seeding import SCALES
 from organisations.models import Area, Municipality, Organisation, OrganisationKind, Team, TeamMembership, User
-from wijkteam.seeding import SCALES
 
 # The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
 pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]

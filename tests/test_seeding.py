@@ -1,4 +1,4 @@
-"""The shared seeding machinery (wijkteam/seeding.py)."""
+"""The shared seeding machinery (common/seeding.py)."""
 
 import io
 import itertools
@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from django.db import transaction
 
+from common.seeding import SCALES, SeedContext
 from organisations.models import Municipality
-from wijkteam.seeding import SCALES, SeedContext
 
 # The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
 pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]

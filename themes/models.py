@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wijkteam.localised import LocalisedName
+from common.localised import LocalisedName
 
 
 class Theme(LocalisedName):

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Celery, signals
 
-from wijkteam.logs import TraceContext, new_span_id, parse_traceparent, request_id, trace_context
+from common.logs import TraceContext, new_span_id, parse_traceparent, request_id, trace_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijkteam.settings.local")
 

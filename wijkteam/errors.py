@@ -11,7 +11,7 @@
   the screens. The page is rendered without the request's context, because
   that context (the user, the messages) needs the database.
 
-The DRF exception handler (``wijkteam/api/base.py``) answers the API's own
+The DRF exception handler (``common/api/base.py``) answers the API's own
 exceptions; what it does not know it leaves to Django, and the middleware here
 turns Django's 500 into JSON. Django sends ``got_request_exception`` with the
 exception still being handled, which is how the middleware learns what it was.
@@ -24,20 +24,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
-RETRY_AFTER_SECONDS = 30
-API_PREFIX = "/api/"
+from common.http import DATABASE_UNREACHABLE, RETRY_AFTER_SECONDS, bad_request, is_api
+
+__all__ = ["DATABASE_UNREACHABLE", "RETRY_AFTER_SECONDS", "bad_request", "is_api"]
+
 _EXCEPTION_ATTRIBUTE = "_wijkteam_unhandled_exception"
-
-
-def is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIX)
 
 
 def unavailable_json() -> JsonResponse:
@@ -50,12 +46,6 @@ def unavailable_page() -> HttpResponse:
     response = HttpResponse(render_to_string("errors/503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-def bad_request(request: HttpRequest, detail: str) -> HttpResponse:
-    if is_api(request):
-        return JsonResponse({"detail": detail}, status=400)
-    return HttpResponse(render_to_string("errors/400.html", {"detail": detail}), status=400)
 
 
 @receiver(got_request_exception, dispatch_uid="wijkteam.errors.remember_exception")

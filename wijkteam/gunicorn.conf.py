@@ -2,7 +2,7 @@
 
 import os
 
-from wijkteam.logs import logging_config
+from common.logs import logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))

@@ -7,7 +7,7 @@ from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
-from wijkteam.logs import new_request_id, request_id, sane_request_id, trace_context, trace_for_request
+from common.logs import new_request_id, request_id, sane_request_id, trace_context, trace_for_request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 

@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from common.http import AuthenticatedHttpRequest
 from organisations.models import TeamMembership
 from privacy import policy
-from wijkteam.http import AuthenticatedHttpRequest
 
 
 @login_required

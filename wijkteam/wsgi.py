@@ -2,7 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from wijkteam.runtime import settle
+from common.runtime import settle
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijkteam.settings.production")
 application = get_wsgi_application()

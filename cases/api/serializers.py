@@ -25,9 +25,9 @@ from cases.models import (
     Plan,
     PlanVersion,
 )
+from common.api.base import StrictSerializer, code_ref
 from organisations.models import Area, Organisation, Team, User
 from themes.models import Instrument, Theme
-from wijkteam.api.base import StrictSerializer, code_ref
 
 
 def uuid_ref(queryset: Any = None, **kwargs: Any) -> serializers.SlugRelatedField:

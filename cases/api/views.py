@@ -29,7 +29,7 @@ from cases.models import (
 )
 from organisations.models import User
 from privacy import access_log
-from wijkteam.api.base import PolicyScopedViewSet
+from privacy.api import PolicyScopedViewSet
 
 from . import filters
 from . import serializers as s

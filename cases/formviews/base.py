@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from common.forms import apply_errors
+from common.http import AuthenticatedHttpRequest
 from privacy import access_log
 from privacy.access import get_visible_or_404
-from wijkteam.forms import apply_errors
-from wijkteam.http import AuthenticatedHttpRequest
 
 from ..forms import CaseChoices
 from ..models import Case

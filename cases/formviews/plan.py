@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wijkteam.forms import apply_errors, typed_values
-from wijkteam.http import AuthenticatedHttpRequest
+from common.forms import apply_errors, typed_values
+from common.http import AuthenticatedHttpRequest
 
 from .. import services
 from ..forms import GoalFormSet, PlanForm

@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.forms import apply_errors, typed_values
+from common.http import AuthenticatedHttpRequest
 from themes.models import Instrument
-from wijkteam.forms import apply_errors, typed_values
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .. import services
 from ..forms import (

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
+from common.forms import apply_errors, typed_values
+from common.http import AuthenticatedHttpRequest
 from organisations.models import Area, Team
 from privacy import policy
-from wijkteam.forms import apply_errors, typed_values
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .. import services
 from ..forms import MemberFormSet, ReferralForm

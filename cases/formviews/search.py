@@ -19,10 +19,10 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from common.http import AuthenticatedHttpRequest
 from organisations.models import User
 from privacy import access_log, policy
 from privacy.access import record_refused
-from wijkteam.http import AuthenticatedHttpRequest
 
 from ..forms import SearchForm
 from ..models import Case, Household, HouseholdMembership

@@ -16,10 +16,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from common.http import AuthenticatedHttpRequest
 from organisations.models import User
 from privacy import access_log, policy
 from privacy.access import get_visible_or_404
-from wijkteam.http import AuthenticatedHttpRequest
 
 from ..history import HISTORY_PAGE_SIZE, household_history_page
 from ..models import Household

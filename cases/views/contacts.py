@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.http import AuthenticatedHttpRequest
 from privacy import access_log
 from privacy.access import get_visible_or_404
 from themes.models import Theme
-from wijkteam.http import AuthenticatedHttpRequest
 
 from .. import services
 from ..forms import ContactForm

@@ -27,12 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from common.http import AuthenticatedHttpRequest
 from funding.selectors import household_funding
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
-from wijkteam.http import AuthenticatedHttpRequest
 
 from ..diagram import build_diagram
 from ..forms import CaseloadFilterForm, ContactForm

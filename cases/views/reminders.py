@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from common.http import AuthenticatedHttpRequest
 from privacy import access_log
-from wijkteam.http import AuthenticatedHttpRequest
 
 from ..forms import ReminderFilterForm
 from ..models import Case, Reminder

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from cases.models import Action
-from wijkteam.api.base import StrictSerializer, code_ref
+from common.api.base import StrictSerializer, code_ref
 
 from .. import uploads
 from ..models import Allocation, Blockage, BlockageReason, BlockageResolution, FundingStream, Silo, SpendImport

@@ -14,10 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Action
+from common.api.base import ReportSchema
 from organisations.models import User
 from privacy import access_log, policy
 from privacy.access import get_visible_or_404
-from wijkteam.api.base import PolicyScopedViewSet, ReportSchema
+from privacy.api import PolicyScopedViewSet
 
 from .. import iv3, report, services, spend_import, uploads, workflow
 from ..models import Allocation, Blockage, FundingStream, Silo, SpendImport

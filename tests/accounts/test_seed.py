@@ -64,7 +64,7 @@ def test_a_demo_key_gives_codes_that_log_in(seeded: str, client: Client) -> None
 
     from django.urls import reverse
 
-    from wijkteam.seeding import DEMO_PASSWORD
+    from common.seeding import DEMO_PASSWORD
 
     client.post(reverse("login"), {"username": "demo-lead", "password": DEMO_PASSWORD})
     code = f"{totp(base64.b32decode(DEMO_TOTP_SECRETS['demo-lead'])):06d}"
@@ -74,8 +74,8 @@ def test_a_demo_key_gives_codes_that_log_in(seeded: str, client: Client) -> None
 
 def test_the_demo_apps_go_in_with_one_insert(django_assert_num_queries) -> None:
     from accounts.seed import seed
+    from common.seeding import SCALES, SeedContext
     from tests.organisations.factories import UserFactory
-    from wijkteam.seeding import SCALES, SeedContext
 
     users = {username: UserFactory(username=username) for username in DEMO_TOTP_SECRETS}
     ctx = SeedContext(scale=SCALES["demo"], rng=random.Random(0), stdout=io.StringIO(), shared={"demo_users": users})

@@ -32,9 +32,9 @@ from cases.models import (
     Person,
     PlanVersion,
 )
+from common.seeding import SEED_TODAY
 from organisations.models import TeamMembership, User
 from themes.models import Instrument
-from wijkteam.seeding import SEED_TODAY
 
 R = HouseholdMembership.Role
 OPEN_STATUSES = {CaseStatus.REFERRAL, CaseStatus.INTAKE, CaseStatus.PLAN, CaseStatus.EXECUTION, CaseStatus.AFTERCARE}

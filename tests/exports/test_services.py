@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import OutputWrapper
 from django.utils import timezone
 
+from common.seeding import SCALES, SeedContext
+from common.spreadsheets import csv_response, xlsx_response
 from exports import workflow
 from exports.models import ExportFailure, ExportJob, ExportKind, ExportStatus
 from exports.services import export_request, exports_expire
@@ -28,8 +30,6 @@ from privacy.subject_access import subject_access_open, subject_access_release
 from tests.cases.factories import CaseFactory, MembershipFactory
 from tests.funding.generate import generate_casework as generate_funded_casework
 from tests.organisations.factories import UserFactory
-from wijkteam.exports import csv_response, xlsx_response
-from wijkteam.seeding import SCALES, SeedContext
 
 from .factories import ExportJobFactory
 

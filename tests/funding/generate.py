@@ -17,9 +17,9 @@ from decimal import Decimal
 from django.db import connection
 
 from cases.models import Action, Case, Household, HouseholdMembership, Involvement, Person, Plan
+from common.seeding import FIRST_NAMES, LAST_NAMES, SeedContext
 from organisations.models import Area, Organisation, Team, TeamMembership
 from themes.models import Theme
-from wijkteam.seeding import FIRST_NAMES, LAST_NAMES, SeedContext
 
 DELIVERERS = {
     "welzijn": ["social_work", "youth_care", "health_care", "welfare", "ggd_jgz"],

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 
+from common.seeding import SCALES, SeedContext
 from funding import report
 from funding import seed as funding_seed
 from organisations import seed as organisations_seed
@@ -22,7 +23,6 @@ from privacy.suppression import MAX_DEVIATION, Suppressed
 from tests.exports.factories import export_through_screen
 from tests.funding.generate import generate_casework
 from tests.organisations.factories import UserFactory
-from wijkteam.seeding import SCALES, SeedContext
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()

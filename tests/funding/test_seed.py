@@ -10,6 +10,7 @@ from django.core.management.base import OutputWrapper
 from django.db import connection
 
 from cases.models import Action
+from common.seeding import SCALES, SeedContext
 from funding import eligibility
 from funding import seed as funding_seed
 from funding.models import Allocation, Blockage, BlockageEvent, BlockageReason, FundingStream, Silo, Spend
@@ -19,7 +20,6 @@ from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory,
 from tests.funding.generate import generate_casework
 from tests.organisations.factories import OrganisationFactory, TeamFactory
 from themes.models import Theme
-from wijkteam.seeding import SCALES, SeedContext
 
 # The seed drops and rebuilds indexes: it runs as the database owner, as `make seed` does.
 pytestmark = [pytest.mark.django_db, pytest.mark.database_owner]

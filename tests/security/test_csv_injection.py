@@ -2,7 +2,7 @@
 
 The attack: a spend line ``AL;=cmd|' /C calc'!A0;,2026-02,1.00`` came back unquoted in the error CSV. A
 spreadsheet with Dutch regional settings reads a CSV split on ``;``, so ``=cmd|' /C calc'!A0`` became a cell of
-its own: a live formula. Every file is now written by ``wijkteam/exports.py``, which quotes a text field holding
+its own: a live formula. Every file is now written by ``common/spreadsheets.py``, which quotes a text field holding
 either delimiter and neutralises a formula start in every piece of it, however the spreadsheet splits the line.
 XLSX numbers are numeric cells with a number format, not text.
 """
@@ -17,12 +17,12 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from common.spreadsheets import csv_bytes, xlsx_bytes
 from exports.models import ExportKind
 from exports.services import export_request
 from funding import spend_import
 from tests.conftest import Personas
 from tests.monitoring.conftest import bureau_data  # noqa: F401 - the fixture
-from wijkteam.exports import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ The attack: ``make run`` with the local settings, a request with a BSN and an e-
 string. runserver's ``django.server`` logger kept Django's own handler (DEFAULT_LOGGING), which printed the raw
 request line next to the redacted one; the ``django`` logger kept Django's console handler (raw, with DEBUG on)
 and its mail handler (the whole request, to ADMINS). Now every one of Django's, Celery's and gunicorn's loggers
-writes through the one redacting handler of ``wijkteam/logs.py`` only.
+writes through the one redacting handler of ``common/logs.py`` only.
 
 Each case runs in a fresh interpreter, so that Django configures logging exactly as it does when it starts:
 DEFAULT_LOGGING first, then the settings module's LOGGING.
@@ -33,7 +33,7 @@ from django.http import HttpResponse, HttpResponseNotFound
 from django.test import RequestFactory
 from django.utils.log import log_response
 
-from wijkteam.logs import PersonalDataFilter
+from common.logs import PersonalDataFilter
 
 NAMES = [
     "django", "django.server", "django.request", "django.security", "django.security.csrf",

@@ -13,7 +13,7 @@ from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from wijkteam.logs import logging_config
+from common.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -51,8 +51,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
-    # Project apps. `wijkteam` itself holds no models, only the management
-    # commands and template tags that span the apps (seed_demo).
+    # Project apps. `common` is the ground floor (building blocks every app may
+    # use); `wijkteam` is the roof: settings, URLs, the project commands.
+    "common",
     "wijkteam",
     "organisations",
     "themes",
@@ -326,9 +327,9 @@ REST_FRAMEWORK = {
     # JSON only, errors included: no browsable HTML pages, whatever the Accept header (Swagger UI is at docs/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["wijkteam.api.filters.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "wijkteam.api.pagination.CursorPagination",
-    "EXCEPTION_HANDLER": "wijkteam.api.base.exception_handler",
+    "DEFAULT_FILTER_BACKENDS": ["common.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.CursorPagination",
+    "EXCEPTION_HANDLER": "common.api.base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.ScopedRateThrottle",
@@ -467,7 +468,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- Logging --------------------------------------------------------------------
 
 # One line per record on stderr, tagged with the request id, personal data
-# redacted (wijkteam/logs.py). LOG_FORMAT=json for machines (the default in
+# redacted (common/logs.py). LOG_FORMAT=json for machines (the default in
 # production), plain for people (the default elsewhere).
 
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")

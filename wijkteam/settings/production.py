@@ -2,7 +2,7 @@
 
 import os
 
-from wijkteam.logs import logging_config
+from common.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import LOG_LEVEL, MIDDLEWARE, STORAGES, env_bool

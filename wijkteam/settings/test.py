@@ -2,7 +2,7 @@
 
 import os
 
-from wijkteam.logs import logging_config
+from common.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, LOG_FORMAT, WIJKTEAM_DATABASE_APP_ROLE, WIJKTEAM_DATABASE_OWNER

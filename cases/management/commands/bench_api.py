@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from accounts.services import api_token_create
 from cases.models import Case
+from common.runtime import settle
 from organisations.models import TeamMembership
-from wijkteam.runtime import settle
 
 from .bench_pages import Command as PagesCommand
 

@@ -31,10 +31,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case, Contact, Household, HouseholdMembership, Involvement
+from common.benchmarking import bench_client, percentile
+from common.runtime import settle
 from organisations.models import TeamMembership, User
 from privacy import policy
-from wijkteam.benchmarking import bench_client, percentile
-from wijkteam.runtime import settle
 
 # The household page must stay under this with the `municipality` seed (issue 3).
 TARGET_MS = 150.0

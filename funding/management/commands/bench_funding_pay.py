@@ -19,9 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from cases.models import Action
+from common.benchmarking import percentile
 from funding import services
 from funding.payable import payable_streams
-from wijkteam.benchmarking import percentile
 
 LIST_BUDGET_MS = 30.0
 REDETECT_BUDGET_S = 10.0

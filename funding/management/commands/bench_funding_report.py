@@ -20,9 +20,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
+from common.benchmarking import bench_client
 from funding.report import ReportParams, funding_flow
 from organisations.models import Municipality, Organisation, Role, User
-from wijkteam.benchmarking import bench_client
 
 BUDGET_SECONDS = 1.0
 

@@ -40,11 +40,11 @@ from django.utils import timezone
 
 from cases.models import CaseStatus, Contact, Involvement
 from cases.services import contact_log
+from common.benchmarking import bench_client, percentile
+from common.runtime import settle
 from monitoring.services import summaries_refresh
 from organisations.models import Area, Municipality, Role, User
 from themes.models import Theme
-from wijkteam.benchmarking import bench_client, percentile
-from wijkteam.runtime import settle
 
 TARGET_DASHBOARD_MS = 200.0
 TARGET_FULL_S = 300.0

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.totp import key_to_base32
+from common.seeding import DEMO_PASSWORD
 from organisations.models import Role, User
-from wijkteam.seeding import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

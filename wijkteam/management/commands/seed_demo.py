@@ -14,10 +14,10 @@ from django.db import connection, transaction
 
 from accounts import seed as accounts_seed
 from cases import seed as cases_seed
+from common.seeding import SCALES, SeedContext, table_row_counts
 from funding import seed as funding_seed
 from organisations import seed as organisations_seed
 from organisations.models import User
-from wijkteam.seeding import SCALES, SeedContext, table_row_counts
 
 # In dependency order; each later app appends its own step here.
 # funding runs on the actions the casework step made: it goes after that step.

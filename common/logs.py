@@ -217,11 +217,11 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
-            "request_context": {"()": "wijkteam.logs.RequestContextFilter"},
-            "personal_data": {"()": "wijkteam.logs.PersonalDataFilter"},
+            "request_context": {"()": "common.logs.RequestContextFilter"},
+            "personal_data": {"()": "common.logs.PersonalDataFilter"},
         },
         "formatters": {
-            "json": {"()": "wijkteam.logs.JsonFormatter"},
+            "json": {"()": "common.logs.JsonFormatter"},
             "plain": {"format": PLAIN_FORMAT},
         },
         "handlers": {

@@ -25,7 +25,7 @@ MAX_CURSOR_LENGTH = 1000  # a cursor made here is about 140 characters
 
 
 def _fernet() -> Fernet:
-    key = salted_hmac("wijkteam.api.pagination.cursor", "cursor key", algorithm="sha256").digest()
+    key = salted_hmac("common.api.pagination.cursor", "cursor key", algorithm="sha256").digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
