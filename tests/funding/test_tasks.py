@@ -69,18 +69,6 @@ def test_a_redelivered_import_message_imports_once(personas: Personas, allocatio
     assert OutboxMessage.objects.filter(task_name="funding.refresh_flow_summary", published_at=None).count() == 1
 
 
-def test_the_import_task_leaves_no_staging_table(personas: Personas, allocations: None) -> None:
-    from django.db import connection
-
-    from funding.tasks import import_spend
-
-    record = spend_import.spend_import_create(filename="a.csv", content=VALID.encode(), by=personas.auditor)
-    import_spend.apply(kwargs={"import_id": record.pk}, throw=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'funding_spend_staging_%%'")
-        assert cursor.fetchone()[0] == 0
-
-
 # --- funding.refresh_flow_summary -----------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Beat's way into the outbox: a periodic task is queued once per period, whoever asks how often."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.db import transaction
@@ -56,3 +57,17 @@ def test_the_beat_task_queues_by_name_and_refuses_an_unknown_task(django_capture
     assert probe.runs == 1
     with pytest.raises(LookupError):
         enqueue_periodic.apply(kwargs={"task_name": "jobs.no_such_task", "every": 60}, throw=True)
+
+
+def test_a_daily_run_at_the_same_local_time_has_a_key_of_its_own_across_the_dst_change(
+    django_capture_on_commit_callbacks,
+) -> None:
+    """01:15 in Amsterdam is 00:15 UTC on 29 March 2026 and 23:15 UTC the evening before 30 March."""
+    probe = Probe.objects.create()
+    amsterdam = zoneinfo.ZoneInfo("Europe/Amsterdam")
+    with django_capture_on_commit_callbacks(execute=True):
+        for day in (28, 29, 30):
+            moment = datetime.datetime(2026, 3, day, 1, 15, tzinfo=amsterdam)
+            periodic_enqueue(task_name="jobs.run_probe", kwargs={"probe_id": probe.pk}, every=86400, now=moment)
+    probe.refresh_from_db()
+    assert probe.runs == 3
