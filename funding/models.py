@@ -43,6 +43,15 @@ class Silo(LocalisedName):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     # The municipality's maatwerk-/doorbraakbudget may pay for anything.
     silo_free = models.BooleanField(_("silo-free (flexible budget)"), default=False)
+    # Which organisations may bill this silo: funding's side of the relation, read as ``organisation.silos``.
+    # The table keeps the name it had as Organisation.silos (migration funding 0013 moved the field only).
+    organisations = models.ManyToManyField(
+        "organisations.Organisation",
+        blank=True,
+        related_name="silos",
+        db_table="organisations_organisation_silos",
+        verbose_name=_("organisations that can bill it"),
+    )
 
     class Meta:
         ordering = ["order"]
