@@ -11,7 +11,7 @@ def seed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funding", "0013_blockage_reason_beneficiary_left"),
+        ("funding", "0014_blockage_reason_beneficiary_left"),
     ]
 
     operations = [
