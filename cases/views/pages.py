@@ -320,6 +320,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         user=user,
         visible_cases=cases,
         paying=funding.paying,
+        fragmentation=funding.fragmentation,
         themes=themes,
         active_involvements=active_involvements,
         open_actions=open_actions,
