@@ -179,7 +179,7 @@ def _blockage_for(request: AuthenticatedHttpRequest, uuid: str, *, log_read: boo
     return blockage, full
 
 
-STEP_FORMS: dict[str, type[Form]] = {
+STEP_FORMS: dict[str, Callable[..., Form]] = {
     "escalate": EscalateForm,
     "resolve": ResolveForm,
     "not_resolvable": NotResolvableForm,
