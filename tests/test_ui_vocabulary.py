@@ -38,6 +38,12 @@ def test_fields_errors_and_pagers_come_from_the_components_only() -> None:
         if PARTS.search(path.name) and path.parent != TEMPLATES / "components"
     ]
     assert copies == []
+    pagers = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r'<nav[^>]*class="[^"]*pagination', path.read_text()) and path.parent != TEMPLATES / "components"
+    ]
+    assert pagers == []
 
 
 def _copies_errors_onto_a_form(function: ast.FunctionDef) -> bool:

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from common.http import AuthenticatedHttpRequest
+from common.paging import OpenEndedPage
 from organisations.models import User
 from privacy import access_log, policy
 from privacy.access import get_visible_or_404
@@ -58,7 +59,7 @@ def household_viewers(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
             "rows": rows,
             "number": number,
             "next_page": next_page,
-            "previous_page": number - 1 if number > 1 else None,
+            "page": OpenEndedPage(number=number, has_next=next_page is not None),
         },
     )
 
@@ -88,7 +89,7 @@ def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
         "changes": changes,
         "number": number,
         "next_page": next_page,
-        "previous_page": number - 1 if number > 1 else None,
+        "page": OpenEndedPage(number=number, has_next=next_page is not None),
         "page_size": HISTORY_PAGE_SIZE,
     }
     if request.htmx:

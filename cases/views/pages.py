@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from common.http import AuthenticatedHttpRequest
+from common.paging import OpenEndedPage
 from funding.selectors import household_funding
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import access_log, policy, purpose
@@ -493,7 +494,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
         "timeline": timeline,
         "number": number,
         "next_page": next_page,
-        "previous_page": number - 1 if number > 1 else None,
+        "page": OpenEndedPage(number=number, has_next=next_page is not None),
     }
     if request.htmx:
         return render(request, "cases/household/_timeline_more.html", context)
