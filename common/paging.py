@@ -35,6 +35,14 @@ def old_page_links(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
+def page_number(request: HttpRequest) -> int:
+    """The page asked for in ``?pagina=``: 1 when absent or not a positive whole number."""
+    try:
+        return max(int(request.GET.get(PAGE_PARAMETER) or 1), 1)
+    except ValueError:
+        return 1
+
+
 @dataclass(frozen=True)
 class OpenEndedPage:
     """A page of a list that is not counted (one row more than a page is read to know whether more follow),
