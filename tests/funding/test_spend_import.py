@@ -216,7 +216,7 @@ def test_the_upload_screen_rejects_a_missing_or_wrong_file_next_to_the_field(log
     assert response.status_code == 400 and 'aria-invalid="true"' in response.content.decode()
     upload = SimpleUploadedFile("uitgaven.xlsx", b"PK\x03\x04\x14\x00", content_type="application/octet-stream")
     response = client.post(reverse("funding:spend_imports"), {"file": upload})
-    assert response.status_code == 400 and "id_file_errors" in response.content.decode()
+    assert response.status_code == 400 and "id_file_error" in response.content.decode()
     assert not SpendImport.objects.exists()
 
 
