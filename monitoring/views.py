@@ -27,8 +27,7 @@ from .dashboard import Dashboard, may_see_monitoring
 from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board
 from .models import PrecisionReview
 from .reviews import figure_rows
-from .services import precision_review_create, precision_review_update
-from .tasks import refresh_summaries
+from .services import precision_review_create, precision_review_update, summaries_refresh_request
 
 QUESTIONS = PrecisionReview.QUESTION_FIELDS
 
@@ -129,7 +128,7 @@ def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.role != Role.PROGRAMME_BUREAU:
         raise Http404
-    refresh_summaries.delay()
+    summaries_refresh_request(by=request.user)
     messages.success(request, _("A refresh of the figures has been requested."))
     return redirect("monitoring:index")
 
