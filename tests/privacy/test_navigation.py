@@ -15,7 +15,14 @@ from tests.organisations.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
-CASEWORK = ["home", "cases:caseload", "cases:reminders", "cases:search", "cases:referral-create", "funding:team_blockages"]
+CASEWORK = [
+    "home",
+    "cases:caseload",
+    "cases:reminders",
+    "cases:search",
+    "cases:referral-create",
+    "funding:team_blockages",
+]
 
 EXPECTED = {
     "professional": CASEWORK,
