@@ -124,9 +124,8 @@ class MonitoringDashboard(Kind):
     fields = ("municipality", "area", "theme", "start", "end")
 
     def may_request(self, user: User) -> bool:
-        from monitoring.dashboard import may_see_monitoring
 
-        return may_see_monitoring(user)
+        return policy.may_see_monitoring(user)
 
     def errors(self, user: User, parameters: Mapping[str, Any]) -> dict[str, list[str]]:
         from monitoring.forms import DashboardFilterForm

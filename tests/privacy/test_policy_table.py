@@ -60,7 +60,9 @@ def world() -> World:
     organisation: Organisation = OrganisationFactory(municipality=municipality)
     users = {
         "professional": TeamMembershipFactory(team=team_a, user__organisation=organisation).user,
-        "team_lead": TeamMembershipFactory(team=team_a, user__role=Role.TEAM_LEAD, user__organisation=organisation).user,
+        "team_lead": TeamMembershipFactory(
+            team=team_a, user__role=Role.TEAM_LEAD, user__organisation=organisation
+        ).user,
         "other_lead": TeamMembershipFactory(team=team_c, user__role=Role.TEAM_LEAD).user,
         "bureau": UserFactory(role=Role.PROGRAMME_BUREAU, organisation=organisation),
         "auditor": UserFactory(role=Role.AUDITOR, organisation=organisation),
@@ -93,6 +95,7 @@ Ask = Callable[[World, Any], bool]
 # predicate name -> (how to ask it, the roles that get True)
 TABLE: dict[str, tuple[Ask, set[str]]] = {
     "may_see_casework": (lambda w, u: policy.may_see_casework(u), {"professional", "team_lead", "other_lead"}),
+    "sees_team_caseload": (lambda w, u: policy.sees_team_caseload(u), {"team_lead", "other_lead"}),
     "team_ids_of": (lambda w, u: w.team_a.pk in set(policy.team_ids_of(u)), {"professional", "team_lead"}),
     "belongs_to_team": (lambda w, u: policy.belongs_to_team(u, w.team_a.pk), {"professional", "team_lead"}),
     "led_team_ids": (lambda w, u: w.team_a.pk in set(policy.led_team_ids(u)), {"team_lead"}),
@@ -142,7 +145,7 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
 }
 
 # Helpers of the policy that answer no question about a user, and the constants.
-NOT_PREDICATES = {"nothing", "funding_municipality_id", "account_in_force_condition"}
+NOT_PREDICATES = {"nothing", "visible", "funding_municipality_id", "account_in_force_condition"}
 # Facts about a user's teams, not permissions: a disabled account still has them (what it may do is asked elsewhere).
 FACTS = {"team_ids_of", "belongs_to_team"}
 
@@ -187,4 +190,16 @@ def test_a_membership_that_starts_tomorrow_is_not_a_team_yet(world: World) -> No
     professional = world.users["professional"]
     professional.memberships.update(start_date=datetime.date.today() + datetime.timedelta(days=1))
     assert world.team_a.pk not in set(policy.team_ids_of(professional))
-    assert world.team_a.pk in set(policy.team_ids_of(professional, on=datetime.date.today() + datetime.timedelta(days=1)))
+    assert world.team_a.pk in set(
+        policy.team_ids_of(professional, on=datetime.date.today() + datetime.timedelta(days=1))
+    )
+
+
+def test_the_door_of_a_queryset_is_its_visible_to(world: World) -> None:
+    professional = world.users["professional"]
+    assert list(policy.visible(Case.objects.all(), professional)) == list(Case.objects.visible_to(professional))
+
+
+def test_a_queryset_without_a_door_is_refused_by_name(world: World) -> None:
+    with pytest.raises(TypeError, match="Area has no visible_to"):
+        policy.visible(Area.objects.all(), world.users["professional"])
