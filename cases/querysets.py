@@ -70,7 +70,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
     def caseload_for(self, user: User) -> CaseQuerySet:
         """What "Mijn caseload" lists: the team's open cases for a team lead, one's own for a professional."""
-        if policy.sees_team_caseload(user):
+        if policy.oversees_team_cases(user):
             return self.team_caseload_of(user)
         return self.caseload_of(user)
 

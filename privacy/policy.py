@@ -105,6 +105,12 @@ def leads_team(user: User | AnonymousUser | None, team_id: int) -> bool:
     return led_team_ids(user).filter(team_id=team_id).exists()
 
 
+def team_leads_condition(team_id: int) -> Q:
+    """A filter on User: the team's leads today, the same rule as ``led_team_ids`` asked the other way round."""
+    members = TeamMembership.objects.current().filter(team_id=team_id).values("user_id")
+    return Q(is_active=True, role__in=TEAM_LEAD, pk__in=members)
+
+
 # --- Casework: households, persons, cases and what hangs on them -------------------------
 
 
@@ -113,8 +119,12 @@ def may_see_casework(user: User | AnonymousUser | None) -> bool:
     return _has_role(user, CASEWORK_ROLES)
 
 
-def sees_team_caseload(user: User | AnonymousUser | None) -> bool:
-    """What "Mijn caseload" lists for a team lead: every open case of their teams (a professional: their own)."""
+def oversees_team_cases(user: User | AnonymousUser | None) -> bool:
+    """A team lead oversees every case of their teams, not only those they work on.
+
+    So "Mijn caseload" lists the teams' open cases (a professional's: their own), and reading
+    a household one does not work on asks for a purpose first (``cases.views.pages.team_lead_purpose``).
+    """
     return _has_role(user, TEAM_LEAD)
 
 
@@ -219,6 +229,11 @@ def may_see_blockage_register(user: User | AnonymousUser) -> bool:
 def may_escalate_beyond_team(user: User | AnonymousUser) -> bool:
     """Only the programme bureau takes a blockage to the municipality and the Rijk, and records the outcome."""
     return _has_role(user, BUREAU) and funding_municipality_id(user) is not None
+
+
+def escalation_handlers_condition(municipality_id: int) -> Q:
+    """A filter on User: who takes a blockage of this municipality beyond the team (``may_escalate_beyond_team``)."""
+    return Q(is_active=True, role__in=BUREAU, organisation__municipality_id=municipality_id)
 
 
 def may_import_spend(user: User | AnonymousUser) -> bool:
@@ -342,6 +357,11 @@ def precision_review_condition(user: User | AnonymousUser | None) -> Q:
 
 
 # --- The administration: configuration, never case content --------------------------
+
+
+def may_revoke_any_api_token(user: User | AnonymousUser | None) -> bool:
+    """Everyone revokes their own API tokens; the functional administrator anyone's (a lost laptop, a leaver)."""
+    return _has_role(user, frozenset({Role.ADMINISTRATOR}))
 
 
 def may_use_admin_site(user: User | AnonymousUser | None) -> bool:

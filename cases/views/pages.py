@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 
 from common.http import AuthenticatedHttpRequest
 from funding.selectors import household_funding
-from organisations.models import Area, Organisation, Role, Team, User
+from organisations.models import Area, Organisation, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
@@ -168,7 +168,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "sort": sort,
             "teams": Team.objects.filter(pk__in=my_teams).order_by("name"),
-            "is_team_view": policy.sees_team_caseload(user),
+            "is_team_view": policy.oversees_team_cases(user),
             "overdue_days": CONTACT_OVERDUE_DAYS,
         },
     )
@@ -416,7 +416,7 @@ def team_lead_purpose(
     only; for everyone else ``(None, None)`` and the caller finds the purpose itself.
     """
     user = request.user
-    if user.role != Role.TEAM_LEAD:
+    if not policy.oversees_team_cases(user):
         return None, None
     mine = Involvement.objects.active().filter(professional_id=user.pk)
     mine = mine.filter(case__in=case_ids) if case_ids is not None else mine.filter(case__household=household)

@@ -95,7 +95,7 @@ Ask = Callable[[World, Any], bool]
 # predicate name -> (how to ask it, the roles that get True)
 TABLE: dict[str, tuple[Ask, set[str]]] = {
     "may_see_casework": (lambda w, u: policy.may_see_casework(u), {"professional", "team_lead", "other_lead"}),
-    "sees_team_caseload": (lambda w, u: policy.sees_team_caseload(u), {"team_lead", "other_lead"}),
+    "oversees_team_cases": (lambda w, u: policy.oversees_team_cases(u), {"team_lead", "other_lead"}),
     "team_ids_of": (lambda w, u: w.team_a.pk in set(policy.team_ids_of(u)), {"professional", "team_lead"}),
     "belongs_to_team": (lambda w, u: policy.belongs_to_team(u, w.team_a.pk), {"professional", "team_lead"}),
     "led_team_ids": (lambda w, u: w.team_a.pk in set(policy.led_team_ids(u)), {"team_lead"}),
@@ -130,6 +130,16 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         {"bureau", "auditor"},
     ),
     "may_escalate_beyond_team": (lambda w, u: policy.may_escalate_beyond_team(u), {"bureau"}),
+    "escalation_handlers_condition": (
+        lambda w, u: User.objects.filter(
+            policy.escalation_handlers_condition(w.team_a.municipality_id), pk=u.pk
+        ).exists(),
+        {"bureau"},
+    ),
+    "team_leads_condition": (
+        lambda w, u: User.objects.filter(policy.team_leads_condition(w.team_a.pk), pk=u.pk).exists(),
+        {"team_lead"},
+    ),
     "may_import_spend": (lambda w, u: policy.may_import_spend(u), {"auditor"}),
     "spend_import_condition": (lambda w, u: policy.spend_import_condition(u) != policy.nothing(), {"auditor"}),
     "export_job_condition": (lambda w, u: policy.export_job_condition(u) != policy.nothing(), set(ROLES)),
@@ -141,6 +151,7 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         lambda w, u: PrecisionReview.objects.filter(policy.precision_review_condition(u), pk=w.review_a.pk).exists(),
         {"bureau", "team_lead"},
     ),
+    "may_revoke_any_api_token": (lambda w, u: policy.may_revoke_any_api_token(u), {"administrator"}),
     "may_use_admin_site": (lambda w, u: policy.may_use_admin_site(u), {"administrator"}),
 }
 
@@ -163,6 +174,7 @@ def test_no_predicate_lets_an_anonymous_visitor_or_a_disabled_account_through(wo
     assert ask(world, AnonymousUser()) is False
     if name in FACTS:
         return
+    User.objects.filter(pk__in=[user.pk for user in world.users.values()]).update(is_active=False)
     for user in world.users.values():
         user.is_active = False
         assert ask(world, user) is False, user.role
