@@ -28,12 +28,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.models import Action, Household
 from common.http import AuthenticatedHttpRequest, bad_request
 from common.spreadsheets import csv_response
-from exports.models import ExportKind
 from exports.views import request_export
 from organisations.models import Area, Team
 from privacy import access_log, policy, suppression
 from privacy.access import get_visible_or_404, record_refused
 
+from . import exports as kinds
 from . import iv3, report, services, spend_import, workflow
 from . import register as register_list
 from .forms import (
@@ -139,7 +139,7 @@ def register_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse
         raise Http404
     if request.method != "POST":
         return redirect("funding:register")
-    return request_export(request, kind=ExportKind.BLOCKAGE_REGISTER, fmt=fmt, back=reverse("funding:register"))
+    return request_export(request, kind=kinds.BLOCKAGE_REGISTER, fmt=fmt, back=reverse("funding:register"))
 
 
 def _log_blockages(request: AuthenticatedHttpRequest, blockages: Any, *, detail: str) -> None:
@@ -512,7 +512,7 @@ def audit_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     if request.method != "POST":
         return redirect("funding:audit")
-    return request_export(request, kind=ExportKind.FUNDING_AUDIT, fmt=fmt, back=reverse("funding:audit"))
+    return request_export(request, kind=kinds.FUNDING_AUDIT, fmt=fmt, back=reverse("funding:audit"))
 
 
 @login_required

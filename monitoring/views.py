@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
-from exports.models import ExportKind
 from exports.views import request_export
 from privacy import policy
 
+from . import exports as kinds
 from .dashboard import Dashboard
 from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board
 from .models import PrecisionReview
@@ -120,7 +120,7 @@ def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """Ask for the dashboard's figures as a file: a background export, collected on "Mijn exports"."""
     if request.method != "POST":
         return redirect("monitoring:index")
-    return request_export(request, kind=ExportKind.MONITORING_DASHBOARD, fmt=fmt, back=reverse("monitoring:index"))
+    return request_export(request, kind=kinds.MONITORING_DASHBOARD, fmt=fmt, back=reverse("monitoring:index"))
 
 
 @require_POST

@@ -22,10 +22,10 @@ from cases.models import Case, HouseholdMembership, Person
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
 from common.spreadsheets import csv_response
-from exports.models import ExportKind
 from exports.views import request_export
 
 from . import access_log, policy, register
+from . import exports as kinds
 from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm
 from .logboek import logboek_export
 from .models import AccessLogEntry, DataSubjectRequest, OfficerVisit, RetentionRule
@@ -326,7 +326,7 @@ def subject_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The released letter as JSON: a background export, collected on "Mijn exports"."""
     if request.method != "POST":
         return redirect("privacy:requests")
-    return request_export(request, kind=ExportKind.SUBJECT_ACCESS, fmt="json", back=reverse("privacy:requests"))
+    return request_export(request, kind=kinds.SUBJECT_ACCESS, fmt="json", back=reverse("privacy:requests"))
 
 
 @privacy_officer_only

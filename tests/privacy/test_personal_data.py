@@ -15,9 +15,10 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from cases.models import CaseStatus, Person
-from exports.models import ExportKind, ExportStatus
+from exports.models import ExportStatus
 from funding.models import Blockage
 from privacy import retention
+from privacy.exports import SUBJECT_ACCESS
 from privacy.models import DataSubjectRequest, DisclosureDecision
 from privacy.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA, RULES
 from privacy.retention import REDACTED, housekeeping_apply
@@ -107,7 +108,7 @@ def test_an_export_file_with_the_name_goes_with_the_anonymisation(personas: Pers
     case = _expired_case(personas)
     person = Person.objects.get(memberships__household=case.household)
     job = ExportJobFactory(
-        done=True, requested_by=personas.privacy_officer, kind=ExportKind.SUBJECT_ACCESS, format="json", person=person
+        done=True, requested_by=personas.privacy_officer, kind=SUBJECT_ACCESS, format="json", person=person
     )
     assert job.expires_at > timezone.now()  # it would have lived on until its expiry
     apply_retention(on=TODAY)

@@ -159,6 +159,20 @@ WIJKTEAM_DATABASE_APP: dict[str, Any] = {key: _app_database.get(key, "") for key
 WIJKTEAM_DATABASE_OWNER: dict[str, Any] = {key: _owner_database.get(key, "") for key in _LOGIN_KEYS}
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
+# A streaming replica for monitoring, reports, exports and the API's reference
+# data (wijkteam/db_routers.py says which reads, and when they fall back to the
+# primary); casework always reads the primary.
+DATABASE_ROUTERS = ["wijkteam.db_routers.ReplicaRouter"]
+WIJKTEAM_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("WIJKTEAM_REPLICA_MAX_LAG_SECONDS", "10"))
+WIJKTEAM_REPLICA_CHECK_SECONDS = float(os.environ.get("WIJKTEAM_REPLICA_CHECK_SECONDS", "5"))
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dict(dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60)),
+        "CONN_HEALTH_CHECKS": True,
+        # Tests run against one test database: the replica alias then reads it.
+        "TEST": {"MIRROR": "default"},
+    }
+
 # --- Authentication ----------------------------------------------------------
 
 AUTH_USER_MODEL = "organisations.User"
