@@ -27,7 +27,7 @@ from .dashboard import Dashboard
 from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board
 from .models import PrecisionReview
 from .reviews import figure_rows, precision_review_create, precision_review_update
-from .tasks import refresh_summaries
+from .services import summaries_refresh_request
 
 QUESTIONS = PrecisionReview.QUESTION_FIELDS
 
@@ -128,7 +128,7 @@ def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_refresh_summaries(request.user):
         raise Http404
-    refresh_summaries.delay()
+    summaries_refresh_request(by=request.user)
     messages.success(request, _("A refresh of the figures has been requested."))
     return redirect("monitoring:index")
 

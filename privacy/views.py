@@ -31,7 +31,7 @@ from .logboek import logboek_export
 from .models import AccessLogEntry, DataSubjectRequest, OfficerVisit, RetentionRule
 from .personal_data import RULES
 from .reads import read_row
-from .retention import retention_duty_for_person, retention_overview, subject_erasure
+from .retention import retention_apply, retention_duty_for_person, retention_overview, subject_erasure
 from .services import officer_visit_record
 from .subject_access import (
     disclosure_decide,
@@ -43,7 +43,6 @@ from .subject_access import (
     undecided_confidential,
     withheld_keys,
 )
-from .tasks import apply_retention
 
 LOG_PAGE = 100
 READS_PAGE = 50
@@ -400,7 +399,7 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @privacy_officer_only
 def retention(request: AuthenticatedHttpRequest) -> HttpResponse:
-    due = apply_retention(dry_run=True)
+    due = retention_apply(dry_run=True)
     references = list(Case.objects.filter(pk__in=due).order_by("reference").values_list("reference", flat=True)[:200])
     rules = RetentionRule.objects.select_related("silo")
     context = {
