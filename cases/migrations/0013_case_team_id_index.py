@@ -1,0 +1,22 @@
+"""An index on (team, id) for the team's way into its cases (issue 17: a list costs what the caller sees).
+
+Built concurrently: the cases table is written all day and a national one holds hundreds of thousands of rows.
+"""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("cases", "0012_action_product_category_checked"),
+    ]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name="case",
+            index=models.Index(fields=["team", "id"], name="case_team_id_idx"),
+        ),
+    ]
