@@ -159,10 +159,8 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 class HouseholdQuerySet(models.QuerySet["Household"]):
     def visible_to(self, user: User | AnonymousUser) -> HouseholdQuerySet:
-        from .models import Case
-
         # The households of the visible cases, as a set the planner can start from (not an EXISTS per household).
-        return self.filter(pk__in=Case.objects.visible_to(user).order_by().values("household_id"))
+        return self.filter(policy.household_condition(user))
 
     def search(self, *, name: str = "", postcode: str = "", house_number: int | None = None) -> HouseholdQuerySet:
         """By a member's (sur)name, or by postcode plus house number. Never by partial BSN."""
@@ -282,9 +280,9 @@ class MeasurementScoreQuerySet(CaseScopedQuerySet[_M]):
 
 class HouseholdMembershipQuerySet(models.QuerySet["HouseholdMembership"]):
     def visible_to(self, user: User | AnonymousUser) -> HouseholdMembershipQuerySet:
-        from .models import Case
+        from .models import Household
 
-        return self.filter(household_id__in=Case.objects.visible_to(user).order_by().values("household_id"))
+        return self.filter(household_id__in=Household.objects.visible_to(user).order_by().values("pk"))
 
     def current(self, on: datetime.date | None = None) -> HouseholdMembershipQuerySet:
         day = on or timezone.localdate()

@@ -67,21 +67,36 @@ def case_condition(user: User | AnonymousUser | None, prefix: str = "") -> Q:
     return Q(in_my_team) | Q(involved)
 
 
-def visible_case_ids(user: User) -> QuerySet[Any]:
+def visible_case_ids(user: User, column: str = "id") -> QuerySet[Any]:
     """The ids of the cases a casework user sees: the two ways in, each served by an index on its own key.
 
-    The cases of the teams they belong to now (``case_team_id_idx``: team, id) and
-    the cases they are involved in now (``involvement_professional_idx``:
-    professional, case), as one UNION ALL; a case reached both ways counts once in
-    ``IN``. The caller has checked ``may_see_casework``.
+    The cases of the teams they belong to now (``case_team_id_idx``: team, id,
+    covering the household) and the cases they are involved in now
+    (``involvement_professional_idx``: professional, case), as one UNION ALL; a
+    case reached both ways counts once in ``IN``. ``column`` picks another
+    column of those cases instead of the id (``household_id`` for the household
+    lists, read from the index alone). The caller has checked ``may_see_casework``.
     """
     from cases.models import Case, Involvement
 
     today = timezone.localdate()
     my_teams = TeamMembership.objects.current(on=today).filter(user_id=user.pk).values("team_id")
-    in_my_team = Case.objects.filter(team_id__in=my_teams).order_by().values("id")
-    involved = Involvement.objects.active(on=today).filter(professional_id=user.pk).order_by().values("case_id")
+    in_my_team = Case.objects.filter(team_id__in=my_teams).order_by().values(column)
+    involved = (
+        Involvement.objects.active(on=today)
+        .filter(professional_id=user.pk)
+        .order_by()
+        .values("case_id" if column == "id" else f"case__{column}")
+    )
     return in_my_team.union(involved, all=True)
+
+
+def household_condition(user: User | AnonymousUser | None) -> Q:
+    """A filter on Household: the households of the cases the user sees (:func:`case_condition`)."""
+    if not may_see_casework(user):
+        return Q(pk__in=[])
+    assert isinstance(user, User)
+    return Q(pk__in=visible_case_ids(user, "household_id"))
 
 
 def contact_condition(user: User | AnonymousUser | None) -> Q:

@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name="case",
-            index=models.Index(fields=["team", "id"], name="case_team_id_idx"),
+            index=models.Index(fields=["team", "id"], include=["household"], name="case_team_id_idx"),
         ),
     ]
