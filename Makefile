@@ -74,9 +74,12 @@ test-only: install ## The tests alone (no static checks); pass ARGS="-k name"
 bench: migrate ## Measure the speeds the issues name, on the data in the database (seed it first)
 	$(PY) manage.py bench_pages --profile $(BENCH_ARGS)
 	$(PY) manage.py bench_api
+	$(PY) manage.py bench_access_log
 	$(PY) manage.py bench_spend_import --rows 1000000
 	$(PY) manage.py bench_funding_report
 	$(PY) manage.py bench_funding_pay
+	$(PY) manage.py bench_search
+	$(PY) manage.py bench_load --clients 1,16
 	$(MAKE) --no-print-directory bench-monitoring
 
 bench-monitoring: migrate ## Monitoring refresh and dashboard speeds (targets meant for the national seed)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from organisations.models import Role
 
 from . import access_log
-from .models import AccessLogEntry, DataSubjectRequest, DisclosureDecision, OfficerVisit, RetentionRule
+from .models import AccessLogAnchor, AccessLogEntry, DataSubjectRequest, DisclosureDecision, OfficerVisit, RetentionRule
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,6 +47,15 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
             detail="access log (admin)",
         )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(AccessLogAnchor)
+class AccessLogAnchorAdmin(ReadOnlyAdmin):
+    """Where the access log starts after retention removed its oldest rows (written by the owner's step)."""
+
+    list_display = ["seq", "entry_hash", "removed_rows", "made_at"]
+    list_filter = ["made_at"]
+    search_fields = ["=seq", "=entry_hash"]
 
 
 @admin.register(RetentionRule)

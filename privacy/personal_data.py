@@ -83,10 +83,12 @@ RULES = {
         ),
         Rule(
             "access_log",
-            "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), then removed per whole month "
-            "by the database owner role in a maintenance step; the application role cannot delete from it.",
+            "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), each row until its delete-after "
+            "day, then removed, oldest first, by the database owner role's maintenance step "
+            "(manage.py expire_access_log, which re-anchors and seals the chain); the application role cannot "
+            "delete from it.",
             "",
-            left_to="database owner role (maintenance step, see docs/architecture.md)",
+            left_to="database owner role (WIJKTEAM_DATABASE_ROLE=owner manage.py expire_access_log)",
         ),
     ]
 }
@@ -156,6 +158,7 @@ PERSONAL_DATA: dict[str, str] = {
 }
 
 NO_PERSONAL_DATA: dict[str, str] = {
+    "privacy.accessloganchor": "the place and hash of the last access-log row retention removed, nothing else",
     "auth.permission": "reference data",
     "auth.group": "configuration",
     "contenttypes.contenttype": "reference data",
