@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("cases", "0012_action_product_category_checked"),
+        ("cases", "0013_person_name_search"),
     ]
 
     operations = [
