@@ -50,6 +50,10 @@ SUPERUSER = "postgres"
 # brought up to date by :func:`ensure_roles` on its next connection.
 ROLES_VERSION = 2
 ROLES_MARKER = ".wijkteam-roles"
+# Bumped when SERVER_SETTINGS change; a server set up under an older version gets them on its next
+# connection (:func:`ensure_roles`), those PostgreSQL can reload at once, the others at its next start.
+SETTINGS_VERSION = 2
+SETTINGS_MARKER = ".wijkteam-settings"
 STATE_FILE_NAME = ".handle_pids.json"
 # How long a command waits for a server that is starting or shutting down
 # (another command's, or one whose stopper was killed half-way).
@@ -60,6 +64,9 @@ SETTLE_SECONDS = 60.0
 # regenerated, but a developer should never see a corrupt cluster.
 SERVER_SETTINGS = {
     "shared_buffers": "2GB",
+    # An SSD (PostgreSQL's default of 4 is for spinning disks): with 4 the planner preferred walking a
+    # whole table to a few index reads, and a list cost what the database held (issue 17).
+    "random_page_cost": "1.1",
     "work_mem": "64MB",
     "maintenance_work_mem": "1GB",
     "max_wal_size": "8GB",
@@ -343,13 +350,17 @@ def ensure_running() -> str:
 
 
 def _configure(server) -> None:  # type: ignore[no-untyped-def]
-    statements = [f"ALTER SYSTEM SET {key} = '{value}';" for key, value in SERVER_SETTINGS.items()]
-    _psql(server, "\n".join(statements))
+    _psql(server, _settings_sql())
     socket_dir = str(server.get_postmaster_info().socket_dir)
     configure_roles(socket_dir)
     create_database(socket_dir)
     (PGDATA / ROLES_MARKER).write_text(f"{ROLES_VERSION}\n")
+    (PGDATA / SETTINGS_MARKER).write_text(f"{SETTINGS_VERSION}\n")
     stop()
+
+
+def _settings_sql() -> str:
+    return "\n".join(f"ALTER SYSTEM SET {key} = '{value}';" for key, value in SERVER_SETTINGS.items())
 
 
 def bin_path() -> Path:
@@ -427,7 +438,8 @@ def ensure_roles(socket_dir: str) -> None:
     ``.wijkteam-roles`` in the data directory records the version of the roles
     set-up; a missing or older marker runs :func:`configure_roles` (under
     :func:`_locked`, so two commands starting at once do it once). Migrations
-    then grant the application role its privileges.
+    then grant the application role its privileges. ``.wijkteam-settings`` does
+    the same for :data:`SERVER_SETTINGS` (``SETTINGS_VERSION``).
     """
     global _roles_current
     if _roles_current:
@@ -438,6 +450,10 @@ def ensure_roles(socket_dir: str) -> None:
         if not current:
             configure_roles(socket_dir)
             marker.write_text(f"{ROLES_VERSION}\n")
+        settings_marker = PGDATA / SETTINGS_MARKER
+        if not (settings_marker.exists() and settings_marker.read_text().strip() == str(SETTINGS_VERSION)):
+            superuser_sql(socket_dir, _settings_sql() + "\nSELECT pg_reload_conf();")
+            settings_marker.write_text(f"{SETTINGS_VERSION}\n")
     _roles_current = True
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from cases.models import Case
+from cases.models import Case, Household
 from monitoring.models import PrecisionReview
 from organisations.models import Area, Organisation, Role, Team, User
 from privacy import policy
@@ -104,6 +104,10 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         lambda w, u: Case.objects.filter(policy.case_condition(u), pk=w.case_a.pk).exists(),
         {"professional", "team_lead"},
     ),
+    "household_condition": (
+        lambda w, u: Household.objects.filter(policy.household_condition(u), pk=w.case_a.household_id).exists(),
+        {"professional", "team_lead"},
+    ),
     "contact_condition": (
         # No contact is logged: the condition must still let the case's contacts through for its team.
         lambda w, u: policy.contact_condition(u) != policy.nothing(),
@@ -156,7 +160,8 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
 }
 
 # Helpers of the policy that answer no question about a user, and the constants.
-NOT_PREDICATES = {"nothing", "visible", "funding_municipality_id", "account_in_force_condition"}
+# ``visible_case_ids`` is case_condition's building block, for a user already known to see casework.
+NOT_PREDICATES = {"nothing", "visible", "funding_municipality_id", "account_in_force_condition", "visible_case_ids"}
 # Facts about a user's teams, not permissions: a disabled account still has them (what it may do is asked elsewhere).
 FACTS = {"team_ids_of", "belongs_to_team"}
 

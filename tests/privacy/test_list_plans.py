@@ -1,0 +1,230 @@
+"""The lists of cases, households and persons cost what the caller can see, not what the database holds.
+
+Issue 17, item 1.
+
+A crowd of cases in other teams (each with a household, a member, an involvement,
+a contact, an action and an allocation) is loaded beside the few cases the
+caller may see, the tables are analysed, and each list is fetched the way a
+client fetches it. Its main query is then run again under ``EXPLAIN (ANALYZE,
+FORMAT JSON)``, and the rows its plan read from the large tables are counted
+(rows returned plus rows a filter threw away, times loops). Filtering a walk
+over every case by the two ways in (team, involvement) reads the whole crowd;
+a plan that starts from the caller's teams and involvements reads a few rows
+per visible case.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Action, Case, Contact, Household, HouseholdMembership, Involvement, Person, Plan
+from funding.models import Allocation
+from organisations.models import User
+from tests.cases.factories import ActionFactory, CaseFactory, ContactFactory, MembershipFactory
+from tests.conftest import Personas
+from tests.funding.factories import AllocationFactory
+from tests.organisations.factories import TeamFactory, TeamMembershipFactory
+from wijkteam import embedded_db
+
+pytestmark = pytest.mark.django_db
+
+CROWD = 3000  # cases in other teams
+OWN_TEAM = 20  # cases of the caller's team
+INVOLVED = 4  # cases of other teams the caller is involved in
+
+# The tables whose size grows with the municipality; the small reference tables (teams, memberships,
+# themes, organisations) may be read whole.
+LARGE_TABLES = frozenset(
+    {
+        "cases_case",
+        "cases_household",
+        "cases_person",
+        "cases_householdmembership",
+        "cases_involvement",
+        "cases_contact",
+        "cases_action",
+        "cases_plan",
+        "funding_allocation",
+    }
+)
+# What a plan may read per visible case (the case, its household, its member, a child row, index
+# rechecks) plus the page it returns: far below the crowd.
+ROWS_PER_VISIBLE_CASE = 12
+
+
+def _clones(template: Any, count: int, **per_index: Any) -> list[Any]:
+    """``count`` unsaved copies of a saved row, with fresh UUIDs and the fields ``per_index`` computes."""
+    model = type(template)
+    values = {
+        field.attname: getattr(template, field.attname)
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+    }
+    rows = []
+    for index in range(count):
+        row = model(**values)
+        if hasattr(row, "uuid"):
+            row.uuid = uuid.uuid4()
+        for name, make in per_index.items():
+            setattr(row, name, make(index))
+        rows.append(row)
+    return rows
+
+
+def _load(personas: Personas, *, team_id: int, count: int, prefix: str, involve: User | None = None) -> list[Case]:
+    """``count`` cases of a team, each with a household, a member, a coordinator, a contact, an action and an
+    allocation, bulk-loaded from one of each made by the factories."""
+    case = CaseFactory(team_id=team_id)
+    membership = MembershipFactory(household=case.household)
+    contact = ContactFactory(case=case)
+    action = ActionFactory(case=case)
+    allocation = AllocationFactory(action=action)
+    coordinator = case.involvements.get()
+
+    households = Household.objects.bulk_create(_clones(case.household, count, house_number=lambda i: 10_000 + i))
+    persons = Person.objects.bulk_create(_clones(membership.person, count))
+    HouseholdMembership.objects.bulk_create(
+        _clones(membership, count, household_id=lambda i: households[i].pk, person_id=lambda i: persons[i].pk)
+    )
+    cases = Case.objects.bulk_create(
+        _clones(case, count, reference=lambda i: f"WT-{prefix}{i:06d}", household_id=lambda i: households[i].pk)
+    )
+    Plan.objects.bulk_create([Plan(case=row) for row in cases])
+    Involvement.objects.bulk_create(_clones(coordinator, count, case_id=lambda i: cases[i].pk))
+    if involve is not None:
+        Involvement.objects.bulk_create(
+            _clones(
+                coordinator,
+                count,
+                case_id=lambda i: cases[i].pk,
+                professional_id=lambda i: involve.pk,
+                organisation_id=lambda i: involve.organisation_id,
+                is_coordinator=lambda i: False,
+            )
+        )
+    Contact.objects.bulk_create(_clones(contact, count, case_id=lambda i: cases[i].pk))
+    actions = Action.objects.bulk_create(_clones(action, count, case_id=lambda i: cases[i].pk))
+    Allocation.objects.bulk_create(
+        _clones(
+            allocation,
+            count,
+            reference=lambda i: f"AL-{prefix}{i:06d}",
+            action_id=lambda i: actions[i].pk,
+            household_id=lambda i: households[i].pk,
+            amount=lambda i: Decimal("10.00"),
+        )
+    )
+    return cases
+
+
+@dataclass
+class Crowd:
+    caller: User
+    lead: User
+    visible: int  # cases the professional sees
+
+
+@pytest.fixture
+def crowd(personas: Personas) -> Iterator[Crowd]:
+    others = [TeamFactory(municipality=personas.team_a.municipality) for _ in range(3)]
+    for team in others:
+        TeamMembershipFactory(team=team)
+    for index, team in enumerate(others):
+        _load(personas, team_id=team.pk, count=CROWD // len(others), prefix=f"X{index}")
+    _load(personas, team_id=personas.team_a.pk, count=OWN_TEAM, prefix="OWN")
+    _load(personas, team_id=personas.team_b.pk, count=INVOLVED, prefix="INV", involve=personas.professional)
+    with connection.cursor() as cursor:
+        # ANALYZE is the owner's; the test goes on as the application role.
+        cursor.execute("SET LOCAL ROLE NONE")
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT set_config('role', %s, true)", [settings.WIJKTEAM_DATABASE_APP_ROLE])
+        # The planner's cost of a random read on the servers the project runs (SSD): the embedded server and
+        # docker compose set it, a test database made on another server may not have it.
+        cursor.execute(
+            "SELECT set_config('random_page_cost', %s, true)", [embedded_db.SERVER_SETTINGS["random_page_cost"]]
+        )
+    visible = Case.objects.visible_to(personas.professional).count()
+    assert visible == OWN_TEAM + 1 + INVOLVED  # the factories' own case of team A counts too
+    yield Crowd(caller=personas.professional, lead=personas.team_lead, visible=visible)
+
+
+def _rows_read(plan: dict[str, Any]) -> dict[str, int]:
+    """Rows each large table's scans produced or filtered away, over all loops."""
+    read: dict[str, int] = {}
+    relation = plan.get("Relation Name")
+    if relation in LARGE_TABLES:
+        rows = (
+            plan.get("Actual Rows", 0)
+            + plan.get("Rows Removed by Filter", 0)
+            + plan.get("Rows Removed by Index Recheck", 0)
+        )
+        read[relation] = read.get(relation, 0) + int(rows * plan.get("Actual Loops", 1))
+    for child in plan.get("Plans", []):
+        for name, count in _rows_read(child).items():
+            read[name] = read.get(name, 0) + count
+    return read
+
+
+def _explain(sql: str, params: Sequence[Any] = ()) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params or None)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]
+
+
+def _list_queries(client: Client, url: str, table: str) -> list[str]:
+    """The SELECTs from ``table`` that fetching ``url`` ran."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT") and f'FROM "{table}"' in query["sql"]
+    ]
+
+
+# The lists of cases and of the households and persons of cases. The lists of what hangs under a case
+# (contacts, actions, involvements, allocations) keep a per-row check (privacy.policy.case_condition) and
+# are not pinned here: they still walk their table in the page's order for a caller who sees few cases.
+API_LISTS = [
+    ("/api/v1/cases/?page_size=50", "cases_case"),
+    ("/api/v1/households/?page_size=50", "cases_household"),
+    ("/api/v1/persons/?page_size=50", "cases_person"),
+]
+
+
+def test_every_list_reads_rows_in_proportion_to_what_the_caller_sees(log_in, crowd: Crowd) -> None:
+    # One crowd for every list: loading it is most of the test's time.
+    bound = ROWS_PER_VISIBLE_CASE * crowd.visible
+    lists = [(crowd.caller, url, table) for url, table in API_LISTS] + [
+        (crowd.caller, reverse("cases:caseload"), "cases_case"),
+        (crowd.lead, reverse("cases:caseload"), "cases_case"),
+    ]
+    too_many = []
+    for user, url, table in lists:
+        queries = _list_queries(log_in(user), url, table)
+        assert queries, f"{url} ran no SELECT from {table}"
+        for sql in queries:
+            read = _rows_read(_explain(sql))
+            if sum(read.values()) > bound:
+                too_many.append((user.username, url, read))
+    assert not too_many, f"more than {bound} rows read: {too_many}"
+
+    # The measure itself: a list that filters every case on a condition no index serves reads the crowd.
+    sql, params = Case.objects.filter(referral_reason__contains="nergens").order_by("-id")[:51].query.sql_with_params()
+    assert _rows_read(_explain(sql, params))["cases_case"] >= CROWD
