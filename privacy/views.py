@@ -49,6 +49,9 @@ LOG_PAGE = 100
 READS_PAGE = 50
 HOME_ROWS = 50
 FIRST_VISIT_LOOKBACK = datetime.timedelta(days=30)
+HOME_WINDOW_KEY = "privacy_home_window"
+# Reads whose activity lies outside the reader's usual purpose (they also carry the reason given).
+OUT_OF_PURPOSE = [activity.code for activity in register.REGISTER if activity.needs_reason]
 
 
 # What a refused visitor attempted, per screen, when they submit its form (reading it is a read).
@@ -102,23 +105,49 @@ def log_refused(request: HttpRequest, post_action: str) -> None:
 
 @privacy_officer_only
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The privacy officer's start page: their screens, and the refused reads since their last visit."""
-    visit = OfficerVisit.objects.filter(user=request.user).first()
-    now = timezone.now()
-    since = visit.seen_until if visit is not None else now - FIRST_VISIT_LOOKBACK
-    refused = AccessLogEntry.objects.filter(outcome=AccessLogEntry.Outcome.REFUSED, occurred_at__gt=since)
-    rows = list(refused.order_by("-seq")[:HOME_ROWS])
-    officer_visit_record(user=request.user, at=now)
-    access_log.record(user=request.user, action=access_log.Action.READ, request=request, detail="privacy start page")
+    """The privacy officer's start page: their screens, and the refused reads and the reads outside the reader's
+    usual purpose (those that carry a reason) since their last visit, newest first, paged.
+
+    Opening the page (its first page) is a visit: the window runs from the previous visit to now and is kept in
+    the session, so the later pages of the same visit show the same rows.
+    """
+    since, until = _visit_window(request)
+    reports = (
+        AccessLogEntry.objects.filter(occurred_at__gt=since, occurred_at__lte=until)
+        .filter(Q(outcome=AccessLogEntry.Outcome.REFUSED) | ~Q(reason="") | Q(activity__in=OUT_OF_PURPOSE))
+        .exclude(user_id=request.user.pk)
+        .order_by("-occurred_at", "-seq")
+    )
+    page = Paginator(reports, HOME_ROWS).get_page(request.GET.get("pagina"))
+    rows = list(page)  # read before this visit is logged
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        request=request,
+        detail="privacy start page",
+        activity="access-supervision",
+    )
     context = {
         "since": since,
-        "first_visit": visit is None,
-        "refused": rows,
-        "refused_total": refused.count(),
+        "first_visit": since == until - FIRST_VISIT_LOOKBACK,
+        "page": page,
+        "rows": rows,
         "in_review": DataSubjectRequest.objects.filter(outcome=DataSubjectRequest.Outcome.IN_REVIEW).count(),
-        "limit": HOME_ROWS,
     }
     return render(request, "privacy/home.html", context)
+
+
+def _visit_window(request: AuthenticatedHttpRequest) -> tuple[datetime.datetime, datetime.datetime]:
+    """From the last visit to this one; a later page of the same visit keeps its window."""
+    kept = request.session.get(HOME_WINDOW_KEY)
+    if "pagina" in request.GET and kept:
+        return datetime.datetime.fromisoformat(kept[0]), datetime.datetime.fromisoformat(kept[1])
+    now = timezone.now()
+    visit = OfficerVisit.objects.filter(user=request.user).first()
+    since = visit.seen_until if visit is not None else now - FIRST_VISIT_LOOKBACK
+    officer_visit_record(user=request.user, at=now)
+    request.session[HOME_WINDOW_KEY] = [since.isoformat(), now.isoformat()]
+    return since, now
 
 
 @privacy_officer_only
