@@ -31,7 +31,7 @@ from common.spreadsheets import csv_response
 from exports.models import ExportKind
 from exports.views import request_export
 from organisations.models import Area
-from privacy import access_log, policy, suppression
+from privacy import access_log, policy, purpose, suppression
 from privacy.access import get_visible_or_404, record_refused
 
 from . import iv3, report, services, spend_import, workflow
@@ -447,7 +447,22 @@ def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpRespo
 
 @login_required
 def household(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
-    household = get_visible_or_404(Household.objects.all(), request, detail="household funding", uuid=uuid)
+    household = get_visible_or_404(
+        Household.objects.all(), request, detail="household funding", log_read=False, uuid=uuid
+    )
+    # A team lead outside their own work gives the reason first, as on the household page.
+    read_purpose, ask = purpose.screen_purpose(request, household)
+    if ask is not None:
+        return ask
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(household),
+        request=request,
+        detail="household funding",
+        # The funding activity, unless the read lies outside the reader's purpose.
+        **(read_purpose.as_log() if read_purpose and read_purpose.reason else {}),
+    )
     return render(
         request,
         "funding/household.html",
