@@ -25,7 +25,7 @@ from common.spreadsheets import csv_response
 from exports.models import ExportKind
 from exports.views import request_export
 
-from . import access_log, policy, register
+from . import access_log, policy, purpose, register
 from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm
 from .logboek import logboek_export
 from .models import AccessLogEntry, DataSubjectRequest, OfficerVisit, RetentionRule
@@ -50,6 +50,7 @@ READS_PAGE = 50
 HOME_ROWS = 50
 FIRST_VISIT_LOOKBACK = datetime.timedelta(days=30)
 HOME_WINDOW_KEY = "privacy_home_window"
+SUBJECT_RIGHTS = "subject-rights"
 # Reads whose activity lies outside the reader's usual purpose (they also carry the reason given).
 OUT_OF_PURPOSE = [activity.code for activity in register.REGISTER if activity.needs_reason]
 
@@ -206,6 +207,8 @@ def subject_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
             subjects=[access_log.subject_for(p) for p in persons] or [access_log.Subject()],
             request=request,
             detail="data-subject request lookup",
+            activity=SUBJECT_RIGHTS,
+            reason=purpose.subject_request_reason(),
         )
     duties = {p.pk: retention_duty_for_person(p) for p in persons}
     return render(
@@ -215,15 +218,31 @@ def subject_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _log_person_read(request: AuthenticatedHttpRequest, person: Person, detail: str) -> None:
-    """The officer's screens that show one person's file log that read as one row."""
+def _log_person_read(
+    request: AuthenticatedHttpRequest,
+    person: Person,
+    detail: str,
+    reason: str,
+    *,
+    action: str = access_log.Action.READ,
+    outcome: str = access_log.Outcome.ALLOWED,
+) -> None:
+    """The officer's use of one person's file, as one row: handling a request is its own activity, and the
+    request (its kind and the day it came in) is the reason, without a question to the officer."""
     access_log.record(
         user=request.user,
-        action=access_log.Action.READ,
+        action=action,
         subject=access_log.subject_for(person),
+        outcome=outcome,
         request=request,
         detail=detail,
+        activity=SUBJECT_RIGHTS,
+        reason=reason,
     )
+
+
+def _request_reason(handled: DataSubjectRequest) -> str:
+    return purpose.subject_request_reason(handled.kind, handled.received_on)
 
 
 def _subject(request: AuthenticatedHttpRequest) -> tuple[SubjectActionForm, Person | None]:
@@ -294,7 +313,7 @@ def access_review(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     disclosure = person_disclosure(person)
     decisions = {d.item: d for d in handled.decisions.select_related("decided_by")}
     withheld = withheld_keys(disclosure, decisions)
-    _log_person_read(request, person, "access request review")
+    _log_person_read(request, person, "access request review", _request_reason(handled))
     return render(
         request,
         "privacy/access_review.html",
@@ -320,12 +339,8 @@ def access_release(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("privacy:access-review", uuid=handled.uuid)
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.EXPORT,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="access request released",
+    _log_person_read(
+        request, person, "access request released", _request_reason(handled), action=access_log.Action.EXPORT
     )
     messages.success(request, _("The letter has been released. Print it or send the JSON file with it."))
     return redirect("privacy:access-letter", uuid=handled.uuid)
@@ -337,13 +352,7 @@ def access_letter(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     handled, person = _open_request(request, uuid)
     if handled.outcome == DataSubjectRequest.Outcome.IN_REVIEW:
         return redirect("privacy:access-review", uuid=handled.uuid)
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.PRINT,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="access request letter",
-    )
+    _log_person_read(request, person, "access request letter", _request_reason(handled), action=access_log.Action.PRINT)
     letter = handled.disclosure
     # A cleared letter (past its keeping period) is only a sentence, in the reader's own language.
     with translation.override(letter["language"] if letter else translation.get_language()):
@@ -376,7 +385,7 @@ def access_reads(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     page = Paginator(rows, READS_PAGE).get_page(request.GET.get("pagina"))
     # Read the page before this look at it is logged: the rows and their count belong together.
     reads = [read_row(row) for row in page]
-    _log_person_read(request, person, "who read the file")
+    _log_person_read(request, person, "who read the file", _request_reason(handled))
     return render(
         request,
         "privacy/access_reads.html",
@@ -394,15 +403,10 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
+    reason = purpose.subject_request_reason(DataSubjectRequest.Kind.ERASURE, form.cleaned_data["received_on"])
     confirmation = ErasureConfirmForm(request.POST if "typed" in request.POST else None, person=person)
     if not confirmation.is_valid():
-        access_log.record(
-            user=request.user,
-            action=access_log.Action.READ,
-            subject=access_log.subject_for(person),
-            request=request,
-            detail="erasure confirmation",
-        )
+        _log_person_read(request, person, "erasure confirmation", reason)
         context = {
             "form": form,
             "confirmation": confirmation,
@@ -416,13 +420,13 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, _("Not anonymised: a retention duty still applies to this person's case data."))
     else:
         messages.success(request, _("The person has been anonymised. The access log is kept."))
-    access_log.record(
-        user=request.user,
+    _log_person_read(
+        request,
+        person,
+        "data-subject erasure request",
+        reason,
         action=access_log.Action.DELETE,
-        subject=access_log.subject_for(person),
         outcome=access_log.Outcome.REFUSED if duty else access_log.Outcome.ALLOWED,
-        request=request,
-        detail="data-subject erasure request",
     )
     return redirect("privacy:requests")
 
@@ -491,18 +495,13 @@ def subject_logboek(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The processings of one data subject in the shape of the Logboek Dataverwerkingen (JSON)."""
     if request.method != "POST":
         return redirect("privacy:requests")
-    _form, person = _subject(request)
+    form, person = _subject(request)
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
     data = logboek_export(person, base_url=request.build_absolute_uri("/"))
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.EXPORT,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="data-subject logboek export",
-    )
+    reason = purpose.subject_request_reason(DataSubjectRequest.Kind.ACCESS, form.cleaned_data["received_on"])
+    _log_person_read(request, person, "data-subject logboek export", reason, action=access_log.Action.EXPORT)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = 'attachment; filename="logboek-dataverwerkingen.json"'
     return response
