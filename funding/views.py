@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import Action, Household
+from cases.models import Action, Case, Household
 from common.http import AuthenticatedHttpRequest, bad_request
 from common.spreadsheets import csv_response
 from exports.models import ExportKind
@@ -558,6 +558,19 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
         period=data["period"],
         limit=size + 1,
         offset=(page - 1) * size,
+    )
+    # The references shown are pseudonymous personal data: each case shown is logged (one query to place them).
+    shown = Case.objects.filter(reference__in=[row.reference for row in rows[:size]]).values_list("pk", "household_id")
+    access_log.record_many(
+        user=request.user,
+        action=access_log.Action.READ,
+        subjects=[
+            access_log.Subject(case_id=case_id, household_id=household_id, object_type="cases.case")
+            for case_id, household_id in shown
+        ],
+        request=request,
+        detail="audit cell",
+        activity="funding-accountability",
     )
     base = request.GET.copy()
     base.pop("page", None)
