@@ -178,11 +178,12 @@ def _own_involvements(user: Any) -> list[dict[str, Any]]:
     """The reader's active involvements with their case's household: one query."""
     from cases.models import Involvement
 
-    return list(
+    rows = (
         Involvement.objects.active()
         .filter(professional_id=user.pk)
         .values("case_id", "case__household_id", "professional_id", "is_coordinator", "role", "legal_basis")
     )
+    return [dict(row) for row in rows]
 
 
 def lead_purpose(user: Any, household_id: int, *, case_ids: Sequence[int] | None = None) -> ReadPurpose | None:
