@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jobs.models import OutboxMessage
 from privacy import access_log, register
@@ -39,7 +40,7 @@ def test_every_row_of_a_request_shares_its_trace_and_has_a_processing_id_and_a_d
     # The rows hang under the request's own operation, not under the caller's.
     (operation,) = {row.parent_span_id for row in rows}
     assert re.fullmatch(r"[0-9a-f]{16}", operation) and operation != CALLER_SPAN
-    today = rows[0].occurred_at.date()
+    today = timezone.localdate(rows[0].occurred_at)  # the day in Amsterdam, as the log counts it
     assert {row.delete_after for row in rows} == {register.log_delete_after(today)}
     assert rows[0].delete_after.year == today.year + register.LOG_RETENTION_YEARS
     assert verify_access_log().ok
