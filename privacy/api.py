@@ -96,7 +96,10 @@ class PurposeBoundSchema(AutoSchema):
                 "properties": {
                     "code": {"type": "string", "enum": ["reason_required", "reason_invalid"]},
                     "detail": {"type": "string"},
-                    "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                    "errors": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
                     "reasons": {"type": "array", "items": reason},
                 },
                 "required": ["code", "detail", "reasons"],

@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-DAILY_RETENTION = "privacy.tasks.apply_retention_task"
+DAILY_RETENTION = "privacy.apply_retention"  # the task's name, queued daily through the outbox
+DAILY_RETENTION_FUNCTION = "privacy.tasks.apply_retention_task"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Rule:
 
 
 def _daily(*steps: str, via: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"steps": steps, "task": DAILY_RETENTION, "task_function": DAILY_RETENTION, "via": via}
+    return {"steps": steps, "task": DAILY_RETENTION, "task_function": DAILY_RETENTION_FUNCTION, "via": via}
 
 
 RULES = {
@@ -49,13 +50,13 @@ RULES = {
             "Case data: anonymised by the daily run when the longest silo rule of the case's legal bases has run "
             "out after closing (privacy_retentionrule), write history included; a blockage's typed rule, what it "
             "cost the household and the notes of its steps go with it.",
-            **_daily("privacy.retention.cases_anonymise", via=("privacy.tasks.apply_retention",)),
+            **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
             "person",
             "Persons and households: names, dates of birth, BSNs and addresses scrubbed with the last case that "
             "needs them, or on an erasure request without a retention duty.",
-            **_daily("privacy.retention.cases_anonymise", via=("privacy.tasks.apply_retention",)),
+            **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
             "export",

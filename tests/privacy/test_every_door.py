@@ -20,9 +20,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, Household, HouseholdMembership, Reminder
-from exports.models import ExportKind
 from funding.tasks import refresh_flow_summary
 from privacy import register
+from privacy.exports import SUBJECT_ACCESS
 from privacy.models import AccessLogEntry
 from privacy.purpose import REASON_HEADER
 from privacy.subject_access import subject_access_open, subject_access_release
@@ -355,7 +355,7 @@ def world(personas: Personas) -> World:
         by=officer,
     )
     objects["export"] = ExportJobFactory(
-        done=True, requested_by=officer, kind=ExportKind.SUBJECT_ACCESS, format="json", person=membership.person
+        done=True, requested_by=officer, kind=SUBJECT_ACCESS, format="json", person=membership.person
     )
     return World(personas=personas, case=case, household=case.household, membership=membership, objects=objects)
 
