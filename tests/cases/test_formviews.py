@@ -270,6 +270,7 @@ def test_the_second_of_two_editors_gets_the_conflict_and_loses_nothing(
     first = log_in(personas.professional)
     assert input_value(get_html(first, url("plan-edit", scene)), "id_based_on_version") == "0"
     second = log_in(personas.team_lead)
+    give_reason(second, scene)  # the lead does not work on the household: the reason first
     assert input_value(get_html(second, url("plan-edit", scene)), "id_based_on_version") == "0"
     # The team lead saves first.
     second.post(url("plan-edit", scene), plan_data(0, summary="Versie van de teamleider"))
@@ -405,6 +406,7 @@ def test_an_action_of_another_case_is_not_found_through_this_case(log_in, person
 def test_a_closed_case_refuses_new_actions_with_a_message(log_in, personas: Personas) -> None:
     case = CaseFactory(team=personas.team_a, closed=True)
     client = log_in(personas.team_lead)
+    client.post(reverse("cases:household-purpose", args=[case.household.uuid]), {"reason": "review"})
     organisation = OrganisationFactory()
     data = {
         "theme": theme("werk").code,
