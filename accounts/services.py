@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from organisations.models import Role, User
+from organisations.models import User
+from privacy import policy
 from privacy.actor import service
 
 from . import totp
@@ -148,7 +149,7 @@ def api_token_create(*, by: User, name: str, expires_on: dt.date) -> NewApiToken
 @service
 def api_token_revoke(*, by: User, token: ApiToken) -> ApiToken:
     """Revoke a token (your own; an administrator any); it stops working at once. Revoking twice changes nothing."""
-    if token.user_id != by.pk and by.role != Role.ADMINISTRATOR:
+    if token.user_id != by.pk and not policy.may_revoke_any_api_token(by):
         raise PermissionDenied
     # Locked so that a revocation and a concurrent one do not both write history.
     token = ApiToken.objects.select_for_update().get(pk=token.pk)

@@ -45,14 +45,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.filter(OPEN)
 
     def led_by(self, user: User | AnonymousUser) -> CaseQuerySet:
-        """Cases of the teams the user currently leads (the team lead assigns their coordinators)."""
-        from organisations.models import Role, TeamMembership
-        from organisations.models import User as UserModel
+        """Cases of the teams the user currently leads (the team lead assigns their coordinators).
 
-        if not policy.may_see_casework(user) or getattr(user, "role", None) != Role.TEAM_LEAD:
-            return self.none()
-        assert isinstance(user, UserModel)
-        return self.filter(team__in=TeamMembership.objects.current().filter(user_id=user.pk).values("team_id"))
+        The rule is the policy's (``led_team_ids``); this composes it into the caller's query.
+        """
+        return self.filter(team__in=policy.led_team_ids(user))
 
     def coordinated_by(self, user: User | AnonymousUser) -> CaseQuerySet:
         """Cases the user coordinates now (the coordinator moves the case along its statuses)."""
@@ -81,16 +78,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         keeps PostgreSQL from using the (team, status) index, and a team's
         caseload runs to thousands of cases.
         """
-        from organisations.models import TeamMembership
-
-        my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
-        return self.visible_to(user).open().filter(team_id__in=my_teams)
+        return self.visible_to(user).open().filter(team_id__in=policy.team_ids_of(user))
 
     def caseload_for(self, user: User) -> CaseQuerySet:
         """What "Mijn caseload" lists: the team's open cases for a team lead, one's own for a professional."""
-        from organisations.models import Role
-
-        if user.role == Role.TEAM_LEAD:
+        if policy.oversees_team_cases(user):
             return self.team_caseload_of(user)
         return self.caseload_of(user)
 
@@ -326,8 +318,4 @@ class KeyFigureQuerySet(models.QuerySet[models.Model]):
         """Key figures are not clients, but their contact details are still personal: own teams only."""
         if not policy.may_see_casework(user):
             return self.none()
-        from organisations.models import TeamMembership
-        from organisations.models import User as UserModel
-
-        assert isinstance(user, UserModel)
-        return self.filter(team__in=TeamMembership.objects.current().filter(user_id=user.pk).values("team_id"))
+        return self.filter(team__in=policy.team_ids_of(user))

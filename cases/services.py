@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from funding import services as funding_services
-from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
+from organisations.models import Area, Organisation, Team, User
 from privacy import policy
 from privacy.actor import service
 from themes.models import Instrument, InstrumentDomain, Theme
@@ -131,13 +131,6 @@ def _require_casework(user: User, case: Case, *, open_only: bool = True) -> None
         raise ValidationError(_("This case is closed; it can no longer be changed."))
 
 
-def _is_team_lead_of(user: User, team_id: int) -> bool:
-    return (
-        user.role == Role.TEAM_LEAD
-        and TeamMembership.objects.current().filter(user_id=user.pk, team_id=team_id).exists()
-    )
-
-
 def _organisation_of(user: User) -> int:
     # Casework is always done on behalf of an organisation (and its confidentiality).
     if user.organisation_id is None:
@@ -231,7 +224,7 @@ def referral_create(
     legal_basis: str,
 ) -> Case:
     """Register an aanmelding: a new household with its members and a case, the referrer as coordinator."""
-    if not policy.may_see_casework(by) or not TeamMembership.objects.current().filter(user=by, team=team).exists():
+    if not policy.may_see_casework(by) or not policy.belongs_to_team(by, team.pk):
         raise PermissionDenied
     errors = _Errors()
     if not members:
@@ -293,7 +286,7 @@ def case_transition(*, case: Case, to_status: str, by: User, reason: str = "") -
     _require_casework(by, case, open_only=False)
     case = _lock_case(case)
     if not (
-        _is_team_lead_of(by, case.team_id) or case.involvements.filter(professional=by, is_coordinator=True).exists()
+        policy.leads_team(by, case.team_id) or case.involvements.filter(professional=by, is_coordinator=True).exists()
     ):
         raise PermissionDenied
     refusal = workflow.refusal(case.status, to_status)
@@ -375,12 +368,12 @@ def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis:
     trigger guarantee one active coordinator whatever path writes.
     """
     _require_casework(by, case)
-    if not _is_team_lead_of(by, case.team_id):
+    if not policy.leads_team(by, case.team_id):
         raise PermissionDenied
     case = _lock_case(case)
     if professional.role not in policy.CASEWORK_ROLES or professional.organisation_id is None:
         raise ValidationError({"professional": [_("Only professionals of an organisation can coordinate.")]})
-    if not TeamMembership.objects.current().filter(user=professional, team_id=case.team_id).exists():
+    if not policy.belongs_to_team(professional, case.team_id):
         raise ValidationError({"professional": [_("The coordinator must be a member of the case's team.")]})
     current = Involvement.objects.filter(case=case, is_coordinator=True, end_date__isnull=True).first()
     if current and current.professional_id == professional.pk:

@@ -49,7 +49,7 @@ def recent_reads(*, household: Household, number: int, size: int) -> tuple[list[
         AccessLogEntry.objects.reads_of_household(household.pk)
         .with_reader_names()
         .only("occurred_at", "username", "role", "organisation_name", "action", "channel", "detail")
-        .order_by("-occurred_at", "-seq")[start : start + size + 1]
+        .order_by("-occurred_at", "-id")[start : start + size + 1]
     )
     rows = [
         ReadRow(

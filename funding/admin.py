@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from privacy import policy
+
 from .models import (
     Allocation,
     Blockage,
@@ -29,7 +31,7 @@ class PolicyScopedAdmin(admin.ModelAdmin):
             # The admin is no door to casework: a staff account that is also a professional
             # reads households on the casework screens, where every read is logged.
             return queryset.none()
-        return queryset.visible_to(request.user)  # type: ignore[attr-defined]
+        return policy.visible(queryset, request.user)
 
 
 @admin.register(Silo)

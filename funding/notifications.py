@@ -8,7 +8,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from notifications.kinds import Draft
-from organisations.models import Role, TeamMembership, User
+from organisations.models import User
+from privacy import policy
 
 from . import workflow
 from .models import BlockageEvent, BlockageLevel
@@ -24,10 +25,9 @@ def blockage_escalated(event_id: int) -> list[Draft]:
     case = blockage.action.case
     active = User.objects.filter(is_active=True).exclude(pk=event.by_id)
     if event.level == BlockageLevel.TEAM_LEAD:
-        leads = TeamMembership.objects.current().filter(team_id=case.team_id).values("user_id")
-        recipients = active.filter(role=Role.TEAM_LEAD, pk__in=leads)
+        recipients = active.filter(policy.team_leads_condition(case.team_id))
     elif event.level in workflow.REGISTER_LEVELS:
-        recipients = active.filter(role=Role.PROGRAMME_BUREAU, organisation__municipality_id=case.team.municipality_id)
+        recipients = active.filter(policy.escalation_handlers_condition(case.team.municipality_id))
     else:
         return []
     # Stored in the interface's default language: the text names a case and a level, nothing personal.

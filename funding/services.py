@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Action, Person
 from notifications.services import notify
-from organisations.models import Role, TeamMembership, User
+from organisations.models import User
 from privacy import policy
 from privacy.actor import service
 
@@ -414,10 +414,7 @@ def _may_act_as(user: User, blockage: Blockage, actor: workflow.Actor) -> bool:
     if actor == workflow.Actor.TEAM_MEMBER:
         return Blockage.objects.visible_to(user).filter(pk=blockage.pk).exists()
     if actor == workflow.Actor.TEAM_LEAD:
-        return (
-            user.role == Role.TEAM_LEAD
-            and TeamMembership.objects.current().filter(user_id=user.pk, team_id=case.team_id).exists()
-        )
+        return policy.leads_team(user, case.team_id)
     return (
         policy.may_escalate_beyond_team(user) and Blockage.objects.in_register_of(user).filter(pk=blockage.pk).exists()
     )

@@ -34,7 +34,7 @@ from common.http import AuthenticatedHttpRequest, bad_request
 from common.paging import PAGE_PARAMETER, OpenEndedPage, old_page_links
 from common.spreadsheets import csv_response
 from exports.views import request_export
-from organisations.models import Area
+from organisations.models import Area, Team
 from privacy import access_log, policy, purpose, suppression
 from privacy.access import get_visible_or_404, record_refused
 
@@ -71,7 +71,7 @@ def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_casework(request.user):
         record_refused(request, detail="team blockages")
         raise Http404
-    teams = list(request.user.current_teams())
+    teams = list(Team.objects.filter(pk__in=policy.team_ids_of(request.user)))
     status = request.GET.get("status", "open")
     blockages = Blockage.objects.visible_to(request.user)
     if status == "open":

@@ -16,10 +16,11 @@ from rest_framework.response import Response
 
 from common.api.base import ReportSchema, StrictSerializer
 from organisations.models import Area, Municipality, User
+from privacy import policy
 from privacy.suppression import Cell
 from themes.models import Theme
 
-from .dashboard import Filters, buurten_in_scope, dashboard, may_see_monitoring
+from .dashboard import Filters, dashboard
 
 
 def _newest(model: type[models.Model], code: str) -> Any:
@@ -73,7 +74,7 @@ class ProgrammeReportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[ProgrammeQuerySerializer], responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
-        if not may_see_monitoring(request.user):
+        if not policy.may_see_monitoring(request.user):
             raise exceptions.NotFound  # as the screen
         assert isinstance(request.user, User)
         query = ProgrammeQuerySerializer(data=request.query_params.dict())
@@ -86,7 +87,7 @@ class ProgrammeReportViewSet(viewsets.GenericViewSet):
             start=data.get("start"),
             end=data.get("end"),
         )
-        board = dashboard(scope=buurten_in_scope(request.user), filters=filters)
+        board = dashboard(scope=policy.monitoring_buurten_in_scope(request.user), filters=filters)
         freshness = board.freshness
         body = {
             "refreshed_at": freshness.finished_at.isoformat() if freshness and freshness.finished_at else None,

@@ -20,7 +20,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
-from organisations.models import Area, Role, TeamMembership, User
 from privacy.suppression import HIDDEN, Cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
@@ -61,27 +60,6 @@ OPEN_STATUSES = (BlockageStatus.OPEN, BlockageStatus.ESCALATED)
 CLOSED_STATUSES = (BlockageStatus.RESOLVED, BlockageStatus.NOT_RESOLVABLE)
 # How a blockage ended: the three resolutions, and "not resolvable".
 OUTCOMES = (*BlockageResolution.values, BlockageStatus.NOT_RESOLVABLE.value)
-
-
-def may_see_monitoring(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "role", None) in {Role.PROGRAMME_BUREAU, Role.TEAM_LEAD}
-    )
-
-
-def buurten_in_scope(user: User) -> list[int] | None:
-    """None: every buurt (the bureau). A team lead: the buurten their current teams cover."""
-    if user.role == Role.PROGRAMME_BUREAU:
-        return None
-    teams = TeamMembership.objects.current().filter(user=user).values("team_id")
-    return list(
-        Area.objects.filter(kind=Area.Kind.NEIGHBOURHOOD)
-        .filter(Q(teams__in=teams) | Q(parent__teams__in=teams))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
 
 
 @dataclass

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 from exports.kinds import Built, ExportInvalid, Kind, form_errors, table
 from exports.models import ExportFormat, ExportJob
 from organisations.models import User
+from privacy import policy
 
-from .dashboard import export_rows, may_see_monitoring
+from .dashboard import export_rows
 from .forms import DashboardFilterForm, filtered_board
 
 MONITORING_DASHBOARD = "monitoring_dashboard"
@@ -25,7 +26,7 @@ class MonitoringDashboard(Kind):
     fields = ("municipality", "area", "theme", "start", "end")
 
     def may_request(self, user: User) -> bool:
-        return may_see_monitoring(user)
+        return policy.may_see_monitoring(user)
 
     def errors(self, user: User, parameters: Mapping[str, Any]) -> dict[str, list[str]]:
         form = DashboardFilterForm(parameters)

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations.forms import MAX_CODE_LENGTH, CbsCodeChoiceField
 from organisations.models import Area, Municipality, User
+from privacy import policy
 from themes.models import Theme
 
-from .dashboard import Dashboard, Filters, buurten_in_scope, dashboard
+from .dashboard import Dashboard, Filters, dashboard
 from .models import PrecisionReview
 
 
@@ -73,7 +74,7 @@ class DashboardFilterForm(forms.Form):
 def filtered_board(user: User, data: Mapping[str, Any] | None) -> tuple[DashboardFilterForm, Dashboard]:
     """The dashboard as the user may see it, filtered by the form's data (screen, print and export alike).
 
-    The caller has checked ``may_see_monitoring(user)``; invalid filters show the whole scope.
+    The caller has checked ``policy.may_see_monitoring(user)``; invalid filters show the whole scope.
     """
     form = DashboardFilterForm(data or None)
     filters = Filters()
@@ -86,7 +87,7 @@ def filtered_board(user: User, data: Mapping[str, Any] | None) -> tuple[Dashboar
             start=cleaned["start"],
             end=cleaned["end"],
         )
-    return form, dashboard(scope=buurten_in_scope(user), filters=filters)
+    return form, dashboard(scope=policy.monitoring_buurten_in_scope(user), filters=filters)
 
 
 def areas_of(municipality: models.QuerySet[Any] | None) -> models.QuerySet[Area]:

@@ -8,6 +8,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from organisations.models import User
 
     from .models import PrecisionReview, SummaryRun  # noqa: F401 (named in a string below)
@@ -122,19 +124,8 @@ class RollupQuerySet(models.QuerySet[Any]):
 
 
 class PrecisionReviewQuerySet(models.QuerySet["PrecisionReview"]):
-    def visible_to(self, user: User | Any) -> PrecisionReviewQuerySet:
-        """The bureau: every review. A team lead: reviews of their current teams' municipalities. Others: none.
+    def visible_to(self, user: User | AnonymousUser) -> PrecisionReviewQuerySet:
+        """The reviews the user may read (``policy.precision_review_condition``)."""
+        from privacy import policy
 
-        A review holds no personal data, only answers and suppressed figures; a team lead
-        still reads only their own municipality's programme.
-        """
-        from organisations.models import Role, TeamMembership
-
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.role == Role.PROGRAMME_BUREAU:
-            return self.all()
-        if user.role == Role.TEAM_LEAD:
-            teams = TeamMembership.objects.current().filter(user=user)
-            return self.filter(municipality__in=teams.values("team__municipality_id"))
-        return self.none()
+        return self.filter(policy.precision_review_condition(user))

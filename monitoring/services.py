@@ -22,21 +22,18 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from jobs.services import enqueue
-from organisations.models import Municipality, Role, User
+from organisations.models import User
 from privacy import suppression
 
-from .models import PrecisionReview, SummaryRun
+from .models import SummaryRun
 
 logger = logging.getLogger(__name__)
 
@@ -689,96 +686,3 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         run.save(update_fields=["buurten", "rows", "finished_at"])
     logger.info("Summary refresh %s: %s buurten, %s rows", run.mode, run.buurten, run.rows)
     return RefreshResult(ran=True, run=run)
-
-
-# --- Precision reviews -----------------------------------------------------------------------
-
-
-def _require_bureau(by: User) -> None:
-    if by.role != Role.PROGRAMME_BUREAU or not by.is_active:
-        raise PermissionDenied
-
-
-def _review_fields(*, programme: str, answers: Mapping[str, str], decisions: str) -> dict[str, str]:
-    unknown = set(answers) - set(PrecisionReview.QUESTION_FIELDS)
-    if unknown:
-        raise ValueError(f"Not a precision question: {sorted(unknown)}")
-    fields = {name: (answers.get(name) or "").strip() for name in PrecisionReview.QUESTION_FIELDS}
-    fields.update(programme=programme.strip(), decisions=decisions.strip())
-    return fields
-
-
-@transaction.atomic
-def precision_review_create(
-    *,
-    by: User,
-    programme: str,
-    municipality: Municipality,
-    period_start: datetime.date,
-    period_end: datetime.date,
-    answers: Mapping[str, str],
-    decisions: str = "",
-) -> PrecisionReview:
-    """Record a review and freeze the key figures of its municipality and period as they stand now.
-
-    The snapshot is read from the summary tables through the dashboard, so it holds the
-    same suppressed figures the dashboard shows; it is never recomputed afterwards.
-    """
-    from .dashboard import Filters, dashboard
-
-    _require_bureau(by)
-    if period_end < period_start:
-        raise ValidationError({"period_end": [_("The end of the period lies before its start.")]})
-    review = PrecisionReview(
-        municipality=municipality,
-        period_start=period_start,
-        period_end=period_end,
-        created_by=by,
-        **_review_fields(programme=programme, answers=answers, decisions=decisions),
-    )
-    review.full_clean()
-    board = dashboard(scope=None, filters=Filters(municipality_id=municipality.pk, start=period_start, end=period_end))
-    review.snapshot = {
-        "figures": board.key_figures(),
-        "summaries_as_of": board.freshness.finished_at.isoformat()
-        if board.freshness and board.freshness.finished_at
-        else None,
-    }
-    review.snapshot_taken_at = timezone.now()
-    review.save()
-    return review
-
-
-@transaction.atomic
-def precision_review_update(
-    *,
-    review: PrecisionReview,
-    by: User,
-    version: int,
-    programme: str,
-    answers: Mapping[str, str],
-    decisions: str = "",
-) -> PrecisionReview:
-    """Change a review's answers and decisions. Municipality, period and snapshot stay as recorded.
-
-    ``version`` is the version the editor started from: two people can edit one review,
-    and the later save must not silently undo the earlier one.
-    """
-    _require_bureau(by)
-    # Lock the row so two saves of the same version cannot both pass the check.
-    current = PrecisionReview.objects.select_for_update().get(pk=review.pk)
-    if current.version != version:
-        raise ValidationError(
-            _(
-                "Someone else saved this review while you were editing it. "
-                "Open it again to see their changes, then make yours."
-            )
-        )
-    for name, value in _review_fields(programme=programme, answers=answers, decisions=decisions).items():
-        setattr(current, name, value)
-    current.version += 1
-    current.updated_by = by
-    current.updated_at = timezone.now()
-    current.full_clean()
-    current.save()
-    return current

@@ -20,14 +20,14 @@ from django.views.decorators.http import require_POST
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
 from exports.views import request_export
-from organisations.models import Role
+from privacy import policy
 
 from . import exports as kinds
-from .dashboard import Dashboard, may_see_monitoring
+from .dashboard import Dashboard
 from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board
 from .models import PrecisionReview
-from .reviews import figure_rows
-from .services import precision_review_create, precision_review_update, summaries_refresh_request
+from .reviews import figure_rows, precision_review_create, precision_review_update
+from .services import summaries_refresh_request
 
 QUESTIONS = PrecisionReview.QUESTION_FIELDS
 
@@ -36,7 +36,7 @@ def monitoring_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_see_monitoring(request.user):
+        if not policy.may_see_monitoring(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -89,7 +89,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "neighbourhood_rows": page.object_list,
             "neighbourhood_order": order,
             "chart": _chart_data(board),
-            "may_refresh": request.user.role == Role.PROGRAMME_BUREAU,
+            "may_refresh": policy.may_refresh_summaries(request.user),
             "query": request.GET.urlencode(),
             "export_params": {name: form.data.get(name) or "" for name in form.fields},
         },
@@ -126,7 +126,7 @@ def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 @require_POST
 @monitoring_only
 def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if request.user.role != Role.PROGRAMME_BUREAU:
+    if not policy.may_refresh_summaries(request.user):
         raise Http404
     summaries_refresh_request(by=request.user)
     messages.success(request, _("A refresh of the figures has been requested."))
@@ -138,7 +138,7 @@ def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _bureau_only(request: AuthenticatedHttpRequest) -> None:
     """Team leads read reviews; only the bureau writes them (others never reach here: monitoring_only)."""
-    if request.user.role != Role.PROGRAMME_BUREAU:
+    if not policy.may_write_precision_reviews(request.user):
         raise Http404
 
 
@@ -157,7 +157,7 @@ def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "reviews": reviews.order_by("municipality__name", "programme", "-period_end", "-id"),
-            "may_write": request.user.role == Role.PROGRAMME_BUREAU,
+            "may_write": policy.may_write_precision_reviews(request.user),
             "compare_error": request.GET.get("compare") == "too-few",
         },
     )
@@ -226,7 +226,7 @@ def review_detail(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse
             "reviews": [review],
             "questions": [(PrecisionReview.label_of(n), getattr(review, n)) for n in QUESTIONS],
             "figures": figure_rows([review]),
-            "may_write": request.user.role == Role.PROGRAMME_BUREAU,
+            "may_write": policy.may_write_precision_reviews(request.user),
         },
     )
 

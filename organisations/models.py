@@ -177,9 +177,6 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    def current_teams(self) -> models.QuerySet["Team"]:
-        return Team.objects.filter(memberships__in=TeamMembership.objects.current().filter(user=self)).distinct()
-
 
 class TeamMembership(models.Model):
     """A user's membership of a team over a period; ending it ends the access it gave."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -30,14 +31,13 @@ class TeamMembershipQuerySet(models.QuerySet["TeamMembership"]):
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gt=day))
 
 
-def membership_changes_for(user: User, *, limit: int = 100) -> models.QuerySet[Any]:
-    """The write history of the memberships of the teams ``user`` belongs to today, newest first."""
+def membership_changes_of(team_ids: Iterable[int], *, limit: int = 100) -> models.QuerySet[Any]:
+    """The write history of the memberships of these teams (a lead's: ``policy.team_ids_of``), newest first."""
     from .models import TeamMembership
 
-    teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
     history = TeamMembership.history.model.objects
     return (
-        history.filter(team_id__in=teams)
+        history.filter(team_id__in=team_ids)
         .select_related("team", "user", "history_user")
         .order_by("-history_date", "-history_id")[:limit]
     )

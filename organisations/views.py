@@ -9,7 +9,7 @@ from django.shortcuts import render
 from common.http import AuthenticatedHttpRequest
 from privacy import policy
 
-from .querysets import membership_changes_for
+from .querysets import membership_changes_of
 
 
 @login_required
@@ -18,5 +18,7 @@ def membership_changes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_membership_changes(request.user):
         raise Http404
     return render(
-        request, "organisations/membership_changes.html", {"changes": list(membership_changes_for(request.user))}
+        request,
+        "organisations/membership_changes.html",
+        {"changes": list(membership_changes_of(policy.team_ids_of(request.user)))},
     )

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.http import Http404, HttpRequest
 
-from . import access_log
+from . import access_log, policy
 
 M = TypeVar("M", bound=models.Model)
 
@@ -42,7 +42,7 @@ def get_visible_or_404(
     ``scope`` replaces ``visible_to(user)`` where a model has a second, narrower
     policy door (the pseudonymous funding register); it must come from the policy.
     """
-    visible = scope(queryset) if scope else queryset.visible_to(request.user)  # type: ignore[attr-defined]
+    visible = scope(queryset) if scope else policy.visible(queryset, request.user)
     obj = visible.filter(**lookup).first()
     if obj is None:
         # The caller's queryset without the policy: its joins name the case behind a goal or a blockage.

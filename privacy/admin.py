@@ -4,10 +4,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from organisations.models import Role
-
-from . import access_log
-from .models import AccessLogEntry, DataSubjectRequest, DisclosureDecision, OfficerVisit, RetentionRule
+from . import access_log, policy
+from .models import AccessLogAnchor, AccessLogEntry, DataSubjectRequest, DisclosureDecision, OfficerVisit, RetentionRule
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,12 +31,12 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
-        if getattr(request.user, "role", None) != Role.PRIVACY_OFFICER:
+        if not policy.may_handle_privacy(request.user):
             return queryset.none()
         return queryset
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        refused = getattr(request.user, "role", None) != Role.PRIVACY_OFFICER or not self.has_view_permission(request)
+        refused = not policy.may_handle_privacy(request.user) or not self.has_view_permission(request)
         access_log.record(
             user=request.user,
             action=access_log.Action.SEARCH,
@@ -47,6 +45,15 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
             detail="access log (admin)",
         )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(AccessLogAnchor)
+class AccessLogAnchorAdmin(ReadOnlyAdmin):
+    """Where the access log starts after retention removed its oldest rows (written by the owner's step)."""
+
+    list_display = ["seq", "entry_hash", "removed_rows", "made_at"]
+    list_filter = ["made_at"]
+    search_fields = ["=seq", "=entry_hash"]
 
 
 @admin.register(RetentionRule)

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.pagination import CursorPagination
-from privacy import access_log, purpose
+from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404
 
 REASON_DESCRIPTION = (
@@ -131,7 +131,7 @@ class PolicyScopedViewSet(viewsets.GenericViewSet):
 
     def scope(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """The policy's door; a viewset whose model has another policy door overrides this."""
-        return queryset.visible_to(self.request.user)  # type: ignore[attr-defined]
+        return policy.visible(queryset, self.request.user)
 
     def get_queryset(self) -> models.QuerySet[Any]:
         return self.scope(self.base_queryset())

@@ -21,11 +21,27 @@ from typing import Any
 # The schema in which the application role may create tables: the spend import's staging tables.
 STAGING_SCHEMA = "spend_staging"
 ACCESS_LOG_TABLE = "privacy_accesslogentry"
+ANCHOR_TABLE = "privacy_accessloganchor"
+# The sequencer (migration 0009): the one function of the log the application role may execute.
+SEQUENCER_FUNCTION = "privacy_access_log_sequence(integer)"
 
 
 def _current_user(cursor: Any) -> str:
     cursor.execute("SELECT current_user")
     return str(cursor.fetchone()[0])
+
+
+def _owner_may_chain(cursor: Any) -> bool:
+    """From migration 0009 on: the owner may fill the log's three chain columns, nothing else; False before it.
+
+    The sequencer runs with the owner's rights; the triggers check which rows
+    and values. The retention step grants itself DELETE for its own transaction only.
+    """
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [ANCHOR_TABLE])
+    if not cursor.fetchone()[0]:
+        return False
+    cursor.execute(f"GRANT UPDATE (seq, previous_hash, entry_hash) ON {ACCESS_LOG_TABLE} TO CURRENT_USER")
+    return True
 
 
 def grant_application_role(cursor: Any, *, app_role: str) -> bool:
@@ -37,6 +53,7 @@ def grant_application_role(cursor: Any, *, app_role: str) -> bool:
     owner = _current_user(cursor)
     cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING_SCHEMA}")
     if app_role == owner:
+        _owner_may_chain(cursor)
         return False
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [app_role])
     if cursor.fetchone() is None:
@@ -66,4 +83,18 @@ def grant_application_role(cursor: Any, *, app_role: str) -> bool:
         # The owner keeps TRUNCATE (the test runner's flush) but not row changes; the triggers refuse them too.
         f"REVOKE UPDATE, DELETE ON {ACCESS_LOG_TABLE} FROM CURRENT_USER;"
     )
+    if _owner_may_chain(cursor):
+        for statement in (
+            f"REVOKE ALL ON FUNCTION {SEQUENCER_FUNCTION} FROM PUBLIC",
+            f"GRANT EXECUTE ON FUNCTION {SEQUENCER_FUNCTION} TO {role}",
+            "REVOKE ALL ON FUNCTION privacy_access_log_expire(integer) FROM PUBLIC",
+            # The anchors: the application role reads them, nobody changes them.
+            f"REVOKE ALL ON {ANCHOR_TABLE} FROM PUBLIC",
+            f"REVOKE ALL ON {ANCHOR_TABLE} FROM {role}",
+            f"GRANT SELECT ON {ANCHOR_TABLE} TO {role}",
+            f"REVOKE ALL ON SEQUENCE {ANCHOR_TABLE}_id_seq FROM {role}",
+            f"REVOKE UPDATE ON {ANCHOR_TABLE} FROM CURRENT_USER",
+            f"REVOKE DELETE ON {ANCHOR_TABLE} FROM CURRENT_USER",
+        ):
+            cursor.execute(statement)
     return True

@@ -2,8 +2,11 @@
 
 Rows hold snapshots (username, role, organisation) and bare ids instead of
 foreign keys, so that deactivating a user or deleting or anonymising a case
-never touches the log. PostgreSQL itself assigns each row its place in the
-chain and its hash (migration 0002), refuses UPDATE and DELETE, and refuses
+never touches the log. PostgreSQL itself gives each row the hash of its content
+as it is appended, without any lock, and its place in the chain moments later
+(the sequencer, ``sequencer.py``, migration 0009); it refuses UPDATE and DELETE
+but the sequencer's filling of an unchained row's chain columns and the owner's
+removal of rows past their delete-after date (``expiry.py``), and refuses
 TRUNCATE except to the table's owner who asks for it (the test runner's flush).
 The application's database role may only INSERT and SELECT (migration 0006,
 ``database_roles.py``); ``verify.py`` checks the chain in Python and
@@ -14,6 +17,7 @@ import uuid as uuid_module
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,10 +43,12 @@ class AccessLogEntry(models.Model):
         API = "api", _("API")
         TASK = "task", _("background task")
 
-    # Position in the hash chain and the hashes: set by the database trigger.
+    # Position in the hash chain and the hashes: set by the sequencer (empty while the row waits in the tail).
     seq = models.BigIntegerField(_("sequence"), unique=True, editable=False, null=True)
     previous_hash = models.CharField(max_length=64, editable=False, blank=True)
     entry_hash = models.CharField(max_length=64, editable=False, blank=True)
+    # The hash of the row's own content (id included), set by the INSERT trigger; empty on rows before 0009.
+    content_hash = models.CharField(max_length=64, editable=False, blank=True, db_default="")
 
     occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     user_id = models.BigIntegerField(_("user id"), null=True, db_index=True)
@@ -82,7 +88,11 @@ class AccessLogEntry(models.Model):
         ordering = ["-seq"]
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log entries")
-        indexes = [models.Index(fields=["household_id", "-occurred_at"], name="accesslog_household_idx")]
+        indexes = [
+            models.Index(fields=["household_id", "-occurred_at"], name="accesslog_household_idx"),
+            # The sequencer's tail: the rows not yet chained, in the order they were appended.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="accesslog_unchained_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.outcome}"
@@ -106,6 +116,28 @@ class AccessLogEntry(models.Model):
         from .purpose import reason_display
 
         return reason_display(self.reason)
+
+
+class AccessLogAnchor(models.Model):
+    """Where the access log now starts: the last row removed past its delete-after date, its place and hash.
+
+    Written by the owner role's expiry step (``expiry.py``) in the transaction
+    that removes the rows, and sealed outside the database (``seal.py``); the
+    application role may only read it.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    entry_hash = models.CharField(max_length=64)
+    removed_rows = models.BigIntegerField(_("rows removed"))
+    made_at = models.DateTimeField(_("made at"), db_default=Now())
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("access log anchor")
+        verbose_name_plural = _("access log anchors")
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.entry_hash}"
 
 
 class RetentionRule(models.Model):

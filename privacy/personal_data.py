@@ -104,9 +104,12 @@ RULES = {
         ),
         Rule(
             "access_log",
-            "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), then removed by the privacy "
-            "log's own retention, which keeps the hash chain verifiable; the application role cannot delete from it.",
-            left_to="privacy log retention (the access log's own step, not the daily run)",
+            "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), each row until its delete-after "
+            "day, then removed, oldest first, by the privacy log's own retention: the database owner role's "
+            "maintenance step (manage.py expire_access_log, which re-anchors and seals the chain); the application "
+            "role cannot delete from it.",
+            left_to="privacy log retention: database owner role (WIJKTEAM_DATABASE_ROLE=owner manage.py "
+            "expire_access_log)",
         ),
     ]
 }
@@ -176,6 +179,7 @@ PERSONAL_DATA: dict[str, str] = {
 }
 
 NO_PERSONAL_DATA: dict[str, str] = {
+    "privacy.accessloganchor": "the place and hash of the last access-log row retention removed, nothing else",
     "auth.permission": "reference data",
     "auth.group": "configuration",
     "contenttypes.contenttype": "reference data",

@@ -12,23 +12,120 @@ Need-to-know, as the domain brief sets it:
   organisation of the professional who logged it;
 - the programme bureau, auditors, the privacy officer and the administrator
   see no personal data through these querysets at all.
+
+Every other role rule lives here too, as a predicate named for the question
+(``may_see_monitoring``, ``leads_team``…): screens, services, template tags and
+the main navigation ask these, never a role literal of their own.
 """
 
 from __future__ import annotations
 
+import datetime
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from organisations.models import Role, Team, TeamMembership, User
+from organisations.models import Area, Role, Team, TeamMembership, User
+
+M = TypeVar("M", bound=Model)
 
 CASEWORK_ROLES = frozenset({Role.PROFESSIONAL, Role.TEAM_LEAD})
+TEAM_LEAD = frozenset({Role.TEAM_LEAD})
+BUREAU = frozenset({Role.PROGRAMME_BUREAU})
+
+
+@runtime_checkable
+class PolicyDoor(Protocol):
+    """A QuerySet with the policy's door: ``visible_to(user)`` keeps the rows the user may see, asking this module."""
+
+    def visible_to(self, user: User | AnonymousUser) -> QuerySet[Any]: ...
+
+
+def visible(queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """``queryset.visible_to(user)``, for code that holds a queryset of any model (the door, the API, the admin).
+
+    A model without the door is a programming error, said at once and by name.
+    """
+    if not isinstance(queryset, PolicyDoor):
+        raise TypeError(f"{queryset.model.__name__} has no visible_to(user): it is no door to personal data")
+    return queryset.visible_to(user)
+
+
+def nothing() -> Q:
+    """The condition no row meets: what every ``*_condition`` gives a user who may see none of it."""
+    return Q(pk__in=[])
+
+
+def _active(user: User | AnonymousUser | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _has_role(user: User | AnonymousUser | None, roles: frozenset[str]) -> bool:
+    return _active(user) and getattr(user, "role", None) in roles
+
+
+# --- Teams: who belongs to which team, and who leads it --------------------------------
+#
+# A membership is current from its start date up to (not including) its end date
+# (``TeamMembershipQuerySet.current``). Every "my teams" of the project is
+# ``team_ids_of``; every "does this user lead that team" is ``led_team_ids``.
+
+
+def team_ids_of(user: User | AnonymousUser | None, *, on: datetime.date | None = None) -> QuerySet[TeamMembership, int]:
+    """The ids of the teams the user belongs to on ``on`` (today), as a lazy query.
+
+    Lazy, so ``team__in=team_ids_of(user)`` stays one subquery of the caller's query;
+    iterate it (``set(...)``) for one query of its own. A fact about the user, not a
+    permission: what they may do with their teams is asked of the predicates below.
+    """
+    if user is None or not user.is_authenticated:
+        return TeamMembership.objects.none().values_list("team_id", flat=True)
+    return TeamMembership.objects.current(on=on).filter(user_id=user.pk).values_list("team_id", flat=True)
+
+
+def belongs_to_team(user: User | AnonymousUser | None, team_id: int) -> bool:
+    """Whether the user is a member of the team today. One query."""
+    return team_ids_of(user).filter(team_id=team_id).exists()
+
+
+def led_team_ids(user: User | AnonymousUser | None) -> QuerySet[TeamMembership, int]:
+    """The ids of the teams the user leads today: the teams of an active team lead, none for anyone else.
+
+    The one team-lead rule: the team lead assigns a case's coordinator, moves its status, takes
+    its blockages from the team, and, where the team says so, pays its actions from a stream.
+    """
+    ids = team_ids_of(user)
+    return ids if _has_role(user, TEAM_LEAD) else ids.none()
+
+
+def leads_team(user: User | AnonymousUser | None, team_id: int) -> bool:
+    """Whether the user leads the team today (``led_team_ids``). One query, none for other roles."""
+    return led_team_ids(user).filter(team_id=team_id).exists()
+
+
+def team_leads_condition(team_id: int) -> Q:
+    """A filter on User: the team's leads today, the same rule as ``led_team_ids`` asked the other way round."""
+    members = TeamMembership.objects.current().filter(team_id=team_id).values("user_id")
+    return Q(is_active=True, role__in=TEAM_LEAD, pk__in=members)
+
+
+# --- Casework: households, persons, cases and what hangs on them -------------------------
 
 
 def may_see_casework(user: User | AnonymousUser | None) -> bool:
-    return bool(
-        user is not None and user.is_authenticated and user.is_active and getattr(user, "role", None) in CASEWORK_ROLES
-    )
+    """The casework screens: caseload, reminders, search, referral, household pages, team blockages."""
+    return _has_role(user, CASEWORK_ROLES)
+
+
+def oversees_team_cases(user: User | AnonymousUser | None) -> bool:
+    """A team lead oversees every case of their teams, not only those they work on.
+
+    So "Mijn caseload" lists the teams' open cases (a professional's: their own), and reading
+    a household one does not work on asks for a purpose first (``privacy.purpose.screen_purpose``).
+    """
+    return _has_role(user, TEAM_LEAD)
 
 
 def case_condition(user: User | AnonymousUser | None, prefix: str = "") -> Q:
@@ -76,27 +173,18 @@ def may_see_who_viewed(user: User | AnonymousUser | None, household_id: int) -> 
     coordinates = Exists(
         Involvement.objects.active().filter(case_id=OuterRef("pk"), professional_id=user.pk, is_coordinator=True)
     )
-    condition = Q(coordinates)
-    if user.role == Role.TEAM_LEAD:
-        condition |= Q(team_id__in=TeamMembership.objects.current().filter(user_id=user.pk).values("team_id"))
+    condition = Q(coordinates) | Q(team_id__in=led_team_ids(user))
     return Case.objects.filter(condition, household_id=household_id).exists()
 
 
 def may_see_membership_changes(user: User | AnonymousUser | None) -> bool:
     """A team lead reads who joined or left their teams, and who made the change (issue #12)."""
-    return bool(
-        user is not None and user.is_authenticated and user.is_active and getattr(user, "role", None) == Role.TEAM_LEAD
-    )
+    return _has_role(user, TEAM_LEAD)
 
 
 def may_handle_privacy(user: User | AnonymousUser | None) -> bool:
     """The privacy officer reads the access log and handles data-subject requests."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "role", None) == Role.PRIVACY_OFFICER
-    )
+    return _has_role(user, frozenset({Role.PRIVACY_OFFICER}))
 
 
 def data_subject_condition(user: User | AnonymousUser | None) -> Q:
@@ -106,7 +194,7 @@ def data_subject_condition(user: User | AnonymousUser | None) -> Q:
     exists for articles 15 and 17, is narrow (exact BSN or case reference) and
     every use is logged.
     """
-    return Q() if may_handle_privacy(user) else Q(pk__in=[])
+    return Q() if may_handle_privacy(user) else nothing()
 
 
 # --- Funding: aggregates, the blockage register and spend imports ------------------
@@ -116,10 +204,6 @@ def data_subject_condition(user: User | AnonymousUser | None) -> Q:
 # dates. Their view is bounded to the municipality of their own organisation.
 
 FUNDING_AGGREGATE_ROLES = frozenset({Role.PROGRAMME_BUREAU, Role.AUDITOR})
-
-
-def _has_role(user: User | AnonymousUser, roles: frozenset[str]) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) in roles)
 
 
 def may_see_funding_aggregates(user: User | AnonymousUser) -> bool:
@@ -144,7 +228,12 @@ def may_see_blockage_register(user: User | AnonymousUser) -> bool:
 
 def may_escalate_beyond_team(user: User | AnonymousUser) -> bool:
     """Only the programme bureau takes a blockage to the municipality and the Rijk, and records the outcome."""
-    return _has_role(user, frozenset({Role.PROGRAMME_BUREAU})) and funding_municipality_id(user) is not None
+    return _has_role(user, BUREAU) and funding_municipality_id(user) is not None
+
+
+def escalation_handlers_condition(municipality_id: int) -> Q:
+    """A filter on User: who takes a blockage of this municipality beyond the team (``may_escalate_beyond_team``)."""
+    return Q(is_active=True, role__in=BUREAU, organisation__municipality_id=municipality_id)
 
 
 def may_import_spend(user: User | AnonymousUser) -> bool:
@@ -154,7 +243,7 @@ def may_import_spend(user: User | AnonymousUser) -> bool:
 def spend_import_condition(user: User | AnonymousUser) -> Q:
     """A filter on SpendImport: an auditor sees the files of their own municipality only."""
     if not may_import_spend(user):
-        return Q(pk__in=[])
+        return nothing()
     return Q(municipality_id=funding_municipality_id(user))
 
 
@@ -167,7 +256,7 @@ def funding_municipality_id(user: User | AnonymousUser) -> int | None:
 def funding_register_condition(user: User | AnonymousUser, prefix: str = "") -> Q:
     """A filter on Case (or through ``prefix``) for the pseudonymous funding views."""
     if not may_see_blockage_register(user):
-        return Q(pk__in=[])
+        return nothing()
     return Q(**{f"{prefix}team__municipality_id": funding_municipality_id(user)})
 
 
@@ -177,8 +266,9 @@ def export_job_condition(user: User | AnonymousUser | None) -> Q:
     What a job's file may contain is decided again when it is built and when it
     is downloaded (``exports.kinds``), so a user who lost a role cannot collect it.
     """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
+    if not _active(user):
+        return nothing()
+    assert user is not None
     return Q(requested_by_id=user.pk)
 
 
@@ -205,10 +295,75 @@ def may_pay_from_stream(user: User | AnonymousUser | None, team: Team) -> bool:
     setting says so, only a team lead of the case's team (issue 14). The case itself must be visible to them."""
     if not may_see_casework(user):
         return False
-    assert isinstance(user, User)
     if team.allocated_by == Team.AllocatedBy.TEAM_LEAD:
-        return (
-            user.role == Role.TEAM_LEAD
-            and TeamMembership.objects.current().filter(user_id=user.pk, team_id=team.pk).exists()
-        )
+        return leads_team(user, team.pk)
     return True
+
+
+# --- Monitoring: the programme dashboard and its precision reviews -----------------------
+#
+# Summary figures only, passed through suppression: the bureau reads every buurt,
+# a team lead the buurten of their own teams. Only the bureau refreshes the
+# figures and writes precision reviews.
+
+MONITORING_ROLES = frozenset({Role.PROGRAMME_BUREAU, Role.TEAM_LEAD})
+
+
+def may_see_monitoring(user: User | AnonymousUser | None) -> bool:
+    """The dashboard, its export and the API report, and reading precision reviews."""
+    return _has_role(user, MONITORING_ROLES)
+
+
+def monitoring_buurten_in_scope(user: User | AnonymousUser | None) -> list[int] | None:
+    """The buurten whose figures the user reads. None: every buurt (the bureau).
+
+    A team lead: the buurten their current teams cover, directly or through a wijk
+    (one query). Anyone else: none.
+    """
+    if _has_role(user, BUREAU):
+        return None
+    if not may_see_monitoring(user):
+        return []
+    teams = team_ids_of(user)
+    return list(
+        Area.objects.filter(kind=Area.Kind.NEIGHBOURHOOD)
+        .filter(Q(teams__in=teams) | Q(parent__teams__in=teams))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def may_refresh_summaries(user: User | AnonymousUser | None) -> bool:
+    """Asking for a refresh of the summary tables now, rather than at the next scheduled run."""
+    return _has_role(user, BUREAU)
+
+
+def may_write_precision_reviews(user: User | AnonymousUser | None) -> bool:
+    """Recording a precision review and editing its answers (team leads read them)."""
+    return _has_role(user, BUREAU)
+
+
+def precision_review_condition(user: User | AnonymousUser | None) -> Q:
+    """A filter on PrecisionReview: every review for the bureau; a team lead those of their teams' municipalities.
+
+    A review holds no personal data, only answers and suppressed figures; a team lead
+    still reads only their own municipality's programme.
+    """
+    if _has_role(user, BUREAU):
+        return Q()
+    if not may_see_monitoring(user):
+        return nothing()
+    return Q(municipality__in=Team.objects.filter(pk__in=team_ids_of(user)).values("municipality_id"))
+
+
+# --- The administration: configuration, never case content --------------------------
+
+
+def may_revoke_any_api_token(user: User | AnonymousUser | None) -> bool:
+    """Everyone revokes their own API tokens; the functional administrator anyone's (a lost laptop, a leaver)."""
+    return _has_role(user, frozenset({Role.ADMINISTRATOR}))
+
+
+def may_use_admin_site(user: User | AnonymousUser | None) -> bool:
+    """The functional administrator's configuration screens (``/beheer/``): Django's own rule, staff and active."""
+    return _active(user) and bool(getattr(user, "is_staff", False))

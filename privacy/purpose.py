@@ -189,7 +189,9 @@ def _own_involvements(user: Any) -> list[dict[str, Any]]:
 def lead_purpose(user: Any, household_id: int, *, case_ids: Sequence[int] | None = None) -> ReadPurpose | None:
     """A team lead's purpose for reading a household: their own involvement there, else supervision. None for
     other roles (their purpose follows from what they read, see ``register.activity_for``). One query."""
-    if getattr(user, "role", "") != "team_lead":
+    from .policy import oversees_team_cases
+
+    if not oversees_team_cases(user):
         return None
     mine = [
         row
@@ -269,7 +271,9 @@ def api_purposes(user: Any, subjects: Sequence[Subject], header: str | None) -> 
     supervision and needs the reason of the header (:class:`ReasonMissing` when absent). One query for
     the lead's involvements, and one each to place cases and persons that name no household.
     """
-    if getattr(user, "role", "") != "team_lead" or not subjects:
+    from .policy import oversees_team_cases
+
+    if not subjects or not oversees_team_cases(user):
         return [None] * len(subjects)
     from cases.models import Case, HouseholdMembership
 

@@ -14,6 +14,10 @@ emptying the table.
 Beat seals every ``WIJKTEAM_LOG_SEAL_MINUTES``; ``manage.py seal_access_log``
 seals at once. A seal is made only when the rows since the previous seal
 verify, so a rewrite is never sealed over.
+
+The retention step (``expiry.py``) seals the chain's new anchor the same way,
+as a seal of kind ``anchor`` (its MAC under a purpose of its own): a superuser
+who removes the oldest rows and writes an anchor of their own is caught.
 """
 
 from __future__ import annotations
@@ -31,12 +35,16 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from .sequencer import chain_access_log
 from .verify import SealedHead, Verification, verify_access_log
 
 logger = logging.getLogger(__name__)
 
 SEAL_FILE_NAME = "access-log-seals.jsonl"
 _PURPOSE = "wijkteam access-log seal v1"
+_ANCHOR_PURPOSE = "wijkteam access-log anchor v1"
+HEAD = "head"
+ANCHOR = "anchor"
 
 
 class SealRefused(Exception):
@@ -49,6 +57,8 @@ class Seal:
     head_seq: int
     head_hash: str
     mac: str
+    # HEAD: the chain's head at the time; ANCHOR: the last row the retention step removed.
+    kind: str = HEAD
 
     def head(self) -> SealedHead:
         return SealedHead(head_seq=self.head_seq, head_hash=self.head_hash, sealed_at=self.sealed_at)
@@ -78,8 +88,9 @@ def seal_path() -> Path | None:
     return Path(directory) / SEAL_FILE_NAME if directory else None
 
 
-def _mac(key: bytes, *, sealed_at: str, head_seq: int, head_hash: str) -> str:
-    message = "\x1f".join([_PURPOSE, sealed_at, str(head_seq), head_hash]).encode()
+def _mac(key: bytes, *, sealed_at: str, head_seq: int, head_hash: str, kind: str = HEAD) -> str:
+    purpose = _ANCHOR_PURPOSE if kind == ANCHOR else _PURPOSE
+    message = "\x1f".join([purpose, sealed_at, str(head_seq), head_hash]).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -95,8 +106,10 @@ def read_seals(key: bytes) -> tuple[list[Seal], list[str]]:
             continue
         try:
             seal = Seal(**json.loads(line))
-            expected = _mac(key, sealed_at=seal.sealed_at, head_seq=seal.head_seq, head_hash=seal.head_hash)
-            genuine = hmac.compare_digest(expected, seal.mac)
+            expected = _mac(
+                key, sealed_at=seal.sealed_at, head_seq=seal.head_seq, head_hash=seal.head_hash, kind=seal.kind
+            )
+            genuine = seal.kind in (HEAD, ANCHOR) and hmac.compare_digest(expected, seal.mac)
         except (TypeError, ValueError):
             genuine = False
         if genuine:
@@ -127,9 +140,13 @@ def seal_access_log() -> Seal:
             "Sealing the access log needs WIJKTEAM_LOG_SEAL_KEY (or WIJKTEAM_LOG_SEAL_KEY_FILE) "
             "and WIJKTEAM_LOG_SEAL_DIR."
         )
+    # The seal covers every row appended until now: chain the tail first (privacy/sequencer.py).
+    chain_access_log()
     seals, problems = read_seals(key)
-    last = seals[-1].head() if seals and seals[-1].head_seq > 0 else None
-    result: Verification = verify_access_log(start=last)
+    heads = [seal for seal in seals if seal.kind == HEAD]
+    last = heads[-1].head() if heads and heads[-1].head_seq > 0 else None
+    anchors = [seal.head() for seal in seals if seal.kind == ANCHOR]
+    result: Verification = verify_access_log(start=last, sealed_anchors=anchors)
     if problems or not result.ok:
         details = problems + [f"seq {item.seq}: {item.problem}" for item in result.breaks[:20]]
         logger.error("access log NOT sealed: it does not verify since the last seal: %s", "; ".join(details))
@@ -152,4 +169,26 @@ def seal_access_log() -> Seal:
         seal.sealed_at,
         seal.mac,
     )
+    return seal
+
+
+def sealing_configured() -> bool:
+    return seal_key() is not None and seal_path() is not None
+
+
+def seal_anchor(*, seq: int, entry_hash: str) -> Seal | None:
+    """Seal the chain's new anchor after the retention step; None when sealing is not configured."""
+    key = seal_key()
+    if key is None or seal_path() is None:
+        return None
+    sealed_at = timezone.now().isoformat()
+    seal = Seal(
+        sealed_at=sealed_at,
+        head_seq=seq,
+        head_hash=entry_hash,
+        mac=_mac(key, sealed_at=sealed_at, head_seq=seq, head_hash=entry_hash, kind=ANCHOR),
+        kind=ANCHOR,
+    )
+    _append(seal)
+    logger.info("access log anchor sealed: seq %s, hash %s, at %s, mac %s", seq, entry_hash, sealed_at, seal.mac)
     return seal

@@ -28,3 +28,11 @@ def seal_access_log_task() -> int:
     from .seal import seal_access_log
 
     return seal_access_log().head_seq
+
+
+@shared_task(name="privacy.chain_access_log", acks_late=True, ignore_result=True)
+def chain_access_log_task() -> int:
+    """Beat's sequencer run: chain the access-log rows requests appended since (privacy/sequencer.py)."""
+    from .sequencer import chain_access_log
+
+    return chain_access_log()

@@ -6,6 +6,17 @@ a superuser) could otherwise make an altered row verify. :func:`row_digest`
 must give exactly what the trigger ``privacy_access_log_chain`` stores (its
 ``privacy_access_log_digest``, migrations 0002 and 0007); ``tests/security/`` pins that.
 
+Rows are appended unchained (their ``content_hash`` covers their own content,
+id included) and chained moments later by the sequencer (``sequencer.py``):
+``entry_hash = sha256('v3', seq, previous_hash, content_hash)``. Rows chained
+before migration 0009 have no content hash and keep their old digest. The
+tail of rows still waiting is checked too: each must be whole (its content
+hash holds) and carry no chain values; how many wait is reported.
+
+After the owner's retention step (``expiry.py``) removed the oldest rows,
+the chain starts after its anchor: the last removed row's place and hash,
+kept in ``privacy_accessloganchor`` and sealed (``seal.py``).
+
 A consistent chain proves only that nobody changed a row without rewriting
 every later one. A database superuser can do that; the seals
 (:mod:`privacy.seal`) are what such a rewrite cannot follow: each one records
@@ -55,6 +66,13 @@ DIGEST_FIELDS = (
 # Covered since migration 0007, appended after the fields above; a row with all of them empty (every
 # row written before it) hashes without them, as it did then.
 EXTENDED_FIELDS = ("activity", "legal_basis", "reason", "trace_id", "span_id", "parent_span_id", "delete_after")
+# A row's own content, hashed as it is appended (migration 0009's privacy_access_log_content_digest).
+CONTENT_FIELDS = (
+    "id",
+    *[name for name in DIGEST_FIELDS if name not in ("seq", "previous_hash")],
+    *EXTENDED_FIELDS,
+)
+V3 = "v3"
 MAX_BREAKS = 1000
 
 
@@ -81,6 +99,10 @@ class Verification:
     breaks: list[Break] = field(default_factory=list)
     # The newest seal the log was checked against, if any.
     last_seal: SealedHead | None = None
+    # Rows appended but not yet chained by the sequencer, each checked whole.
+    pending: int = 0
+    # Where the chain starts after the retention step removed its oldest rows.
+    anchor: SealedHead | None = None
 
     @property
     def ok(self) -> bool:
@@ -143,8 +165,35 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _field(name: str, value: Any) -> str:
+    if name == "occurred_at":
+        return _timestamp(value)
+    if name == "client_address":
+        return _host(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _text(value)
+
+
+def content_digest(row: dict[str, Any]) -> str:
+    """The SHA-256 of a row's own content that the INSERT trigger stores as ``content_hash``."""
+    parts = [V3, *(_field(name, row[name]) for name in CONTENT_FIELDS)]
+    return hashlib.sha256(SEPARATOR.join(parts).encode("utf-8")).hexdigest()
+
+
+def link_digest(seq: int, previous_hash: str, content_hash: str) -> str:
+    """The chain hash the sequencer gives a row: its place, the previous row's hash and its content hash."""
+    return hashlib.sha256(SEPARATOR.join([V3, str(seq), previous_hash, content_hash]).encode("utf-8")).hexdigest()
+
+
 def row_digest(row: dict[str, Any]) -> str:
-    """The SHA-256 the chain trigger stores for a row with these values (seq and previous hash included)."""
+    """The chain hash a row with these values must have (seq and previous hash included).
+
+    For a row appended since migration 0009 (it has a content hash) from its
+    content recomputed, not from the stored content hash.
+    """
+    if row.get("content_hash"):
+        return link_digest(row["seq"], row["previous_hash"], content_digest(row))
     parts = []
     for name in DIGEST_FIELDS:
         value = row[name]
@@ -160,18 +209,29 @@ def row_digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(SEPARATOR.join(parts).encode("utf-8")).hexdigest()
 
 
-_COLUMNS = ", ".join([*DIGEST_FIELDS, *EXTENDED_FIELDS, "entry_hash"])
-_SELECT = f"SELECT {_COLUMNS} FROM privacy_accesslogentry WHERE seq >= %s ORDER BY seq NULLS LAST"  # noqa: S608
+_NAMES = ["id", *DIGEST_FIELDS, *EXTENDED_FIELDS, "content_hash", "entry_hash"]
+_COLUMNS = ", ".join(_NAMES)
+_CHAINED = f"SELECT {_COLUMNS} FROM privacy_accesslogentry WHERE seq >= %s ORDER BY seq"  # noqa: S608
+_TAIL = f"SELECT {_COLUMNS} FROM privacy_accesslogentry WHERE seq IS NULL ORDER BY id"  # noqa: S608
 
 
-def _rows(start: int) -> Iterable[dict[str, Any]]:
-    names = [*DIGEST_FIELDS, *EXTENDED_FIELDS, "entry_hash"]
+def _rows(sql: str, params: Sequence[Any]) -> Iterable[dict[str, Any]]:
     # A named cursor streams the log in batches instead of loading it whole.
     with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(_SELECT, [start])
+        cursor.execute(sql, params)
         while batch := cursor.fetchmany(2000):
             for values in batch:
-                yield dict(zip(names, values, strict=True))
+                yield dict(zip(_NAMES, values, strict=True))
+
+
+def newest_anchor() -> SealedHead | None:
+    """The chain's start after retention: the last row removed, from the anchor table."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, entry_hash, made_at FROM privacy_accessloganchor ORDER BY seq DESC LIMIT 1")
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return SealedHead(head_seq=int(found[0]), head_hash=found[1], sealed_at=found[2].isoformat())
 
 
 def _rows_ever_written() -> int:
@@ -185,37 +245,68 @@ def _rows_ever_written() -> int:
         return int(cursor.fetchone()[0])
 
 
-def verify_access_log(*, seals: Sequence[SealedHead] = (), start: SealedHead | None = None) -> Verification:
-    """Check every row from the chain's start (or from the sealed head ``start``) to its head.
+def verify_access_log(
+    *,
+    seals: Sequence[SealedHead] = (),
+    start: SealedHead | None = None,
+    sealed_anchors: Sequence[SealedHead] | None = None,
+) -> Verification:
+    """Check every chained row from the chain's start (or from the sealed head ``start``) to its head, then the tail.
 
     ``seals`` are heads recorded earlier; each must still be in the log with
-    the hash it had then.
+    the hash it had then, unless the retention step removed it (it lies at or
+    before the anchor). ``sealed_anchors``, when given (seals are kept), are
+    the anchors the retention step sealed: the anchor the log starts after
+    must be one of them.
     """
     if start is not None and start.head_seq < 1:
         start = None  # a seal of the empty log
-    first_seq = start.head_seq if start else 1
-    sealed = {seal.head_seq: seal for seal in seals if seal.head_seq >= first_seq}
-    if start is not None:
-        sealed.setdefault(start.head_seq, start)
     breaks: list[Break] = []
-    rows = 0
-    prior_seq: int | None = None
-    prior_hash = ""
-    head_seq: int | None = None
-    head_hash = ""
 
     def report(seq: int, problem: str) -> None:
         if len(breaks) < MAX_BREAKS:
             breaks.append(Break(seq=seq, problem=problem))
 
-    for row in _rows(first_seq):
+    anchor = newest_anchor()
+    prior_seq: int | None = None
+    prior_hash = ""
+    if anchor is not None and (start is None or start.head_seq <= anchor.head_seq):
+        # The oldest rows were removed by retention: the chain goes on from the last one removed.
+        first_seq = anchor.head_seq + 1
+        prior_seq, prior_hash = anchor.head_seq, anchor.head_hash
+        start = None
+        if sealed_anchors is not None and not any(
+            item.head_seq == anchor.head_seq and item.head_hash == anchor.head_hash for item in sealed_anchors
+        ):
+            report(anchor.head_seq, "the log starts after an anchor no seal records: rows were removed")
+        for head in seals:
+            if head.head_seq == anchor.head_seq and head.head_hash != anchor.head_hash:
+                report(anchor.head_seq, f"the anchor differs from the head sealed at {head.sealed_at}")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM privacy_accesslogentry WHERE seq <= %s", [anchor.head_seq])
+            if left := cursor.fetchone()[0]:
+                report(anchor.head_seq, f"{left} rows at or before the anchor are still in the log")
+    else:
+        first_seq = start.head_seq if start else 1
+    sealed = {seal.head_seq: seal for seal in seals if seal.head_seq >= first_seq}
+    if start is not None:
+        sealed.setdefault(start.head_seq, start)
+    rows = 0
+    head_seq: int | None = prior_seq
+    head_hash = prior_hash
+
+    for row in _rows(_CHAINED, [first_seq]):
         rows += 1
         seq = row["seq"]
-        if seq is None:
-            report(0, "row without a place in the chain")
-            continue
         expected_seq = first_seq if prior_seq is None else prior_seq + 1
-        if row_digest(row) != row["entry_hash"]:
+        if row["content_hash"]:  # appended since 0009: its content, then its link (the content hashed once)
+            content = content_digest(row)
+            altered = content != row["content_hash"] or (
+                link_digest(seq, row["previous_hash"], content) != row["entry_hash"]
+            )
+        else:
+            altered = row_digest(row) != row["entry_hash"]
+        if altered:
             report(seq, "altered")
         elif seq != expected_seq:
             report(seq, "rows removed before this one")
@@ -233,7 +324,24 @@ def verify_access_log(*, seals: Sequence[SealedHead] = (), start: SealedHead | N
             seal.head_seq,
             f"sealed at {seal.sealed_at} but no longer in the log (it ends at seq {head_seq or 0}): rows were removed",
         )
-    if start is None and rows == 0 and _rows_ever_written():
+    pending = 0
+    for row in _rows(_TAIL, []):
+        pending += 1
+        if not row["content_hash"]:
+            report(0, f"row id {row['id']} has no place in the chain and no content hash")
+        elif row["previous_hash"] or row["entry_hash"]:
+            report(0, f"row id {row['id']} is not chained, yet carries chain values")
+        elif content_digest(row) != row["content_hash"]:
+            report(0, f"row id {row['id']} (not yet chained): altered")
+    if anchor is None and start is None and rows + pending == 0 and _rows_ever_written():
         report(0, f"the log is empty, yet {_rows_ever_written()} rows were written to it: rows were removed")
     newest = max(seals, key=lambda item: item.head_seq, default=start)
-    return Verification(rows=rows, head_seq=head_seq, head_hash=head_hash, breaks=breaks, last_seal=newest)
+    return Verification(
+        rows=rows,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        breaks=breaks,
+        last_seal=newest,
+        pending=pending,
+        anchor=anchor,
+    )

@@ -12,6 +12,7 @@ PROJECT_APPS = ["organisations", "themes", "funding", "cases", "privacy", "jobs"
 # Append-only or machine-written records: the admin shows them but nobody adds or edits one by hand.
 READ_ONLY_MODELS = {
     "privacy.accesslogentry",
+    "privacy.accessloganchor",
     "privacy.datasubjectrequest",
     "privacy.disclosuredecision",
     "privacy.officervisit",

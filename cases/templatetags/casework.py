@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 
-from organisations.models import Role, TeamMembership, User
 from privacy import policy
 
 from ..models import Case
@@ -22,17 +21,10 @@ def leads_team_of(context: template.Context, case: Case) -> bool:
     """
     request = context.get("request")
     user: Any = getattr(request, "user", None) or context.get("user")
-    if user is None or not user.is_authenticated or getattr(user, "role", None) != Role.TEAM_LEAD:
-        return False
     holder = request if request is not None else user
     led: frozenset[int] | None = getattr(holder, "_wijkteam_led_team_ids", None)
     if led is None:
-        led = frozenset(TeamMembership.objects.current().filter(user_id=user.pk).values_list("team_id", flat=True))
-        holder._wijkteam_led_team_ids = led
+        led = frozenset(policy.led_team_ids(user))  # no query for anyone but a team lead
+        if holder is not None:
+            holder._wijkteam_led_team_ids = led
     return case.team_id in led
-
-
-@register.filter
-def may_see_casework(user: User) -> bool:
-    """Whether the casework screens (caseload, household pages) are for this user."""
-    return policy.may_see_casework(user)

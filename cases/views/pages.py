@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET
 from common.http import AuthenticatedHttpRequest
 from common.paging import OpenEndedPage, page_number
 from funding.selectors import household_funding
-from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
+from organisations.models import Area, Organisation, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
@@ -99,7 +99,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mijn caseload: one's open cases (a team lead: the team's), with who, what and when."""
     user = request.user
     require_casework(request, detail="caseload")
-    my_teams = TeamMembership.objects.current().filter(user_id=user.pk).values("team_id")
+    my_teams = policy.team_ids_of(user)
     themes = list(Theme.objects.all())
     areas = list(
         Area.objects.filter(Q(teams__in=my_teams) | Q(children__teams__in=my_teams)).distinct().order_by("code")
@@ -162,7 +162,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "sort": sort,
             "teams": Team.objects.filter(pk__in=my_teams).order_by("name"),
-            "is_team_view": user.role == Role.TEAM_LEAD,
+            "is_team_view": policy.oversees_team_cases(user),
             "overdue_days": CONTACT_OVERDUE_DAYS,
         },
     )

@@ -1,10 +1,8 @@
-"""Template tags for funding: the navigation links a role may use, the household funding partial,
-and the paying silo of an involvement."""
+"""Template tags for funding: the household funding partial and the paying silo of an involvement."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django import template
 from django.urls import reverse
@@ -15,30 +13,11 @@ from django.utils.translation import gettext as _
 
 from cases.models import Involvement
 from organisations.models import Organisation
-from privacy import policy
 
 from ..report import Row
 from ..selectors import SiloBadge
 
 register = template.Library()
-
-
-@register.inclusion_tag("funding/_nav.html", takes_context=True)
-def funding_nav(context: dict[str, Any]) -> dict[str, Any]:
-    """Links to the funding screens this user may open (the views check again)."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    links: list[tuple[str, str]] = []
-    if user is not None and user.is_authenticated:
-        if policy.may_see_casework(user):
-            links.append((reverse("funding:team_blockages"), _("Blockages")))
-        if policy.may_see_blockage_register(user):
-            links.append((reverse("funding:register"), _("Blockage register")))
-        if policy.may_see_funding_aggregates(user):
-            links.append((reverse("funding:audit"), _("Funding flows")))
-        if policy.may_import_spend(user):
-            links.append((reverse("funding:spend_imports"), _("Spend imports")))
-    return {"links": links}
 
 
 @register.filter

@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 
 from monitoring.models import PrecisionReview
-from monitoring.services import precision_review_create, summaries_refresh
+from monitoring.reviews import precision_review_create
+from monitoring.services import summaries_refresh
 from tests.browser.conftest import assert_accessible, log_in_browser
 from tests.conftest import PASSWORD, Personas
 from tests.monitoring.factories import generate_casework, generate_funding

@@ -23,10 +23,11 @@ from funding import report
 from funding import seed as funding_seed
 from funding.exports import FUNDING_AUDIT
 from jobs.models import OutboxMessage, TaskExecution
-from monitoring.dashboard import Filters, buurten_in_scope, dashboard, export_rows
+from monitoring.dashboard import Filters, dashboard, export_rows
 from monitoring.exports import MONITORING_DASHBOARD
 from organisations import seed as organisations_seed
 from organisations.models import Municipality, Role
+from privacy import policy
 from privacy.exports import SUBJECT_ACCESS
 from privacy.models import AccessLogEntry
 from privacy.subject_access import subject_access_open, subject_access_release
@@ -142,7 +143,7 @@ def test_the_monitoring_export_holds_the_rows_the_synchronous_export_wrote(
         job = export_request(by=personas.bureau, kind=MONITORING_DASHBOARD, fmt="csv", parameters={})
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE and job.filename == "monitoring.csv"
-    board = dashboard(scope=buurten_in_scope(personas.bureau), filters=Filters())
+    board = dashboard(scope=policy.monitoring_buurten_in_scope(personas.bureau), filters=Filters())
     rows = list(csv.reader(io.StringIO(bytes(job.content).decode("utf-8-sig"))))
     assert rows == old_monitoring_csv_rows(board)
     assert job.row_count == len(rows) - 1 and job.size == len(job.content)

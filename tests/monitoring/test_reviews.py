@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from monitoring.dashboard import Filters, dashboard
 from monitoring.models import PrecisionReview
-from monitoring.services import precision_review_create, precision_review_update, summaries_refresh
+from monitoring.reviews import precision_review_create, precision_review_update
+from monitoring.services import summaries_refresh
 from tests.organisations.factories import DistrictFactory, MunicipalityFactory, NeighbourhoodFactory
 
 from .factories import generate_casework, generate_funding

@@ -10,6 +10,7 @@ from cases.models import Case, Household
 from privacy import access_log
 from privacy.access import get_visible_or_404
 from privacy.models import AccessLogEntry
+from privacy.sequencer import chain_access_log
 from privacy.verify import verify_access_log
 from tests.cases.factories import CaseFactory
 from tests.conftest import Personas
@@ -18,12 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 def log_rows(count: int, personas: Personas) -> None:
+    """Log ``count`` reads, then let the sequencer chain them (as beat does moments later)."""
     for number in range(count):
         access_log.record(
             user=personas.professional,
             action=access_log.Action.READ,
             subject=access_log.Subject(household_id=number + 1),
         )
+    chain_access_log()
 
 
 def as_owner_attacker(sql: str) -> None:
@@ -39,9 +42,15 @@ def as_owner_attacker(sql: str) -> None:
         cursor.execute("ALTER TABLE privacy_accesslogentry ENABLE TRIGGER USER")
 
 
-def test_each_row_gets_its_place_in_the_chain_and_a_hash(personas: Personas) -> None:
-    log_rows(3, personas)
+def test_rows_are_appended_unchained_and_the_sequencer_gives_each_its_place_and_hash(personas: Personas) -> None:
+    for number in range(3):
+        access_log.record(user=personas.professional, action="read", subject=access_log.Subject(household_id=number))
+    waiting = list(AccessLogEntry.objects.order_by("id"))
+    assert [(row.seq, row.previous_hash, row.entry_hash) for row in waiting] == [(None, "", "")] * 3
+    assert all(len(row.content_hash) == 64 for row in waiting)
+    assert chain_access_log() == 3
     rows = list(AccessLogEntry.objects.order_by("seq"))
+    assert [row.pk for row in rows] == [row.pk for row in waiting]
     assert [row.seq for row in rows] == [1, 2, 3]
     assert rows[0].previous_hash == "0" * 64
     assert rows[1].previous_hash == rows[0].entry_hash and rows[2].previous_hash == rows[1].entry_hash
@@ -112,7 +121,7 @@ def test_verification_passes_on_an_intact_log(personas: Personas) -> None:
     log_rows(5, personas)
     out = io.StringIO()
     call_command("verify_access_log", stdout=out)
-    assert "intact: 5 rows" in out.getvalue()
+    assert "intact: 5 chained rows" in out.getvalue()
 
 
 @pytest.mark.database_owner
@@ -135,9 +144,10 @@ def test_verification_detects_a_removed_row(personas: Personas) -> None:
 @pytest.mark.database_owner
 def test_verification_detects_a_rehashed_row_by_its_successor(personas: Personas) -> None:
     log_rows(4, personas)
-    # A careful forger recomputes the altered row's own hash; the next row still points at the old one.
+    # A careful forger recomputes the altered row's own hashes; the next row still points at the old one.
     as_owner_attacker(
         "UPDATE privacy_accesslogentry e SET detail = 'x' WHERE seq = 2;"
+        "UPDATE privacy_accesslogentry e SET content_hash = privacy_access_log_content_digest(e) WHERE seq = 2;"
         "UPDATE privacy_accesslogentry e SET entry_hash = privacy_access_log_digest(e) WHERE seq = 2"
     )
     assert [(b.seq, b.problem) for b in verify_access_log().breaks] == [(3, "chain broken")]

@@ -37,7 +37,7 @@ from django.urls import reverse
 
 from funding import report
 from funding.models import FlowCell, Silo
-from monitoring.dashboard import Filters, buurten_in_scope, dashboard
+from monitoring.dashboard import Filters, dashboard
 from monitoring.models import CaseMonthSummary, CoordinationMonthSummary, GoalMonthSummary, InstrumentMonthSummary
 from monitoring.services import summaries_refresh
 from organisations.models import Area, Role, User
@@ -263,7 +263,7 @@ def run_attack() -> Attack:
 
     knowledge = Knowledge()
     result_views = 0
-    lead_scope = buurten_in_scope(lead)
+    lead_scope = policy.monitoring_buurten_in_scope(lead)
     assert bureau.role == Role.PROGRAMME_BUREAU and lead_scope
     # A buurt's single months are left out: each is already a row of its wijk's view of that month
     # (same support, so the same figure), and reading them doubled the test's time.

@@ -40,7 +40,8 @@ def test_every_row_of_a_request_shares_its_trace_and_has_a_processing_id_and_a_d
     # The rows hang under the request's own operation, not under the caller's.
     (operation,) = {row.parent_span_id for row in rows}
     assert re.fullmatch(r"[0-9a-f]{16}", operation) and operation != CALLER_SPAN
-    today = timezone.localdate(rows[0].occurred_at)  # the day in Amsterdam, as the log counts it
+    # The local day (the row's delete-after day is counted from it), not the UTC one: they differ before 01:00.
+    today = timezone.localdate(rows[0].occurred_at)
     assert {row.delete_after for row in rows} == {register.log_delete_after(today)}
     assert rows[0].delete_after.year == today.year + register.LOG_RETENTION_YEARS
     assert verify_access_log().ok

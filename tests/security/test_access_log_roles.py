@@ -16,6 +16,7 @@ from psycopg import errors
 
 from privacy import access_log
 from privacy.models import AccessLogEntry
+from privacy.sequencer import chain_access_log
 from privacy.verify import verify_access_log
 from wijkteam.database_logins import app_keywords
 
@@ -37,6 +38,7 @@ def as_application_role() -> Iterator[psycopg.Connection]:
 def logged() -> list[tuple[int, str]]:
     for detail in ("first", "second", "third"):
         access_log.record(user=None, action=access_log.Action.READ, detail=detail)
+    chain_access_log()
     return list(AccessLogEntry.objects.order_by("seq").values_list("seq", "entry_hash"))
 
 

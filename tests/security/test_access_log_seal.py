@@ -18,7 +18,8 @@ from django.db import connection
 
 from privacy import access_log
 from privacy.seal import SealRefused, seal_access_log
-from privacy.verify import _host, row_digest, verify_access_log
+from privacy.sequencer import chain_access_log
+from privacy.verify import _host, content_digest, row_digest, verify_access_log
 from wijkteam import embedded_db
 from wijkteam.database_logins import owner_keywords
 
@@ -39,6 +40,7 @@ DECLARE r record; prior text;
 BEGIN
     ALTER TABLE privacy_accesslogentry DISABLE TRIGGER USER;
     UPDATE privacy_accesslogentry SET detail = 'nothing to see' WHERE seq = 2;
+    UPDATE privacy_accesslogentry e SET content_hash = privacy_access_log_content_digest(e) WHERE seq = 2;
     FOR r IN SELECT seq FROM privacy_accesslogentry ORDER BY seq LOOP
         UPDATE privacy_accesslogentry e SET previous_hash = coalesce(prior, repeat('0', 64)) WHERE e.seq = r.seq;
         UPDATE privacy_accesslogentry e SET entry_hash = privacy_access_log_digest(e) WHERE e.seq = r.seq
@@ -59,6 +61,7 @@ def seal_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
 def log_reads(count: int) -> None:
     for number in range(count):
         access_log.record(user=None, action=access_log.Action.READ, detail=f"read {number}")
+    chain_access_log()
 
 
 def verify_command() -> str:
@@ -121,22 +124,25 @@ def test_the_python_digest_is_the_one_the_trigger_stores_for_every_row() -> None
                 " 'cases.person', gen_random_uuid(), 'x', '/api/v1/x', %s, 'req-1')",
                 [address],
             )
+        chain_access_log()
         cursor.execute(
-            "SELECT e.seq, e.entry_hash, privacy_access_log_digest(e) FROM privacy_accesslogentry e ORDER BY seq"
+            "SELECT e.seq, e.entry_hash, privacy_access_log_digest(e), e.content_hash,"
+            " privacy_access_log_content_digest(e) FROM privacy_accesslogentry e ORDER BY seq"
         )
         stored = cursor.fetchall()
     rows = list(verify_module_rows())
     assert len(rows) == len(stored) == 2 + len(ADDRESSES)
-    for row, (seq, entry_hash, database_digest) in zip(rows, stored, strict=True):
+    for row, (seq, entry_hash, database_digest, content_hash, database_content) in zip(rows, stored, strict=True):
         assert row["seq"] == seq
         assert row_digest(row) == entry_hash == database_digest
+        assert content_digest(row) == content_hash == database_content
     assert verify_access_log().ok
 
 
 def verify_module_rows():  # type: ignore[no-untyped-def]
-    from privacy.verify import _rows
+    from privacy.verify import _CHAINED, _rows
 
-    return _rows(1)
+    return _rows(_CHAINED, [1])
 
 
 @pytest.mark.django_db

@@ -431,6 +431,10 @@ WIJKTEAM_LOG_SEAL_KEY_FILE = os.environ.get("WIJKTEAM_LOG_SEAL_KEY_FILE", "")
 WIJKTEAM_LOG_SEAL_GENERATE_KEY = False  # development and tests: make the key file when it is missing
 WIJKTEAM_LOG_SEAL_DIR = os.environ.get("WIJKTEAM_LOG_SEAL_DIR", "")
 WIJKTEAM_LOG_SEAL_MINUTES = int(os.environ.get("WIJKTEAM_LOG_SEAL_MINUTES", "15"))
+# Requests append access-log rows unchained; the sequencer (privacy/sequencer.py) chains them this often from
+# beat, and a process that logged rows chains the tail after its commit at most this often (0: beat only).
+WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS = float(os.environ.get("WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS", "2"))
+WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC = os.environ.get("WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC", "1") == "1"
 # --- Retention beyond case data (privacy/retention.py, privacy/personal_data.py) ---
 # Failed and successful login records of django-axes (IP address, user agent, user name).
 WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS", "90"))
@@ -461,6 +465,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "privacy.apply_retention": {
         **through_the_outbox("privacy.apply_retention", every=DAY),
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Chains the access-log rows the requests appended (privacy/sequencer.py), moments after they were written.
+    # Straight from beat, like the relay: it acts on whatever waits, so a lost or repeated run costs nothing,
+    # and an outbox row every few seconds would only add writes.
+    "privacy.chain_access_log": {
+        "task": "privacy.chain_access_log",
+        "schedule": max(WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS, 1.0),
+        "options": {"expires": max(WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS, 1.0)},
     },
     # A rewrite of the access log by a database superuser shows against the next seal.
     "privacy.seal_access_log": {

@@ -31,3 +31,6 @@ WIJKTEAM_LOG_SEAL_KEY = ""
 WIJKTEAM_LOG_SEAL_KEY_FILE = str(BASE_DIR / ".data" / "access-log-seal-test.key")
 WIJKTEAM_LOG_SEAL_GENERATE_KEY = True
 WIJKTEAM_LOG_SEAL_DIR = ""
+# The sequencer runs where a test calls it (privacy.sequencer.chain_access_log), not after whichever commit
+# comes first: tests/privacy/test_access_log_sequencer.py switches the opportunistic run on itself.
+WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC = False

@@ -82,11 +82,12 @@ class Outcome:
 
 
 class Budget:
-    """At most ``requests`` requests and ``seconds`` seconds, shared by every client."""
+    """At most ``requests`` requests until ``deadline``: one per client, so a fast API client cannot
+    use up the round before a professional has posted a contact."""
 
-    def __init__(self, requests: int, seconds: float) -> None:
+    def __init__(self, requests: int, deadline: float) -> None:
         self._left = requests
-        self._deadline = time.monotonic() + seconds
+        self._deadline = deadline
         self._lock = threading.Lock()
 
     def take(self) -> bool:
@@ -194,7 +195,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--clients", default="1,16", help="concurrent clients per round, comma-separated")
-        parser.add_argument("--requests", type=int, default=600, help="requests per round at most (default 600)")
+        parser.add_argument(
+            "--requests", type=int, default=600, help="requests per round at most, shared evenly by the clients (600)"
+        )
         parser.add_argument("--seconds", type=float, default=60, help="seconds per round at most (default 60)")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
 
@@ -324,12 +327,16 @@ class Command(BaseCommand):
     # --- one round ------------------------------------------------------------------------
 
     def _round(self, port: int, personas: list[Persona], count: int, requests: int, seconds: float) -> int:
-        budget = Budget(requests, seconds)
+        deadline = time.monotonic() + seconds
+        share, rest = divmod(requests, count)
         outcomes: list[Outcome] = []
         posted: list[str] = []
         threads = [
-            threading.Thread(target=_run_client, args=(port, persona, budget, outcomes, posted))
-            for persona in personas[:count]
+            threading.Thread(
+                target=_run_client,
+                args=(port, persona, Budget(share + (number < rest), deadline), outcomes, posted),
+            )
+            for number, persona in enumerate(personas[:count])
         ]
         started = time.perf_counter()
         for thread in threads:
