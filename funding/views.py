@@ -28,14 +28,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import Action, Household
+from cases.models import Action, Case, Household
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest, bad_request
 from common.paging import PAGE_PARAMETER, OpenEndedPage, old_page_links
 from common.spreadsheets import csv_response
 from exports.views import request_export
 from organisations.models import Area, Team
-from privacy import access_log, policy, suppression
+from privacy import access_log, policy, purpose, suppression
 from privacy.access import get_visible_or_404, record_refused
 
 from . import exports as kinds
@@ -440,7 +440,22 @@ def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpRespo
 
 @login_required
 def household(request: AuthenticatedHttpRequest, uuid: str) -> HttpResponse:
-    household = get_visible_or_404(Household.objects.all(), request, detail="household funding", uuid=uuid)
+    household = get_visible_or_404(
+        Household.objects.all(), request, detail="household funding", log_read=False, uuid=uuid
+    )
+    # A team lead outside their own work gives the reason first, as on the household page.
+    read_purpose, ask = purpose.screen_purpose(request, household)
+    if ask is not None:
+        return ask
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        subject=access_log.subject_for(household),
+        request=request,
+        detail="household funding",
+        # The funding activity, unless the read lies outside the reader's purpose.
+        **(read_purpose.as_log() if read_purpose and read_purpose.reason else {}),
+    )
     return render(
         request,
         "funding/household.html",
@@ -537,6 +552,19 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
         period=data["period"],
         limit=size + 1,
         offset=(page - 1) * size,
+    )
+    # The references shown are pseudonymous personal data: each case shown is logged (one query to place them).
+    shown = Case.objects.filter(reference__in=[row.reference for row in rows[:size]]).values_list("pk", "household_id")
+    access_log.record_many(
+        user=request.user,
+        action=access_log.Action.READ,
+        subjects=[
+            access_log.Subject(case_id=case_id, household_id=household_id, object_type="cases.case")
+            for case_id, household_id in shown
+        ],
+        request=request,
+        detail="audit cell",
+        activity="funding-accountability",
     )
     return render(
         request,

@@ -1,29 +1,45 @@
 """Which models hold personal data, and the retention rule that applies to each: a reviewed classification.
 
+This is the one list of models with personal data: the retention walk reads it, and so does the
+processing register (``register.PERSONAL_DATA_MODELS`` is :func:`models_with_personal_data`).
+
 Every installed model is in exactly one of ``PERSONAL_DATA`` (model → rule) or
 ``NO_PERSONAL_DATA`` (model → why not). ``tests/privacy/test_personal_data.py``
 fails for a model in neither, so a new model cannot arrive without someone
-deciding whether it holds personal data and how long it is kept.
+deciding whether it holds personal data and how long it is kept;
+``tests/privacy/test_register.py`` fails when one is covered by no processing activity.
 
-A rule is applied by a named step of the daily retention task
-(``privacy.tasks.apply_retention_task``), or, for the access log, documented
-with the step that is left to the database owner (the application's role may
-not delete from an append-only log).
+A rule is applied by named steps that a scheduled task runs (``task``, as in
+``CELERY_BEAT_SCHEDULE``; ``tests/privacy/test_retention_walk.py`` checks that the
+task reaches each step), or it is left to someone who applies it by hand; the
+access log is handled by the privacy log's own retention.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+DAILY_RETENTION = "privacy.apply_retention"  # the task's name, queued daily through the outbox
+DAILY_RETENTION_FUNCTION = "privacy.tasks.apply_retention_task"
 
 
 @dataclass(frozen=True)
 class Rule:
     code: str
     description: str
-    # The function of privacy.retention that applies it in the daily run ("" when it is not the app's to run).
-    step: str
-    # Who applies it when ``step`` is empty, and how.
+    # The functions (dotted paths) that apply it, and the scheduled task that runs them.
+    steps: tuple[str, ...] = ()
+    task: str = ""
+    # The task's function (dotted path), and functions between the task and the steps.
+    task_function: str = ""
+    via: tuple[str, ...] = ()
+    # Who applies it when no task does, and how.
     left_to: str = ""
+
+
+def _daily(*steps: str, via: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"steps": steps, "task": DAILY_RETENTION, "task_function": DAILY_RETENTION_FUNCTION, "via": via}
 
 
 RULES = {
@@ -32,63 +48,68 @@ RULES = {
         Rule(
             "case",
             "Case data: anonymised by the daily run when the longest silo rule of the case's legal bases has run "
-            "out after closing (privacy_retentionrule), write history included.",
-            "cases_anonymise",
+            "out after closing (privacy_retentionrule), write history included; a blockage's typed rule, what it "
+            "cost the household and the notes of its steps go with it.",
+            **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
             "person",
             "Persons and households: names, dates of birth, BSNs and addresses scrubbed with the last case that "
             "needs them, or on an erasure request without a retention duty.",
-            "cases_anonymise",
+            **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
             "export",
-            "Export files: removed after WIJKTEAM_EXPORT_KEEP_HOURS; a data-subject file at once when its "
-            "person is anonymised.",
-            "_drop_person_files",
+            "Export files: removed after WIJKTEAM_EXPORT_KEEP_HOURS by the quarter-hourly expiry; a file with a "
+            "person's name at once when that person is anonymised (cases_anonymise), never a day later.",
+            steps=("exports.services.exports_expire",),
+            task="exports.expire",
+            task_function="exports.tasks.expire_exports",
         ),
         Rule(
             "request",
             "Data-subject requests: the register row (ids, dates, outcome) is kept for accountability; the "
             "released letter and the reasons of decisions are cleared after WIJKTEAM_DISCLOSURE_KEEP_DAYS, or when "
             "the person is anonymised.",
-            "housekeeping_apply",
+            **_daily("privacy.retention.housekeeping_apply"),
         ),
-        Rule("session", "Sessions: deleted by the daily run once expired.", "housekeeping_apply"),
+        Rule(
+            "session",
+            "Sessions: deleted by the daily run once expired.",
+            **_daily("privacy.retention.housekeeping_apply"),
+        ),
         Rule(
             "login_record",
             "Login records of django-axes (IP address, user agent, user name): deleted after "
             "WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS.",
-            "housekeeping_apply",
+            **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "admin_log",
             "The admin site's change list: deleted after WIJKTEAM_ADMIN_LOG_KEEP_DAYS.",
-            "housekeeping_apply",
+            **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "account",
             "Staff accounts and what hangs on them (memberships, authenticator apps, API tokens, start-page "
             "visits): kept while the account exists; an account that ends is deactivated at once and deleted by "
             "the functional administrator once no write history names it; its dependants go with it (CASCADE).",
-            "",
             left_to="functional administrator (deactivate, then delete the account)",
         ),
         Rule(
             "key_figure",
             "Key figures (people and places a team works with, by name): kept while active; the team removes "
             "one who no longer works with it.",
-            "",
             left_to="the team (remove the key figure)",
         ),
         Rule(
             "access_log",
             "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), each row until its delete-after "
-            "day, then removed, oldest first, by the database owner role's maintenance step "
-            "(manage.py expire_access_log, which re-anchors and seals the chain); the application role cannot "
-            "delete from it.",
-            "",
-            left_to="database owner role (WIJKTEAM_DATABASE_ROLE=owner manage.py expire_access_log)",
+            "day, then removed, oldest first, by the privacy log's own retention: the database owner role's "
+            "maintenance step (manage.py expire_access_log, which re-anchors and seals the chain); the application "
+            "role cannot delete from it.",
+            left_to="privacy log retention: database owner role (WIJKTEAM_DATABASE_ROLE=owner manage.py "
+            "expire_access_log)",
         ),
     ]
 }
@@ -196,3 +217,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "monitoring.blockagepanelrollup": "aggregate",
     "monitoring.precisionreview": "programme review texts about areas, no residents",
 }
+
+
+def models_with_personal_data() -> tuple[str, ...]:
+    """The models with personal data, without their write history (``historical*``: its model's rule and activity)."""
+    return tuple(sorted(label for label in PERSONAL_DATA if not label.partition(".")[2].startswith("historical")))

@@ -123,7 +123,7 @@ def oversees_team_cases(user: User | AnonymousUser | None) -> bool:
     """A team lead oversees every case of their teams, not only those they work on.
 
     So "Mijn caseload" lists the teams' open cases (a professional's: their own), and reading
-    a household one does not work on asks for a purpose first (``cases.views.pages.team_lead_purpose``).
+    a household one does not work on asks for a purpose first (``privacy.purpose.screen_purpose``).
     """
     return _has_role(user, TEAM_LEAD)
 

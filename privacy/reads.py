@@ -45,6 +45,8 @@ PURPOSE_OF_DETAIL = {
     "access request review": gettext_lazy("handling a request about your data"),
     "access request released": gettext_lazy("handling a request about your data"),
     "access request letter": gettext_lazy("handling a request about your data"),
+    "data-subject logboek export": gettext_lazy("handling a request about your data"),
+    "audit cell": gettext_lazy("the audit of the funding"),
     "access log search": gettext_lazy("supervision by the privacy officer"),
     "access log (admin)": gettext_lazy("supervision by the privacy officer"),
     "privacy screens": gettext_lazy("supervision by the privacy officer"),

@@ -7,10 +7,10 @@ the data is kept, and its safeguards. What is configuration (organisation
 kinds, retention rules per silo) is read from the database when the register
 is shown, so the register follows the configuration.
 
-``PERSONAL_DATA_MODELS`` is the one list of models holding personal data that
-this module keeps; ``tests/privacy/test_register.py`` fails when a model with
-personal data is missing from it, or is covered by no activity, and when the
-access log writes an activity this register lacks.
+``PERSONAL_DATA_MODELS`` comes from the one list of models holding personal
+data, ``personal_data.PERSONAL_DATA`` (which also gives each its retention
+rule); ``tests/privacy/test_register.py`` fails when such a model is covered by
+no activity, and when the access log writes an activity this register lacks.
 
 A read's activity comes from its context (:func:`activity_for`); the household
 page refines it by the reader's involvement (:func:`household_activity`).
@@ -28,6 +28,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .personal_data import models_with_personal_data
+
 # --- Shared categories ---------------------------------------------------------------
 
 RESIDENTS = _("residents who receive support and the members of their household")
@@ -41,6 +43,8 @@ CONSENT_DATA = _("consents given and revoked")
 FUNDING = _("funding: funding streams, amounts and blockages by pseudonymous case reference")
 ACCOUNT = _("accounts: user name, role, organisation, team memberships, login factors")
 ACCESS = _("access log: who read which record, when and why")
+KEY_FIGURES = _("key figures: people in the neighbourhood the team works with")
+LOGINS = _("login records and sessions: user name, IP address, browser")
 
 ROLE_BASED_ACCESS = _("role-based access on need-to-know (visible_to), refused attempts logged")
 ACCESS_LOGGED = _("every read logged with its purpose in an append-only, hash-chained, sealed log")
@@ -114,9 +118,9 @@ REGISTER: tuple[Activity, ...] = (
         name=_("Support of a household by the neighbourhood team"),
         purpose=_("Giving a household integrated support: intake, plan, actions and contacts (one family, one plan)."),
         legal_bases=(AVG_PUBLIC_TASK, *LEGAL_TASKS, AVG_CONSENT),
-        persons=(RESIDENTS, MINORS),
+        persons=(RESIDENTS, MINORS, KEY_FIGURES),
         data=(IDENTITY, HOUSEHOLD, CASEWORK, HEALTH, CONSENT_DATA),
-        models=CASE_MODELS,
+        models=(*CASE_MODELS, "cases.keyfigure", "notifications.notification"),
         recipients=("*",),
         retention=RETENTION_CASE,
         safeguards=(ROLE_BASED_ACCESS, ACCESS_LOGGED, TWO_FACTOR, CONFIDENTIAL_NOTES),
@@ -189,7 +193,7 @@ REGISTER: tuple[Activity, ...] = (
         legal_bases=(AVG_PUBLIC_TASK, _("AVG art. 89: statistics with safeguards")),
         persons=(RESIDENTS,),
         data=(_("aggregates without personal data; blockages by pseudonymous case reference"),),
-        models=("funding.blockage", "exports.exportjob"),
+        models=("funding.blockage", "monitoring.casetiming", "monitoring.blockagefact", "exports.exportjob"),
         recipients=("municipality",),
         retention=RETENTION_CASE,
         safeguards=(SMALL_CELLS, PSEUDONYMOUS, ACCESS_LOGGED),
@@ -227,13 +231,19 @@ REGISTER: tuple[Activity, ...] = (
         purpose=_("Refusing and recording access that the need-to-know rules do not allow."),
         legal_bases=(AVG_LEGAL_DUTY, _("AVG art. 32: security of processing")),
         persons=(PROFESSIONALS, RESIDENTS),
-        data=(ACCOUNT, ACCESS),
+        data=(ACCOUNT, ACCESS, LOGINS),
         models=(
             "privacy.accesslogentry",
             "organisations.user",
             "organisations.teammembership",
             "accounts.apitoken",
             "accounts.identityproviderdevice",
+            "otp_totp.totpdevice",
+            "sessions.session",
+            "axes.accessattempt",
+            "axes.accessattemptexpiration",
+            "axes.accesslog",
+            "axes.accessfailurelog",
         ),
         recipients=(),
         retention=RETENTION_LOG,
@@ -251,6 +261,8 @@ REGISTER: tuple[Activity, ...] = (
             "organisations.teammembership",
             "accounts.apitoken",
             "accounts.identityproviderdevice",
+            "otp_totp.totpdevice",
+            "admin.logentry",
         ),
         recipients=(),
         retention=RETENTION_ACCOUNT,
@@ -274,33 +286,9 @@ REGISTER: tuple[Activity, ...] = (
 BY_CODE: dict[str, Activity] = {activity.code: activity for activity in REGISTER}
 CODES = frozenset(BY_CODE)
 
-# Every model that holds personal data (names, BSNs, notes, or ids that lead to a resident or a
-# professional). One list: the register's completeness test walks it, and a model that reaches a
-# person, household, case or user without being here or in NO_PERSONAL_DATA fails that test.
-PERSONAL_DATA_MODELS: tuple[str, ...] = (
-    *CASE_MODELS,
-    "funding.allocation",
-    "funding.spend",
-    "funding.spendimport",
-    "funding.blockage",
-    "funding.blockageevent",
-    "exports.exportjob",
-    "privacy.accesslogentry",
-    "privacy.datasubjectrequest",
-    "privacy.disclosuredecision",
-    "privacy.officervisit",
-    "organisations.user",
-    "organisations.teammembership",
-    "accounts.apitoken",
-    "accounts.identityproviderdevice",
-)
-# Models that point at such a model but hold nothing about a person themselves.
-NO_PERSONAL_DATA: dict[str, str] = {
-    "cases.keyfigure": "numbers per area, no person",
-    "monitoring.precisionreview": "a review of aggregates, written by bureau staff about areas",
-    "monitoring.summaryrun": "a technical record of a refresh",
-    "jobs.probe": "a test message sent by an administrator",
-}
+# Every model that holds personal data, from the one list that also gives its retention rule
+# (privacy/personal_data.py); the register's completeness test walks it.
+PERSONAL_DATA_MODELS: tuple[str, ...] = models_with_personal_data()
 
 
 def activity(code: str) -> Activity:

@@ -24,7 +24,7 @@ from common.http import AuthenticatedHttpRequest
 from common.spreadsheets import csv_response
 from exports.views import request_export
 
-from . import access_log, policy, register
+from . import access_log, policy, purpose, register
 from . import exports as kinds
 from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm
 from .logboek import logboek_export
@@ -48,6 +48,10 @@ LOG_PAGE = 100
 READS_PAGE = 50
 HOME_ROWS = 50
 FIRST_VISIT_LOOKBACK = datetime.timedelta(days=30)
+HOME_WINDOW_KEY = "privacy_home_window"
+SUBJECT_RIGHTS = "subject-rights"
+# Reads whose activity lies outside the reader's usual purpose (they also carry the reason given).
+OUT_OF_PURPOSE = [activity.code for activity in register.REGISTER if activity.needs_reason]
 
 
 # What a refused visitor attempted, per screen, when they submit its form (reading it is a read).
@@ -101,23 +105,49 @@ def log_refused(request: HttpRequest, post_action: str) -> None:
 
 @privacy_officer_only
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The privacy officer's start page: their screens, and the refused reads since their last visit."""
-    visit = OfficerVisit.objects.filter(user=request.user).first()
-    now = timezone.now()
-    since = visit.seen_until if visit is not None else now - FIRST_VISIT_LOOKBACK
-    refused = AccessLogEntry.objects.filter(outcome=AccessLogEntry.Outcome.REFUSED, occurred_at__gt=since)
-    rows = list(refused.order_by("-seq")[:HOME_ROWS])
-    officer_visit_record(user=request.user, at=now)
-    access_log.record(user=request.user, action=access_log.Action.READ, request=request, detail="privacy start page")
+    """The privacy officer's start page: their screens, and the refused reads and the reads outside the reader's
+    usual purpose (those that carry a reason) since their last visit, newest first, paged.
+
+    Opening the page (its first page) is a visit: the window runs from the previous visit to now and is kept in
+    the session, so the later pages of the same visit show the same rows.
+    """
+    since, until = _visit_window(request)
+    reports = (
+        AccessLogEntry.objects.filter(occurred_at__gt=since, occurred_at__lte=until)
+        .filter(Q(outcome=AccessLogEntry.Outcome.REFUSED) | ~Q(reason="") | Q(activity__in=OUT_OF_PURPOSE))
+        .exclude(user_id=request.user.pk)
+        .order_by("-occurred_at", "-seq")
+    )
+    page = Paginator(reports, HOME_ROWS).get_page(request.GET.get("pagina"))
+    rows = list(page)  # read before this visit is logged
+    access_log.record(
+        user=request.user,
+        action=access_log.Action.READ,
+        request=request,
+        detail="privacy start page",
+        activity="access-supervision",
+    )
     context = {
         "since": since,
-        "first_visit": visit is None,
-        "refused": rows,
-        "refused_total": refused.count(),
+        "first_visit": since == until - FIRST_VISIT_LOOKBACK,
+        "page": page,
+        "rows": rows,
         "in_review": DataSubjectRequest.objects.filter(outcome=DataSubjectRequest.Outcome.IN_REVIEW).count(),
-        "limit": HOME_ROWS,
     }
     return render(request, "privacy/home.html", context)
+
+
+def _visit_window(request: AuthenticatedHttpRequest) -> tuple[datetime.datetime, datetime.datetime]:
+    """From the last visit to this one; a later page of the same visit keeps its window."""
+    kept = request.session.get(HOME_WINDOW_KEY)
+    if "pagina" in request.GET and kept:
+        return datetime.datetime.fromisoformat(kept[0]), datetime.datetime.fromisoformat(kept[1])
+    now = timezone.now()
+    visit = OfficerVisit.objects.filter(user=request.user).first()
+    since = visit.seen_until if visit is not None else now - FIRST_VISIT_LOOKBACK
+    officer_visit_record(user=request.user, at=now)
+    request.session[HOME_WINDOW_KEY] = [since.isoformat(), now.isoformat()]
+    return since, now
 
 
 @privacy_officer_only
@@ -176,6 +206,8 @@ def subject_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
             subjects=[access_log.subject_for(p) for p in persons] or [access_log.Subject()],
             request=request,
             detail="data-subject request lookup",
+            activity=SUBJECT_RIGHTS,
+            reason=purpose.subject_request_reason(),
         )
     duties = {p.pk: retention_duty_for_person(p) for p in persons}
     return render(
@@ -185,15 +217,31 @@ def subject_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _log_person_read(request: AuthenticatedHttpRequest, person: Person, detail: str) -> None:
-    """The officer's screens that show one person's file log that read as one row."""
+def _log_person_read(
+    request: AuthenticatedHttpRequest,
+    person: Person,
+    detail: str,
+    reason: str,
+    *,
+    action: str = access_log.Action.READ,
+    outcome: str = access_log.Outcome.ALLOWED,
+) -> None:
+    """The officer's use of one person's file, as one row: handling a request is its own activity, and the
+    request (its kind and the day it came in) is the reason, without a question to the officer."""
     access_log.record(
         user=request.user,
-        action=access_log.Action.READ,
+        action=action,
         subject=access_log.subject_for(person),
+        outcome=outcome,
         request=request,
         detail=detail,
+        activity=SUBJECT_RIGHTS,
+        reason=reason,
     )
+
+
+def _request_reason(handled: DataSubjectRequest) -> str:
+    return purpose.subject_request_reason(handled.kind, handled.received_on)
 
 
 def _subject(request: AuthenticatedHttpRequest) -> tuple[SubjectActionForm, Person | None]:
@@ -264,7 +312,7 @@ def access_review(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     disclosure = person_disclosure(person)
     decisions = {d.item: d for d in handled.decisions.select_related("decided_by")}
     withheld = withheld_keys(disclosure, decisions)
-    _log_person_read(request, person, "access request review")
+    _log_person_read(request, person, "access request review", _request_reason(handled))
     return render(
         request,
         "privacy/access_review.html",
@@ -290,12 +338,8 @@ def access_release(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("privacy:access-review", uuid=handled.uuid)
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.EXPORT,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="access request released",
+    _log_person_read(
+        request, person, "access request released", _request_reason(handled), action=access_log.Action.EXPORT
     )
     messages.success(request, _("The letter has been released. Print it or send the JSON file with it."))
     return redirect("privacy:access-letter", uuid=handled.uuid)
@@ -307,13 +351,7 @@ def access_letter(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     handled, person = _open_request(request, uuid)
     if handled.outcome == DataSubjectRequest.Outcome.IN_REVIEW:
         return redirect("privacy:access-review", uuid=handled.uuid)
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.PRINT,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="access request letter",
-    )
+    _log_person_read(request, person, "access request letter", _request_reason(handled), action=access_log.Action.PRINT)
     letter = handled.disclosure
     # A cleared letter (past its keeping period) is only a sentence, in the reader's own language.
     with translation.override(letter["language"] if letter else translation.get_language()):
@@ -346,7 +384,7 @@ def access_reads(request: AuthenticatedHttpRequest, uuid: Any) -> HttpResponse:
     page = Paginator(rows, READS_PAGE).get_page(request.GET.get("pagina"))
     # Read the page before this look at it is logged: the rows and their count belong together.
     reads = [read_row(row) for row in page]
-    _log_person_read(request, person, "who read the file")
+    _log_person_read(request, person, "who read the file", _request_reason(handled))
     return render(
         request,
         "privacy/access_reads.html",
@@ -364,15 +402,10 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
+    reason = purpose.subject_request_reason(DataSubjectRequest.Kind.ERASURE, form.cleaned_data["received_on"])
     confirmation = ErasureConfirmForm(request.POST if "typed" in request.POST else None, person=person)
     if not confirmation.is_valid():
-        access_log.record(
-            user=request.user,
-            action=access_log.Action.READ,
-            subject=access_log.subject_for(person),
-            request=request,
-            detail="erasure confirmation",
-        )
+        _log_person_read(request, person, "erasure confirmation", reason)
         context = {
             "form": form,
             "confirmation": confirmation,
@@ -386,13 +419,13 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, _("Not anonymised: a retention duty still applies to this person's case data."))
     else:
         messages.success(request, _("The person has been anonymised. The access log is kept."))
-    access_log.record(
-        user=request.user,
+    _log_person_read(
+        request,
+        person,
+        "data-subject erasure request",
+        reason,
         action=access_log.Action.DELETE,
-        subject=access_log.subject_for(person),
         outcome=access_log.Outcome.REFUSED if duty else access_log.Outcome.ALLOWED,
-        request=request,
-        detail="data-subject erasure request",
     )
     return redirect("privacy:requests")
 
@@ -461,18 +494,13 @@ def subject_logboek(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The processings of one data subject in the shape of the Logboek Dataverwerkingen (JSON)."""
     if request.method != "POST":
         return redirect("privacy:requests")
-    _form, person = _subject(request)
+    form, person = _subject(request)
     if person is None:
         messages.error(request, _("Confirm the requester's identity and the date the request came in."))
         return redirect("privacy:requests")
     data = logboek_export(person, base_url=request.build_absolute_uri("/"))
-    access_log.record(
-        user=request.user,
-        action=access_log.Action.EXPORT,
-        subject=access_log.subject_for(person),
-        request=request,
-        detail="data-subject logboek export",
-    )
+    reason = purpose.subject_request_reason(DataSubjectRequest.Kind.ACCESS, form.cleaned_data["received_on"])
+    _log_person_read(request, person, "data-subject logboek export", reason, action=access_log.Action.EXPORT)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = 'attachment; filename="logboek-dataverwerkingen.json"'
     return response

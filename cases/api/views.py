@@ -39,6 +39,9 @@ class ReadOnly(PolicyScopedViewSet):
     """List and retrieve; subclasses add ``create``/``update`` that call services (no generic mixins:
     they would bypass the logged list of PolicyScopedViewSet and write without services)."""
 
+    # One household's data: a team lead who does not work on it gives the reason (X-Wijkteam-Reason).
+    purpose_bound = True
+
 
 def _user(request: Request) -> User:
     # Behind IsAuthenticated: always a real user.

@@ -16,7 +16,7 @@ from django.views import View
 
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
-from privacy import access_log
+from privacy import access_log, purpose
 from privacy.access import get_visible_or_404
 
 from ..forms import CaseChoices
@@ -51,16 +51,21 @@ class CaseView(LoginRequiredMixin, View):
         except PermissionDenied:
             self.log_access(action, access_log.Outcome.REFUSED)
             raise
-        self.log_access(action, access_log.Outcome.ALLOWED)
+        # A team lead who does not work on the household gives the reason first (nothing shown or saved yet).
+        read_purpose, ask = purpose.screen_purpose(request, self.case.household)
+        if ask is not None:
+            return ask
+        self.log_access(action, access_log.Outcome.ALLOWED, read_purpose)
         return super().dispatch(request, *args, **kwargs)
 
-    def log_access(self, action: str, outcome: str) -> None:
+    def log_access(self, action: str, outcome: str, read_purpose: purpose.ReadPurpose | None = None) -> None:
         access_log.record(
             user=self.request.user,
             action=action,
             subject=access_log.subject_for(self.case),
             outcome=outcome,
             request=self.request,
+            **(read_purpose.as_log() if read_purpose else {}),
         )
 
     def check_access(self) -> None:

@@ -19,13 +19,12 @@ from django.views.decorators.http import require_GET
 from common.http import AuthenticatedHttpRequest
 from common.paging import OpenEndedPage, page_number
 from organisations.models import User
-from privacy import access_log, policy
+from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404
 
 from ..history import HISTORY_PAGE_SIZE, household_history_page
 from ..models import Household
 from ..viewers import HISTORY_DETAIL, VIEWERS_DETAIL, log_viewers_read, recent_reads
-from .pages import team_lead_purpose
 
 VIEWERS_PAGE_SIZE = 50
 
@@ -71,7 +70,7 @@ def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
     user: User = request.user
     # A refused attempt is logged by the door; the read, with its purpose, once the page is built.
     household = get_visible_or_404(Household.objects.all(), request, detail=HISTORY_DETAIL, log_read=False, uuid=uuid)
-    read_purpose, ask = team_lead_purpose(request, household)
+    read_purpose, ask = purpose.screen_purpose(request, household)
     if ask is not None:
         return ask
     number = page_number(request)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
-from privacy import access_log
+from privacy import access_log, purpose
 from privacy.access import get_visible_or_404
 from themes.models import Theme
 
@@ -31,7 +31,23 @@ def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRe
     user = request.user
     action = access_log.Action.CREATE if request.method == "POST" else access_log.Action.READ
     case = get_visible_or_404(
-        Case.objects.select_related("household"), request, action=action, detail="contact form", uuid=uuid
+        Case.objects.select_related("household"),
+        request,
+        action=action,
+        detail="contact form",
+        log_read=False,
+        uuid=uuid,
+    )
+    read_purpose, ask = purpose.screen_purpose(request, case.household)
+    if ask is not None:
+        return ask
+    access_log.record(
+        user=user,
+        action=action,
+        subject=access_log.subject_for(case),
+        request=request,
+        detail="contact form",
+        **(read_purpose.as_log() if read_purpose else {}),
     )
     themes = list(Theme.objects.all())
     form = ContactForm(request.POST or None, themes=themes)

@@ -373,7 +373,7 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         .select_related("team", "plan")
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
-    read_purpose, ask = team_lead_purpose(request, household, case_ids=[shown.pk for shown in cases])
+    read_purpose, ask = purpose.screen_purpose(request, household, case_ids=[shown.pk for shown in cases])
     if ask is not None:
         return ask
     case = chosen_case(cases, request.GET.get("casus"))
@@ -406,34 +406,6 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
     return render(request, "cases/household.html", context)
 
 
-def team_lead_purpose(
-    request: AuthenticatedHttpRequest, household: Household, *, case_ids: Sequence[int] | None = None
-) -> tuple[purpose.ReadPurpose | None, HttpResponse | None]:
-    """A team lead's purpose for reading a household, or the redirect that asks the reason first.
-
-    A team lead may see the team's households without working on them: outside that usual purpose
-    the household's pages first ask why (once per household and session). One query, for team leads
-    only; for everyone else ``(None, None)`` and the caller finds the purpose itself.
-    """
-    user = request.user
-    if not policy.oversees_team_cases(user):
-        return None, None
-    mine = Involvement.objects.active().filter(professional_id=user.pk)
-    mine = mine.filter(case__in=case_ids) if case_ids is not None else mine.filter(case__household=household)
-    found = purpose.household_purpose(
-        role=user.role,
-        user_id=user.pk,
-        involvements=mine.values("professional_id", "is_coordinator", "role", "legal_basis"),
-    )
-    if not purpose.needs_reason(found.activity):
-        return found, None
-    reason = purpose.reason_for(request.session, household.pk)
-    if reason:
-        return purpose.ReadPurpose(activity=found.activity, reason=reason), None
-    url = reverse("cases:household-purpose", args=[household.uuid])
-    return None, redirect(with_case(url, request.GET.get("casus")))
-
-
 @login_required
 def household_purpose(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResponse:
     """Why a reader opens a household outside their usual purpose: asked once per household and session.
@@ -445,10 +417,12 @@ def household_purpose(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
     )
     form = purpose.PurposeForm(request.POST or None)
     case_param = request.POST.get("casus") or request.GET.get("casus") or ""
+    # The screen that asked (the funding page, a case form): a path of this site only.
+    back = purpose.safe_next(request, request.POST.get(purpose.NEXT_PARAM) or request.GET.get(purpose.NEXT_PARAM))
     if request.method == "POST" and form.is_valid():
         purpose.remember_reason(request.session, household.pk, form.logged_reason())
-        return redirect(with_case(reverse("cases:household", args=[household.uuid]), case_param))
-    context = {"form": form, "household": household, "casus": valid_uuid(case_param)}
+        return redirect(back or with_case(reverse("cases:household", args=[household.uuid]), case_param))
+    context = {"form": form, "household": household, "casus": valid_uuid(case_param), "next": back}
     return render(request, "cases/household_purpose.html", context)
 
 
@@ -473,7 +447,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
     case = get_visible_or_404(
         Case.objects.select_related("household"), request, detail="contacts", log_read=False, uuid=uuid
     )
-    read_purpose, ask = team_lead_purpose(request, case.household)
+    read_purpose, ask = purpose.screen_purpose(request, case.household)
     if ask is not None:
         return ask
     number = page_number(request)

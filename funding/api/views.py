@@ -84,6 +84,7 @@ class AllocationViewSet(PolicyScopedViewSet):
     """The team's allocations, as the household's funding page shows them (``visible_to``)."""
 
     model = Allocation
+    activity = "funding-accountability"
     serializer_class = s.AllocationSerializer
     filterset_class = filters.AllocationFilter
 
@@ -133,6 +134,7 @@ class BlockageViewSet(PolicyScopedViewSet):
     """
 
     model = Blockage
+    activity = "funding-accountability"
     serializer_class = s.BlockageSerializer
 
     def scope(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -166,7 +166,10 @@ def test_the_team_lead_changes_the_coordinator_and_a_professional_may_not(
     url = f"/api/v1/cases/{case.uuid}/coordinator/"
     data = {"professional": str(colleague.uuid)}
     assert log_in(personas.professional).post(url, data, content_type="application/json").status_code == 403
-    response = log_in(personas.team_lead).post(url, data, content_type="application/json")
+    lead = log_in(personas.team_lead)
+    # The lead does not work on the household: without a reason nothing changes (#13 item 2).
+    assert lead.post(url, data, content_type="application/json").status_code == 403
+    response = lead.post(url, data, content_type="application/json", headers={"X-Wijkteam-Reason": "standing_in"})
     assert response.status_code == 200 and response.json()["coordinator"] == str(colleague.uuid)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import inspect
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -17,11 +16,9 @@ from django.utils import timezone
 from cases.models import CaseStatus, Person
 from exports.models import ExportStatus
 from funding.models import Blockage
-from privacy import retention
-from privacy import tasks as privacy_tasks
 from privacy.exports import SUBJECT_ACCESS
 from privacy.models import DataSubjectRequest, DisclosureDecision
-from privacy.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA, RULES
+from privacy.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA
 from privacy.retention import REDACTED, housekeeping_apply, retention_apply
 from privacy.subject_access import subject_access_open, subject_access_release
 from privacy.tasks import apply_retention_task
@@ -52,17 +49,7 @@ def test_every_installed_model_is_classified_once() -> None:
     assert sorted((set(PERSONAL_DATA) | set(NO_PERSONAL_DATA)) - labels) == [], "classified models that are gone"
 
 
-def test_every_model_with_personal_data_has_a_retention_rule_that_is_applied_or_assigned() -> None:
-    run = inspect.getsource(privacy_tasks) + inspect.getsource(retention_apply)
-    for label, code in PERSONAL_DATA.items():
-        assert code in RULES, f"{label}: no retention rule {code!r}"
-        rule = RULES[code]
-        if rule.step:
-            assert callable(getattr(retention, rule.step, None)), f"{label}: step {rule.step} does not exist"
-        else:
-            assert rule.left_to, f"{label}: rule {code} is applied by nobody"
-    # The steps the rules name are the ones the daily task runs.
-    assert "housekeeping_apply" in run and "cases_anonymise" in run
+# Every rule's task and steps: tests/privacy/test_retention_walk.py.
 
 
 def test_an_auto_created_through_table_of_personal_data_is_no_loophole() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -102,8 +103,11 @@ def test_a_team_lead_is_asked_the_reason_once_per_household_and_session(log_in, 
     assert (contacts_row.activity, contacts_row.reason) == ("team-supervision", "standing_in")
 
     # Another household asks again, on any of its pages.
-    assert client.get(reverse("cases:contact-list", args=[other.uuid]))["Location"] == purpose_url(other)
-    assert client.get(reverse("cases:household-history", args=[other.household.uuid]))["Location"] == purpose_url(other)
+    # (and returns to the page that asked once the reason is given)
+    contacts_url = reverse("cases:contact-list", args=[other.uuid])
+    assert client.get(contacts_url)["Location"] == f"{purpose_url(other)}?volgende={quote(contacts_url, safe='')}"
+    history_url = reverse("cases:household-history", args=[other.household.uuid])
+    assert client.get(history_url)["Location"] == f"{purpose_url(other)}?volgende={quote(history_url, safe='')}"
     assert client.get(household_url(other))["Location"] == purpose_url(other)
     # A new session asks again.
     client.logout()

@@ -212,6 +212,7 @@ def test_no_casework_form_offers_a_row_id(
     scene: Scene,  # noqa: F811
 ) -> None:
     client = log_in(personas.team_lead)  # the lead opens every form of the team's case, the coordinator's too
+    client.post(reverse("cases:household-purpose", args=[scene.case.household.uuid]), {"reason": "review"})
     pages = {name: client.get(reverse(name, args=[scene.case.uuid])) for name in _case_form_names()}
     pages["cases:referral-create"] = client.get(reverse("cases:referral-create"))
     assert len(pages) >= 8
@@ -242,6 +243,7 @@ def test_a_casework_form_refuses_a_row_id(
     scene: Scene,  # noqa: F811
 ) -> None:
     client = log_in(personas.team_lead)
+    client.post(reverse("cases:household-purpose", args=[scene.case.household.uuid]), {"reason": "review"})
     url = reverse("cases:coordinator-assign", args=[scene.case.uuid])
     page = client.post(url, {"professional": str(scene.colleague.pk)}).content.decode()
     assert field_error(page, "id_professional")  # the row id is no option: refused next to the field
