@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
@@ -22,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
 from organisations.models import Area, Role, TeamMembership, User
-from privacy import suppression
 from privacy.suppression import HIDDEN, Cell, amount_cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
@@ -362,14 +362,17 @@ def _blockage_rows(
         if filters.theme_id:
             facts = facts.filter(theme_id=filters.theme_id)
         facts_sql, facts_params = facts.values(*_FACT_COLUMNS).query.sql_with_params()
+        panel = blockage_panel_sql(facts_sql, seed="%s")
+        # The seed's placeholders all follow the facts' (the facts are the panel's first CTE).
+        seeds = [settings.WIJKTEAM_CELL_KEY_SEED] * (panel.count("%s") - facts_sql.count("%s"))
         sql = f"""
             SELECT s.code, s.name_nl, s.name_en, s."order", p.*
-              FROM ({blockage_panel_sql(facts_sql, seed="%s")}) AS p
+              FROM ({panel}) AS p
               LEFT JOIN funding_silo s ON s.id = p.silo_id
              ORDER BY s."order" NULLS LAST
         """  # noqa: S608 — the facts' SQL is Django's, with its parameters passed on
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*facts_params, *suppression.cell_key_params().values()])
+            cursor.execute(sql, [*facts_params, *seeds])
             names = ["silo__code", "silo__name_nl", "silo__name_en", "silo__order", *PANEL_COLUMNS]
             rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
