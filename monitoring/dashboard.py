@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
@@ -361,7 +362,10 @@ def _blockage_rows(
         facts = _scoped(BlockageFact, scope, filters)
         if filters.theme_id:
             facts = facts.filter(theme_id=filters.theme_id)
-        facts_sql, facts_params = facts.values(*_FACT_COLUMNS).query.sql_with_params()
+        try:
+            facts_sql, facts_params = facts.values(*_FACT_COLUMNS).query.sql_with_params()
+        except EmptyResultSet:  # a team lead without buurten: nothing to add up
+            return []
         panel = blockage_panel_sql(facts_sql, seed="%s")
         # The seed's placeholders all follow the facts' (the facts are the panel's first CTE).
         seeds = [settings.WIJKTEAM_CELL_KEY_SEED] * (panel.count("%s") - facts_sql.count("%s"))
