@@ -77,6 +77,8 @@ bench: migrate ## Measure the speeds the issues name, on the data in the databas
 	$(PY) manage.py bench_spend_import --rows 1000000
 	$(PY) manage.py bench_funding_report
 	$(PY) manage.py bench_funding_pay
+	$(PY) manage.py bench_search
+	$(PY) manage.py bench_load --clients 1,16
 	$(MAKE) --no-print-directory bench-monitoring
 
 bench-monitoring: migrate ## Monitoring refresh and dashboard speeds (targets meant for the national seed)

@@ -22,7 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from funding.models import Silo
-from funding.selectors import SiloBadge, paying_silo_by_organisation
+from funding.selectors import Fragmentation, SiloBadge, household_fragmentation, paying_silo_by_organisation
+from funding.silo_look import SiloLook, look_of
 from organisations.models import Organisation, User
 from themes.models import Theme
 
@@ -56,59 +57,24 @@ def funding_silos_by_organisation(
     return {pk: [silos[paying[pk].code]] if pk in paying and paying[pk].code in silos else [] for pk in ids}
 
 
-# Colour-blind-safe colours (Okabe-Ito, Paul Tol), each with its own fill pattern
-# and a short text label: the legend never relies on colour alone.
-PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#332288",
-    "#117733",
-    "#882255",
-    "#999933",
-    "#AA4499",
-)
-PATTERNS = (
-    "solid",
-    "diagonal",
-    "dots",
-    "horizontal",
-    "vertical",
-    "crosshatch",
-    "back-diagonal",
-    "grid",
-    "large-dots",
-    "zigzag",
-    "checker",
-    "rings",
-)
-# The abbreviations Dutch practice uses for the seeded silos; other silos show their code.
-SHORT_LABELS = {
-    "jeugdwet": "Jw",
-    "wmo": "Wmo",
-    "participatiewet": "Pw",
-    "wgs": "Wgs",
-    "wpg": "Wpg",
-    "ocw": "OCW",
-    "zvw": "Zvw",
-    "wlz": "Wlz",
-    "jenv": "J&V",
-    "woningwet": "Ww",
-    "vhf": "Vhf",
-    "flexibel": "Flex",
-}
-
-
 @dataclass(frozen=True)
 class SiloStyle:
+    """A silo as the diagram draws it: its look (``funding.silo_look``, the same as the badges')."""
+
     silo: Silo
-    colour: str
-    pattern: str
-    short: str
+    look: SiloLook
+
+    @property
+    def colour(self) -> str:
+        return self.look.colour
+
+    @property
+    def pattern(self) -> str:
+        return self.look.pattern
+
+    @property
+    def short(self) -> str:
+        return self.look.short
 
     @property
     def pattern_id(self) -> str:
@@ -116,14 +82,8 @@ class SiloStyle:
 
 
 def silo_style(silo: Silo) -> SiloStyle:
-    """A stable look per silo (by its order), the same on every page."""
-    index = max(silo.order - 1, 0)
-    return SiloStyle(
-        silo=silo,
-        colour=PALETTE[index % len(PALETTE)],
-        pattern=PATTERNS[index % len(PATTERNS)],
-        short=SHORT_LABELS.get(silo.code, silo.code[:4]),
-    )
+    """The silo's look, the same on every page and in the badges."""
+    return SiloStyle(silo=silo, look=look_of(silo.code))
 
 
 # --- The diagram's content ------------------------------------------------------------
@@ -162,9 +122,8 @@ class ThemeGroup:
 class Diagram:
     groups: list[ThemeGroup]
     legend: list[SiloStyle]
-    organisation_count: int
-    professional_count: int
-    silo_count: int
+    # The household's counts above the drawing: the funding panel shows the same (one definition).
+    fragmentation: Fragmentation
     address: str
     members: list[HouseholdMembership]
     layout: Layout | None = None
@@ -185,6 +144,7 @@ def build_diagram(
     user: User | AnonymousUser,
     visible_cases: Sequence[Case] | None = None,
     paying: Mapping[int, SiloBadge] | None = None,
+    fragmentation: Fragmentation | None = None,
     themes: Sequence[Theme],
     active_involvements: Sequence[Involvement],
     open_actions: Sequence[Action],
@@ -194,8 +154,10 @@ def build_diagram(
 
     An organisation stands under every theme it has an open action on, with its
     involved professionals; an organisation involved without any open action
-    stands in its own group. Counts are of distinct organisations, professionals
-    and silos, whatever the grouping.
+    stands in its own group. The counts above it are the household's fragmentation
+    (``funding.selectors.household_fragmentation``; pass ``fragmentation`` when the
+    caller has it from ``household_funding``), not a count of this drawing: the
+    drawing shows one case, the fragmentation the household's open cases.
     """
     organisations: dict[int, Organisation] = {}
     professionals: dict[int, list[ProfessionalEntry]] = {}
@@ -256,9 +218,7 @@ def build_diagram(
     diagram = Diagram(
         groups=groups,
         legend=legend,
-        organisation_count=len(organisations),
-        professional_count=len({entry.professional.pk for entries in professionals.values() for entry in entries}),
-        silo_count=len(legend),
+        fragmentation=fragmentation or household_fragmentation(household, user, visible_cases=visible_cases),
         address=household.address,
         members=list(members),
     )

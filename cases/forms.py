@@ -622,6 +622,9 @@ class ConsentForm(forms.Form):
 # --- Search ---------------------------------------------------------------------------------------
 
 
+POSTCODE_START = re.compile(r"[1-9][0-9]{3}[A-Z]{0,2}")
+
+
 class SearchForm(forms.Form):
     """Find a household by a member's name, by postcode and house number, or by an exact BSN."""
 
@@ -629,7 +632,7 @@ class SearchForm(forms.Form):
         label=_("Name"),
         max_length=120,
         required=False,
-        help_text=_("First name or surname of a member, or part of it."),
+        help_text=_("First name, surname or both, with or without van, de, ter …, in any order, accents optional."),
     )
     postcode = forms.CharField(
         label=_("Postcode"),
@@ -650,6 +653,8 @@ class SearchForm(forms.Form):
         help_text=_("All nine digits: a BSN is only found when it matches exactly."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    # Sent by the pager's buttons with the criteria as typed (POST: never in a URL); not a field on screen.
+    pagina = forms.IntegerField(min_value=1, max_value=1000, required=False)
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
@@ -659,8 +664,8 @@ class SearchForm(forms.Form):
 
     def clean_postcode(self) -> str:
         postcode = re.sub(r"\s", "", self.cleaned_data["postcode"]).upper()
-        if postcode:
-            POSTCODE_VALIDATOR(postcode)
+        if postcode and not POSTCODE_START.fullmatch(postcode):
+            raise ValidationError(_("Type a postcode, or its first four digits: 1234 AB or 1234."))
         return postcode
 
     def clean_bsn(self) -> str:

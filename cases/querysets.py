@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -164,18 +176,31 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         return self.filter(Exists(Case.objects.visible_to(user).filter(household_id=OuterRef("pk"))))
 
     def search(self, *, name: str = "", postcode: str = "", house_number: int | None = None) -> HouseholdQuerySet:
-        """By a member's (sur)name, or by postcode plus house number. Never by partial BSN."""
-        from .models import HouseholdMembership
+        """By a member's name, or by postcode (or its start) plus house number. Never by partial BSN.
 
-        result = self
-        if name:
-            words = name.split()
-            member = HouseholdMembership.objects.filter(household_id=OuterRef("pk"))
+        A name is matched the Dutch way (``search.name_words``): every word the user typed starts a
+        word of a member's first name, surname prefix (tussenvoegsel) or surname, in any order and
+        without accents, so "van Dijk", "Dijk, van" and "Julia van Dijk" find Julia van Dijk and
+        "Ozturk" finds Öztürk. Households are then ranked by how close the closest member's name is.
+        """
+        from .models import HouseholdMembership
+        from .search import NameKey, name_pattern, name_words
+
+        result: HouseholdQuerySet = self
+        words = name_words(name)
+        if words:
+            members = HouseholdMembership.objects.filter(household_id=OuterRef("pk")).annotate(
+                key=NameKey("person__first_name", "person__surname_prefix", "person__last_name")
+            )
             for word in words:
-                member = member.filter(Q(person__last_name__icontains=word) | Q(person__first_name__icontains=word))
-            result = result.filter(Exists(member))
+                members = members.filter(key__regex=name_pattern(word))
+            closeness = members.annotate(
+                closeness=Func(Value(" ".join(words)), "key", function="word_similarity", output_field=FloatField())
+            ).order_by("-closeness")
+            ranked = result.filter(Exists(members)).annotate(closeness=Subquery(closeness.values("closeness")[:1]))
+            result = cast("HouseholdQuerySet", ranked)
         if postcode:
-            result = result.filter(postcode=postcode.replace(" ", "").upper())
+            result = result.filter(postcode__startswith=postcode.replace(" ", "").upper())
         if house_number is not None:
             result = result.filter(house_number=house_number)
         return result

@@ -400,6 +400,8 @@ def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis:
             start_date=timezone.localdate(),
         )
     involvement.is_coordinator = True
+    # Coordination lasts while the case is open: a planned end of this involvement is lifted.
+    involvement.end_date = None
     involvement.full_clean()
     involvement.save()
     return involvement

@@ -1,23 +1,18 @@
-"""Background work for casework. Tasks are thin: they call a service that is safe to repeat."""
+"""Background work for casework. Tasks are thin: they call a service; beat queues them through the outbox."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
-from jobs.idempotency import TRANSIENT_DB_ERRORS
+from jobs.idempotency import idempotent_task
 
 from . import reminders
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
-    name="cases.refresh_reminders",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    retry_backoff=True,
-    max_retries=5,
-)
-def refresh_reminders() -> dict[str, int]:
-    """Daily: signal new causes, resolve the ones that went away. Idempotent by itself."""
+
+@idempotent_task(name="cases.refresh_reminders")
+def refresh_reminders() -> None:
+    """Daily: signal new causes, resolve the ones that went away (idempotent by itself, and once per message)."""
     result = reminders.reminders_refresh()
-    return {"created": result.created, "resolved": result.resolved}
+    logger.info("Reminders: %s signalled, %s resolved", result.created, result.resolved)

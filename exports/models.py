@@ -18,13 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from .querysets import ExportJobQuerySet
 
 
-class ExportKind(models.TextChoices):
-    FUNDING_AUDIT = "funding_audit", _("funding-flow audit")
-    MONITORING_DASHBOARD = "monitoring_dashboard", _("monitoring dashboard")
-    SUBJECT_ACCESS = "subject_access", _("data-subject access request")
-    BLOCKAGE_REGISTER = "blockage_register", _("blockage register")
-
-
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "Excel (XLSX)"
@@ -62,7 +55,8 @@ class ExportJob(models.Model):
         related_name="+",
         verbose_name=_("organisation"),
     )
-    kind = models.CharField(_("kind"), max_length=32, choices=ExportKind.choices)
+    # One of the kinds the apps register with the engine (exports.kinds.register).
+    kind = models.CharField(_("kind"), max_length=32)
     # The screen's filter form data as submitted, validated again by the same form when the file is built.
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
@@ -107,7 +101,13 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_format_display()}, {self.uuid})"
+        return f"{self.kind_label} ({self.get_format_display()}, {self.uuid})"
+
+    @property
+    def kind_label(self) -> str:
+        from .kinds import label_of
+
+        return label_of(self.kind)
 
     @property
     def is_pending(self) -> bool:

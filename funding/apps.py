@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class FundingConfig(AppConfig):
     name = "funding"
     verbose_name = _("Funding")
+
+    def ready(self) -> None:
+        from exports.kinds import register
+
+        from .exports import BlockageRegister, FundingAudit
+
+        register(FundingAudit())
+        register(BlockageRegister())

@@ -13,11 +13,17 @@ came closest failed, and that stream (and its silo) is what blocks: "the
 Jeugdwet stream stops at 17".
 
 An action's period runs from its start (or the day it was recorded) to its end
-(or its start when it has none). Age is monotonic, so "the age fits on every
-day" is "it fits on the first and on the last day". A stream *continues* in
-another of the same silo and municipality, for the same ages and level, that
-starts at the latest the day after it ends; ``chain_until`` is the last day a
-stream and its continuations cover.
+(or its start when it has none); a payment asks about its own part of it. Age
+is monotonic, so "the age fits on every day" is "it fits on the first and on
+the last day"; a stream that fails only on a later day may pay up to the day
+before the birthday. A stream *continues* in the same silo's stream of the
+next period: same municipality, Iv3 taakveld, funding logic, ages and level,
+starting exactly the day after it ends (``CONTINUES``); ``chain_until`` is the
+last day a stream and its continuations cover.
+
+Paid actions are re-checked daily as well (``detect_funded_sql``): each running
+allocation against a stream cut short, a move out of the stream's area, a
+beneficiary who left the household, and the stream's ages.
 
 The same SQL serves the check of one action (the cases services call it in the
 action's transaction) and the set-based run over millions (the seed), so the
@@ -48,8 +54,8 @@ STAGE_STREAM_ENDS = 7
 STAGE_BUDGET = 8
 ELIGIBLE = 9
 # From this stage on a stream's own rules let it pay from the action's first day: it may be chosen to pay,
-# and what it cannot cover (its end, its budget) becomes a blockage.
-PAYABLE_FROM = STAGE_STREAM_ENDS
+# and what it cannot cover (the days from an age limit on, past its end, its budget) becomes a blockage.
+PAYABLE_FROM = STAGE_AGE_LIMIT
 
 # The funnel: stage → reason when the closest stream stopped there (stage 4 depends on the beneficiary).
 REASON_BY_STAGE = {
@@ -72,16 +78,26 @@ REASON_SQL = """
     END
 """
 
-# Streams that continue one another: the same silo, municipality, ages and level (the next year's money);
-# a window partition treats NULLs as equal, as ``FundingStreamQuerySet.continuing`` does.
-SAME_KIND = "silo_id, municipality_id, min_age, max_age, household_level"
+# A stream continues in the same silo's stream of the next period: same municipality, Iv3 taakveld, funding
+# logic, ages and level, starting exactly the day after it ends (``FundingStreamQuerySet.continuing`` says the
+# same for one stream). NULLs compare as equal.
+CONTINUES = " AND ".join(
+    [
+        "n.valid_from = cur.valid_until + 1",
+        "n.silo_id = cur.silo_id",
+        "n.iv3_taakveld = cur.iv3_taakveld",
+        "n.funding_logic = cur.funding_logic",
+        "n.household_level = cur.household_level",
+    ]
+    + [f"n.{column} IS NOT DISTINCT FROM cur.{column}" for column in ("municipality_id", "min_age", "max_age")]
+)
 
 
-def _age_fits(day: str) -> str:
-    """SQL: the beneficiary ``su`` is of an age stream ``sr`` pays for on ``day`` (an unknown birth date never is)."""
+def _age_fits(day: str, person: str = "su", stream: str = "sr") -> str:
+    """SQL: the beneficiary ``person`` is of an age ``stream`` pays for on ``day`` (an unknown birth date never is)."""
     return (
-        f"(su.date_of_birth IS NOT NULL AND extract(year FROM age({day}, su.date_of_birth))"
-        " BETWEEN COALESCE(sr.min_age, 0) AND COALESCE(sr.max_age, 200))"
+        f"({person}.date_of_birth IS NOT NULL AND extract(year FROM age({day}, {person}.date_of_birth))"
+        f" BETWEEN COALESCE({stream}.min_age, 0) AND COALESCE({stream}.max_age, 200))"
     )
 
 
@@ -105,9 +121,10 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
     subject AS MATERIALIZED (
         SELECT a.id AS action_id, a.theme_id, a.planned_cost, a.beneficiary_id, a.created_by_id,
                a.created_at AS action_created_at,
-               COALESCE(a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date) AS on_day,
-               GREATEST(COALESCE(a.end_date, a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date),
-                        COALESCE(a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date)) AS until_day,
+               -- The action's period, or the part of it a payment asks about (``from``/``until``).
+               COALESCE(%(from)s::date, a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date) AS on_day,
+               GREATEST(COALESCE(%(until)s::date, a.end_date, a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date),
+                        COALESCE(%(from)s::date, a.start_date, (a.created_at AT TIME ZONE %(tz)s)::date)) AS until_day,
                o.kind_id, h.neighbourhood_id, buurt.parent_id AS district_id, buurt.municipality_id,
                p.date_of_birth,
                ARRAY(SELECT os.silo_id FROM organisations_organisation_silos os
@@ -122,22 +139,17 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
           AND {checked}
           {unfunded}
     ),
-    -- Streams of one kind (``SAME_KIND``: silo, municipality, ages, level) in runs without a gap of a day; a
-    -- stream and its continuations cover up to the end of its run. Window functions: one pass over the streams.
+    -- How far each stream reaches with its continuations (``CONTINUES``): one step per next period.
     stream_chain AS MATERIALIZED (
-        SELECT id, max(valid_until) OVER (PARTITION BY {SAME_KIND}, run) AS chain_until
-        FROM (
-            SELECT id, silo_id, municipality_id, min_age, max_age, household_level, valid_until,
-                   sum(starts_run) OVER (PARTITION BY {SAME_KIND} ORDER BY valid_from, id) AS run
-            FROM (
-                SELECT id, silo_id, municipality_id, min_age, max_age, household_level, valid_from, valid_until,
-                       CASE WHEN valid_from > max(valid_until) OVER (
-                                PARTITION BY {SAME_KIND} ORDER BY valid_from, id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-                            THEN 1 ELSE 0 END AS starts_run
-                FROM funding_fundingstream
-            ) marked
-        ) runs
+        WITH RECURSIVE chain(id, last_id, last_until) AS (
+            SELECT id, id, valid_until FROM funding_fundingstream
+            UNION ALL
+            SELECT chain.id, n.id, n.valid_until
+            FROM chain
+            JOIN funding_fundingstream cur ON cur.id = chain.last_id
+            JOIN funding_fundingstream n ON {CONTINUES}
+        )
+        SELECT id, max(last_until) AS chain_until FROM chain GROUP BY id
     ),
     stream_rules AS MATERIALIZED (
         SELECT s.id, s.silo_id, silo."order" AS silo_order, s.municipality_id, s.valid_from, s.valid_until,
@@ -235,7 +247,7 @@ def checks_sql(action_filter: str, *, unfunded_only: bool, include_finished: boo
 
 
 def sql_params(**extra: Any) -> dict[str, Any]:
-    return {"tz": settings.TIME_ZONE, **extra}
+    return {"tz": settings.TIME_ZONE, "from": None, "until": None, **extra}
 
 
 @dataclass(frozen=True)
@@ -302,11 +314,13 @@ def evaluate(action_ids: Sequence[int], *, unfunded_only: bool = False) -> dict[
         }
 
 
-def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
-    """Insert a blockage for every blocked action that lacks one for that reason; idempotent by constraint.
+def _insert_blockages_sql(found: str, *, with_history: bool) -> str:
+    """Insert the rows of CTE ``found`` as detected blockages, with their "opened" step; idempotent by constraint.
 
-    ``with_history`` also writes each new blockage's "+" row of the write history (as django-simple-history
-    would on save), attributed to whoever opened it. The set-based run over all actions (the seed) leaves it out.
+    ``found`` has the columns action_id, reason, stream_id, silo_id, euros_stuck, opened_at, opened_by_id,
+    neighbourhood_id, gap_from, gap_until and takeover_stream_id. ``with_history`` also writes each new
+    blockage's "+" row of the write history (as django-simple-history would on save), attributed to whoever
+    opened it.
     """
     columns = ", ".join(
         connection.ops.quote_name(str(blockage_field.column)) for blockage_field in Blockage._meta.concrete_fields
@@ -321,27 +335,42 @@ def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
         if with_history
         else ""
     )
-    return (
-        "WITH "  # noqa: S608 — constant fragments; values are parameters
-        + checks_sql(action_filter, unfunded_only=True)
-        + f""",
+    return f""",
     inserted AS (
         INSERT INTO funding_blockage (uuid, action_id, source, reason, stream_id, silo_id, rule, household_impact,
                                       euros_stuck, delay_days, status, level, resolution, allocation_id,
                                       opened_at, opened_by_id, closed_at, neighbourhood_id,
                                       gap_from, gap_until, takeover_stream_id)
-        SELECT gen_random_uuid(), v.action_id, 'detected', {REASON_SQL}, v.stream_id, v.silo_id, '', '',
-               v.planned_cost, NULL, 'open', 'team', '', NULL,
-               COALESCE(%(at)s, v.action_created_at), COALESCE(%(by)s, v.created_by_id), NULL, v.neighbourhood_id,
-               v.gap_from, CASE WHEN v.gap_from IS NOT NULL THEN v.until_day END, v.takeover_stream_id
-        FROM gaps v
-        WHERE v.stage < {ELIGIBLE}
+        SELECT gen_random_uuid(), f.action_id, 'detected', f.reason, f.stream_id, f.silo_id, '', '',
+               f.euros_stuck, NULL, 'open', 'team', '', NULL, f.opened_at, f.opened_by_id, NULL, f.neighbourhood_id,
+               f.gap_from, f.gap_until, f.takeover_stream_id
+        FROM {found} f
         ON CONFLICT (action_id, reason) WHERE source = 'detected' DO NOTHING
         RETURNING {columns}
     ){history}
     INSERT INTO funding_blockageevent (blockage_id, kind, from_status, to_status, level, resolution, note, by_id, at)
     SELECT id, 'opened', '', 'open', 'team', '', '', opened_by_id, opened_at FROM inserted
     """  # noqa: S608
+
+
+def detect_sql(action_filter: str, *, with_history: bool = False) -> str:
+    """Insert a blockage for every blocked unpaid action that lacks one for that reason; idempotent.
+
+    The set-based run over all actions (the seed) leaves the history rows out.
+    """
+    return (
+        "WITH "  # noqa: S608 — constant fragments; values are parameters
+        + checks_sql(action_filter, unfunded_only=True)
+        + f""",
+    found AS (
+        SELECT v.action_id, {REASON_SQL} AS reason, v.stream_id, v.silo_id, v.planned_cost AS euros_stuck,
+               COALESCE(%(at)s, v.action_created_at) AS opened_at, COALESCE(%(by)s, v.created_by_id) AS opened_by_id,
+               v.neighbourhood_id, v.gap_from, CASE WHEN v.gap_from IS NOT NULL THEN v.until_day END AS gap_until,
+               v.takeover_stream_id
+        FROM gaps v
+        WHERE v.stage < {ELIGIBLE}
+    )"""  # noqa: S608 — constants of this module
+        + _insert_blockages_sql("found", with_history=with_history)
     )
 
 
@@ -369,6 +398,120 @@ def detect(
         return cursor.rowcount
 
 
+def _theme_fits(stream_id: str, theme_id: str) -> str:
+    """SQL: the stream pays for the theme (no theme rule: every theme)."""
+    rule = f"SELECT 1 FROM funding_fundingstream_themes t WHERE t.fundingstream_id = {stream_id}"  # noqa: S608
+    return f"(NOT EXISTS ({rule}) OR EXISTS ({rule} AND t.theme_id = {theme_id}))"
+
+
+def _area_fits(stream_id: str, neighbourhood_id: str, district_id: str) -> str:
+    """SQL: the stream pays in the buurt or its wijk (no area rule: the whole municipality)."""
+    rule = f"SELECT 1 FROM funding_fundingstream_areas ar WHERE ar.fundingstream_id = {stream_id}"  # noqa: S608
+    return f"(NOT EXISTS ({rule}) OR EXISTS ({rule} AND ar.area_id IN ({neighbourhood_id}, {district_id})))"
+
+
+def detect_funded_sql(action_filter: str, *, with_history: bool = True) -> str:
+    """The daily re-check of paid running actions: each allocation still running on ``today`` against what has
+    changed since it was made. A stream cut short before the allocation ends (``stream_ends``), a household
+    that moved out of the stream's areas (``area``), a beneficiary who no longer lives in the household until
+    the allocation ends (``beneficiary_left``), a beneficiary outside the stream's ages before it ends
+    (``age_limit``, naming the stream that could take over). One blockage per action and reason, for the
+    first uncovered day; euros stuck are the allocation's amount for the days from then, by days.
+    """
+    return (
+        f"""WITH running AS MATERIALIZED (
+        SELECT al.action_id, al.stream_id, al.amount, al.period_start, al.period_end,
+               a.beneficiary_id, a.created_by_id, a.theme_id, c.household_id,
+               h.neighbourhood_id, buurt.parent_id AS district_id, buurt.municipality_id, p.date_of_birth,
+               s.silo_id, s.valid_until, s.min_age, s.max_age
+        FROM funding_allocation al
+        JOIN funding_fundingstream s ON s.id = al.stream_id
+        JOIN funding_silo silo ON silo.id = s.silo_id AND NOT silo.silo_free
+        JOIN cases_action a ON a.id = al.action_id
+        JOIN cases_case c ON c.id = a.case_id
+        JOIN cases_household h ON h.id = c.household_id
+        JOIN organisations_area buurt ON buurt.id = h.neighbourhood_id
+        LEFT JOIN cases_person p ON p.id = a.beneficiary_id
+        WHERE ({action_filter})
+          AND a.status IN ('proposed', 'approved', 'in_progress') AND c.status <> 'afgesloten'
+          AND al.period_end >= %(today)s
+    ),
+    changed AS (
+        SELECT r.*, f.reason, GREATEST(f.gap_from, r.period_start) AS gap_from
+        FROM running r
+        CROSS JOIN LATERAL (
+            SELECT 'stream_ends' AS reason, r.valid_until + 1 AS gap_from
+            WHERE r.valid_until < r.period_end
+            UNION ALL
+            SELECT 'area', %(today)s::date
+            WHERE NOT {_area_fits("r.stream_id", "r.neighbourhood_id", "r.district_id")}
+            UNION ALL
+            SELECT 'beneficiary_left',
+                   COALESCE((SELECT max(m.end_date) + 1 FROM cases_householdmembership m
+                             WHERE m.household_id = r.household_id AND m.person_id = r.beneficiary_id),
+                            r.period_start)
+            WHERE r.beneficiary_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM cases_householdmembership m
+                WHERE m.household_id = r.household_id AND m.person_id = r.beneficiary_id
+                  AND (m.end_date IS NULL OR m.end_date >= r.period_end))
+            UNION ALL
+            SELECT 'age_limit',
+                   CASE WHEN r.max_age IS NOT NULL AND r.date_of_birth IS NOT NULL
+                             AND {_age_fits("r.period_start", "r", "r")}
+                        THEN (r.date_of_birth + make_interval(years => r.max_age + 1))::date
+                        ELSE r.period_start END
+            WHERE r.beneficiary_id IS NOT NULL AND (r.min_age IS NOT NULL OR r.max_age IS NOT NULL)
+              AND NOT {_age_fits("r.period_end", "r", "r")}
+        ) f
+    ),
+    first_per_reason AS (
+        SELECT DISTINCT ON (action_id, reason) *
+        FROM changed
+        ORDER BY action_id, reason, gap_from, period_start
+    ),
+    found AS (
+        SELECT x.action_id, x.reason, x.stream_id, x.silo_id,
+               round(x.amount * (x.period_end - x.gap_from + 1) / (x.period_end - x.period_start + 1), 2)
+                   AS euros_stuck,
+               %(at)s::timestamptz AS opened_at, COALESCE(%(by)s, x.created_by_id) AS opened_by_id,
+               x.neighbourhood_id, x.gap_from, x.period_end AS gap_until, takeover.id AS takeover_stream_id
+        FROM first_per_reason x
+        LEFT JOIN LATERAL (
+            SELECT s2.id
+            FROM funding_fundingstream s2
+            JOIN funding_silo silo2 ON silo2.id = s2.silo_id
+            WHERE x.reason = 'age_limit' AND NOT silo2.silo_free AND s2.silo_id <> x.silo_id
+              AND (s2.municipality_id IS NULL OR s2.municipality_id = x.municipality_id)
+              AND {_theme_fits("s2.id", "x.theme_id")}
+              AND {_area_fits("s2.id", "x.neighbourhood_id", "x.district_id")}
+              AND {_age_fits("x.gap_from", "x", "s2")}
+            ORDER BY (x.gap_from BETWEEN s2.valid_from AND s2.valid_until) DESC, silo2."order", s2.valid_from, s2.id
+            LIMIT 1
+        ) takeover ON TRUE
+    )"""  # noqa: S608 — constant fragments; values are parameters
+        + _insert_blockages_sql("found", with_history=with_history)
+    )
+
+
+def detect_funded(
+    *,
+    action_ids: Sequence[int] | None,
+    today: datetime.date,
+    by_id: int | None,
+    at: datetime.datetime,
+) -> int:
+    """Re-check the paid, running actions (these, or every one); returns how many blockages were opened."""
+    if action_ids is not None and not action_ids:
+        return 0
+    action_filter = "TRUE" if action_ids is None else "a.id = ANY(%(ids)s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            detect_funded_sql(action_filter),
+            sql_params(ids=list(action_ids or []), today=today, by=by_id, at=at),
+        )
+        return cursor.rowcount
+
+
 @dataclass(frozen=True)
 class StreamCheck:
     """How far one stream of the action's municipality gets through the funnel for one action."""
@@ -388,7 +531,7 @@ class StreamCheck:
         return self.stage >= PAYABLE_FROM and self.stage != STAGE_BUDGET
 
 
-STREAM_CHECKS_STATEMENT = "funding_stream_checks_v1"
+STREAM_CHECKS_STATEMENT = "funding_stream_checks_v2"
 _prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
@@ -408,8 +551,11 @@ def _stream_checks_sql() -> str:
     )
 
 
-def stream_checks(action_id: int) -> list[StreamCheck]:
-    """Every stream that could be asked to pay this open action, closest first; one query.
+def stream_checks(
+    action_id: int, start: datetime.date | None = None, end: datetime.date | None = None
+) -> list[StreamCheck]:
+    """Every stream that could be asked to pay this open action (over ``start`` to ``end`` when given, else
+    its whole period), closest first; one query.
 
     The same funnel as ``evaluate`` (the CTE chain), kept per stream instead of per action: the pay form lists
     the streams that may pay and, for the others, the rule they fail. Planning this chain costs more than
@@ -422,8 +568,16 @@ def stream_checks(action_id: int) -> list[StreamCheck]:
             # A statement is the session's, whatever happens to transactions: prepare it once per connection.
             cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [STREAM_CHECKS_STATEMENT])
             if cursor.fetchone() is None:
-                sql = _stream_checks_sql().replace("%(id)s", "$1").replace("%(tz)s", "$2")
-                cursor.execute(f"PREPARE {STREAM_CHECKS_STATEMENT}(bigint, text) AS {sql}")
+                sql = (
+                    _stream_checks_sql()
+                    .replace("%(id)s", "$1")
+                    .replace("%(tz)s", "$2")
+                    .replace("%(from)s", "$3")
+                    .replace("%(until)s", "$4")
+                )
+                cursor.execute(f"PREPARE {STREAM_CHECKS_STATEMENT}(bigint, text, date, date) AS {sql}")
             _prepared_on.add(raw)
-        cursor.execute(f"EXECUTE {STREAM_CHECKS_STATEMENT}(%s, %s)", [action_id, settings.TIME_ZONE])
+        cursor.execute(
+            f"EXECUTE {STREAM_CHECKS_STATEMENT}(%s, %s, %s, %s)", [action_id, settings.TIME_ZONE, start, end]
+        )
         return [StreamCheck(*row) for row in cursor.fetchall()]

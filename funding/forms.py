@@ -1,5 +1,5 @@
-"""Forms check shape only; the services decide. Widgets carry the Utrecht classes and, once a field
-has an error, ``aria-invalid`` and ``aria-describedby`` pointing at the message next to it."""
+"""Forms check shape only; the services decide. They are drawn by ``templates/components/field.html``, which
+gives the widgets their Utrecht classes; Django links a field to its help and error (``aria-describedby``)."""
 
 from __future__ import annotations
 
@@ -22,36 +22,7 @@ from .models import BlockageLevel, BlockageReason, BlockageResolution, FundingSt
 from .report import GRANULARITIES, LEVELS, ReportParams
 
 
-class UtrechtForm(forms.Form):
-    WIDGET_CLASSES = {
-        forms.Select: "utrecht-select utrecht-select--html-select",
-        forms.Textarea: "utrecht-textarea utrecht-textarea--html-textarea",
-        forms.ClearableFileInput: "utrecht-textbox",
-        forms.FileInput: "utrecht-textbox",
-    }
-    DEFAULT_CLASS = "utrecht-textbox utrecht-textbox--html-input"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = next(
-                (css for kind, css in self.WIDGET_CLASSES.items() if isinstance(field.widget, kind)),
-                self.DEFAULT_CLASS,
-            )
-            field.widget.attrs.setdefault("class", css)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                field = self.fields[name]
-                auto_id = self[name].auto_id
-                described_by = [f"{auto_id}_errors"] + ([f"{auto_id}_helptext"] if field.help_text else [])
-                field.widget.attrs["aria-invalid"] = "true"
-                field.widget.attrs["aria-describedby"] = " ".join(described_by)
-
-
-class BlockageRegisterForm(UtrechtForm):
+class BlockageRegisterForm(forms.Form):
     reason = forms.ChoiceField(label=_("What blocks"), choices=BlockageReason.choices, initial=BlockageReason.OTHER)
     silo = forms.ModelChoiceField(
         label=_("Silo"),
@@ -73,7 +44,7 @@ class BlockageRegisterForm(UtrechtForm):
     delay_days = forms.IntegerField(label=_("Days of delay"), min_value=0, max_value=3650)
 
 
-class EscalateForm(UtrechtForm):
+class EscalateForm(forms.Form):
     note = forms.CharField(
         label=_("Note for the next level"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
@@ -88,7 +59,7 @@ class EscalateForm(UtrechtForm):
         )
 
 
-class ResolveForm(UtrechtForm):
+class ResolveForm(forms.Form):
     resolution = forms.ChoiceField(
         label=_("How it was resolved"),
         choices=[
@@ -99,13 +70,13 @@ class ResolveForm(UtrechtForm):
     note = forms.CharField(label=_("Explanation"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
-class NotResolvableForm(UtrechtForm):
+class NotResolvableForm(forms.Form):
     note = forms.CharField(
         label=_("Why it cannot be resolved"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
 
 
-class DoorbraakForm(UtrechtForm):
+class DoorbraakForm(forms.Form):
     amount = LocalisedDecimalField(
         label=_("Amount from the flexible budget (€)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
@@ -119,7 +90,7 @@ def _years() -> list[tuple[int, int]]:
     return [(year, year) for year in range(this_year + 1, this_year - 6, -1)]
 
 
-class ReportForm(UtrechtForm):
+class ReportForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=_years)
     level = forms.ChoiceField(
         label=_("Area level"), choices=[("wijk", _("district (wijk)")), ("buurt", _("neighbourhood (buurt)"))]
@@ -180,7 +151,7 @@ class CellForm(forms.Form):
     silo = forms.ModelChoiceField(queryset=Silo.objects.all(), to_field_name="code", required=False)
     area = forms.CharField(max_length=10, required=False)
     period = forms.DateField(input_formats=["%Y-%m-%d"])
-    page = forms.IntegerField(min_value=1, required=False)
+    pagina = forms.IntegerField(min_value=1, required=False)  # the one pager's parameter (common.paging)
 
     def clean_period(self) -> datetime.date:
         period: datetime.date = self.cleaned_data["period"]
@@ -189,7 +160,7 @@ class CellForm(forms.Form):
         return period
 
 
-class SpendUploadForm(UtrechtForm):
+class SpendUploadForm(forms.Form):
     """The screen's door to ``funding.uploads``: the same check as the API's, its message next to the field."""
 
     file = forms.FileField(
@@ -229,7 +200,7 @@ class SpendUploadForm(UtrechtForm):
         return cleaned
 
 
-class PayForm(UtrechtForm):
+class PayForm(forms.Form):
     """Pay an action from a stream: the stream, the amount as typed in Dutch ("3.200,00") and the period."""
 
     stream = forms.ChoiceField(label=_("Funding stream"))
@@ -269,7 +240,7 @@ REGISTER_SORTS = {
 }
 
 
-class RegisterForm(UtrechtForm):
+class RegisterForm(forms.Form):
     """The register's filters (shape only): each one filters or is refused next to its field, never ignored."""
 
     status = forms.ChoiceField(

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.utils.translation import gettext as _
 
 from privacy import suppression
 from privacy.suppression import Suppressed, suppress_count
 
+from .models import FlowTaakveldCell
 from .report import ReportParams, period_label
 
 REFRESH_SQL = """
@@ -140,7 +141,7 @@ def taakveld_cells_refresh(*, municipality_id: int, now: Any) -> int:
 
 def taakveld_flow(params: ReportParams) -> list[TaakveldRow]:
     """The audit per Iv3 taakveld and period for the year (the silo and area filters do not apply)."""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(FlowTaakveldCell)].cursor() as cursor:
         cursor.execute(FLOW_SQL, params.sql_params())
         raw = cursor.fetchall()
     return [

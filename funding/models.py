@@ -43,6 +43,15 @@ class Silo(LocalisedName):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     # The municipality's maatwerk-/doorbraakbudget may pay for anything.
     silo_free = models.BooleanField(_("silo-free (flexible budget)"), default=False)
+    # Which organisations may bill this silo: funding's side of the relation, read as ``organisation.silos``.
+    # The table keeps the name it had as Organisation.silos (migration funding 0013 moved the field only).
+    organisations = models.ManyToManyField(
+        "organisations.Organisation",
+        blank=True,
+        related_name="silos",
+        db_table="organisations_organisation_silos",
+        verbose_name=_("organisations that can bill it"),
+    )
 
     class Meta:
         ordering = ["order"]
@@ -386,6 +395,8 @@ class BlockageReason(models.TextChoices):
     AGE_LIMIT = "age_limit", _("the beneficiary crosses the stream's age limit during the action")
     STREAM_ENDS = "stream_ends", _("the funding stream ends before the action")
     BUDGET_EXHAUSTED = "budget_exhausted", _("the budget of every fitting stream is exhausted")
+    # Found by the daily re-check of a paid action: the person it pays for no longer lives in the household.
+    BENEFICIARY_LEFT = "beneficiary_left", _("the beneficiary has left the household the stream pays for")
     OTHER = "other", _("another rule (registered by hand)")
 
 

@@ -84,12 +84,25 @@ def _past_its_end(check: eligibility.StreamCheck, stream: FundingStream) -> str:
     }
 
 
-def payable_streams(action: Action) -> list[StreamOption]:
-    """The streams of the action's municipality that pay for anything, closest to paying first.
+def _until_the_birthday(check: eligibility.StreamCheck, stream: FundingStream, takeover: str) -> str:
+    """A stream that pays until the beneficiary passes its age limit: what it pays, and what then."""
+    assert check.crossing_day is not None
+    text = _("18-/18+ transition on %(date)s: pays until %(last)s; from then the rest becomes a blockage") % {
+        "date": date_format(check.crossing_day),
+        "last": date_format(check.crossing_day - datetime.timedelta(days=1)),
+    }
+    return f"{text}; {takeover}" if takeover else text
+
+
+def payable_streams(
+    action: Action, start: datetime.date | None = None, end: datetime.date | None = None
+) -> list[StreamOption]:
+    """The streams of the action's municipality that pay for anything, closest to paying first, judged over
+    ``start`` to ``end`` (the part still to pay) or the action's whole period.
 
     An action that is no longer checked (done, cancelled, on a closed case) has none.
     """
-    checks = eligibility.stream_checks(action.pk)
+    checks = eligibility.stream_checks(action.pk, start, end)
     streams = FundingStream.objects.select_related("silo").in_bulk(
         {check.stream_id for check in checks} | {c.takeover_stream_id for c in checks if c.takeover_stream_id}
     )
@@ -103,7 +116,9 @@ def payable_streams(action: Action) -> list[StreamOption]:
             if takeover_stream
             else ""
         )
-        if check.payable:
+        if check.payable and check.stage == eligibility.STAGE_AGE_LIMIT:
+            options.append(StreamOption(stream, True, _until_the_birthday(check, stream, takeover)))
+        elif check.payable:
             options.append(StreamOption(stream, True, _past_its_end(check, stream)))
         else:
             options.append(StreamOption(stream, False, _why_not(action, check, stream, takeover)))

@@ -36,18 +36,19 @@ class FundingStreamQuerySet(models.QuerySet["FundingStream"]):
         return self.filter(Q(municipality_id=municipality_id) | Q(municipality__isnull=True))
 
     def continuing(self, stream: FundingStream) -> FundingStreamQuerySet:
-        """The streams that carry ``stream`` on past its end: same silo, municipality, ages and level, starting
-        at the latest the day after it ends (``eligibility.SAME_KIND`` says the same in SQL); first first."""
+        """The same silo's streams of the next period, which carry ``stream`` on past its end: same municipality,
+        Iv3 taakveld, funding logic, ages and level, starting exactly the day after it ends
+        (``eligibility.CONTINUES`` says the same in SQL)."""
         return self.filter(
             silo_id=stream.silo_id,
             municipality_id=stream.municipality_id,
+            iv3_taakveld=stream.iv3_taakveld,
+            funding_logic=stream.funding_logic,
             min_age=stream.min_age,
             max_age=stream.max_age,
             household_level=stream.household_level,
-            valid_from__gt=stream.valid_from,
-            valid_from__lte=stream.valid_until + datetime.timedelta(days=1),
-            valid_until__gt=stream.valid_until,
-        ).order_by("valid_from", "pk")
+            valid_from=stream.valid_until + datetime.timedelta(days=1),
+        ).order_by("-valid_until", "pk")
 
     def with_remaining(self) -> FundingStreamQuerySet:
         """Annotate ``allocated`` and ``remaining`` (budget minus every allocation) in one query."""

@@ -4,6 +4,9 @@ The rows are written with ``apps.get_model`` so that the data migration can
 run them against its historical models; tests reload them after a flush.
 """
 
+import json
+from pathlib import Path
+
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 
@@ -23,16 +26,27 @@ SILOS = [
 ]
 
 
-# iWmo/iJw product categories (codelijst "Productcategorie" of the iStandaarden, Zorginstituut Nederland).
-# Only the categories this list could be checked for without the published list at hand (the build machine is
-# offline): add the others from the current release of the codelijst, with its version below.
-PRODUCT_CATEGORY_SOURCE = "Zorginstituut Nederland, iStandaarden iWmo/iJw, codelijst Productcategorie"
-PRODUCT_CATEGORY_VERSION = "3.x (partial, unchecked offline)"
-PRODUCT_CATEGORIES = [
-    ("iwmo", "01", "Hulp bij het huishouden"),
-    ("iwmo", "02", "Begeleiding"),
-    ("ijw", "45", "Jeugdhulp ambulant"),
-]
+# The iWmo/iJw product categories: the iStandaarden codelists "Productcategorie" (iWmo WMO020, iJw JZ020) of
+# Zorginstituut Nederland, in full, each list with its published address and version (the data file says where
+# this copy was transcribed from).
+PRODUCT_CATEGORY_FILE = Path(__file__).resolve().parent / "reference_data" / "istandaarden_productcategorie.json"
+
+
+def product_categories() -> list[dict[str, str]]:
+    """One row per category: standard, code, name, and the source and version of its list."""
+    data = json.loads(PRODUCT_CATEGORY_FILE.read_text(encoding="utf-8"))
+    return [
+        {
+            "standard": codelist["standard"],
+            "code": code,
+            "name": name,
+            "source": f"Zorginstituut Nederland, iStandaarden {codelist['codelist']} Productcategorie: "
+            f"{codelist['source_url']}",
+            "version": codelist["version"],
+        }
+        for codelist in data["lists"]
+        for code, name in codelist["codes"]
+    ]
 
 
 def load(apps: Apps = global_apps) -> None:
@@ -42,15 +56,10 @@ def load(apps: Apps = global_apps) -> None:
         ProductCategory = apps.get_model("funding", "ProductCategory")
     except LookupError:  # an earlier data migration's historical models: 0008 loads them
         return
-    for standard, code, name in PRODUCT_CATEGORIES:
+    for row in product_categories():
         ProductCategory.objects.update_or_create(
-            code=code,
-            defaults={
-                "standard": standard,
-                "name": name,
-                "source": PRODUCT_CATEGORY_SOURCE,
-                "version": PRODUCT_CATEGORY_VERSION,
-            },
+            code=row["code"],
+            defaults={key: row[key] for key in ("standard", "name", "source", "version")},
         )
 
 

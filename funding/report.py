@@ -33,11 +33,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, router
 from django.utils.translation import gettext as _
 
 from privacy.suppression import Suppressed, suppress_count
 
+from .models import FlowCell
 from .stuck import counted_blockage_sql
 
 LEVELS = ("wijk", "buurt")
@@ -240,7 +241,8 @@ def period_label(period: datetime.date, granularity: str) -> str:
 
 
 def _raw_rows(params: ReportParams) -> tuple[list[tuple[Any, ...]], datetime.datetime | None]:
-    with connection.cursor() as cursor:
+    # The summary cells and reference data only: a replica may answer (wijkteam/db_routers.py).
+    with connections[router.db_for_read(FlowCell)].cursor() as cursor:
         cursor.execute(FLOW_SQL, params.sql_params())
         rows = cursor.fetchall()
     return [row[:-1] for row in rows], (rows[0][-1] if rows else None)

@@ -1,4 +1,5 @@
-"""Reads for other pages: the funding of one household, and the silo colour that pays an organisation's work.
+"""Reads for other pages: the funding of one household, its fragmentation, and the silo that pays an
+organisation's work.
 
 Both start from the access policy (``visible_to``) and run a fixed number of
 queries, whatever the size of the household's history.
@@ -21,33 +22,12 @@ from cases.models import Action, Case, Household, Involvement
 from organisations.models import Organisation
 
 from .models import Allocation, Blockage, Silo, Spend
+from .silo_look import SiloLook, look_of
 
 if TYPE_CHECKING:
     from organisations.models import User
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-# One colour per silo for badges and the household page. Dark text on light fills (contrast above 7:1);
-# the silo's name is always written next to the colour, which never carries meaning alone.
-SILO_COLOURS = {
-    "jeugdwet": "#fde2b8",
-    "wmo": "#cde7f7",
-    "participatiewet": "#d9f0d3",
-    "wgs": "#f9d5d3",
-    "wpg": "#e6dcf5",
-    "ocw": "#fff3b0",
-    "zvw": "#d4f1ee",
-    "wlz": "#e9e4dc",
-    "jenv": "#dfe3ea",
-    "woningwet": "#f6e0ef",
-    "vhf": "#e3f2c1",
-    "flexibel": "#ffffff",
-}
-DEFAULT_COLOUR = "#eeeeee"
-
-
-def silo_colour(code: str) -> str:
-    return SILO_COLOURS.get(code, DEFAULT_COLOUR)
 
 
 @dataclass(frozen=True)
@@ -60,12 +40,14 @@ class SiloBadge:
         return self.name
 
     @property
-    def colour(self) -> str:
-        return silo_colour(self.code)
+    def look(self) -> SiloLook:
+        """The silo's colours and short label (``funding.silo_look``), the same as in the household diagram."""
+        return look_of(self.code)
 
     @property
     def css_class(self) -> str:
-        """``silo-badge silo-badge--<code>`` (static/css/funding.css): no inline styles under a strict CSP."""
+        """``silo-badge silo-badge--<code>``: rules generated from the look into static/css/funding.css, as a
+        strict CSP allows no inline styles."""
         return f"silo-badge silo-badge--{self.code}"
 
 
@@ -78,13 +60,20 @@ class ActionFunding:
     blocked: bool
 
 
+@dataclass(frozen=True)
+class Fragmentation:
+    """Versnippering: how many organisations, professionals and silos work on one household now."""
+
+    organisations: int
+    professionals: int
+    silos: int
+
+
 @dataclass
 class HouseholdFunding:
     household: Household
     actions: list[ActionFunding] = field(default_factory=list)
-    organisations: int = 0
-    professionals: int = 0
-    silos: int = 0
+    fragmentation: Fragmentation = field(default_factory=lambda: Fragmentation(0, 0, 0))
     open_blockages: list[Blockage] = field(default_factory=list)
     # The silo that pays most of each delivering organisation's actions (the diagram's colour).
     paying: dict[int, SiloBadge] = field(default_factory=dict)
@@ -164,6 +153,44 @@ def _visible_cases(
     return [case.pk for case in mine], [case.pk for case in mine if case.is_open]
 
 
+def household_fragmentation(
+    household: Household, user: User | AnonymousUser, *, visible_cases: Sequence[Case] | None = None
+) -> Fragmentation:
+    """The one definition of a household's fragmentation (versnippering), shown above the diagram and in the
+    funding panel: over the household's open cases the user may see, now, the distinct organisations involved
+    or delivering an open action, the professionals involved, and the silos paying its actions (those not
+    cancelled). One query, two without ``visible_cases`` (as for :func:`household_funding`, which includes it).
+    """
+    return _fragmentation(household, _visible_cases(household, user, visible_cases)[1])
+
+
+def _fragmentation(household: Household, open_cases: Sequence[int]) -> Fragmentation:
+    """:func:`household_fragmentation` over these open case ids: one query of three scalar subqueries."""
+    open_actions = Action.objects.filter(case__in=open_cases).exclude(
+        status__in=[Action.Status.DONE, Action.Status.CANCELLED]
+    )
+    involved = Involvement.objects.active().filter(case__in=open_cases)
+    organisations = Organisation.objects.filter(
+        Q(pk__in=involved.values("organisation_id")) | Q(pk__in=open_actions.values("delivering_organisation_id"))
+    )
+    paying = Silo.objects.filter(
+        pk__in=Allocation.objects.filter(action__case__in=open_cases)
+        .exclude(action__status=Action.Status.CANCELLED)
+        .values("stream__silo_id")
+    )
+    figures = (
+        Household.objects.filter(pk=household.pk)
+        .annotate(
+            organisation_count=_count(organisations, "pk"),
+            professional_count=_count(involved, "professional_id"),
+            silo_count=_count(paying, "pk"),
+        )
+        .values_list("organisation_count", "professional_count", "silo_count")
+        .first()
+    ) or (0, 0, 0)
+    return Fragmentation(*(value or 0 for value in figures))
+
+
 def household_funding(
     household: Household, user: User | AnonymousUser, *, visible_cases: Sequence[Case] | None = None
 ) -> HouseholdFunding:
@@ -171,9 +198,8 @@ def household_funding(
 
     Only what the user may see of the household: its visible cases' actions
     (``visible_cases``: those cases, when the caller already has them from
-    ``Case.objects.visible_to(user)``). Fragmentation counts the household's
-    open cases now: the distinct organisations (involved or delivering an open
-    action), the professionals involved, and the silos paying its actions.
+    ``Case.objects.visible_to(user)``). The fragmentation is
+    :func:`household_fragmentation`'s.
     """
     cases, open_cases = _visible_cases(household, user, visible_cases)
     spent = (
@@ -196,31 +222,7 @@ def household_funding(
     totals = allocation_totals(cases)
     by_action = totals.by_action
 
-    open_actions = Action.objects.filter(case__in=open_cases).exclude(status__in=["done", "cancelled"])
-    involved = Involvement.objects.active().filter(case__in=open_cases)
-    figures = (
-        Household.objects.filter(pk=household.pk)
-        .annotate(
-            organisation_count=_count(
-                Organisation.objects.filter(
-                    Q(pk__in=involved.values("organisation_id"))
-                    | Q(pk__in=open_actions.values("delivering_organisation_id"))
-                ),
-                "pk",
-            ),
-            professional_count=_count(involved, "professional_id"),
-            silo_count=_count(
-                Silo.objects.filter(
-                    pk__in=Allocation.objects.filter(action__case__in=open_cases)
-                    .exclude(action__status="cancelled")
-                    .values("stream__silo_id")
-                ),
-                "pk",
-            ),
-        )
-        .values("organisation_count", "professional_count", "silo_count")
-        .first()
-    ) or {"organisation_count": 0, "professional_count": 0, "silo_count": 0}
+    fragmentation = _fragmentation(household, open_cases)
 
     blockages = list(
         Blockage.objects.filter(action__case__in=cases)
@@ -242,9 +244,7 @@ def household_funding(
             )
             for action in actions
         ],
-        organisations=figures["organisation_count"] or 0,
-        professionals=figures["professional_count"] or 0,
-        silos=figures["silo_count"] or 0,
+        fragmentation=fragmentation,
         open_blockages=blockages,
         paying=totals.paying,
     )

@@ -47,9 +47,13 @@ def actions_detect(*, action_ids: Sequence[int], by: User) -> int:
     """Check these actions against the rules; open a blockage for each blocked one (idempotent).
 
     Called by the cases services inside the transaction that creates or changes
-    the actions, so a blocked action and its blockage commit together.
+    the actions, so a blocked action and its blockage commit together. A paid action is re-checked against
+    what pays it (a corrected date, beneficiary or deliverer can take it outside its stream).
     """
-    return eligibility.detect(action_ids=action_ids, by_id=by.pk, at=timezone.now())
+    now = timezone.now()
+    return eligibility.detect(action_ids=action_ids, by_id=by.pk, at=now) + eligibility.detect_funded(
+        action_ids=action_ids, today=timezone.localdate(), by_id=by.pk, at=now
+    )
 
 
 def blockages_detect_all() -> int:
@@ -57,15 +61,19 @@ def blockages_detect_all() -> int:
     return eligibility.detect(action_ids=None, by_id=None, at=None)
 
 
-def blockages_redetect() -> int:
+def blockages_redetect(*, today: datetime.date | None = None) -> int:
     """The daily re-detection over every running action: a birth date corrected, a household that moved, a
     stream whose rules, period or budget changed can block an action that fitted when it was recorded.
 
-    Idempotent (one detected blockage per action and reason, by constraint); new blockages are dated now, on
-    the action's creator's name, with their history row. The 90-day "18-/18+ transition" signal for running
-    actions is a reminder (``cases.reminders``), refreshed by its own daily task.
+    Unpaid actions are checked over their whole period; paid ones allocation by allocation, for what still
+    runs on ``today`` (a stream cut short, a move out of its area, a beneficiary who left the household, an age
+    limit crossed). Idempotent (one detected blockage per action and reason, by constraint); new blockages are
+    dated now, on the action's creator's name, with their history row. The 90-day "18-/18+ transition" signal
+    to the coordinator is a reminder (``cases.reminders``), refreshed by its own daily task.
     """
-    return eligibility.detect(action_ids=None, by_id=None, at=timezone.now(), with_history=True)
+    now = timezone.now()
+    opened = eligibility.detect(action_ids=None, by_id=None, at=now, with_history=True)
+    return opened + eligibility.detect_funded(action_ids=None, today=today or timezone.localdate(), by_id=None, at=now)
 
 
 # --- Allocations ------------------------------------------------------------------------
@@ -213,6 +221,7 @@ def _detected_blockage(
     euros_stuck: Decimal,
     by: User,
     gap: tuple[datetime.date, datetime.date] | None = None,
+    takeover_stream_id: int | None = None,
 ) -> Blockage:
     """Open the blockage the rules found while paying (one per action and reason, as detection keeps it)."""
     existing = Blockage.objects.filter(action=action, reason=reason, source=Blockage.Source.DETECTED).first()
@@ -228,6 +237,7 @@ def _detected_blockage(
         euros_stuck=euros_stuck,
         gap_from=gap[0] if gap else None,
         gap_until=gap[1] if gap else None,
+        takeover_stream_id=takeover_stream_id,
         opened_at=now,
         opened_by=by,
         neighbourhood_id=action.case.household.neighbourhood_id,
@@ -247,10 +257,13 @@ def allocation_create(
 ) -> Payment:
     """Pay an action from a stream its rules allow, for an amount and a period.
 
-    A period past the stream's end continues in the same silo's stream of the next period (one allocation
-    per stream, the amount shared by days); days no stream covers are a blockage "the stream ends before the
-    action" with those dates, and the rest is paid. A stream whose budget cannot carry its part is a blockage
-    "budget exhausted", and nothing is paid. Either way one transaction.
+    The rules are checked over the period paid (the rest of an action can be paid from another stream). A
+    period past the stream's end continues in the same silo's stream of the next period (one allocation per
+    stream, the amount shared by days); days no stream covers are a blockage "the stream ends before the
+    action" with those dates. A beneficiary who passes the stream's age limit during the period is paid for
+    up to the day before that birthday; the days from it are a blockage "age limit" naming the date and the
+    stream that could take over (Wmo after Jeugdwet), which can then pay them. A stream whose budget cannot
+    carry its part is a blockage "budget exhausted", and nothing is paid. Either way one transaction.
     """
     if not Action.objects.visible_to(by).filter(pk=action.pk).exists():
         raise PermissionDenied
@@ -264,9 +277,6 @@ def allocation_create(
         raise ValidationError(
             {"stream": [_("The flexible budget pays only through a doorbraak decision on a blockage.")]}
         )
-    check = next((c for c in eligibility.stream_checks(action.pk) if c.stream_id == stream.pk), None)
-    if check is None or check.stage < eligibility.PAYABLE_FROM:
-        raise ValidationError({"stream": [_("This funding stream's rules do not allow it to pay for this action.")]})
     errors: dict[str, list[str]] = {}
     try:
         validate_positive_amount(amount)
@@ -281,12 +291,25 @@ def allocation_create(
         ]
     if errors:
         raise ValidationError(errors)
+    check = next(
+        (c for c in eligibility.stream_checks(action.pk, period_start, period_end) if c.stream_id == stream.pk), None
+    )
+    if check is None or check.stage < eligibility.PAYABLE_FROM:
+        raise ValidationError({"stream": [_("This funding stream's rules do not allow it to pay for this action.")]})
+    # An age limit crossed inside the period: this stream (and its continuations) pays up to the day before.
+    age_gap: tuple[datetime.date, datetime.date] | None = None
+    covered_until = period_end
+    if check.stage == eligibility.STAGE_AGE_LIMIT and check.crossing_day is not None:
+        age_gap = (check.crossing_day, period_end)
+        covered_until = check.crossing_day - datetime.timedelta(days=1)
     parts, uncovered_from = _parts(
-        stream, period_start, period_end, lambda current, _day: FundingStream.objects.continuing(current).first()
+        stream, period_start, covered_until, lambda current, _day: FundingStream.objects.continuing(current).first()
     )
     periods = [(part.start, part.end) for part in parts]
     if uncovered_from is not None:
-        periods.append((uncovered_from, period_end))
+        periods.append((uncovered_from, covered_until))
+    if age_gap is not None:
+        periods.append(age_gap)
     shares = _share(amount, periods)
     locked = {part.stream_id: _lock_stream(part.stream_id) for part in parts}
     for part, share in zip(parts, shares, strict=False):
@@ -316,9 +339,19 @@ def allocation_create(
             action=action,
             reason=BlockageReason.STREAM_ENDS,
             stream=locked[parts[-1].stream_id],
+            euros_stuck=shares[len(parts)],
+            by=by,
+            gap=(uncovered_from, covered_until),
+        )
+    if age_gap is not None:
+        uncovered = _detected_blockage(
+            action=action,
+            reason=BlockageReason.AGE_LIMIT,
+            stream=stream,
             euros_stuck=shares[-1],
             by=by,
-            gap=(uncovered_from, period_end),
+            gap=age_gap,
+            takeover_stream_id=check.takeover_stream_id,
         )
     return Payment(allocations=allocations, blockage=uncovered)
 

@@ -21,16 +21,16 @@ import io
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jobs.services import enqueue
 from organisations.models import User
 from privacy import policy
 from privacy.database_roles import STAGING_SCHEMA
@@ -85,7 +85,7 @@ def error_message(error: dict[str, Any]) -> str:
 def spend_import_create(
     *, filename: str, content: bytes, by: User | None, dialect: str = SpendImport.Dialect.AUTO
 ) -> SpendImport:
-    """Record an uploaded file; the caller runs ``spend_import_run`` (a Celery task after commit)."""
+    """Record an uploaded file; the caller runs ``spend_import_run`` (``funding.import_spend``, after commit)."""
     record = SpendImport(
         filename=filename[:255] or "spend.csv",
         content_hash=hashlib.sha256(content).hexdigest(),
@@ -334,9 +334,19 @@ def _validate(record: SpendImport, structural: list[dict[str, Any]]) -> tuple[in
     return found + len(structural), merged[:MAX_ERRORS_STORED]
 
 
-def _insert(record: SpendImport) -> SpendImport:
-    """The one write to the spend table, with the import's status, in one transaction."""
+# Runs the insert in one transaction: the task passes its ``run_once``, which adds the execution record to it.
+Commit = Callable[[Callable[[], None]], None]
+
+
+def _in_one_transaction(insert: Callable[[], None]) -> None:
     with transaction.atomic():
+        insert()
+
+
+def _insert(record: SpendImport, commit: Commit) -> SpendImport:
+    """The one write to the spend table, with the import's status and the summary refresh it asks for."""
+
+    def insert() -> None:
         with connection.cursor() as cursor:
             # Serialise imports of the same file: the second waits, then finds the first one imported.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [record.content_hash])
@@ -344,23 +354,26 @@ def _insert(record: SpendImport) -> SpendImport:
             content_hash=record.content_hash, status=SpendImport.Status.IMPORTED
         ).first()
         if earlier is not None:
-            return _finish(record, status=SpendImport.Status.DUPLICATE, duplicate_of=earlier)
+            _finish(record, status=SpendImport.Status.DUPLICATE, duplicate_of=earlier)
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 INSERT_SQL.format(table=_staging_table(record), in_municipality=IN_MUNICIPALITY),
                 {"import_id": record.pk, "municipality_id": record.municipality_id},
             )
             rows, amount, municipalities = cursor.fetchone()
-        _refresh_after_commit(list(municipalities))
-        return _finish(record, status=SpendImport.Status.IMPORTED, rows_imported=rows, amount_imported=amount)
+        # The audit's summary must show the new spend: its rebuild is asked for in the spend's transaction.
+        for municipality_id in municipalities:
+            enqueue(
+                "funding.refresh_flow_summary",
+                {"municipality_id": municipality_id},
+                idempotency_key=f"funding.refresh_flow_summary:import={record.pk}:municipality={municipality_id}",
+            )
+        _finish(record, status=SpendImport.Status.IMPORTED, rows_imported=rows, amount_imported=amount)
 
-
-def _refresh_after_commit(municipality_ids: list[int]) -> None:
-    """The audit's summary must show the new spend: rebuild it once the spend is committed."""
-    from .tasks import refresh_flow_summary
-
-    for municipality_id in municipality_ids:
-        transaction.on_commit(partial(refresh_flow_summary.delay, municipality_id))
+    commit(insert)
+    # Read back: a concurrent delivery of the same message may have taken effect instead of this one.
+    return SpendImport.objects.defer("content").get(pk=record.pk)
 
 
 def _drop_staging(record: SpendImport) -> None:
@@ -368,8 +381,11 @@ def _drop_staging(record: SpendImport) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {_staging_table(record)}")
 
 
-def spend_import_run(import_id: int) -> SpendImport:
-    """Run one import to its end; safe to run again (a finished import is left as it is)."""
+def spend_import_run(import_id: int, *, commit: Commit = _in_one_transaction) -> SpendImport:
+    """Run one import to its end; safe to run again (a finished import is left as it is).
+
+    The steps before the insert commit as they go; ``commit`` runs the insert's transaction.
+    """
     record = SpendImport.objects.defer("content").get(pk=import_id)
     if record.is_finished:
         return record
@@ -405,7 +421,7 @@ def spend_import_run(import_id: int) -> SpendImport:
             return _fail(record, errors, error_count, rows=rows)
         _set_progress(record, progress=80, phase="inserting")
         try:
-            return _insert(record)
+            return _insert(record, commit)
         except IntegrityError:
             # Another file brought spend for the same allocation and month in the meantime.
             error_count, errors = _validate(record, [])
@@ -421,10 +437,8 @@ def _fail(record: SpendImport, errors: list[dict[str, Any]], count: int, *, rows
 def spend_import_upload(
     *, filename: str, content: bytes, by: User, dialect: str = SpendImport.Dialect.AUTO
 ) -> SpendImport:
-    """Record an upload and queue its import once the record is committed (the task is idempotent)."""
-    from .tasks import import_spend
-
+    """Record an upload and queue its import through the outbox, in the upload's transaction."""
     with transaction.atomic():
         record = spend_import_create(filename=filename, content=content, by=by, dialect=dialect)
-        transaction.on_commit(lambda: import_spend.delay(record.pk))
+        enqueue("funding.import_spend", {"import_id": record.pk}, idempotency_key=f"funding.import_spend:{record.uuid}")
     return record

@@ -1,33 +1,39 @@
 """Background work for funding. Tasks are thin: they take ids and call a service.
 
-A plain ``shared_task`` with ``acks_late``: a worker that dies mid-import leaves
-the message on the queue and the next worker runs it again. That is safe
-because the import is idempotent by itself: a finished import is left alone,
-a half-done one starts over (its staging table is dropped and refilled), and a
-file whose content hash was already imported becomes a no-op.
+Services ask for them by name through the outbox (``jobs.services.enqueue``), in
+their own transaction; beat through ``jobs.enqueue_periodic``. Each takes effect
+once per idempotency key (``jobs/idempotency.py``).
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
-from jobs.idempotency import idempotent_task
+from jobs.idempotency import IdempotentTask, idempotent_task
 
 from . import services, spend_import, summary
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def import_spend(import_id: int) -> str:
-    return spend_import.spend_import_run(import_id).status
+@shared_task(base=IdempotentTask, bind=True, name="funding.import_spend")
+def import_spend(self: IdempotentTask, *, import_id: int) -> None:
+    """Run one spend import.
+
+    Reading, staging and checking commit as they go (a polling screen shows the
+    progress; a half-done import starts over when its message is delivered
+    again). The one write that matters, the spend rows with the import's status,
+    commits in ``run_once`` together with the execution record, so a redelivered
+    message never imports twice.
+    """
+    spend_import.spend_import_run(import_id, commit=lambda insert: self.run_once(insert, {}))
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def refresh_flow_summary(municipality_id: int | None = None) -> int:
-    """Rebuild the audit's summary for one municipality (or all); safe to repeat: it replaces, never adds."""
+@idempotent_task(name="funding.refresh_flow_summary")
+def refresh_flow_summary(*, municipality_id: int | None = None) -> None:
+    """Rebuild the audit's summary for one municipality (after a spend import) or all (beat)."""
     if municipality_id is None:
-        return summary.flow_cells_refresh_all()
-    return summary.flow_cells_refresh(municipality_id=municipality_id)
+        summary.flow_cells_refresh_all()
+    else:
+        summary.flow_cells_refresh(municipality_id=municipality_id)
 
 
 @idempotent_task(name="funding.detect_blockages")

@@ -9,6 +9,7 @@ else answers 404, exactly as if it did not exist.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Max
+from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,14 +29,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import Action, Household
+from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest, bad_request
+from common.paging import PAGE_PARAMETER, OpenEndedPage, old_page_links
 from common.spreadsheets import csv_response
-from exports.models import ExportKind
 from exports.views import request_export
 from organisations.models import Area
 from privacy import access_log, policy, suppression
 from privacy.access import get_visible_or_404, record_refused
 
+from . import exports as kinds
 from . import iv3, report, services, spend_import, workflow
 from . import register as register_list
 from .forms import (
@@ -45,7 +50,6 @@ from .forms import (
     PayForm,
     ResolveForm,
     SpendUploadForm,
-    UtrechtForm,
     report_defaults,
     report_dimension,
     report_params_for,
@@ -58,25 +62,11 @@ PAGE_SIZE = 50
 MAX_SCREEN_ROWS = 600
 
 
-def _copy_errors(form: UtrechtForm, error: ValidationError) -> None:
-    """Put a service's per-field messages next to the fields (unknown fields go to the top)."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _without_page(request: AuthenticatedHttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 # --- Blockages: the team's list ------------------------------------------------------------------------
 
 
 @login_required
+@old_page_links
 def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_casework(request.user):
         record_refused(request, detail="team blockages")
@@ -94,12 +84,10 @@ def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
     blockages = blockages.select_related(
         "action__case__household", "action__theme", "action__delivering_organisation", "silo"
     ).order_by("-opened_at", "-pk")
-    page = Paginator(blockages, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(blockages, PAGE_SIZE).get_page(request.GET.get(PAGE_PARAMETER))
     _log_blockages(request, page.object_list, detail="team blockages")
     return render(
-        request,
-        "funding/team_blockages.html",
-        {"page": page, "teams": teams, "team": team, "status": status, "query": _without_page(request)},
+        request, "funding/team_blockages.html", {"page": page, "teams": teams, "team": team, "status": status}
     )
 
 
@@ -107,6 +95,7 @@ def team_blockages(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@old_page_links
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_blockage_register(request.user):
         record_refused(request, detail="blockage register")
@@ -116,7 +105,7 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     blockages = register_list.register_blockages(request.user, form.cleaned_data if valid else {})
     if not valid:
         blockages = blockages.none()
-    page = Paginator(blockages.for_register(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(blockages.for_register(), PAGE_SIZE).get_page(request.GET.get(PAGE_PARAMETER))
     _log_blockages(request, page.object_list, detail="blockage register")
     return render(
         request,
@@ -124,7 +113,6 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page,
             "form": form,
-            "query": _without_page(request),
             "totals": register_list.register_totals(blockages) if valid else None,
             "export_params": {name: request.GET.get(name, "") for name in register_list.EXPORT_FIELDS},
         },
@@ -139,7 +127,7 @@ def register_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse
         raise Http404
     if request.method != "POST":
         return redirect("funding:register")
-    return request_export(request, kind=ExportKind.BLOCKAGE_REGISTER, fmt=fmt, back=reverse("funding:register"))
+    return request_export(request, kind=kinds.BLOCKAGE_REGISTER, fmt=fmt, back=reverse("funding:register"))
 
 
 def _log_blockages(request: AuthenticatedHttpRequest, blockages: Any, *, detail: str) -> None:
@@ -193,7 +181,7 @@ def _blockage_for(request: AuthenticatedHttpRequest, uuid: str, *, log_read: boo
     return blockage, full
 
 
-STEP_FORMS: dict[str, type[UtrechtForm]] = {
+STEP_FORMS: dict[str, Callable[..., Form]] = {
     "escalate": EscalateForm,
     "resolve": ResolveForm,
     "not_resolvable": NotResolvableForm,
@@ -205,7 +193,7 @@ def _render_blockage(
     request: AuthenticatedHttpRequest,
     blockage: Blockage,
     full: bool,
-    bound: dict[str, UtrechtForm] | None = None,
+    bound: dict[str, Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     allowed = {
@@ -213,7 +201,7 @@ def _render_blockage(
         for step in (workflow.Step.ESCALATE, workflow.Step.RESOLVE, workflow.Step.NOT_RESOLVABLE)
     }
     # Each step's form has its own prefix: four notes on one page need four ids.
-    forms: dict[str, UtrechtForm] = {}
+    forms: dict[str, Form] = {}
     if allowed[workflow.Step.ESCALATE]:
         forms["escalate"] = EscalateForm(prefix="escalate", for_register=_note_for_register(blockage))
     if allowed[workflow.Step.RESOLVE]:
@@ -300,7 +288,7 @@ def blockage_step(request: AuthenticatedHttpRequest, uuid: str, step: str) -> Ht
             log_step(access_log.Outcome.REFUSED)
             raise
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_errors(error, form)
         else:
             done = {
                 "escalate": _("The blockage has been escalated."),
@@ -332,7 +320,7 @@ def blockage_register(request: AuthenticatedHttpRequest, action_uuid: str) -> Ht
         try:
             blockage = services.blockage_register(action=action, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_errors(error, form)
         else:
             messages.success(request, _("The blockage has been registered."))
             return HttpResponseRedirect(reverse("funding:blockage", args=[blockage.uuid]))
@@ -406,11 +394,16 @@ def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpRespo
     )
     if not allowed:
         raise PermissionDenied
-    options = payable_streams(action)
+    # What is still to pay: from the day after the last paid day (the rest after an 18th birthday, say).
+    start = action.start_date
+    paid_until = action.allocations.aggregate(last=Max("period_end"))["last"]
+    if paid_until is not None and action.end_date is not None and paid_until < action.end_date:
+        start = max(start or paid_until, paid_until + datetime.timedelta(days=1))
+    options = payable_streams(action, start, action.end_date) if start != action.start_date else payable_streams(action)
     payable = [option.stream for option in options if option.payable]
     initial = {
         "amount": action.planned_cost or None,
-        "period_start": action.start_date,
+        "period_start": start,
         "period_end": action.end_date,
         "stream": str(payable[0].uuid) if len(payable) == 1 else "",
     }
@@ -426,7 +419,7 @@ def action_pay(request: AuthenticatedHttpRequest, action_uuid: str) -> HttpRespo
                 by=request.user,
             )
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_errors(error, form)
         else:
             level, text = _payment_message(payment)
             messages.add_message(request, level, text)
@@ -512,10 +505,11 @@ def audit_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     if request.method != "POST":
         return redirect("funding:audit")
-    return request_export(request, kind=ExportKind.FUNDING_AUDIT, fmt=fmt, back=reverse("funding:audit"))
+    return request_export(request, kind=kinds.FUNDING_AUDIT, fmt=fmt, back=reverse("funding:audit"))
 
 
 @login_required
+@old_page_links
 def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_see_case_references(request.user):
         raise Http404  # the bureau too: aggregates only, never the cases beneath a cell
@@ -534,7 +528,7 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = report.ReportParams(
         municipality_id=municipality_id, year=data["year"], level=data["level"], granularity=data["granularity"]
     )
-    page = data["page"] or 1
+    page = data["pagina"] or 1
     size = 100
     rows = report.cell_cases(
         params,
@@ -544,8 +538,6 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
         limit=size + 1,
         offset=(page - 1) * size,
     )
-    base = request.GET.copy()
-    base.pop("page", None)
     return render(
         request,
         "funding/audit_cell.html",
@@ -554,9 +546,7 @@ def audit_cell(request: AuthenticatedHttpRequest) -> HttpResponse:
             "silo": silo,
             "area": area,
             "period": report.period_label(data["period"], data["granularity"]),
-            "page": page,
-            "has_next": len(rows) > size,
-            "base_query": base.urlencode(),
+            "page": OpenEndedPage(number=page, has_next=len(rows) > size),
             "report_query": "&".join(f"{key}={data[key]}" for key in ("year", "level", "granularity")),
             "exact_label": report.exact_label(),
         },

@@ -15,11 +15,13 @@ import time
 from types import TracebackType
 from typing import Any
 
+from celery import current_app as celery_app
 from django.conf import settings
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
-from wijkteam.celery import app as celery_app
+# ``current_app`` is the project's Celery app (the project package creates it at start-up); jobs sits below
+# the project and does not import it.
 
 
 def is_eager() -> bool:

@@ -33,9 +33,15 @@ the ORM on the default database (so it joins the transaction); return nothing
 (Celery would log a return value); send e-mail or call other systems from
 ``transaction.on_commit`` so they happen only when the effect commits (at most
 once; make them idempotent at the other end where that matters); never
-catch the transient errors yourself. A task run by Celery beat or ``.delay()``
-directly has no outbox key; its Celery task id is used instead, which still
-makes a redelivery of that message a no-op.
+catch the transient errors yourself. Apps never call ``.delay()``: they
+enqueue by name, and beat's periodic work enters through ``jobs.enqueue_periodic``
+(one outbox key per period). A message sent past the outbox (by hand, from
+``celery call``) has no outbox key; its Celery task id is used instead, which
+still makes a redelivery of that message a no-op.
+
+A task whose work cannot be one transaction (it commits progress as it goes)
+uses ``IdempotentTask`` as its base and calls ``self.run_once`` for the one
+transaction that takes effect (``funding.import_spend``, ``exports.build``).
 """
 
 from __future__ import annotations

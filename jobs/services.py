@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app as celery_app
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from common.logs import request_id, trace_context
 from organisations.models import User
-from wijkteam.celery import app as celery_app
 
 from . import broker
 from .models import OutboxMessage, Probe, TaskExecution
 
 logger = logging.getLogger(__name__)
+
+DAY = 24 * 60 * 60
 
 
 # --- The outbox ------------------------------------------------------------------
@@ -63,6 +66,29 @@ def enqueue(task_name: str, kwargs: Mapping[str, Any], *, idempotency_key: str) 
 
         transaction.on_commit(publish_after_commit, robust=not broker.is_eager())
     return message
+
+
+def periodic_enqueue(
+    *, task_name: str, every: int, kwargs: Mapping[str, Any] | None = None, now: datetime.datetime | None = None
+) -> OutboxMessage:
+    """Queue a periodic task through the outbox, once per period of ``every`` seconds (beat's way in).
+
+    The key names the period (and the arguments), so a second beat process, or a
+    beat message delivered twice, asks for the work once; the next period asks again.
+    Pick ``every`` no longer than the schedule's interval.
+    """
+    arguments = dict(kwargs or {})
+    moment = timezone.localtime(now)
+    seconds = int(moment.timestamp())
+    offset = moment.utcoffset()
+    if every >= DAY and offset is not None:
+        # Days by the local calendar: a daily run at 01:15 keeps one key per day across a DST change.
+        seconds += int(offset.total_seconds())
+    slot = seconds // every
+    key = f"{task_name}:every={every}:slot={slot}"
+    if arguments:
+        key += f":{json.dumps(arguments, sort_keys=True, separators=(',', ':'))}"
+    return enqueue(task_name, arguments, idempotency_key=key)
 
 
 @transaction.atomic

@@ -1,13 +1,14 @@
-"""The jobs app's own tasks: the outbox relay, pruning, and the probe job."""
+"""The jobs app's own tasks: the outbox relay, beat's way into the outbox, pruning, and the probe job."""
 
 import datetime
 import logging
+from typing import Any
 
 from celery import current_task, shared_task
 from django.conf import settings
 
 from .idempotency import TRANSIENT_DB_ERRORS, idempotent_task
-from .services import jobs_prune, outbox_relay, probe_run
+from .services import jobs_prune, outbox_relay, periodic_enqueue, probe_run
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,19 @@ def relay_outbox() -> None:
         logger.info(
             "Outbox relay published %s message(s)%s", result.published, "; broker failed" if result.failed else ""
         )
+
+
+@shared_task(
+    name="jobs.enqueue_periodic",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def enqueue_periodic(*, task_name: str, every: int, kwargs: dict[str, Any] | None = None) -> None:
+    """Beat's periodic work enters the outbox here, by task name, once per period (``periodic_enqueue``)."""
+    periodic_enqueue(task_name=task_name, every=every, kwargs=kwargs)
 
 
 @shared_task(

@@ -501,6 +501,15 @@ def export_rows(board: Dashboard) -> list[list[Any]]:
     rows.append([_("Silo"), _("Budget (€)"), _("Allocated (€)"), _("Spent (€)")])
     for entry in board.funding:
         rows.append([entry["name"]] + [_figure(entry[k]) for k in ("budget", "allocated", "spent")])
+    # Coordination time, per kind and per named organisation: the cells as the screen suppresses them.
+    rows.append([])
+    rows.append([_("Organisation kind"), _("Households"), _("Minutes")])
+    for entry in board.coordination:
+        rows.append([entry["name"], _figure(entry["households"]), _figure(entry["minutes"])])
+    rows.append([])
+    rows.append([_("Organisation"), _("Organisation kind"), _("Households"), _("Minutes")])
+    for entry in board.coordination_by_organisation:
+        rows.append([entry["name"], entry["kind"], _figure(entry["households"]), _figure(entry["minutes"])])
     return rows
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import models
+from django.db import connections, models
 
 if TYPE_CHECKING:
     from organisations.models import User
@@ -42,13 +42,11 @@ class SummaryQuerySet(models.QuerySet[Any]):
 
         Summed by silo id first and named afterwards, for the reason ``per_buurt`` gives.
         """
-        from django.db import connection
-
         try:
             sql, params = self.values("silo_id").annotate(**aggregates).order_by().query.sql_with_params()
         except EmptyResultSet:
             return []
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT silo.code AS silo__code, silo.name_nl AS silo__name_nl, silo.name_en AS silo__name_en,
@@ -67,13 +65,11 @@ class SummaryQuerySet(models.QuerySet[Any]):
         Summed by buurt id first and named afterwards: grouping the joined rows by code and
         name as well cost several times as much over a national selection.
         """
-        from django.db import connection
-
         try:
             sql, params = self.values("buurt_id").annotate(**aggregates).order_by().query.sql_with_params()
         except EmptyResultSet:  # e.g. a team lead whose teams cover no buurt
             return []
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT a.code, a.name, s.* FROM ({sql}) AS s
@@ -104,14 +100,12 @@ class RollupQuerySet(models.QuerySet[Any]):
         The same value as ``percentile_cont(0.5)`` over the cases: the mean of the values at the
         two middle positions (one position when the count is odd), found by cumulative counts.
         """
-        from django.db import connection
-
         try:
             histogram = self.values("measure", "days").annotate(n=models.Sum("cases")).order_by()
             sql, params = histogram.query.sql_with_params()
         except EmptyResultSet:
             return {}
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(
                 f"""
                 WITH h AS ({sql}),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funding.stuck import counted_blockage_sql
+from jobs.services import enqueue
 from organisations.models import Municipality, Role, User
 from privacy import suppression
 
@@ -599,6 +601,15 @@ def _incremental_since(previous: SummaryRun | None, today: datetime.date) -> dat
     # Rows committed late by a long transaction carry an earlier history_date; reading a margin
     # back costs only a little repeated (idempotent) work.
     return previous.watermark - datetime.timedelta(seconds=settings.WIJKTEAM_SUMMARY_OVERLAP_SECONDS)
+
+
+def summaries_refresh_request(*, by: User) -> None:
+    """Ask for a refresh in the background (the bureau's button), through the outbox; each press is one run."""
+    enqueue(
+        "monitoring.refresh_summaries",
+        {},
+        idempotency_key=f"monitoring.refresh_summaries:by={by.pk}:{uuid.uuid4().hex}",
+    )
 
 
 @transaction.atomic

@@ -19,16 +19,15 @@ from django.views.decorators.http import require_POST
 
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
-from exports.models import ExportKind
 from exports.views import request_export
 from organisations.models import Role
 
+from . import exports as kinds
 from .dashboard import Dashboard, may_see_monitoring
 from .forms import DashboardFilterForm, PrecisionReviewForm, ReviewListFilterForm, filtered_board
 from .models import PrecisionReview
 from .reviews import figure_rows
-from .services import precision_review_create, precision_review_update
-from .tasks import refresh_summaries
+from .services import precision_review_create, precision_review_update, summaries_refresh_request
 
 QUESTIONS = PrecisionReview.QUESTION_FIELDS
 
@@ -121,7 +120,7 @@ def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """Ask for the dashboard's figures as a file: a background export, collected on "Mijn exports"."""
     if request.method != "POST":
         return redirect("monitoring:index")
-    return request_export(request, kind=ExportKind.MONITORING_DASHBOARD, fmt=fmt, back=reverse("monitoring:index"))
+    return request_export(request, kind=kinds.MONITORING_DASHBOARD, fmt=fmt, back=reverse("monitoring:index"))
 
 
 @require_POST
@@ -129,7 +128,7 @@ def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 def refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.role != Role.PROGRAMME_BUREAU:
         raise Http404
-    refresh_summaries.delay()
+    summaries_refresh_request(by=request.user)
     messages.success(request, _("A refresh of the figures has been requested."))
     return redirect("monitoring:index")
 

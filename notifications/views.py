@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.http import AuthenticatedHttpRequest
+from common.paging import PAGE_PARAMETER, old_page_links
 
 from . import services
 from .models import Notification
@@ -20,9 +21,10 @@ PAGE_SIZE = 50
 
 
 @login_required
+@old_page_links
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = Notification.objects.visible_to(request.user)
-    page = Paginator(mine.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(mine.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get(PAGE_PARAMETER))
     return render(request, "notifications/inbox.html", {"page": page, "unread": mine.unread().count()})
 
 

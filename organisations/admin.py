@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -44,13 +45,38 @@ class OrganisationKindAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_nl", "name_en"]
 
 
+class OrganisationForm(forms.ModelForm):
+    """The organisation with the silos it can bill: funding owns that relation (``Silo.organisations``), so
+    the field is declared here and saved through the reverse accessor."""
+
+    silos = forms.ModelMultipleChoiceField(
+        queryset=Organisation.silos.rel.related_model._default_manager.all(),
+        required=False,
+        label=_("funding silos it can bill"),
+        widget=FilteredSelectMultiple(_("funding silos"), is_stacked=False),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "municipality", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["silos"].initial = self.instance.silos.all()
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
     list_display = ["name", "kind", "municipality", "active"]
     list_filter = ["kind", "municipality", "active", "silos"]
     search_fields = ["name"]
     list_select_related = ["kind", "municipality"]
-    filter_horizontal = ["silos"]
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.silos.set(form.cleaned_data["silos"])
 
 
 OWN_MEMBERSHIP = _("You cannot change your own team memberships; ask another administrator.")

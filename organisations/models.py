@@ -100,12 +100,6 @@ class Organisation(models.Model):
         related_name="organisations",
         verbose_name=_("municipality"),
     )
-    silos = models.ManyToManyField(
-        "funding.Silo",
-        blank=True,
-        related_name="organisations",
-        verbose_name=_("funding silos it can bill"),
-    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -7,7 +7,6 @@ import datetime
 from django.contrib.auth.hashers import make_password
 
 from common.seeding import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, PLACE_WORDS, SeedContext
-from funding.models import Silo
 
 from .models import Area, Municipality, Organisation, OrganisationKind, Role, Team, TeamMembership, User
 
@@ -60,7 +59,8 @@ def seed(ctx: SeedContext) -> None:
     rng = ctx.rng
     scale = ctx.scale
     kinds = {kind.code: kind for kind in OrganisationKind.objects.all()}
-    silos = {silo.code: silo for silo in Silo.objects.all()}
+    # The silos are funding's (it owns the relation to organisations): read through the relation, not imported.
+    silo_ids = dict(Organisation.silos.rel.related_model._default_manager.values_list("code", "pk"))
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: argon2 per user would dominate the load
     start = datetime.date(2023, 1, 1)
 
@@ -110,7 +110,7 @@ def seed(ctx: SeedContext) -> None:
         Organisation.objects.bulk_create(organisations)
         Through = Organisation.silos.through
         Through.objects.bulk_create(
-            Through(organisation_id=organisation.pk, silo_id=silos[silo_code].pk)
+            Through(organisation_id=organisation.pk, silo_id=silo_ids[silo_code])
             for organisation in organisations
             for silo_code in SILOS_BY_KIND[organisation.kind.code]
         )

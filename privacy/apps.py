@@ -7,4 +7,9 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Privacy and access")
 
     def ready(self) -> None:
+        from exports.kinds import register
+
         from . import checks  # noqa: F401 - registers the system checks
+        from .exports import SubjectAccess
+
+        register(SubjectAccess())

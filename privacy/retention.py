@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from funding.models import Blockage, BlockageEvent
 from organisations.models import User
 from privacy.actor import service
 
+from . import access_log
 from .models import DataSubjectRequest, DisclosureDecision
 
 REDACTED = "[geanonimiseerd]"
@@ -187,6 +188,34 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     _scrub_person_ids(person_ids)
     _drop_person_files(person_ids)
     return len(case_ids)
+
+
+RETENTION_BATCH = 500
+
+
+def retention_apply(*, on: datetime.date | None = None, dry_run: bool = False) -> list[int]:
+    """The expired case ids; anonymised unless ``dry_run``. Safe to repeat: done cases are skipped.
+
+    Each batch commits together with its access-log rows (a deletion by a task per case): no case is
+    anonymised without its row, and no row claims an anonymisation that rolled back. Run by the daily
+    task, the batches share the task's transaction.
+    """
+    case_ids = expired_case_ids(on=on or timezone.localdate())
+    if dry_run:
+        return case_ids
+    for start in range(0, len(case_ids), RETENTION_BATCH):
+        batch = case_ids[start : start + RETENTION_BATCH]
+        with transaction.atomic():
+            cases_anonymise(case_ids=batch)
+            access_log.record_many(
+                user=None,
+                action=access_log.Action.DELETE,
+                subjects=[access_log.Subject(case_id=case_id, object_type="cases.case") for case_id in batch],
+                channel=access_log.Channel.TASK,
+                detail="retention: anonymised",
+                on_behalf_of="retention",
+            )
+    return case_ids
 
 
 def _drop_person_files(person_ids: list[int]) -> None:

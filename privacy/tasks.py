@@ -1,47 +1,25 @@
-"""Daily retention: anonymise what has expired, in batches, logged as deletions by a task; then the rules for
-personal data outside the cases (sessions, login records, the admin log, released letters)."""
+"""Daily retention and the access log's seal. Thin: the work is in ``retention.py`` and ``seal.py``."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from celery import shared_task
-from django.utils import timezone
 
-from . import access_log
-from .retention import cases_anonymise, expired_case_ids, housekeeping_apply
+from jobs.idempotency import idempotent_task
+
+from .retention import housekeeping_apply, retention_apply
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
 
-
-def apply_retention(*, on: datetime.date | None = None, dry_run: bool = False) -> list[int]:
-    """The expired case ids; anonymised unless ``dry_run``. Safe to repeat: done cases are skipped."""
-    case_ids = expired_case_ids(on=on or timezone.localdate())
-    if dry_run:
-        return case_ids
-    for start in range(0, len(case_ids), BATCH):
-        batch = case_ids[start : start + BATCH]
-        cases_anonymise(case_ids=batch)
-        access_log.record_many(
-            user=None,
-            action=access_log.Action.DELETE,
-            subjects=[access_log.Subject(case_id=case_id, object_type="cases.case") for case_id in batch],
-            channel=access_log.Channel.TASK,
-            detail="retention: anonymised",
-            on_behalf_of="retention",
-        )
-    return case_ids
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def apply_retention_task() -> int:
-    anonymised = len(apply_retention())
+@idempotent_task(name="privacy.apply_retention")
+def apply_retention_task() -> None:
+    """Anonymise what has expired (each batch with its access-log rows), then the rules for personal data
+    outside the cases (sessions, login records, the admin log, released letters); once per message."""
+    anonymised = len(retention_apply())
     removed = housekeeping_apply()
     logger.info("Retention: %s cases anonymised; %s", anonymised, removed)
-    return anonymised
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

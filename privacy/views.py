@@ -22,16 +22,16 @@ from cases.models import Case, HouseholdMembership, Person
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
 from common.spreadsheets import csv_response
-from exports.models import ExportKind
 from exports.views import request_export
 
 from . import access_log, policy, register
+from . import exports as kinds
 from .forms import DisclosureDecisionForm, ErasureConfirmForm, LogSearchForm, SubjectActionForm, SubjectLookupForm
 from .logboek import logboek_export
 from .models import AccessLogEntry, DataSubjectRequest, OfficerVisit, RetentionRule
 from .personal_data import RULES
 from .reads import read_row
-from .retention import retention_duty_for_person, retention_overview, subject_erasure
+from .retention import retention_apply, retention_duty_for_person, retention_overview, subject_erasure
 from .services import officer_visit_record
 from .subject_access import (
     disclosure_decide,
@@ -43,7 +43,6 @@ from .subject_access import (
     undecided_confidential,
     withheld_keys,
 )
-from .tasks import apply_retention
 
 LOG_PAGE = 100
 READS_PAGE = 50
@@ -326,7 +325,7 @@ def subject_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The released letter as JSON: a background export, collected on "Mijn exports"."""
     if request.method != "POST":
         return redirect("privacy:requests")
-    return request_export(request, kind=ExportKind.SUBJECT_ACCESS, fmt="json", back=reverse("privacy:requests"))
+    return request_export(request, kind=kinds.SUBJECT_ACCESS, fmt="json", back=reverse("privacy:requests"))
 
 
 @privacy_officer_only
@@ -400,7 +399,7 @@ def subject_anonymise(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @privacy_officer_only
 def retention(request: AuthenticatedHttpRequest) -> HttpResponse:
-    due = apply_retention(dry_run=True)
+    due = retention_apply(dry_run=True)
     references = list(Case.objects.filter(pk__in=due).order_by("reference").values_list("reference", flat=True)[:200])
     rules = RetentionRule.objects.select_related("silo")
     context = {

@@ -37,7 +37,7 @@ def test_long_running_services_have_a_health_check(service: str) -> None:
 
 
 def test_data_lives_in_named_volumes() -> None:
-    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data", "access-log-seals"}
+    assert set(COMPOSE["volumes"]) == {"postgres-data", "postgres-replica-data", "redis-data", "access-log-seals"}
     assert any(v.startswith("postgres-data:") for v in SERVICES["postgres"]["volumes"])
     assert any(v.startswith("redis-data:") for v in SERVICES["redis"]["volumes"])
 
@@ -135,3 +135,24 @@ def test_the_worker_seals_into_a_volume_the_database_does_not_mount() -> None:
     seal_dir = worker["environment"]["WIJKTEAM_LOG_SEAL_DIR"]
     assert f"access-log-seals:{seal_dir}" in worker["volumes"]
     assert not any(volume.startswith("access-log-seals") for volume in SERVICES["postgres"]["volumes"])
+
+
+def test_an_optional_streaming_replica_is_one_profile_away_and_the_app_reads_it_when_told() -> None:
+    replica = SERVICES["postgres-replica"]
+    assert replica["profiles"] == ["replica"]
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    script = (ROOT / "docker" / "postgres-replica.sh").read_text()
+    assert "pg_basebackup" in script and " -R " in script and "hot_standby=on" in script
+    assert "./docker/postgres-replica.sh:/usr/local/bin/postgres-replica.sh:ro" in replica["volumes"]
+    init = (ROOT / "docker" / "postgres-init" / "10-wijkteam-roles.sh").read_text()
+    assert "LOGIN REPLICATION" in init and "host replication wijkteam_replication" in init
+    for service in ["web", "worker", "beat"]:
+        assert SERVICES[service]["environment"]["DATABASE_REPLICA_URL"] == "${WIJKTEAM_DATABASE_REPLICA_URL:-}"
+
+
+def test_the_worker_scales_to_several_containers_and_beat_stays_one() -> None:
+    worker = SERVICES["worker"]
+    # `docker compose up --scale worker=3`: nothing in the worker may name one container or claim a host port.
+    assert "container_name" not in worker and "ports" not in worker and "hostname" not in worker
+    assert "--hostname" not in command_of("worker")  # Celery's default, celery@<container id>, is unique per container
+    assert "deploy" not in SERVICES["beat"] or SERVICES["beat"]["deploy"].get("replicas", 1) == 1

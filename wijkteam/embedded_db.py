@@ -125,6 +125,9 @@ def _write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename over ``path``."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
     try:
+        # Readable by the server's own user: pg_basebackup copies every file of the data
+        # directory through the server (a streaming replica, tests/test_replica.py).
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()

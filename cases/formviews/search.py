@@ -26,14 +26,23 @@ from privacy.access import record_refused
 
 from ..forms import SearchForm
 from ..models import Case, Household, HouseholdMembership
+from ..search import name_words
 
 MAX_RESULTS = 50
 
 
 def search_households(
-    user: User, *, name: str = "", postcode: str = "", house_number: int | None = None, bsn: str = ""
+    user: User,
+    *,
+    name: str = "",
+    postcode: str = "",
+    house_number: int | None = None,
+    bsn: str = "",
+    pagina: int | None = None,
 ) -> list[Household]:
-    """Visible households matching every criterion given; at most MAX_RESULTS + 1 (to tell there are more).
+    """Visible households matching every criterion given, closest name first; one page of MAX_RESULTS + 1.
+
+    The extra row tells there is a next page.
 
     Three queries whatever the number of results: the households, their current members, their cases
     the user may see (a household can also have cases of other teams; those stay out of sight).
@@ -43,13 +52,17 @@ def search_households(
         households = households.with_bsn(bsn)
     current = HouseholdMembership.objects.current().select_related("person").order_by("start_date", "id")
     cases = Case.objects.visible_to(user).select_related("team").order_by("-referred_on", "-id")
+    order = ["postcode", "house_number", "house_number_suffix", "id"]
+    if name_words(name):
+        order.insert(0, "-closeness")
+    start = ((pagina or 1) - 1) * MAX_RESULTS
     return list(
         households.select_related("neighbourhood")
         .prefetch_related(
             Prefetch("memberships", queryset=current, to_attr="current_memberships"),
             Prefetch("cases", queryset=cases, to_attr="visible_cases"),
         )
-        .order_by("postcode", "house_number", "house_number_suffix", "id")[: MAX_RESULTS + 1]
+        .order_by(*order)[start : start + MAX_RESULTS + 1]
     )
 
 
@@ -85,6 +98,12 @@ class SearchView(LoginRequiredMixin, View):
     def render(self, form: SearchForm, results: list[Household] | None) -> HttpResponse:
         context: dict[str, Any] = {"form": form, "results": results}
         if results is not None:
-            context["more"] = len(results) > MAX_RESULTS
-            context["results"] = results[:MAX_RESULTS]
+            page = form.cleaned_data.get("pagina") or 1
+            context.update(
+                page=page,
+                more=len(results) > MAX_RESULTS,
+                results=results[:MAX_RESULTS],
+                first_number=(page - 1) * MAX_RESULTS + 1,
+                last_number=(page - 1) * MAX_RESULTS + min(len(results), MAX_RESULTS),
+            )
         return render(self.request, "cases/forms/search.html", context)

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from common.http import AuthenticatedHttpRequest
+from common.paging import OpenEndedPage, page_number
 from organisations.models import User
 from privacy import access_log, policy
 from privacy.access import get_visible_or_404
@@ -24,7 +25,7 @@ from privacy.access import get_visible_or_404
 from ..history import HISTORY_PAGE_SIZE, household_history_page
 from ..models import Household
 from ..viewers import HISTORY_DETAIL, VIEWERS_DETAIL, log_viewers_read, recent_reads
-from .pages import page_number, team_lead_purpose
+from .pages import team_lead_purpose
 
 VIEWERS_PAGE_SIZE = 50
 
@@ -47,7 +48,7 @@ def household_viewers(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
             detail=VIEWERS_DETAIL,
         )
         raise Http404
-    number = page_number(request.GET.get("pagina"))
+    number = page_number(request)
     rows, next_page = recent_reads(household=household, number=number, size=VIEWERS_PAGE_SIZE)
     log_viewers_read(request, household)
     return render(
@@ -58,7 +59,7 @@ def household_viewers(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
             "rows": rows,
             "number": number,
             "next_page": next_page,
-            "previous_page": number - 1 if number > 1 else None,
+            "page": OpenEndedPage(number=number, has_next=next_page is not None),
         },
     )
 
@@ -73,7 +74,7 @@ def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
     read_purpose, ask = team_lead_purpose(request, household)
     if ask is not None:
         return ask
-    number = page_number(request.GET.get("pagina"))
+    number = page_number(request)
     changes, next_page = household_history_page(user=user, household=household, number=number)
     access_log.record(
         user=user,
@@ -88,7 +89,7 @@ def household_history(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Htt
         "changes": changes,
         "number": number,
         "next_page": next_page,
-        "previous_page": number - 1 if number > 1 else None,
+        "page": OpenEndedPage(number=number, has_next=next_page is not None),
         "page_size": HISTORY_PAGE_SIZE,
     }
     if request.htmx:

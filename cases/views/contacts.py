@@ -7,13 +7,13 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
 from privacy import access_log
 from privacy.access import get_visible_or_404
@@ -23,15 +23,6 @@ from .. import services
 from ..forms import ContactForm
 from ..models import Case
 from .pages import TimelineEntry
-
-
-def add_service_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the form's fields; what no field owns goes on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 @login_required
@@ -48,7 +39,7 @@ def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRe
         try:
             contact = services.contact_log(case=case, by=user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            apply_errors(error, form)
         else:
             if request.htmx:
                 by_code = {theme.code: theme for theme in themes}

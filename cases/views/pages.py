@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from common.http import AuthenticatedHttpRequest
+from common.paging import OpenEndedPage, page_number
 from funding.selectors import household_funding
 from organisations.models import Area, Organisation, Role, Team, TeamMembership, User
 from privacy import access_log, policy, purpose
@@ -73,13 +74,6 @@ def require_casework(request: AuthenticatedHttpRequest, *, detail: str) -> None:
     if not policy.may_see_casework(request.user):
         record_refused(request, detail=detail)
         raise PermissionDenied
-
-
-def page_number(value: str | None) -> int:
-    try:
-        return max(int(value or 1), 1)
-    except ValueError:
-        return 1
 
 
 # --- Mijn caseload --------------------------------------------------------------------
@@ -320,6 +314,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         user=user,
         visible_cases=cases,
         paying=funding.paying,
+        fragmentation=funding.fragmentation,
         themes=themes,
         active_involvements=active_involvements,
         open_actions=open_actions,
@@ -476,7 +471,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
     read_purpose, ask = team_lead_purpose(request, case.household)
     if ask is not None:
         return ask
-    number = page_number(request.GET.get("pagina"))
+    number = page_number(request)
     timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
     access_log.record(
         user=user,
@@ -492,7 +487,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
         "timeline": timeline,
         "number": number,
         "next_page": next_page,
-        "previous_page": number - 1 if number > 1 else None,
+        "page": OpenEndedPage(number=number, has_next=next_page is not None),
     }
     if request.htmx:
         return render(request, "cases/household/_timeline_more.html", context)

@@ -9,3 +9,12 @@ CREATE ROLE wijkteam_owner LOGIN PASSWORD :'owner_password';
 CREATE ROLE wijkteam LOGIN PASSWORD :'app_password';
 CREATE DATABASE wijkteam OWNER wijkteam_owner;
 SQL
+
+# A streaming replica (docker-compose profile "replica") connects as this role.
+if [ -n "${WIJKTEAM_DB_REPLICATION_PASSWORD:-}" ]; then
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+    -v replication_password="$WIJKTEAM_DB_REPLICATION_PASSWORD" <<'SQL'
+CREATE ROLE wijkteam_replication LOGIN REPLICATION PASSWORD :'replication_password';
+SQL
+  echo "host replication wijkteam_replication all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+fi

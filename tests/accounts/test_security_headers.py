@@ -147,3 +147,11 @@ def test_production_settings_pass_the_deploy_check() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_serves_static_files_behind_the_security_middleware(production: ModuleType) -> None:
+    """WhiteNoise answers static files itself: before SecurityMiddleware they went out without HSTS or nosniff."""
+    order = production.MIDDLEWARE
+    security = order.index("django.middleware.security.SecurityMiddleware")
+    assert order.index("whitenoise.middleware.WhiteNoiseMiddleware") == security + 1
+    assert order[0] == "wijkteam.middleware.RequestIdMiddleware"  # still first: every log line carries the id

@@ -55,9 +55,9 @@ def test_a_resolution_without_explanation_is_refused_next_to_the_field(page, per
     log_in(page, "lead-a")
     page.goto(f"/financiering/knelpunten/{scene.uuid}/")
     page.get_by_role("button", name="Vastleggen als opgelost").click()
-    error = page.locator("#id_resolve-note_errors")
+    error = page.locator("#id_resolve-note_error")
     assert error.is_visible() and page.locator("#id_resolve-note").get_attribute("aria-invalid") == "true"
-    assert "id_resolve-note_errors" in page.locator("#id_resolve-note").get_attribute("aria-describedby")
+    assert "id_resolve-note_error" in page.locator("#id_resolve-note").get_attribute("aria-describedby")
     assert_accessible(page)
 
 
@@ -108,7 +108,7 @@ def test_the_household_funding_partial_is_accessible(page, personas: Personas, s
     assert_accessible(page)
     page.get_by_role("link", name="Knelpunt melden").first.click()
     page.get_by_role("button", name="Knelpunt melden").click()
-    assert page.locator("#id_rule_errors").is_visible()
+    assert page.locator("#id_rule_error").is_visible()
     assert_accessible(page)
 
 

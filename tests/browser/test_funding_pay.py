@@ -152,7 +152,7 @@ def test_a_professional_pays_an_eligible_action_from_the_household_page(page, pe
     page.get_by_label("Bedrag (€)").fill("3.200,00")
     page.get_by_label("Tot en met").fill("2026-01-31")
     page.get_by_role("button", name="Betalen uit deze stroom").click()
-    error = page.locator("#id_period_end_errors")
+    error = page.locator("#id_period_end_error")
     assert error.inner_text() == "Het einde kan niet vóór het begin liggen."
     assert page.get_by_label("Bedrag (€)").input_value() == "3.200,00"
     assert_accessible(page)

@@ -39,7 +39,7 @@ def test_the_bureau_is_told_reads_the_note_filters_and_exports(page, personas: P
     assert "programmabureau" in page.locator("#id_escalate-note_helptext").inner_text()
     note.fill("Noor wacht al maanden")
     page.get_by_role("button", name="Eén niveau hoger leggen").click()
-    assert "Noor" in page.locator("#id_escalate-note_errors").inner_text()
+    assert "Noor" in page.locator("#id_escalate-note_error").inner_text()
     assert note.input_value() == "Noor wacht al maanden"
     assert_accessible(page)
     note.fill(NOTE)

@@ -130,8 +130,10 @@ def test_the_database_keeps_one_open_reminder_per_cause(personas: Personas) -> N
 def test_the_task_runs_the_refresh(personas: Personas, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(datetime.datetime(2025, 6, 2, 5, 30, tzinfo=datetime.UTC), tick=False)
     a_case(personas, referred_on=datetime.date(2025, 1, 10))
-    assert refresh_reminders.apply().get() == {"created": 1, "resolved": 0}
-    assert refresh_reminders.apply().get() == {"created": 0, "resolved": 0}
+    refresh_reminders.apply(throw=True)
+    assert Reminder.objects.filter(resolved_at__isnull=True).count() == 1
+    refresh_reminders.apply(throw=True)  # another day's run (its own key): nothing new to signal
+    assert Reminder.objects.count() == 1
 
 
 # --- The page -----------------------------------------------------------------------------

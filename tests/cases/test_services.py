@@ -194,6 +194,19 @@ def test_the_team_lead_changes_the_coordinator_in_one_step(personas: Personas) -
     assert Involvement.objects.active().filter(case=case, professional=personas.professional).exists()
 
 
+def test_a_colleague_whose_involvement_was_to_end_becomes_an_open_ended_coordinator(personas: Personas) -> None:
+    """Coordination has no end date while the case is open: a planned end is lifted, not refused or kept."""
+    case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    colleague = TeamMembershipFactory(team=personas.team_a).user
+    ending = InvolvementFactory(
+        case=case, professional=colleague, end_date=datetime.date.today() + datetime.timedelta(days=7)
+    )
+    made = services.coordinator_assign(case=case, professional=colleague, by=personas.team_lead)
+    assert made.pk == ending.pk and made.is_coordinator and made.end_date is None
+    active = Involvement.objects.filter(case=case, is_coordinator=True, end_date__isnull=True)
+    assert list(active.values_list("professional", flat=True)) == [colleague.pk]
+
+
 def test_only_the_team_lead_assigns_the_coordinator(personas: Personas) -> None:
     case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
     colleague = TeamMembershipFactory(team=personas.team_a).user

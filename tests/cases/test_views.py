@@ -458,7 +458,8 @@ def test_the_diagram_colours_an_organisation_by_the_silo_that_pays_most_of_its_a
 
     html = html_of(log_in(personas.professional).get(household_url(case)))
     diagram = html.split('id="betrokkenen"')[1].split("</section>")[0]
-    assert 'data-count="silos">1<' in diagram
+    # Both silos pay for the household (its fragmentation); the drawing marks each organisation with one.
+    assert 'data-count="silos">2<' in diagram
     assert diagram.count("<pattern ") == 1 and 'title="Wmo 2015">Wmo</abbr>' in diagram
     table = diagram.split('id="involvement-table"')[1]
     rows = {row.split("</th>")[0].split(">")[-1]: row for row in table.split('<tr class="utrecht-table__row">')[2:]}

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from exports.models import ExportFormat, ExportJob, ExportKind, ExportStatus
+from exports.models import ExportFormat, ExportJob, ExportStatus
+from monitoring.exports import MONITORING_DASHBOARD
 from tests.organisations.factories import UserFactory
 
 
@@ -22,7 +23,7 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
 
     requested_by = factory.SubFactory(UserFactory)
     role = factory.LazyAttribute(lambda job: job.requested_by.role)
-    kind = ExportKind.MONITORING_DASHBOARD
+    kind = MONITORING_DASHBOARD
     format = ExportFormat.CSV
     parameters: dict[str, Any] = {}
 

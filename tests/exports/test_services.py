@@ -16,15 +16,18 @@ from django.utils import timezone
 from common.seeding import SCALES, SeedContext
 from common.spreadsheets import csv_response, xlsx_response
 from exports import workflow
-from exports.models import ExportFailure, ExportJob, ExportKind, ExportStatus
+from exports.models import ExportFailure, ExportJob, ExportStatus
 from exports.services import export_request, exports_expire
 from exports.tasks import build_export, expire_exports
 from funding import report
 from funding import seed as funding_seed
+from funding.exports import FUNDING_AUDIT
 from jobs.models import OutboxMessage, TaskExecution
 from monitoring.dashboard import Filters, buurten_in_scope, dashboard, export_rows
+from monitoring.exports import MONITORING_DASHBOARD
 from organisations import seed as organisations_seed
 from organisations.models import Municipality, Role
+from privacy.exports import SUBJECT_ACCESS
 from privacy.models import AccessLogEntry
 from privacy.subject_access import subject_access_open, subject_access_release
 from tests.cases.factories import CaseFactory, MembershipFactory
@@ -72,7 +75,7 @@ def test_a_request_records_the_job_and_queues_its_task_only_after_commit(persona
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = export_request(
             by=personas.bureau,
-            kind=ExportKind.MONITORING_DASHBOARD,
+            kind=MONITORING_DASHBOARD,
             fmt="csv",
             parameters={"start": "2025-01-01", "csrfmiddlewaretoken": "x", "unknown": "y"},
         )
@@ -88,7 +91,7 @@ def test_a_request_with_bad_filters_keeps_nothing_and_names_the_field(personas):
     with pytest.raises(ValidationError) as error:
         export_request(
             by=personas.bureau,
-            kind=ExportKind.MONITORING_DASHBOARD,
+            kind=MONITORING_DASHBOARD,
             fmt="csv",
             parameters={"start": "2025-12-31", "end": "2025-01-01"},
         )
@@ -98,14 +101,14 @@ def test_a_request_with_bad_filters_keeps_nothing_and_names_the_field(personas):
 
 def test_a_format_the_kind_does_not_offer_is_refused(personas):
     with pytest.raises(ValidationError) as error:
-        export_request(by=personas.bureau, kind=ExportKind.MONITORING_DASHBOARD, fmt="json", parameters={})
+        export_request(by=personas.bureau, kind=MONITORING_DASHBOARD, fmt="json", parameters={})
     assert "format" in error.value.message_dict
 
 
 @pytest.mark.parametrize("persona", ["professional", "auditor", "privacy_officer", "administrator", "outsider"])
 def test_only_roles_that_see_the_screen_may_ask_for_its_export(personas, persona):
     with pytest.raises(PermissionDenied):
-        export_request(by=getattr(personas, persona), kind=ExportKind.MONITORING_DASHBOARD, fmt="csv", parameters={})
+        export_request(by=getattr(personas, persona), kind=MONITORING_DASHBOARD, fmt="csv", parameters={})
 
 
 # --- The transition table ----------------------------------------------------------------------------------
@@ -136,7 +139,7 @@ def test_the_monitoring_export_holds_the_rows_the_synchronous_export_wrote(
     personas, bureau_data, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        job = export_request(by=personas.bureau, kind=ExportKind.MONITORING_DASHBOARD, fmt="csv", parameters={})
+        job = export_request(by=personas.bureau, kind=MONITORING_DASHBOARD, fmt="csv", parameters={})
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE and job.filename == "monitoring.csv"
     board = dashboard(scope=buurten_in_scope(personas.bureau), filters=Filters())
@@ -150,7 +153,7 @@ def test_a_team_leads_monitoring_export_is_limited_to_their_teams_areas(
     personas, bureau_data, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        job = export_request(by=personas.team_lead, kind=ExportKind.MONITORING_DASHBOARD, fmt="xlsx", parameters={})
+        job = export_request(by=personas.team_lead, kind=MONITORING_DASHBOARD, fmt="xlsx", parameters={})
     job.refresh_from_db()
     book = openpyxl.load_workbook(io.BytesIO(bytes(job.content)))
     codes = {row[1] for row in book.active.iter_rows(values_only=True)}
@@ -166,7 +169,7 @@ def test_the_funding_audit_export_is_byte_for_byte_what_the_synchronous_export_s
     auditor = UserFactory(role=Role.AUDITOR, organisation=world.organisations.first())
     query = {"year": str(YEAR), "level": "buurt", "granularity": "month", "silo": ""}
     with django_capture_on_commit_callbacks(execute=True):
-        job = export_request(by=auditor, kind=ExportKind.FUNDING_AUDIT, fmt=fmt, parameters=query)
+        job = export_request(by=auditor, kind=FUNDING_AUDIT, fmt=fmt, parameters=query)
     job.refresh_from_db()
     # The auditor's export holds exact counts, labelled so in its header (issue 13, item 7).
     flow = report.funding_flow(
@@ -199,7 +202,7 @@ def test_the_subject_access_export_is_the_released_letter_and_logs_every_read(
     with django_capture_on_commit_callbacks(execute=True):
         job = export_request(
             by=personas.privacy_officer,
-            kind=ExportKind.SUBJECT_ACCESS,
+            kind=SUBJECT_ACCESS,
             fmt="json",
             parameters={"request": str(handled.uuid)},
         )
@@ -217,7 +220,7 @@ def test_a_request_still_in_review_cannot_be_exported(personas):
     with pytest.raises(ValidationError):
         export_request(
             by=personas.privacy_officer,
-            kind=ExportKind.SUBJECT_ACCESS,
+            kind=SUBJECT_ACCESS,
             fmt="json",
             parameters={"request": str(handled.uuid)},
         )
@@ -231,7 +234,7 @@ def test_a_user_who_lost_the_role_before_the_run_gets_a_failed_job_without_a_fil
     personas, bureau_data, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = export_request(by=personas.team_lead, kind=ExportKind.MONITORING_DASHBOARD, fmt="csv", parameters={})
+        job = export_request(by=personas.team_lead, kind=MONITORING_DASHBOARD, fmt="csv", parameters={})
     personas.team_lead.role = Role.PROFESSIONAL
     personas.team_lead.save()
     for callback in callbacks:
@@ -248,9 +251,7 @@ def test_a_person_out_of_reach_at_run_time_fails_the_subject_export_and_logs_the
     person = MembershipFactory(household=case.household).person
     parameters = {"request": str(_released_request(personas, person).uuid)}
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = export_request(
-            by=personas.privacy_officer, kind=ExportKind.SUBJECT_ACCESS, fmt="json", parameters=parameters
-        )
+        job = export_request(by=personas.privacy_officer, kind=SUBJECT_ACCESS, fmt="json", parameters=parameters)
     personas.privacy_officer.is_active = False
     personas.privacy_officer.save()
     for callback in callbacks:
@@ -266,7 +267,7 @@ def test_a_person_out_of_reach_at_run_time_fails_the_subject_export_and_logs_the
 
 def test_a_redelivered_message_builds_the_file_once(personas, bureau_data, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = export_request(by=personas.bureau, kind=ExportKind.MONITORING_DASHBOARD, fmt="csv", parameters={})
+        job = export_request(by=personas.bureau, kind=MONITORING_DASHBOARD, fmt="csv", parameters={})
     job.refresh_from_db()
     finished, content = job.finished_at, bytes(job.content)
     run(job)

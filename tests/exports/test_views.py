@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exports.models import ExportJob, ExportKind, ExportStatus
+from exports.models import ExportJob, ExportStatus
 from organisations.models import Role
+from privacy.exports import SUBJECT_ACCESS
 from privacy.models import AccessLogEntry
 from tests.cases.factories import CaseFactory, MembershipFactory
 
@@ -103,7 +104,7 @@ def test_a_subject_export_whose_person_is_gone_cannot_be_downloaded(personas, lo
     case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
     person = MembershipFactory(household=case.household).person
     job = ExportJobFactory(
-        done=True, requested_by=personas.privacy_officer, kind=ExportKind.SUBJECT_ACCESS, format="json", person=person
+        done=True, requested_by=personas.privacy_officer, kind=SUBJECT_ACCESS, format="json", person=person
     )
     client = log_in(personas.privacy_officer)
     assert client.get(download_url(job)).status_code == 200

@@ -2,9 +2,10 @@
 
 import pytest
 
-from exports.models import ExportJob, ExportKind, ExportStatus
+from exports.models import ExportJob, ExportStatus
 from exports.services import export_request
 from jobs.models import TaskExecution
+from monitoring.exports import MONITORING_DASHBOARD
 from tests.jobs.conftest import RedisServer, WorkerFactory, queue_is_drained, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,7 @@ def test_a_queued_export_is_built_by_the_worker_exactly_once(
 ) -> None:
     start_worker()
     # The service commits: its after-commit publish hands the task to Redis, and the worker takes it.
-    job = export_request(by=personas.bureau, kind=ExportKind.MONITORING_DASHBOARD, fmt="xlsx", parameters={})
+    job = export_request(by=personas.bureau, kind=MONITORING_DASHBOARD, fmt="xlsx", parameters={})
     wait_for(lambda: status_of(job) == ExportStatus.DONE, timeout=60, what="the worker to build the export")
     wait_for(lambda: queue_is_drained(broker), timeout=20, what="the message to be acknowledged")
     job.refresh_from_db()

@@ -90,7 +90,7 @@ def test_a_bad_filter_answers_400_with_the_message_next_to_the_field(log_in, per
     response = log_in(personas.bureau).get(reverse("funding:register"), {"level": "koning", "area": "WK0000"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'aria-invalid="true"' in html and "id_level_errors" in html and "id_area_errors" in html
+    assert 'aria-invalid="true"' in html and "id_level_error" in html and "id_area_error" in html
 
 
 def test_the_totals_count_cases_and_euros_and_are_suppressed_below_the_threshold(

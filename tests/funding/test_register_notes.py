@@ -95,7 +95,7 @@ def test_the_escalate_form_says_where_the_note_goes_and_keeps_what_was_typed(
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Samira wacht</textarea>" in html and "id_escalate-note_errors" in html
+    assert "Samira wacht</textarea>" in html and "id_escalate-note_error" in html
     blockage.refresh_from_db()
     assert blockage.status == BlockageStatus.ESCALATED and blockage.level == BlockageLevel.TEAM_LEAD
 

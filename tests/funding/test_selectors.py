@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 
 from cases.models import Action
 from funding.models import Silo
-from funding.selectors import SILO_COLOURS, household_funding, paying_silo_by_organisation, silo_colour
+from funding.selectors import household_funding, paying_silo_by_organisation
+from funding.silo_look import SILO_LOOKS
 from tests.cases.factories import ActionFactory, CaseFactory, InvolvementFactory
 from tests.conftest import Personas
 from tests.funding.factories import AllocationFactory, BlockageFactory, SpendFactory, StreamFactory
@@ -44,9 +45,9 @@ def test_it_shows_which_silos_pay_for_what_and_the_fragmentation(personas: Perso
     assert by_organisation[social_work.pk].spent == Decimal("120") and by_organisation[social_work.pk].blocked
     assert funding.allocated == Decimal("1300") and funding.spent == Decimal("120")
     # The coordinator's organisation, and the two that deliver (the colleague works for one of them).
-    assert funding.organisations == 3
-    assert funding.professionals == 2
-    assert funding.silos == 2
+    assert funding.fragmentation.organisations == 3
+    assert funding.fragmentation.professionals == 2
+    assert funding.fragmentation.silos == 2
     assert len(funding.open_blockages) == 1
 
 
@@ -56,7 +57,7 @@ def test_the_organisation_is_coloured_by_the_silo_that_pays_most_of_its_actions(
     case, youth_care, social_work = household_case
     paying = paying_silo_by_organisation(case.household, personas.professional)
     assert paying[youth_care.pk].code == "jeugdwet" and paying[social_work.pk].code == "wmo"
-    assert paying[youth_care.pk].colour == SILO_COLOURS["jeugdwet"]
+    assert paying[youth_care.pk].look == SILO_LOOKS["jeugdwet"]
     assert paying[youth_care.pk].css_class == "silo-badge silo-badge--jeugdwet"
     involvement = case.involvements.exclude(is_coordinator=True).get()
     rendered = Template(
@@ -65,13 +66,11 @@ def test_the_organisation_is_coloured_by_the_silo_that_pays_most_of_its_actions(
     ).render(Context({"paying": paying, "involvement": involvement}))
     assert rendered == '<span class="silo-badge silo-badge--wmo">Wmo 2015</span>'
 
-    assert silo_colour("onbekend") != silo_colour("wmo")
-
 
 def test_another_team_sees_nothing_of_the_household(personas: Personas, household_case) -> None:
     case, _youth_care, _social_work = household_case
     funding = household_funding(case.household, personas.professional_b)
-    assert funding.actions == [] and funding.open_blockages == [] and funding.organisations == 0
+    assert funding.actions == [] and funding.open_blockages == [] and funding.fragmentation.organisations == 0
     assert paying_silo_by_organisation(case.household, personas.professional_b) == {}
 
 

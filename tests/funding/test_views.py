@@ -115,7 +115,7 @@ def test_a_doorbraak_without_budget_shows_the_error_next_to_the_amount_and_keeps
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'aria-invalid="true"' in html and "id_doorbraak-amount_errors" in html and 'value="450,00"' in html
+    assert 'aria-invalid="true"' in html and "id_doorbraak-amount_error" in html and 'value="450,00"' in html
     scene["blockage"].refresh_from_db()
     assert scene["blockage"].status == BlockageStatus.ESCALATED
 

@@ -15,14 +15,16 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from cases.models import CaseStatus, Person
-from exports.models import ExportKind, ExportStatus
+from exports.models import ExportStatus
 from funding.models import Blockage
 from privacy import retention
+from privacy import tasks as privacy_tasks
+from privacy.exports import SUBJECT_ACCESS
 from privacy.models import DataSubjectRequest, DisclosureDecision
 from privacy.personal_data import NO_PERSONAL_DATA, PERSONAL_DATA, RULES
-from privacy.retention import REDACTED, housekeeping_apply
+from privacy.retention import REDACTED, housekeeping_apply, retention_apply
 from privacy.subject_access import subject_access_open, subject_access_release
-from privacy.tasks import apply_retention, apply_retention_task
+from privacy.tasks import apply_retention_task
 from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory
 from tests.conftest import Personas
 from tests.exports.factories import ExportJobFactory
@@ -51,7 +53,7 @@ def test_every_installed_model_is_classified_once() -> None:
 
 
 def test_every_model_with_personal_data_has_a_retention_rule_that_is_applied_or_assigned() -> None:
-    run = inspect.getsource(apply_retention_task) + inspect.getsource(apply_retention)
+    run = inspect.getsource(privacy_tasks) + inspect.getsource(retention_apply)
     for label, code in PERSONAL_DATA.items():
         assert code in RULES, f"{label}: no retention rule {code!r}"
         rule = RULES[code]
@@ -86,7 +88,7 @@ def test_a_typed_blockage_rule_does_not_survive_the_cases_anonymisation(personas
     typed = BlockageFactory(
         action=ActionFactory(case=case), opened_by=personas.professional, rule="Art. 4.2 — mevrouw Jansen valt erbuiten"
     )
-    assert apply_retention(on=TODAY) == [case.pk]
+    assert retention_apply(on=TODAY) == [case.pk]
     typed.refresh_from_db()
     assert typed.rule == REDACTED
     assert "Jansen" not in " ".join(Blockage.history.filter(id=typed.pk).values_list("rule", flat=True))
@@ -98,7 +100,7 @@ def test_a_detected_blockage_keeps_the_streams_rule(personas: Personas) -> None:
         action=ActionFactory(case=case), opened_by=personas.professional, source=Blockage.Source.DETECTED
     )
     rule = detected.rule
-    apply_retention(on=TODAY)
+    retention_apply(on=TODAY)
     detected.refresh_from_db()
     assert detected.rule == rule
 
@@ -107,10 +109,10 @@ def test_an_export_file_with_the_name_goes_with_the_anonymisation(personas: Pers
     case = _expired_case(personas)
     person = Person.objects.get(memberships__household=case.household)
     job = ExportJobFactory(
-        done=True, requested_by=personas.privacy_officer, kind=ExportKind.SUBJECT_ACCESS, format="json", person=person
+        done=True, requested_by=personas.privacy_officer, kind=SUBJECT_ACCESS, format="json", person=person
     )
     assert job.expires_at > timezone.now()  # it would have lived on until its expiry
-    apply_retention(on=TODAY)
+    retention_apply(on=TODAY)
     job.refresh_from_db()
     assert job.status == ExportStatus.EXPIRED and job.content is None
 
@@ -121,7 +123,7 @@ def test_a_released_letter_goes_with_the_persons_anonymisation(personas: Persona
     handled = subject_access_open(person=person, received_on=TODAY, by=personas.privacy_officer)
     handled = subject_access_release(request=handled, by=personas.privacy_officer)
     assert person.last_name in str(handled.disclosure)
-    apply_retention(on=TODAY)
+    retention_apply(on=TODAY)
     handled.refresh_from_db()
     assert handled.disclosure is None and handled.outcome == "exported"
 
@@ -193,7 +195,7 @@ def test_the_daily_task_runs_every_rule(personas: Personas, time_machine) -> Non
     stale.set_expiry(1)
     stale.save()
     time_machine.shift(datetime.timedelta(minutes=5))
-    apply_retention_task()
+    apply_retention_task.apply(throw=True)
     assert not Session.objects.filter(session_key=stale.session_key).exists()
 
 
@@ -207,7 +209,7 @@ def test_the_retention_page_counts_access_log_rows_past_their_period_without_rem
     AccessLogEntry.objects.create(action="read", outcome="allowed", channel="screen", occurred_at=old)
     html = log_in(personas.privacy_officer).get("/privacy/bewaartermijnen/").content.decode()
     assert "1 regel van het toegangslog is over de bewaartermijn" in html
-    apply_retention_task()
+    apply_retention_task.apply(throw=True)
     assert AccessLogEntry.objects.filter(occurred_at=old).exists()  # append-only: the app never deletes
 
 

@@ -10,8 +10,7 @@ from django.test import Client
 from cases.models import Case, CaseStatus, Contact, Goal, Involvement, MeasurementScore, Person
 from funding.models import Blockage, BlockageEvent
 from privacy.models import AccessLogEntry, DataSubjectRequest
-from privacy.retention import expired_case_ids, retention_duty_for_person
-from privacy.tasks import apply_retention
+from privacy.retention import expired_case_ids, retention_apply, retention_duty_for_person
 from tests.cases.factories import (
     ActionFactory,
     CaseFactory,
@@ -71,7 +70,7 @@ def test_the_run_anonymises_content_keeps_aggregates_and_the_log(personas: Perso
     case = closed_case(personas, datetime.date(2005, 1, 1))
     AccessLogEntry.objects.create(action="read", outcome="allowed", channel="screen", case_id=case.pk)
     contact = Contact.objects.get(case=case)
-    assert apply_retention(on=TODAY) == [case.pk]
+    assert retention_apply(on=TODAY) == [case.pk]
     case.refresh_from_db()
     contact.refresh_from_db()
     person = Person.objects.get(memberships__household=case.household)
@@ -83,7 +82,7 @@ def test_the_run_anonymises_content_keeps_aggregates_and_the_log(personas: Perso
     assert AccessLogEntry.objects.filter(case_id=case.pk, action="read").exists()
     assert AccessLogEntry.objects.filter(case_id=case.pk, action="delete", channel="task").exists()
     # Running again does nothing more.
-    assert apply_retention(on=TODAY) == []
+    assert retention_apply(on=TODAY) == []
 
 
 def test_the_run_also_removes_goal_texts_and_score_reasons_from_the_write_history(personas: Personas) -> None:
@@ -91,7 +90,7 @@ def test_the_run_also_removes_goal_texts_and_score_reasons_from_the_write_histor
     goal = GoalFactory(plan_version=PlanVersionFactory(plan=case.plan, number=1), text="Van de schulden af")
     measurement = MeasurementFactory(case=case, person=Person.objects.get(memberships__household=case.household))
     score = ScoreFactory(measurement=measurement, domain=InstrumentDomain.objects.get(code="financien"), reason="Brief")
-    assert apply_retention(on=TODAY) == [case.pk]
+    assert retention_apply(on=TODAY) == [case.pk]
     assert set(Goal.history.filter(id=goal.pk).values_list("text", flat=True)) == {"[geanonimiseerd]"}
     assert set(MeasurementScore.history.filter(id=score.pk).values_list("reason", flat=True)) == {"[geanonimiseerd]"}
 
@@ -109,7 +108,7 @@ def test_the_run_removes_what_a_blockage_cost_the_household_but_keeps_its_regist
         note="Moeder ziek",
         by=personas.team_lead,
     )
-    assert apply_retention(on=TODAY) == [case.pk]
+    assert retention_apply(on=TODAY) == [case.pk]
     blockage.refresh_from_db()
     assert blockage.household_impact == "" and blockage.euros_stuck == Decimal("450.00") and blockage.rule
     assert set(Blockage.history.filter(id=blockage.pk).values_list("household_impact", flat=True)) == {""}
@@ -121,7 +120,7 @@ def test_a_person_still_needed_by_a_live_case_elsewhere_keeps_their_name(persona
     person = Person.objects.get(memberships__household=old.household)
     live = CaseFactory(team=personas.team_a)
     MembershipFactory(household=live.household, person=person)  # co-parenting: also in another household
-    apply_retention(on=TODAY)
+    retention_apply(on=TODAY)
     person.refresh_from_db()
     assert person.last_name == "Jansen"
 

@@ -18,9 +18,9 @@ import pytest
 from django.urls import reverse
 
 from common.spreadsheets import csv_bytes, xlsx_bytes
-from exports.models import ExportKind
 from exports.services import export_request
 from funding import spend_import
+from monitoring.exports import MONITORING_DASHBOARD
 from tests.conftest import Personas
 from tests.monitoring.conftest import bureau_data  # noqa: F401 - the fixture
 
@@ -92,7 +92,7 @@ def test_the_monitoring_export_writes_its_figures_as_numbers(
     django_capture_on_commit_callbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        job = export_request(by=personas.bureau, kind=ExportKind.MONITORING_DASHBOARD, fmt="xlsx", parameters={})
+        job = export_request(by=personas.bureau, kind=MONITORING_DASHBOARD, fmt="xlsx", parameters={})
     job.refresh_from_db()
     sheet = openpyxl.load_workbook(io.BytesIO(bytes(job.content))).active
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value not in (None, "")]

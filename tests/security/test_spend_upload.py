@@ -173,5 +173,5 @@ def test_a_file_just_under_the_limit_is_read_to_its_end(log_in, personas: Person
 
 
 def field_message(page: str) -> str:
-    match = re.search(r'id="id_file_errors"[^>]*>(.*?)</', page, re.S)
+    match = re.search(r'id="id_file_error"[^>]*>(.*?)</', page, re.S)
     return re.sub(r"\s+", " ", match.group(1)) if match else ""

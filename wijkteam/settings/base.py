@@ -159,6 +159,20 @@ WIJKTEAM_DATABASE_APP: dict[str, Any] = {key: _app_database.get(key, "") for key
 WIJKTEAM_DATABASE_OWNER: dict[str, Any] = {key: _owner_database.get(key, "") for key in _LOGIN_KEYS}
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
+# A streaming replica for monitoring, reports, exports and the API's reference
+# data (wijkteam/db_routers.py says which reads, and when they fall back to the
+# primary); casework always reads the primary.
+DATABASE_ROUTERS = ["wijkteam.db_routers.ReplicaRouter"]
+WIJKTEAM_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("WIJKTEAM_REPLICA_MAX_LAG_SECONDS", "10"))
+WIJKTEAM_REPLICA_CHECK_SECONDS = float(os.environ.get("WIJKTEAM_REPLICA_CHECK_SECONDS", "5"))
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dict(dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60)),
+        "CONN_HEALTH_CHECKS": True,
+        # Tests run against one test database: the replica alias then reads it.
+        "TEST": {"MIRROR": "default"},
+    }
+
 # --- Authentication ----------------------------------------------------------
 
 AUTH_USER_MODEL = "organisations.User"
@@ -427,7 +441,15 @@ WIJKTEAM_DISCLOSURE_KEEP_DAYS = int(os.environ.get("WIJKTEAM_DISCLOSURE_KEEP_DAY
 # The access log: documented (NEN 7513 asks for at least five years); removal is an owner-role step.
 WIJKTEAM_ACCESS_LOG_KEEP_YEARS = int(os.environ.get("WIJKTEAM_ACCESS_LOG_KEEP_YEARS", "5"))
 
-# Each app adds its periodic tasks here.
+DAY = 24 * 60 * 60
+
+
+def through_the_outbox(task_name: str, *, every: int, kwargs: dict[str, object] | None = None) -> dict[str, object]:
+    """A beat entry that queues ``task_name`` through the outbox, once per ``every`` seconds (jobs.enqueue_periodic)."""
+    return {"task": "jobs.enqueue_periodic", "kwargs": {"task_name": task_name, "every": every, "kwargs": kwargs or {}}}
+
+
+# Each app adds its periodic tasks here; domain tasks enter through the outbox (through_the_outbox).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "jobs.relay_outbox": {
         "task": "jobs.relay_outbox",
@@ -436,7 +458,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": WIJKTEAM_OUTBOX_RELAY_SECONDS},
     },
     "jobs.prune": {"task": "jobs.prune", "schedule": crontab(hour=3, minute=30)},
-    "privacy.apply_retention": {"task": "privacy.tasks.apply_retention_task", "schedule": crontab(hour=2, minute=30)},
+    "privacy.apply_retention": {
+        **through_the_outbox("privacy.apply_retention", every=DAY),
+        "schedule": crontab(hour=2, minute=30),
+    },
     # A rewrite of the access log by a database superuser shows against the next seal.
     "privacy.seal_access_log": {
         "task": "privacy.tasks.seal_access_log_task",
@@ -445,10 +470,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # The funding audit reads a summary; new allocations and blockage steps show within ten minutes
     # (a spend import refreshes it at once).
-    "funding-flow-summary": {"task": "funding.tasks.refresh_flow_summary", "schedule": 600.0},
-    "funding.detect_blockages": {"task": "funding.detect_blockages", "schedule": crontab(hour=1, minute=15)},
+    # Keyed per five minutes, so the ten-minute runs never share a key but a doubled beat does.
+    "funding.refresh_flow_summary": {
+        **through_the_outbox("funding.refresh_flow_summary", every=300),
+        "schedule": 600.0,
+    },
+    "funding.detect_blockages": {
+        **through_the_outbox("funding.detect_blockages", every=DAY),
+        "schedule": crontab(hour=1, minute=15),
+    },
     # Before the working day: the reminders page shows what needs attention today.
-    "cases.refresh_reminders": {"task": "cases.refresh_reminders", "schedule": crontab(hour=5, minute=30)},
+    "cases.refresh_reminders": {
+        **through_the_outbox("cases.refresh_reminders", every=DAY),
+        "schedule": crontab(hour=5, minute=30),
+    },
     # Incremental every quarter of an hour; a full one nightly also catches what no history records
     # (an organisation's silos, a goal's status).
     "monitoring.refresh_summaries": {

@@ -30,8 +30,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.benchmarking import bench_client
 from cases.models import Case, Contact, Household, HouseholdMembership, Involvement
-from common.benchmarking import bench_client, percentile
+from common.benchmarking import percentile
 from common.runtime import settle
 from organisations.models import TeamMembership, User
 from privacy import policy

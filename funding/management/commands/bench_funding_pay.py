@@ -4,7 +4,8 @@ re-detection over every running action.
     manage.py bench_funding_pay [--actions 50]
 
 Runs on the data in the database (seed ``municipality`` first). The issue's targets: the list of payable
-streams in under 30 ms per action, the daily re-detection in under 10 s. The re-detection runs in a
+streams in under 30 ms per action, the daily re-detection in under 10 s (the unpaid actions over their whole
+period, and every running allocation of the paid ones). The re-detection runs in a
 transaction that is rolled back, so the measurement leaves the blockages as they were.
 """
 

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from common.benchmarking import bench_client
+from accounts.benchmarking import bench_client
 from funding.report import ReportParams, funding_flow
 from organisations.models import Municipality, Organisation, Role, User
 

@@ -38,9 +38,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.benchmarking import bench_client
 from cases.models import CaseStatus, Contact, Involvement
 from cases.services import contact_log
-from common.benchmarking import bench_client, percentile
+from common.benchmarking import percentile
 from common.runtime import settle
 from monitoring.services import summaries_refresh
 from organisations.models import Area, Municipality, Role, User

@@ -4,8 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from privacy.retention import housekeeping_apply, housekeeping_counts
-from privacy.tasks import apply_retention
+from privacy.retention import housekeeping_apply, housekeeping_counts, retention_apply
 
 
 class Command(BaseCommand):
@@ -21,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, dry_run: bool, on: datetime.date | None, **options: Any) -> None:
         from cases.models import Case
 
-        case_ids = apply_retention(on=on, dry_run=dry_run)
+        case_ids = retention_apply(on=on, dry_run=dry_run)
         references = Case.objects.filter(pk__in=case_ids).order_by("reference").values_list("reference", flat=True)
         verb = "would anonymise" if dry_run else "anonymised"
         self.stdout.write(f"Retention {verb} {len(case_ids)} case(s).")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0012_cell_key_noise_on_flow_cells'),
+        ('funding', '0015_full_product_category_lists'),
     ]
 
     operations = [

@@ -1,0 +1,93 @@
+"""#16 item 2: search that knows Dutch names — tussenvoegsels in any position and order, no accents needed,
+postcodes by their start, closest names first, paged; the same access rules and the same POST."""
+
+import pytest
+from django.urls import reverse
+
+from cases.search import name_pattern, name_words
+from tests.cases.factories import CaseFactory, MembershipFactory
+from tests.cases.screens import field_error
+from tests.conftest import Personas
+
+from .test_search import found, search
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dutch(personas: Personas):
+    """Julia van Dijk and Öztürk in team A; Ivan Dijkstra in team A; another van Dijk in team B."""
+    van_dijk = CaseFactory(team=personas.team_a, household__postcode="3511AB", household__house_number=3)
+    MembershipFactory(
+        household=van_dijk.household,
+        person__first_name="Julia",
+        person__surname_prefix="van",
+        person__last_name="Dijk",
+    )
+    ozturk = CaseFactory(team=personas.team_a, household__postcode="3512CD", household__house_number=8)
+    MembershipFactory(household=ozturk.household, person__first_name="Emre", person__last_name="Öztürk")
+    ivan = CaseFactory(team=personas.team_a, household__postcode="9711XY", household__house_number=1)
+    MembershipFactory(household=ivan.household, person__first_name="Ivan", person__last_name="Dijkstra")
+    theirs = CaseFactory(team=personas.team_b, household__postcode="3511AB", household__house_number=5)
+    MembershipFactory(
+        household=theirs.household, person__first_name="Kees", person__surname_prefix="van", person__last_name="Dijk"
+    )
+    return van_dijk.household, ozturk.household, ivan.household, theirs.household
+
+
+@pytest.mark.parametrize("typed", ["van Dijk", "Dijk, van", "Julia van Dijk", "julia dijk", "VAN DIJK JULIA", "Díjk"])
+def test_a_surname_prefix_in_any_position_and_order_finds_the_person(log_in, personas, dutch, typed) -> None:
+    van_dijk, _ozturk, _ivan, theirs = dutch
+    page = search(log_in(personas.professional), name=typed)
+    assert found(page, van_dijk, theirs) == [True, False]  # team B's van Dijk stays out of sight
+
+
+def test_accents_are_optional_both_ways(log_in, personas, dutch) -> None:
+    _van_dijk, ozturk, _ivan, _theirs = dutch
+    client = log_in(personas.professional)
+    assert found(search(client, name="Ozturk"), ozturk) == [True]
+    assert found(search(client, name="öztürk"), ozturk) == [True]
+    assert "Emre Öztürk" in search(client, name="emre ozt")
+
+
+def test_a_word_matches_the_start_of_a_name_word_not_its_middle(log_in, personas, dutch) -> None:
+    van_dijk, _ozturk, ivan, _theirs = dutch
+    page = search(log_in(personas.professional), name="van")
+    assert found(page, van_dijk, ivan) == [True, False]  # "van" is not "Ivan"
+
+
+def test_the_closest_name_comes_first(log_in, personas, dutch) -> None:
+    van_dijk, _ozturk, ivan, _theirs = dutch
+    page = search(log_in(personas.professional), name="Dijk")
+    first, second = (page.index(reverse("cases:household", args=[h.uuid])) for h in (van_dijk, ivan))
+    assert first < second  # Dijk before Dijkstra
+
+
+def test_a_postcode_is_found_by_its_first_four_digits(log_in, personas, dutch) -> None:
+    van_dijk, ozturk, ivan, theirs = dutch
+    client = log_in(personas.professional)
+    assert found(search(client, postcode="3511"), van_dijk, ozturk, ivan, theirs) == [True, False, False, False]
+    assert found(search(client, postcode="3512 c"), van_dijk, ozturk) == [False, True]
+    page = search(client, postcode="35")
+    assert field_error(page, "id_postcode") == "Typ een postcode, of de eerste vier cijfers ervan: 1234 AB of 1234."
+    assert 'value="35"' in page  # what was typed stays
+
+
+def test_results_are_paged_by_post_without_criteria_in_the_url(log_in, personas: Personas) -> None:
+    for number in range(55):
+        case = CaseFactory(team=personas.team_a, household__postcode="1011AA", household__house_number=number + 1)
+        MembershipFactory(household=case.household, person__surname_prefix="de", person__last_name="Vries")
+    client = log_in(personas.professional)
+    first = search(client, name="de Vries")
+    assert "Huishoudens 1 tot en met 50" in first and 'name="pagina" value="2"' in first
+    second = search(client, name="de Vries", pagina="2")
+    assert "Huishoudens 51 tot en met 55" in second and 'name="pagina" value="1"' in second
+    assert 'name="pagina" value="3"' not in second
+
+
+def test_typed_words_become_plain_words_and_patterns_that_cannot_inject() -> None:
+    assert name_words("  Dijk,  van ") == ["dijk", "van"]
+    assert name_words("Anne-Marie 't Hart") == ["anne", "marie", "'t", "hart"]
+    assert name_words("Straße Ångström") == ["strasse", "angstrom"]
+    assert name_words(".*|(") == []
+    assert name_pattern("'t") == "(^|[ -])\\'t"
