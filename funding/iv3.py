@@ -3,7 +3,11 @@ taakveld and period, so auditors can reconcile with the municipal accounts (whic
 
 Budgets come live from the streams (spread evenly over their months, as in ``report.py``); allocated,
 spent and households from the summary ``FlowTaakveldCell``, rebuilt with ``FlowCell`` in
-``summary.flow_cells_refresh``. Households are suppressed below the threshold.
+``summary.flow_cells_refresh``. For the programme bureau the households are perturbed by the cell key
+(a taakveld and period is a cell of its own: no view is finer) and suppressed below the threshold, and the
+amounts are sums of the same per-household perturbed records as every other amount (``FlowCell``,
+the dashboard), so a taakveld and the silos it shares streams with cannot be averaged. The auditor reads
+the exact figures, labelled as such.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from django.db import connection, connections, router
 from django.utils.translation import gettext as _
 
+from privacy import suppression
 from privacy.suppression import Suppressed, suppress_count
 
 from .models import FlowTaakveldCell
@@ -37,12 +42,12 @@ alloc AS MATERIALIZED (
 ),
 allocated AS (
     SELECT g.granularity, date_trunc(g.granularity, a.period_start)::date AS period, a.iv3_taakveld,
-           sum(a.amount) AS amount
+           sum(a.amount) AS amount, sum(__ALLOCATED_NOISE__) AS noise
     FROM alloc a CROSS JOIN g
     GROUP BY 1, 2, 3
 ),
 reached AS (
-    SELECT granularity, period, iv3_taakveld, count(*) AS households
+    SELECT granularity, period, iv3_taakveld, count(*) AS households, sum(__RECORD_KEY__) AS households_key
     FROM (
         SELECT DISTINCT g.granularity, p::date AS period, a.iv3_taakveld, a.household_id
         FROM alloc a
@@ -54,24 +59,32 @@ reached AS (
 ),
 spent AS (
     SELECT g.granularity, date_trunc(g.granularity, sp.month)::date AS period, st.iv3_taakveld,
-           sum(sp.amount) AS amount
+           sum(sp.amount) AS amount, sum(__SPENT_NOISE__) AS noise
     FROM funding_spend sp
     JOIN funding_fundingstream st ON st.id = sp.stream_id
+    JOIN funding_allocation sa ON sa.id = sp.allocation_id
     CROSS JOIN g
     WHERE sp.neighbourhood_id IN (SELECT buurt_id FROM buurt)
     GROUP BY 1, 2, 3
 ),
 cells AS (
-    SELECT granularity, period, iv3_taakveld, amount AS allocated, 0 AS spent, 0 AS households FROM allocated
-    UNION ALL SELECT granularity, period, iv3_taakveld, 0, amount, 0 FROM spent
-    UNION ALL SELECT granularity, period, iv3_taakveld, 0, 0, households FROM reached
+    SELECT granularity, period, iv3_taakveld, amount AS allocated, 0 AS spent, 0 AS households, 0 AS households_key,
+           noise AS noise_allocated, 0 AS noise_spent FROM allocated
+    UNION ALL SELECT granularity, period, iv3_taakveld, 0, amount, 0, 0, 0, noise FROM spent
+    UNION ALL SELECT granularity, period, iv3_taakveld, 0, 0, households, households_key, 0, 0 FROM reached
 )
 INSERT INTO funding_flowtaakveldcell (municipality_id, granularity, period, iv3_taakveld, allocated, spent,
-                                      households, refreshed_at)
-SELECT %(municipality)s, granularity, period, iv3_taakveld, sum(allocated), sum(spent), sum(households), %(now)s
+                                      households, noise_households, noise_allocated, noise_spent, refreshed_at)
+SELECT %(municipality)s, granularity, period, iv3_taakveld, sum(allocated), sum(spent), sum(households),
+       __HOUSEHOLDS_NOISE__, sum(noise_allocated), sum(noise_spent), %(now)s
 FROM cells
 GROUP BY granularity, period, iv3_taakveld
 """
+REFRESH_SQL = (
+    REFRESH_SQL.replace("__RECORD_KEY__", suppression.record_key_sql("household_id"))
+    .replace("__ALLOCATED_NOISE__", suppression.amount_noise_sql("a.amount", "a.household_id", "allocated"))
+    .replace("__SPENT_NOISE__", suppression.amount_noise_sql("sp.amount", "sa.household_id", "spent"))
+)
 
 FLOW_SQL = """
 WITH
@@ -88,7 +101,11 @@ budget AS (
     GROUP BY 1, 2
 ),
 summary AS (
-    SELECT iv3_taakveld, period, sum(allocated) AS allocated, sum(spent) AS spent, sum(households) AS households
+    -- The bureau reads the perturbed figures (as in report.FLOW_SQL); the auditor (%(exact)s) the exact ones.
+    SELECT iv3_taakveld, period,
+           sum(allocated + CASE WHEN %(exact)s THEN 0 ELSE noise_allocated END) AS allocated,
+           sum(spent + CASE WHEN %(exact)s THEN 0 ELSE noise_spent END) AS spent,
+           sum(households + CASE WHEN %(exact)s THEN 0 ELSE noise_households END) AS households
     FROM funding_flowtaakveldcell
     WHERE municipality_id = %(municipality)s AND granularity = %(granularity)s AND period BETWEEN %(start)s AND %(stop)s
     GROUP BY 1, 2
@@ -115,7 +132,10 @@ def taakveld_cells_refresh(*, municipality_id: int, now: Any) -> int:
     """Rebuild one municipality's cells per taakveld; the caller (``summary.flow_cells_refresh``) holds the lock."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM funding_flowtaakveldcell WHERE municipality_id = %s", [municipality_id])
-        cursor.execute(REFRESH_SQL, {"municipality": municipality_id, "now": now})
+        sql = REFRESH_SQL.replace(
+            "__HOUSEHOLDS_NOISE__", suppression.cell_noise_sql("sum(households)", "sum(households_key)")
+        )
+        cursor.execute(sql, {"municipality": municipality_id, "now": now, **suppression.cell_key_params()})
         return cursor.rowcount
 
 
@@ -132,7 +152,7 @@ def taakveld_flow(params: ReportParams) -> list[TaakveldRow]:
             budget=Decimal(budget).quantize(Decimal("0.01")),
             allocated=Decimal(allocated),
             spent=Decimal(spent),
-            households=suppress_count(households),
+            households=households if params.exact else suppress_count(households),
         )
         for taakveld, period, budget, allocated, spent, households in raw
     ]

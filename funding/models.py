@@ -624,6 +624,12 @@ class FlowCell(models.Model):
     # reads count + deviation; the auditor, whose counts are labelled exact, the count.
     noise_households = models.IntegerField(default=0)
     noise_blocked = models.IntegerField(default=0)
+    # The amounts' deviations: each household's amounts moved by a share of themselves (``magnitude_noise``),
+    # summed; the same records carry the same deviation on the dashboard and per Iv3 taakveld.
+    noise_allocated = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    noise_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    noise_spent_outside = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    noise_euros_stuck = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:
@@ -651,6 +657,11 @@ class FlowTaakveldCell(models.Model):
     allocated = models.DecimalField(_("allocated (€)"), max_digits=14, decimal_places=2, default=0)
     spent = models.DecimalField(_("spent (€)"), max_digits=14, decimal_places=2, default=0)
     households = models.PositiveIntegerField(_("households reached"), default=0)
+    # As in FlowCell: the count's cell-key deviation (a taakveld and period is its own cell: no view is finer)
+    # and the amounts' per-household deviations.
+    noise_households = models.IntegerField(default=0)
+    noise_allocated = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    noise_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from privacy.suppression import Suppressed, suppress_count
 
 from .models import FlowCell
+from .stuck import counted_blockage_sql
 
 LEVELS = ("wijk", "buurt")
 GRANULARITIES = ("month", "quarter", "year")
@@ -89,12 +90,15 @@ budget AS (
     GROUP BY 1, 2, 3
 ),
 summary AS (
-    -- The bureau reads each count with its cell-key deviation; the auditor (%(exact)s) the count itself.
-    SELECT f.silo_id, bz.area_id, f.period, sum(f.allocated) AS allocated, sum(f.spent) AS spent,
-           sum(f.spent_outside) AS outside,
+    -- The bureau reads each count with its cell-key deviation and each amount with its households'
+    -- deviations (privacy/suppression.py); the auditor (%(exact)s) the figures themselves.
+    SELECT f.silo_id, bz.area_id, f.period,
+           sum(f.allocated + CASE WHEN %(exact)s THEN 0 ELSE f.noise_allocated END) AS allocated,
+           sum(f.spent + CASE WHEN %(exact)s THEN 0 ELSE f.noise_spent END) AS spent,
+           sum(f.spent_outside + CASE WHEN %(exact)s THEN 0 ELSE f.noise_spent_outside END) AS outside,
            sum(f.households + CASE WHEN %(exact)s THEN 0 ELSE f.noise_households END) AS households,
            sum(f.blocked + CASE WHEN %(exact)s THEN 0 ELSE f.noise_blocked END) AS blocked,
-           sum(f.euros_stuck) AS stuck
+           sum(f.euros_stuck + CASE WHEN %(exact)s THEN 0 ELSE f.noise_euros_stuck END) AS stuck
     FROM funding_flowcell f
     JOIN buurt bz ON bz.buurt_id = f.neighbourhood_id
     WHERE f.municipality_id = %(municipality)s AND f.granularity = %(granularity)s
@@ -477,10 +481,11 @@ spend AS (
     GROUP BY a.case_id
 ),
 stuck AS (
-    SELECT a.case_id, count(DISTINCT bl.action_id) AS blocked, sum(bl.euros_stuck) AS stuck
+    -- One blockage per action, as the cell counts it (stuck.py).
+    SELECT a.case_id, count(*) AS blocked, sum(bl.euros_stuck) AS stuck
     FROM funding_blockage bl
     JOIN cases_action a ON a.id = bl.action_id
-    WHERE bl.status IN ('open', 'escalated')
+    WHERE __COUNTED__
       AND COALESCE(bl.silo_id, 0) = COALESCE(%(silo)s, 0)
       AND (bl.opened_at AT TIME ZONE %(tz)s)::date >= %(start)s AND (bl.opened_at AT TIME ZONE %(tz)s)::date < %(next)s
       AND bl.neighbourhood_id IN (SELECT buurt_id FROM in_cell)
@@ -500,7 +505,7 @@ LEFT JOIN spend sp ON sp.case_id = cc.case_id
 LEFT JOIN stuck st ON st.case_id = cc.case_id
 ORDER BY c.reference
 LIMIT %(limit)s OFFSET %(offset)s
-"""
+""".replace("__COUNTED__", counted_blockage_sql("bl"))
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum, Value
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
-from privacy.suppression import HIDDEN, Cell, count_cell, measure_cell, ratio_cell
+from privacy.suppression import HIDDEN, Cell, amount_cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
     BlockageFact,
@@ -40,6 +43,8 @@ from .models import (
     SummaryRun,
     TimingHistogram,
 )
+from .panel import COLUMNS as PANEL_COLUMNS
+from .panel import blockage_panel_sql
 
 
 class Median(Aggregate):
@@ -233,7 +238,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         .values(
             "organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order", "organisation__name"
         )
-        .annotate(minutes_n=Sum("minutes"), households=Sum(published("households")))
+        .annotate(minutes_n=Sum(published("minutes")), households=Sum(published("households")))
         .order_by("organisation_kind__order", "organisation__name")
     ):
         kind = per_kind.setdefault(
@@ -248,7 +253,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                     "name": row["organisation__name"],
                     "kind": row["organisation_kind__name_nl"],
                     "households": count_cell(row["households"]),
-                    "minutes": measure_cell(row["minutes_n"], row["households"], digits=0),
+                    "minutes": amount_cell(row["minutes_n"], row["households"]),
                 }
             )
     board.coordination_by_organisation.sort(key=lambda row: row["name"])
@@ -257,7 +262,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
             {
                 "name": name,
                 "households": count_cell(kind["households"]),
-                "minutes": measure_cell(kind["minutes_n"], kind["households"], digits=0),
+                "minutes": amount_cell(kind["minutes_n"], kind["households"]),
             }
         )
     if rolled:
@@ -289,13 +294,6 @@ def _silo_name(row: Mapping[str, Any], prefix: str = "silo__") -> str:
     return str(row[f"{prefix}name_en" if english else f"{prefix}name_nl"] or "")
 
 
-def _over_households(value: float | Decimal | None, households: int | None, *, digits: int = 0) -> Cell:
-    """A count of blockages or an amount of euros: withheld when fewer than the threshold's households are behind it."""
-    if not households and not value:
-        return Cell(0, "0")
-    return measure_cell(None if value is None else float(value), households, digits=digits)
-
-
 # The day BlockagePanelRollup counts its median opening day from.
 PANEL_EPOCH = datetime.date(2000, 1, 1)
 _PANEL_FIGURES = (
@@ -309,11 +307,28 @@ _PANEL_FIGURES = (
 )
 
 
+# What the panel's SQL reads of each fact.
+_FACT_COLUMNS = (
+    "buurt_id",
+    "month",
+    "theme_id",
+    "silo_id",
+    "household_id",
+    "status",
+    "resolution",
+    "opened_on",
+    "closed_on",
+    "euros_stuck",
+    "noise_euros_stuck",
+)
+
+
 def _blockage_rows(
     scope: list[int] | None, filters: Filters, *, rolled: bool, today: datetime.date
 ) -> list[dict[str, Any]]:
-    """The panel's figures per silo. Whole municipalities (or the country) over all time and themes
-    are read from ``BlockagePanelRollup``; any other selection is computed from the facts."""
+    """The panel's figures per silo, as published: sums of perturbed base cells (``panel.py``). Whole
+    municipalities (or the country) over all time and themes are read from ``BlockagePanelRollup`` (the
+    same sums, stored); any other selection is added up from the facts, in one query."""
     if rolled and not (filters.theme_id or filters.start or filters.end):
         which = Q(municipality_id=filters.municipality_id) if filters.municipality_id else Q(municipality__isnull=True)
         rows = list(
@@ -321,28 +336,31 @@ def _blockage_rows(
             .values("silo__code", "silo__name_nl", "silo__name_en", "silo__order", *_PANEL_FIGURES)
             .order_by("silo__order")
         )
-        for row in rows:
-            opened = row.pop("opened_median")
-            row["days_open"] = None if opened is None else (today - PANEL_EPOCH).days - opened
-        return rows
-    is_open = Q(status__in=OPEN_STATUSES)
-    is_closed = Q(status__in=CLOSED_STATUSES)
-    outcome = {code: Q(resolution=code) if code in BlockageResolution.values else Q(status=code) for code in OUTCOMES}
-    aggregates: dict[str, Any] = {
-        "open_n": Count("id", filter=is_open),
-        "open_households": Count("household_id", filter=is_open, distinct=True),
-        "days_open": Median(DaysBetween(Value(today), F("opened_on")), filter=is_open),
-        "stuck": Sum("euros_stuck", filter=is_open),
-        "closed_households": Count("household_id", filter=is_closed, distinct=True),
-        "days_to_close": Median(DaysBetween(F("closed_on"), F("opened_on")), filter=is_closed),
-    }
-    for code, condition in outcome.items():
-        aggregates[f"n_{code}"] = Count("id", filter=condition)
-        aggregates[f"households_{code}"] = Count("household_id", filter=condition, distinct=True)
-    facts = _scoped(BlockageFact, scope, filters)
-    if filters.theme_id:
-        facts = facts.filter(theme_id=filters.theme_id)
-    return facts.per_silo(**aggregates)
+    else:
+        facts = _scoped(BlockageFact, scope, filters)
+        if filters.theme_id:
+            facts = facts.filter(theme_id=filters.theme_id)
+        try:
+            facts_sql, facts_params = facts.values(*_FACT_COLUMNS).query.sql_with_params()
+        except EmptyResultSet:  # a team lead without buurten: nothing to add up
+            return []
+        panel = blockage_panel_sql(facts_sql, seed="%s")
+        # The seed's placeholders all follow the facts' (the facts are the panel's first CTE).
+        seeds = [settings.WIJKTEAM_CELL_KEY_SEED] * (panel.count("%s") - facts_sql.count("%s"))
+        sql = f"""
+            SELECT s.code, s.name_nl, s.name_en, s."order", p.*
+              FROM ({panel}) AS p
+              LEFT JOIN funding_silo s ON s.id = p.silo_id
+             ORDER BY s."order" NULLS LAST
+        """  # noqa: S608 — the facts' SQL is Django's, with its parameters passed on
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*facts_params, *seeds])
+            names = ["silo__code", "silo__name_nl", "silo__name_en", "silo__order", *PANEL_COLUMNS]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        opened = row.pop("opened_median")
+        row["days_open"] = None if opened is None else (today - PANEL_EPOCH).days - opened
+    return rows
 
 
 def _blockage_panel(scope: list[int] | None, filters: Filters, *, rolled: bool) -> list[dict[str, Any]]:
@@ -357,11 +375,11 @@ def _blockage_panel(scope: list[int] | None, filters: Filters, *, rolled: bool) 
             {
                 "silo": row["silo__code"] or "none",
                 "name": _silo_name(row),
-                "open": _over_households(row["open_n"], row["open_households"]),
+                "open": amount_cell(row["open_n"], row["open_households"]),
                 "days_open": measure_cell(row["days_open"], row["open_households"], digits=0),
-                "stuck": _over_households(row["stuck"], row["open_households"]),
+                "stuck": amount_cell(row["stuck"], row["open_households"]),
                 "days_to_close": measure_cell(row["days_to_close"], row["closed_households"], digits=0),
-                "outcomes": [_over_households(row[f"n_{code}"], row[f"households_{code}"]) for code in OUTCOMES],
+                "outcomes": [amount_cell(row[f"n_{code}"], row[f"households_{code}"]) for code in OUTCOMES],
             }
         )
     return panel
@@ -381,9 +399,9 @@ def _funding_panel(
     if filters.theme_id:
         money = money.filter(theme_id=filters.theme_id)
     for row in money.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(
-        allocated_sum=Sum("allocated"),
+        allocated_sum=Sum(published("allocated")),
         allocated_n=Sum("allocated_households"),
-        spent_sum=Sum("spent"),
+        spent_sum=Sum(published("spent")),
         spent_n=Sum("spent_households"),
     ):
         rows[row["silo__code"]] = {
@@ -391,8 +409,8 @@ def _funding_panel(
             "name": _silo_name(row),
             "order": row["silo__order"],
             "budget": Cell(None, HIDDEN),
-            "allocated": _over_households(row["allocated_sum"], row["allocated_n"]),
-            "spent": _over_households(row["spent_sum"], row["spent_n"]),
+            "allocated": amount_cell(row["allocated_sum"], row["allocated_n"]),
+            "spent": amount_cell(row["spent_sum"], row["spent_n"]),
         }
     if with_budget:
         streams = FundingStream.objects.all()

@@ -132,6 +132,9 @@ class _CoordinationMeasures(models.Model):
     contacts = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
     noise_households = models.IntegerField(default=0)  # cell-key deviation, as above
+    # The minutes' deviation: each household's minutes moved by a share of themselves (privacy.suppression,
+    # ``magnitude_noise``), summed; the bureau reads minutes + noise_minutes.
+    noise_minutes = models.IntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -151,6 +154,10 @@ class _FundingMeasures(models.Model):
     allocated_households = models.PositiveIntegerField(default=0)
     spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     spent_households = models.PositiveIntegerField(default=0)
+    # Each household's amounts moved by a share of themselves (privacy.suppression, ``magnitude_noise``), summed:
+    # the same records carry the same deviation here and in the funding audit (``FlowCell``).
+    noise_allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    noise_spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
         abstract = True
@@ -245,7 +252,10 @@ class BlockageFact(_BuurtMonth):
     closed_on = models.DateField(null=True)
     status = models.CharField(max_length=15)
     resolution = models.CharField(max_length=20, blank=True)
+    # Zero unless this blockage is the one its action is counted by (the largest open one, as the funding
+    # audit counts it: ``funding.summary.BLOCKED_ACTION_SQL``), so euros stuck have one definition.
     euros_stuck = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    noise_euros_stuck = models.DecimalField(max_digits=12, decimal_places=2, default=0)  # as in the audit
 
     class Meta:
         verbose_name = _("blockage (monitoring facts)")
@@ -379,6 +389,9 @@ class BlockagePanelRollup(models.Model):
     ``opened_median`` is the median opening day of the open blockages, in days since 2000-01-01:
     the median days open is today minus it, so the row does not age. One ``n_``/``households_``
     pair per way a blockage ends (``dashboard.OUTCOMES``): a new resolution needs a pair here.
+
+    The counts and euros are stored as published: sums of perturbed cells (``dashboard.blockage_panel_sql``),
+    the same sums a filtered view adds up, so no view gives a different value for the same blockages.
     """
 
     municipality = models.ForeignKey(

@@ -29,11 +29,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from funding.stuck import counted_blockage_sql
 from jobs.services import enqueue
 from organisations.models import User
 from privacy import suppression
 
 from .models import SummaryRun
+from .panel import blockage_panel_sql
 
 logger = logging.getLogger(__name__)
 
@@ -178,9 +180,12 @@ def _distinct_households_noise(household_id: str) -> str:
 
 
 def _with_noise(sql: str) -> str:
-    """Fill in the deviations of the counts of distinct households (read at refresh time: the threshold may change)."""
-    return sql.replace("__HOUSEHOLDS_NOISE_C__", _distinct_households_noise("c.household_id")).replace(
-        "__HOUSEHOLDS_NOISE_L__", _distinct_households_noise("l.household_id")
+    """Fill in the deviations of the counts of distinct households (read at refresh time: the threshold may change)
+    and of each contact's minutes (moved by a share of themselves, per household: ``magnitude_noise``)."""
+    return (
+        sql.replace("__HOUSEHOLDS_NOISE_C__", _distinct_households_noise("c.household_id"))
+        .replace("__HOUSEHOLDS_NOISE_L__", _distinct_households_noise("l.household_id"))
+        .replace("__MINUTES_NOISE__", suppression.amount_noise_sql("k.minutes", "c.household_id", "minutes", digits=0))
     )
 
 
@@ -243,10 +248,11 @@ _INSTRUMENT_MONTH_SQL = """
 _COORDINATION_MONTH_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
         (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
-         households, noise_households)
+         households, noise_households, noise_minutes)
     WITH c AS (__CASES__)
     SELECT c.buurt_id, a.parent_id, a.municipality_id, date_trunc('month', k.occurred_on)::date, o.kind_id, o.id,
-           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
+           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__,
+           sum(__MINUTES_NOISE__)
       FROM cases_contact k
       JOIN c ON c.id = k.case_id
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
@@ -319,7 +325,7 @@ _COORDINATION_KEYS_DELETE = """
 _COORDINATION_KEYS_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
         (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
-         households, noise_households)
+         households, noise_households, noise_minutes)
     WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc),
     c AS (
         SELECT c.id, c.household_id, keys.buurt_id, keys.month, (keys.month + interval '1 month')::date AS next_month
@@ -327,7 +333,8 @@ _COORDINATION_KEYS_SQL = """
           JOIN cases_case c ON c.household_id = h.id
     )
     SELECT c.buurt_id, a.parent_id, a.municipality_id, c.month, o.kind_id, o.id,
-           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__
+           sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__,
+           sum(__MINUTES_NOISE__)
       FROM c
       JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
@@ -356,10 +363,11 @@ _CASE_TIMING_KEYS_SQL = _CASE_TIMING_TEMPLATE.replace(
 _FUNDING_MONTH_SQL = """
     INSERT INTO monitoring_fundingmonthsummary
         (buurt_id, wijk_id, municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent,
-         spent_households)
+         spent_households, noise_allocated, noise_spent)
     WITH allocated AS (
         SELECT al.neighbourhood_id AS buurt_id, date_trunc('month', al.period_start)::date AS month, st.silo_id,
-               act.theme_id, sum(al.amount) AS amount, count(DISTINCT al.household_id) AS households
+               act.theme_id, sum(al.amount) AS amount, count(DISTINCT al.household_id) AS households,
+               sum(__ALLOCATED_NOISE__) AS noise
           FROM funding_allocation al
           JOIN funding_fundingstream st ON st.id = al.stream_id
           JOIN cases_action act ON act.id = al.action_id
@@ -368,7 +376,8 @@ _FUNDING_MONTH_SQL = """
     ),
     spent AS (
         SELECT sp.neighbourhood_id AS buurt_id, sp.month, st.silo_id, act.theme_id,
-               sum(sp.amount) AS amount, count(DISTINCT al.household_id) AS households
+               sum(sp.amount) AS amount, count(DISTINCT al.household_id) AS households,
+               sum(__SPENT_NOISE__) AS noise
           FROM funding_spend sp
           JOIN funding_fundingstream st ON st.id = sp.stream_id
           JOIN funding_allocation al ON al.id = sp.allocation_id
@@ -378,27 +387,37 @@ _FUNDING_MONTH_SQL = """
     )
     SELECT coalesce(a.buurt_id, s.buurt_id), area.parent_id, area.municipality_id, coalesce(a.month, s.month),
            coalesce(a.silo_id, s.silo_id), coalesce(a.theme_id, s.theme_id), coalesce(a.amount, 0),
-           coalesce(a.households, 0), coalesce(s.amount, 0), coalesce(s.households, 0)
+           coalesce(a.households, 0), coalesce(s.amount, 0), coalesce(s.households, 0), coalesce(a.noise, 0),
+           coalesce(s.noise, 0)
       FROM allocated a
       FULL JOIN spent s ON s.buurt_id = a.buurt_id AND s.month = a.month AND s.silo_id = a.silo_id
                        AND s.theme_id = a.theme_id
       JOIN organisations_area area ON area.id = coalesce(a.buurt_id, s.buurt_id)
-"""
+""".replace("__ALLOCATED_NOISE__", suppression.amount_noise_sql("al.amount", "al.household_id", "allocated")).replace(
+    "__SPENT_NOISE__", suppression.amount_noise_sql("sp.amount", "al.household_id", "spent")
+)
 
 _BLOCKAGE_FACT_SQL = """
     INSERT INTO monitoring_blockagefact
         (buurt_id, wijk_id, municipality_id, month, blockage_id, household_id, silo_id, theme_id, opened_on,
-         closed_on, status, resolution, euros_stuck)
+         closed_on, status, resolution, euros_stuck, noise_euros_stuck)
+    WITH b AS (
+        -- Euros stuck count once per action, as in the funding audit: the action's counted blockage only.
+        SELECT b.*, CASE WHEN __COUNTED__ THEN b.euros_stuck ELSE 0 END AS counted_euros
+          FROM funding_blockage b
+         WHERE %(all)s OR b.neighbourhood_id = ANY(%(buurten)s)
+    )
     SELECT b.neighbourhood_id, area.parent_id, area.municipality_id,
            date_trunc('month', b.opened_at AT TIME ZONE %(tz)s)::date, b.id, c.household_id, b.silo_id, act.theme_id,
            (b.opened_at AT TIME ZONE %(tz)s)::date, (b.closed_at AT TIME ZONE %(tz)s)::date,
-           b.status, b.resolution, b.euros_stuck
-      FROM funding_blockage b
+           b.status, b.resolution, b.counted_euros, __STUCK_NOISE__
+      FROM b
       JOIN cases_action act ON act.id = b.action_id
       JOIN cases_case c ON c.id = act.case_id
       JOIN organisations_area area ON area.id = b.neighbourhood_id
-     WHERE %(all)s OR b.neighbourhood_id = ANY(%(buurten)s)
-"""
+""".replace("__COUNTED__", counted_blockage_sql("b")).replace(
+    "__STUCK_NOISE__", suppression.amount_noise_sql("b.counted_euros", "c.household_id", "euros_stuck")
+)
 
 # Funding rows are written once and changed only through timestamped steps: allocations are inserted
 # (created_at), spend arrives with an import (finished_at), blockages open (opened_at) and move by events
@@ -471,9 +490,9 @@ ROLLUPS = (
         """
         INSERT INTO monitoring_coordinationmonthrollup
             (municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts, households,
-             noise_households)
+             noise_households, noise_minutes)
         SELECT municipality_id, month, organisation_kind_id, organisation_id, sum(minutes), sum(contacts),
-               sum(households), sum(noise_households)
+               sum(households), sum(noise_households), sum(noise_minutes)
           FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
         """,
         reads_contacts=True,
@@ -482,9 +501,10 @@ ROLLUPS = (
         "monitoring_fundingmonthrollup",
         """
         INSERT INTO monitoring_fundingmonthrollup
-            (municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent, spent_households)
+            (municipality_id, month, silo_id, theme_id, allocated, allocated_households, spent, spent_households,
+             noise_allocated, noise_spent)
         SELECT municipality_id, month, silo_id, theme_id, sum(allocated), sum(allocated_households), sum(spent),
-               sum(spent_households)
+               sum(spent_households), sum(noise_allocated), sum(noise_spent)
           FROM monitoring_fundingmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
         """,
     ),
@@ -513,7 +533,7 @@ ROLLUPS = (
         "monitoring_blockagepanelrollup",
         """
         INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
-        SELECT municipality_id, __PANEL__ WHERE __SCOPE__ GROUP BY municipality_id, silo_id
+        __PANEL_PER_MUNICIPALITY__
         """,
         delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NOT NULL AND __SCOPE__",
     ),
@@ -521,7 +541,7 @@ ROLLUPS = (
         "monitoring_blockagepanelrollup",
         """
         INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
-        SELECT NULL, __PANEL__ GROUP BY silo_id
+        SELECT NULL, p.* FROM (__PANEL_NATIONAL__) AS p
         """,
         whole=True,
         delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NULL",
@@ -529,27 +549,6 @@ ROLLUPS = (
 )
 
 
-# The blockage panel's figures (as dashboard._blockage_panel computes them from the facts).
-_PANEL = """
-    silo_id,
-    count(*) FILTER (WHERE status IN ('open', 'escalated')),
-    count(DISTINCT household_id) FILTER (WHERE status IN ('open', 'escalated')),
-    sum(euros_stuck) FILTER (WHERE status IN ('open', 'escalated')),
-    count(DISTINCT household_id) FILTER (WHERE status IN ('resolved', 'not_resolvable')),
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY opened_on - DATE '2000-01-01')
-        FILTER (WHERE status IN ('open', 'escalated')),
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_on - opened_on)
-        FILTER (WHERE status IN ('resolved', 'not_resolvable')),
-    count(*) FILTER (WHERE resolution = 'flexible_budget'),
-    count(DISTINCT household_id) FILTER (WHERE resolution = 'flexible_budget'),
-    count(*) FILTER (WHERE resolution = 'exemption'),
-    count(DISTINCT household_id) FILTER (WHERE resolution = 'exemption'),
-    count(*) FILTER (WHERE resolution = 'other_route'),
-    count(DISTINCT household_id) FILTER (WHERE resolution = 'other_route'),
-    count(*) FILTER (WHERE status = 'not_resolvable'),
-    count(DISTINCT household_id) FILTER (WHERE status = 'not_resolvable')
-    FROM monitoring_blockagefact
-"""
 _PANEL_COLUMNS = """(municipality_id, silo_id, open_n, open_households, stuck, closed_households, opened_median,
              days_to_close, n_flexible_budget, households_flexible_budget, n_exemption, households_exemption,
              n_other_route, households_other_route, n_not_resolvable, households_not_resolvable)"""
@@ -565,11 +564,19 @@ def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten
         cursor.execute(
             "SELECT array_agg(DISTINCT municipality_id) FROM organisations_area WHERE id = ANY(%s)", [touched]
         )
-        params = {"all": full, "municipalities": cursor.fetchone()[0] or []}
+        params = {"all": full, "municipalities": cursor.fetchone()[0] or [], **suppression.cell_key_params()}
         scope = "true" if rollup.whole else _ROLLUP_SCOPE
         delete = rollup.delete or f"DELETE FROM {rollup.table} WHERE __SCOPE__"  # noqa: S608
         cursor.execute(delete.replace("__SCOPE__", scope), params)
-        sql = rollup.sql.replace("__PANEL_COLUMNS__", _PANEL_COLUMNS).replace("__PANEL__", _PANEL)
+        # The panel as published (sums of perturbed base cells), as a filtered view adds it up (panel.py).
+        sql = (
+            rollup.sql.replace("__PANEL_COLUMNS__", _PANEL_COLUMNS)
+            .replace(
+                "__PANEL_PER_MUNICIPALITY__",
+                blockage_panel_sql("SELECT * FROM monitoring_blockagefact WHERE __SCOPE__", group="municipality_id"),
+            )
+            .replace("__PANEL_NATIONAL__", blockage_panel_sql("SELECT * FROM monitoring_blockagefact"))
+        )
         cursor.execute(sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
         rows += cursor.rowcount
     return rows

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from django.conf import settings
@@ -103,9 +104,11 @@ def cell_noise(value: int, key: int, *, limit: int | None = None) -> int:
     raise AssertionError("unreachable: the last class takes every value")
 
 
-def record_key_sql(household_id: str) -> str:
-    """SQL for a household's record key: a keyed hash in [0, 2**32). ``%(cell_key_seed)s`` is the secret."""
-    return f"(hashint8extended({household_id}, %(cell_key_seed)s) & {KEY_SPACE - 1})"
+def record_key_sql(household_id: str, *, salt: int = 0) -> str:
+    """SQL for a household's record key: a keyed hash in [0, 2**32). ``%(cell_key_seed)s`` is the secret;
+    ``salt`` gives a second, independent key for the same household (``AMOUNT_SALTS``)."""
+    seed = "%(cell_key_seed)s" if not salt else f"(%(cell_key_seed)s + {int(salt)})"
+    return f"(hashint8extended({household_id}, {seed}) & {KEY_SPACE - 1})"
 
 
 def cell_noise_sql(value: str, key: str, *, limit: int | None = None) -> str:
@@ -123,6 +126,62 @@ def cell_noise_sql(value: str, key: str, *, limit: int | None = None) -> str:
 
 def cell_key_params() -> dict[str, int]:
     return {"cell_key_seed": int(settings.WIJKTEAM_CELL_KEY_SEED)}
+
+
+# --- Amounts (euros, minutes): a deviation per household, relative to its amount -----------------------------
+#
+# Counts get their deviation per cell; an amount gets it per household. Each household's amounts of one kind
+# (allocated, spent, euros stuck, coordination minutes) move by a share of themselves, between
+# MAGNITUDE_MIN and MAGNITUDE_MAX, up or down, taken from a record key of the household salted by the kind
+# (so the kinds do not share a factor). Every published amount is the sum of such perturbed amounts, so
+# every view, and every difference of views, is one too: no grouping, filter or table (silo, theme,
+# taakveld, area, month, quarter, year) publishes the same records with two different deviations, and the
+# amounts of one household, alone in a cell, are never shown exactly (off by at least MAGNITUDE_MIN).
+
+MAGNITUDE_MIN_PERMILLE = 100
+MAGNITUDE_MAX_PERMILLE = 300
+MAGNITUDE_MIN = Decimal(MAGNITUDE_MIN_PERMILLE) / 1000
+MAGNITUDE_MAX = Decimal(MAGNITUDE_MAX_PERMILLE) / 1000
+# The salt of each kind of amount (added to the seed of the record key). Never change one: old and new
+# figures could be averaged.
+AMOUNT_SALTS = {"allocated": 1, "spent": 2, "euros_stuck": 3, "minutes": 4}
+_HALF = KEY_SPACE // 2
+
+
+def magnitude_noise(amount: Decimal | int, key: int, *, digits: int = 2) -> Decimal:
+    """The deviation of an ``amount`` whose household's (salted) record key is ``key``.
+
+    The key's top bit gives the direction, the rest the share in [MAGNITUDE_MIN, MAGNITUDE_MAX). At least one
+    unit (a cent, a minute); never down to zero or below (then up instead). Zero stays zero.
+    """
+    amount = Decimal(amount)
+    if amount <= 0:
+        return Decimal(0)
+    position = key % KEY_SPACE
+    permille = MAGNITUDE_MIN_PERMILLE + (position % _HALF) * (MAGNITUDE_MAX_PERMILLE - MAGNITUDE_MIN_PERMILLE) // _HALF
+    unit = Decimal(1).scaleb(-digits)
+    size = max((amount * permille / 1000).quantize(unit, rounding=ROUND_HALF_UP), unit)
+    return size if position >= _HALF or size >= amount else -size
+
+
+def magnitude_noise_sql(amount: str, key: str, *, digits: int = 2) -> str:
+    """SQL for ``magnitude_noise``: ``amount`` a non-negative amount, ``key`` the household's record key."""
+    position = f"mod(({key})::numeric, {KEY_SPACE})"
+    permille = (
+        f"({MAGNITUDE_MIN_PERMILLE} + div(mod({position}, {_HALF}) * "
+        f"{MAGNITUDE_MAX_PERMILLE - MAGNITUDE_MIN_PERMILLE}, {_HALF}))"
+    )
+    unit = f"{Decimal(1).scaleb(-digits)}"
+    size = f"GREATEST(round(({amount})::numeric * {permille} / 1000, {digits}), {unit})"
+    return (
+        f"(CASE WHEN ({amount}) IS NULL OR ({amount}) <= 0 THEN 0 "
+        f"WHEN {position} >= {_HALF} OR {size} >= ({amount}) THEN {size} ELSE -{size} END)"
+    )
+
+
+def amount_noise_sql(amount: str, household_id: str, kind: str, *, digits: int = 2) -> str:
+    """SQL for the deviation of one record's ``amount`` of ``kind`` (``AMOUNT_SALTS``), for the household it is for."""
+    return magnitude_noise_sql(amount, record_key_sql(household_id, salt=AMOUNT_SALTS[kind]), digits=digits)
 
 
 @dataclass(frozen=True)
@@ -231,6 +290,17 @@ def measure_cell(value: float | None, households: int | None, *, digits: int = 1
     if value is None or not households or households < threshold():
         return Cell(None, HIDDEN)
     return Cell(round(value, digits), f"{value:.{digits}f}")
+
+
+def amount_cell(amount: Decimal | float | int | None, households: int | None, *, digits: int = 0) -> Cell:
+    """An amount (euros, minutes) as it may be shown: withheld (``HIDDEN``) when fewer than the threshold's
+    households are behind it; zero over no households is shown. Pass the perturbed amount."""
+    if not households and not amount:
+        return Cell(0, "0")
+    if amount is None or households is None or households < threshold():
+        return Cell(None, HIDDEN)
+    value: int | float = round(float(amount), digits) if digits else round(float(amount))
+    return Cell(value, f"{value:.{digits}f}")
 
 
 def line_cells(values: Sequence[int], *, total_shown: bool = True) -> list[Cell]:

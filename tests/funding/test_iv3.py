@@ -1,5 +1,6 @@
 """Iv3 taakveld as a dimension of the funding-flow audit: screen, export and endpoint."""
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from funding import iv3, report
 from funding.summary import flow_cells_refresh
-from privacy.suppression import Suppressed
+from privacy.suppression import MAGNITUDE_MAX, Suppressed
 from tests.cases.factories import ActionFactory, CaseFactory
 from tests.conftest import Personas
 from tests.exports.factories import export_through_screen
@@ -33,13 +34,19 @@ def flows(personas: Personas):
 
 
 def test_the_audit_per_taakveld_sums_budget_allocated_spent_and_suppresses_households(flows) -> None:
-    params = report.ReportParams(municipality_id=flows.pk, year=2025, granularity="year")
+    # The auditor's figures: exact.
+    params = report.ReportParams(municipality_id=flows.pk, year=2025, granularity="year", exact=True)
     rows = {row.iv3_taakveld: row for row in iv3.taakveld_flow(params)}
     assert set(rows) == {"6.2", "6.71"}
     assert rows["6.71"].budget == Decimal("24000.00") and rows["6.2"].budget == Decimal("12000.00")
     assert rows["6.71"].allocated == Decimal("600.00") and rows["6.71"].spent == Decimal("240.00")
-    assert rows["6.71"].households == 6
-    assert isinstance(rows["6.2"].households, Suppressed)  # one household
+    assert rows["6.71"].households == 6 and rows["6.2"].households == 1
+    # The bureau's: households perturbed by the cell key and suppressed, amounts moved per household.
+    bureau = {row.iv3_taakveld: row for row in iv3.taakveld_flow(dataclasses.replace(params, exact=False))}
+    assert isinstance(bureau["6.2"].households, Suppressed)  # one household
+    assert bureau["6.71"].budget == Decimal("24000.00")
+    assert bureau["6.71"].allocated != Decimal("600.00")
+    assert abs(bureau["6.71"].allocated - Decimal("600.00")) <= MAGNITUDE_MAX * Decimal("600.00")
 
 
 def test_the_audit_screen_shows_the_taakveld_dimension(log_in, personas: Personas, flows) -> None:
@@ -55,7 +62,8 @@ def test_the_endpoint_answers_per_taakveld(log_in, personas: Personas, flows) ->
         .json()
     )
     by_taakveld = {row["iv3_taakveld"]: row for row in body["taakvelden"]}
-    assert by_taakveld["6.71"]["allocated"] == "600.00" and by_taakveld["6.2"]["households"] is None
+    # The auditor's counts are exact (and labelled so), not suppressed.
+    assert by_taakveld["6.71"]["allocated"] == "600.00" and by_taakveld["6.2"]["households"] == 1
 
 
 def test_the_export_per_taakveld(log_in, personas: Personas, flows, django_capture_on_commit_callbacks) -> None:

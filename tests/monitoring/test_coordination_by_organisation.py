@@ -37,8 +37,12 @@ def test_coordination_minutes_per_named_organisation_match_the_contacts_and_are_
         )
     # What may be published: each summary row's households plus its cell-key deviation (docs/suppression.md).
     published: dict[str, int] = defaultdict(int)
-    for row in CoordinationMonthSummary.objects.values("organisation__name", "households", "noise_households"):
+    minutes_noise: dict[str, int] = defaultdict(int)
+    for row in CoordinationMonthSummary.objects.values(
+        "organisation__name", "households", "noise_households", "noise_minutes"
+    ):
         published[row["organisation__name"]] += row["households"] + row["noise_households"]
+        minutes_noise[row["organisation__name"]] += row["noise_minutes"]
     board = dashboard(scope=None, filters=Filters(municipality_id=casework[0].municipality_id))
     shown = {row["name"]: row for row in board.coordination_by_organisation}
     assert set(shown) == set(minutes)
@@ -53,8 +57,10 @@ def test_coordination_minutes_per_named_organisation_match_the_contacts_and_are_
             hidden += 1
         else:
             assert row["households"].value == published[name]
-            assert row["minutes"].value == minutes[name]
+            # Minutes are published with each household's deviation (privacy.suppression.magnitude_noise).
+            assert row["minutes"].value == minutes[name] + minutes_noise[name]
     assert len(shown) > 1
+    assert any(minutes_noise.values())
 
 
 def test_the_roll_up_gives_the_same_figures_per_organisation(casework) -> None:
