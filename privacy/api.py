@@ -106,7 +106,16 @@ class PurposeBoundSchema(AutoSchema):
             }
             content = {"content": {"application/json": {"schema": body}}}
             responses["403"] = {"description": "A read outside the usual purpose without a reason.", **content}
-            responses.setdefault("400", {"description": "The reason is not valid.", **content})
+            # A 400 may also be the endpoint's own (an unknown filter, a bad cursor): only the reason's
+            # shape is described, nothing of it required.
+            invalid = {key: value for key, value in body.items() if key != "required"}
+            responses.setdefault(
+                "400",
+                {
+                    "description": "The request is not valid, for example the reason.",
+                    "content": {"application/json": {"schema": invalid}},
+                },
+            )
         return responses
 
 

@@ -136,7 +136,7 @@ def standby(standby_server: Standby) -> Iterator[Standby]:
 
 def _replayed(replica: Standby) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         primary = cursor.fetchone()[0]
     return bool(replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{primary}'::pg_lsn")[0][0])
 

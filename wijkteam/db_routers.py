@@ -84,7 +84,7 @@ class ReplicaHealth:
         max_lag = float(getattr(settings, "WIJKTEAM_REPLICA_MAX_LAG_SECONDS", 10))
         try:
             with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-                cursor.execute("SELECT pg_current_wal_lsn()::text")
+                cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
                 primary_lsn = cursor.fetchone()[0]
             with connections[REPLICA].cursor() as cursor:
                 cursor.execute(

@@ -60,6 +60,11 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
 ) -> None:
     log_in(page, "lead-a")
     page.goto(f"/casussen/{youth.uuid}/acties/nieuw/")
+    # The lead coordinates none of the household's cases: every case form asks the reason first, once per
+    # household and session (#13, purpose binding), and then returns to the form.
+    page.get_by_label("Een andere reden").check()
+    page.get_by_label("Toelichting").fill("Knelpunt beoordelen voor escalatie")
+    page.get_by_role("button", name="Huishouden openen").click()
     page.select_option("#id_theme", label="Welzijn, zorg & hulpverlening")
     page.get_by_label("Wat er gebeurt").fill("Begeleiding naar zelfstandig wonen")
     page.select_option("#id_delivering_organisation", label="Jeugdhulp Noord")
@@ -72,12 +77,7 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
 
     blockage = Blockage.objects.get(action__case=youth)
     assert blockage.reason == BlockageReason.AGE_LIMIT
-    page.goto(f"/huishoudens/{youth.household.uuid}/#financiering")
-    # The lead coordinates none of the household's cases: the reason is asked once (#13, purpose binding).
-    page.get_by_label("Een andere reden").check()
-    page.get_by_label("Toelichting").fill("Knelpunt beoordelen voor escalatie")
-    page.get_by_role("button", name="Huishouden openen").click()
-    page.goto(f"/huishoudens/{youth.household.uuid}/#financiering")
+    page.goto(f"/huishoudens/{youth.household.uuid}/#financiering")  # not asked again in this session
     panel = page.locator("#financiering")
     assert panel.get_by_text("18-/18+ overgang op 15 maart 2027").is_visible()
     assert panel.get_by_text("vanaf dan kan Wmo begeleiding 2027 betalen").is_visible()
