@@ -22,7 +22,7 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from cases import models as cm
@@ -98,7 +98,8 @@ def logboek_export(person: cm.Person, *, base_url: str) -> dict[str, Any]:
     """Every processing of the person's data in the access log, oldest first. Two queries."""
     register_url = base_url.rstrip("/") + reverse("privacy:register")
     subject_id = subject_pseudonym(person)
-    rows = AccessLogEntry.objects.filter(subject_condition(person)).order_by("seq")
+    # In the chain's order; rows the sequencer has not reached yet (no seq) come last, in insert order.
+    rows = AccessLogEntry.objects.filter(subject_condition(person)).order_by(F("seq").asc(nulls_last=True), "id")
     return {
         "standard": "Logboek Dataverwerkingen",
         "data_subject": {"id": subject_id, "id_type": SUBJECT_ID_TYPE},

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -178,7 +178,8 @@ def log_search(request: AuthenticatedHttpRequest) -> HttpResponse:
             query = query.filter(activity=data["activity"])
         if data["with_reason"]:
             query = query.exclude(reason="")
-        rows = list(query.order_by("-seq")[:LOG_PAGE])
+        # Newest first: rows not yet chained (no seq) lead, newest of them first.
+        rows = list(query.order_by(F("seq").desc(nulls_first=True), "-id")[:LOG_PAGE])
         access_log.record(
             user=request.user,
             action=access_log.Action.SEARCH,
