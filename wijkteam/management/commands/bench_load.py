@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 from argparse import ArgumentParser
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,7 +354,7 @@ class Command(BaseCommand):
         )
         for label, items in sorted(by_label.items()):
             times = [o.milliseconds for o in items]
-            statuses = ",".join(f"{s} x{n}" for s, n in sorted(_count(o.status for o in items).items()))
+            statuses = ",".join(f"{s} x{n}" for s, n in sorted(Counter(o.status for o in items).items()))
             self.stdout.write(
                 f"  {label:13} {len(items):5} req   p50 {percentile(times, 0.5):7.1f} ms   "
                 f"p95 {percentile(times, 0.95):7.1f} ms   status {statuses}"
@@ -363,7 +363,7 @@ class Command(BaseCommand):
 
     def _check(self, outcomes: list[Outcome], posted: list[str], errors: list[Outcome]) -> int:
         problems = 0
-        stored = _count(Contact.objects.filter(note__in=posted).values_list("note", flat=True))
+        stored = Counter(Contact.objects.filter(note__in=posted).values_list("note", flat=True))
         missing = [note for note in posted if stored.get(note, 0) != 1]
         self.stdout.write(
             f"  check: {len(posted)} contacts posted, {sum(stored.values())} stored, {len(missing)} missing or doubled"
@@ -380,10 +380,3 @@ class Command(BaseCommand):
             self.stdout.write(f"  errors (first 5): {sample}")
             problems += 1
         return problems
-
-
-def _count(values: Any) -> dict[Any, int]:
-    counted: dict[Any, int] = defaultdict(int)
-    for value in values:
-        counted[value] += 1
-    return dict(counted)
