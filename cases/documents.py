@@ -92,7 +92,7 @@ def clean_name(raw: str) -> str:
     """The stored name: no path, no control characters, at most ``NAME_MAX`` characters with its extension."""
     if "/" in raw or "\\" in raw or raw.strip() in {".", ".."}:
         raise _refuse(_("The file name contains a folder (a / or \\). Rename the file and try again."), "path")
-    name = unicodedata.normalize("NFC", _CONTROL.sub("", raw))
+    name = unicodedata.normalize("NFC", _CONTROL.sub(" ", raw))
     name = " ".join(name.split()).strip(" .")
     if not name:
         raise _refuse(_("The file has no usable name. Rename the file and try again."), "name")
