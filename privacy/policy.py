@@ -240,7 +240,7 @@ def may_keep_key_figure(user: User | AnonymousUser | None, *, team_id: int, area
     the buurt (directly or through its wijk). One query."""
     if not may_see_casework(user):
         return False
-    assert user is not None
+    assert isinstance(user, User)
     member = Exists(TeamMembership.objects.current().filter(user_id=user.pk, team_id=team_id))
     covered = Q(teams=team_id) | Q(parent__teams=team_id)
     return Area.objects.filter(covered, member, pk=area_id, kind=Area.Kind.NEIGHBOURHOOD).exists()

@@ -148,4 +148,3 @@ def document_download(request: AuthenticatedHttpRequest, case: uuid.UUID, docume
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     add_never_cache_headers(response)
     return response
-

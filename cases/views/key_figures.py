@@ -180,4 +180,3 @@ def key_figure_end(request: AuthenticatedHttpRequest, key_figure: uuid.UUID) -> 
             return redirect(f"{reverse('cases:area')}#buurt-{found.area.code}")
     context = {"form": form, "key_figure": found, "title": _("End key figure %(name)s") % {"name": found.name}}
     return render(request, "cases/key_figure_form.html", context)
-

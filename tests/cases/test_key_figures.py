@@ -43,7 +43,8 @@ def test_the_area_page_lists_the_teams_buurten_with_their_current_key_figures(
 ) -> None:
     KeyFigureFactory(team=personas.team_a, area=places.direct, name="Imam Yusuf")
     KeyFigureFactory(team=personas.team_a, area=places.via_wijk, name="Sportclub DCG")
-    KeyFigureFactory(team=personas.team_a, area=places.via_wijk, name="Oud-wijkagent", ended_on=datetime.date(2025, 1, 1))
+    ended = datetime.date(2025, 1, 1)
+    KeyFigureFactory(team=personas.team_a, area=places.via_wijk, name="Oud-wijkagent", ended_on=ended)
     KeyFigureFactory(team=personas.team_b, area=places.elsewhere, name="Huisarts Zuid")
     client = log_in(personas.professional)
     with django_assert_max_num_queries(12):
