@@ -165,8 +165,10 @@ def clamd() -> Iterator[tuple[int, list[bytes]]]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield server.getsockname()[1], received
+    server.shutdown(socket.SHUT_RDWR)  # wakes the accept() above at once; close() alone does not on Linux
     server.close()
     thread.join(timeout=5)
+    assert not thread.is_alive()
 
 
 def test_with_a_scanner_a_clean_file_is_stored_and_a_virus_is_refused(
