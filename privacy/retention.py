@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases import models as cm
+from drafts.models import Draft
+from drafts.services import drafts_expired
 from exports.models import ExportFailure, ExportJob, ExportStatus
 from funding.models import Blockage, BlockageEvent
 from organisations.models import User
@@ -148,6 +150,7 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     now = timezone.now()
     cases = cm.Case.objects.filter(pk__in=case_ids)
     cm.Contact.objects.filter(case__in=cases).update(note="")
+    Draft.objects.filter(case__in=cases).delete()
     cm.Contact.history.filter(case_id__in=case_ids).update(note="")
     cm.Goal.objects.filter(plan_version__plan__case__in=cases).update(text=REDACTED)
     cm.Goal.history.filter(plan_version__plan__case_id__in=case_ids).update(text=REDACTED)
@@ -274,6 +277,7 @@ class Housekeeping:
     login_records: int
     admin_log: int
     letters: int
+    drafts: int = 0
 
 
 def _cut_off(days: int, now: datetime.datetime) -> datetime.datetime:
@@ -288,6 +292,7 @@ def housekeeping_due(now: datetime.datetime | None = None) -> dict[str, Any]:
     logins = _cut_off(settings.WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS, moment)
     return {
         "sessions": [Session.objects.filter(expire_date__lt=moment)],
+        "drafts": [drafts_expired(moment)],
         "login_records": [
             AccessAttempt.objects.filter(attempt_time__lt=logins),
             AccessLog.objects.filter(attempt_time__lt=logins),
@@ -312,7 +317,8 @@ def housekeeping_apply(*, now: datetime.datetime | None = None, by: object = Non
     """Remove expired sessions, old login records and admin-log rows, and clear old released letters."""
     due = housekeeping_due(now)
     removed = {
-        rule: sum(query.delete()[0] for query in due[rule]) for rule in ("sessions", "login_records", "admin_log")
+        rule: sum(query.delete()[0] for query in due[rule])
+        for rule in ("sessions", "drafts", "login_records", "admin_log")
     }
     letters = due["letters"][0]
     DisclosureDecision.objects.filter(request__in=letters).exclude(reason="").update(reason=REDACTED)
@@ -322,6 +328,7 @@ def housekeeping_apply(*, now: datetime.datetime | None = None, by: object = Non
         login_records=removed["login_records"],
         admin_log=removed["admin_log"],
         letters=cleared,
+        drafts=removed["drafts"],
     )
 
 
