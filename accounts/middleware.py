@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from organisations.models import User
 
 from .flow import second_step_url
-from .sessions import session_expired, session_touch
+from .sessions import PENDING_POST, pending_post, session_expired, session_touch
 from .verification import is_verified
 
 API_PREFIX = "/api/"
@@ -67,11 +67,22 @@ class SessionTimeoutMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             if session_expired(request.session, now=now):
+                # A form sent after the session ended keeps its content through the login (accounts/sessions.py).
+                pending = pending_post(request, now=now) if not _is_api(request) else None
                 logout(request)
                 if _is_api(request):
                     return JsonResponse({"detail": _("Your session has expired. Log in again.")}, status=401)
-                messages.warning(request, _("Your session has expired. Log in again."))
-                return _redirect(request, redirect_to_login(request.get_full_path()).url)
+                next_url = request.get_full_path()
+                if pending is not None:
+                    request.session[PENDING_POST] = pending
+                    next_url = reverse("session_resume")
+                    messages.warning(
+                        request,
+                        _("Your session has expired. Log in again: what you sent is kept and sent after the login."),
+                    )
+                else:
+                    messages.warning(request, _("Your session has expired. Log in again."))
+                return _redirect(request, redirect_to_login(next_url).url)
             session_touch(request.session, now=now)
         return self.get_response(request)
 

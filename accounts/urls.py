@@ -13,6 +13,8 @@ urlpatterns = [
     path("inloggen/gemeente/terug/", oidc.MunicipalityCallbackView.as_view(), name="oidc_authentication_callback"),
     # Django's switch, and the choice remembered for a logged-in user (Dutch stays the default).
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("sessie/verlengen/", views.session_keep_alive_view, name="session_keep_alive"),
+    path("sessie/hervatten/", views.session_resume, name="session_resume"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("mijn-account/api-sleutels/", token_views.api_tokens, name="api_tokens"),
     path(

@@ -1,10 +1,12 @@
 """The login steps: password (/inloggen/), code (/inloggen/verificatie/), enrolment (/inloggen/koppelen/)."""
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, RedirectURLMixin, redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
 from organisations.models import User
@@ -31,7 +34,7 @@ from .services import (
     totp_enrol,
     totp_verify,
 )
-from .sessions import session_start
+from .sessions import pending_post_take, session_keep_alive, session_start
 from .verification import is_verified
 
 
@@ -170,3 +173,27 @@ def set_language(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
         language_choose(by=request.user, language=language)
     return response
+
+
+@login_required
+@require_POST
+def session_keep_alive_view(request: HttpRequest) -> HttpResponse:
+    """ "Stay logged in" in the warning before the idle logout: the session counts as active from now."""
+    session_keep_alive(request.session, now=time.time())
+    return HttpResponse(status=204)
+
+
+@login_required
+def session_resume(request: HttpRequest) -> HttpResponseBase:
+    """After a login that a timed-out form led to: that form's content, ready to be sent with one press."""
+    assert request.user.pk is not None
+    pending = pending_post_take(request.session, user_id=request.user.pk, now=time.time())
+    if pending is None:
+        messages.info(request, _("There was no form waiting to be sent."))
+        return redirect("home")
+    texts = [(name, value) for name, value in pending["fields"] if len(value) > 40]
+    return render(
+        request,
+        "accounts/resume.html",
+        {"pending": pending, "texts": texts, "files": pending.get("files", False)},
+    )

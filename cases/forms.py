@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -787,7 +788,18 @@ class ContactForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        widget=forms.Textarea(attrs={"class": TEXTAREA, "rows": 4}),
+        # Kept as a draft while typing (drafts/): nothing is lost when the session runs out.
+        widget=forms.Textarea(
+            attrs={
+                "class": TEXTAREA,
+                "rows": 4,
+                "hx-post": reverse_lazy("drafts:save"),
+                "hx-trigger": "input changed delay:1500ms",
+                "hx-include": "closest form",
+                "hx-target": "#draft-status",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
     confidentiality = forms.ChoiceField(
         label=_("Who may read this note"),

@@ -74,6 +74,13 @@ RULES = {
             **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
+            "draft",
+            "Drafts (text typed in a long field and not saved yet): deleted when the form is saved or thrown "
+            "away, otherwise by the daily run after WIJKTEAM_DRAFT_KEEP_HOURS; with their case when it is "
+            "anonymised.",
+            **_daily("privacy.retention.housekeeping_apply"),
+        ),
+        Rule(
             "session",
             "Sessions: deleted by the daily run once expired.",
             **_daily("privacy.retention.housekeeping_apply"),
@@ -119,6 +126,7 @@ RULES = {
 PERSONAL_DATA: dict[str, str] = {
     "admin.logentry": "admin_log",
     "sessions.session": "session",
+    "drafts.draft": "draft",
     "otp_totp.totpdevice": "account",
     "axes.accessfailurelog": "login_record",
     "axes.accessattempt": "login_record",

@@ -99,6 +99,7 @@ CASE_MODELS = (
     "cases.measurementscore",
     "cases.consent",
     "cases.reminder",
+    "drafts.draft",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases import models as cm
+from drafts.models import Draft
+from drafts.services import drafts_expired
 from exports.models import ExportFailure, ExportJob, ExportStatus
 from funding.models import Blockage, BlockageEvent
 from organisations.models import User
@@ -150,6 +152,7 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     cm.Contact.objects.filter(case__in=cases).update(note="")
     # A document cannot be redacted in place: it goes whole, its bytes with it (CASCADE).
     cm.Document.objects.filter(case__in=cases).delete()
+    Draft.objects.filter(case__in=cases).delete()
     cm.Contact.history.filter(case_id__in=case_ids).update(note="")
     cm.Goal.objects.filter(plan_version__plan__case__in=cases).update(text=REDACTED)
     cm.Goal.history.filter(plan_version__plan__case_id__in=case_ids).update(text=REDACTED)
@@ -276,6 +279,7 @@ class Housekeeping:
     login_records: int
     admin_log: int
     letters: int
+    drafts: int = 0
 
 
 def _cut_off(days: int, now: datetime.datetime) -> datetime.datetime:
@@ -290,6 +294,7 @@ def housekeeping_due(now: datetime.datetime | None = None) -> dict[str, Any]:
     logins = _cut_off(settings.WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS, moment)
     return {
         "sessions": [Session.objects.filter(expire_date__lt=moment)],
+        "drafts": [drafts_expired(moment)],
         "login_records": [
             AccessAttempt.objects.filter(attempt_time__lt=logins),
             AccessLog.objects.filter(attempt_time__lt=logins),
@@ -314,7 +319,8 @@ def housekeeping_apply(*, now: datetime.datetime | None = None, by: object = Non
     """Remove expired sessions, old login records and admin-log rows, and clear old released letters."""
     due = housekeeping_due(now)
     removed = {
-        rule: sum(query.delete()[0] for query in due[rule]) for rule in ("sessions", "login_records", "admin_log")
+        rule: sum(query.delete()[0] for query in due[rule])
+        for rule in ("sessions", "drafts", "login_records", "admin_log")
     }
     letters = due["letters"][0]
     DisclosureDecision.objects.filter(request__in=letters).exclude(reason="").update(reason=REDACTED)
@@ -324,6 +330,7 @@ def housekeeping_apply(*, now: datetime.datetime | None = None, by: object = Non
         login_records=removed["login_records"],
         admin_log=removed["admin_log"],
         letters=cleared,
+        drafts=removed["drafts"],
     )
 
 

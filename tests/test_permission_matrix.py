@@ -128,6 +128,25 @@ MATRIX: list[Row] = [
     Row("logout", "POST", expect=expect(302, anonymous=302)),
     Row("set_language", "POST", expect=expect(302, anonymous=302), data=lambda t: {"language": "en"}),
     Row("healthz", expect=expect(200, anonymous=200)),
+    # The session's clock and a form kept through the login (only ever the user's own: none waits here).
+    Row("session_keep_alive", "POST", expect=expect(204)),
+    Row("session_resume", expect=expect(302)),
+    # Drafts: the user's own text, behind the case's policy (an unknown case is not found for anyone).
+    Row(
+        "drafts:save",
+        "POST",
+        expect=expect(404),
+        log="update",
+        data=lambda t: {"draft_key": f"contact-note:{NIL_UUID}", "note": "x"},
+    ),
+    Row("drafts:restore", expect=expect(404), log="read", query=f"draft_key=contact-note:{NIL_UUID}"),
+    Row(
+        "drafts:throw-away",
+        "POST",
+        expect=expect(404),
+        log="update",
+        data=lambda t: {"draft_key": f"contact-note:{NIL_UUID}"},
+    ),
     Row("readyz", expect=expect(200, anonymous=200)),
     # --- Casework screens -------------------------------------------------------------------------------------------
     Row("cases:caseload", expect=casework(200, **NO_CASEWORK), log="read"),

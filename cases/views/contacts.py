@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
+from drafts.kinds import key_for
+from drafts.services import draft_discard
 from privacy import access_log, purpose
 from privacy.access import get_visible_or_404
 from themes.models import Theme
@@ -57,6 +59,7 @@ def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRe
         except ValidationError as error:
             apply_errors(error, form)
         else:
+            draft_discard(by=user, key=key_for("contact-note", case.uuid))
             if request.htmx:
                 by_code = {theme.code: theme for theme in themes}
                 entry = TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes])

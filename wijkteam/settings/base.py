@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "monitoring",
     "exports",
     "notifications",
+    "drafts",
 ]
 
 MIDDLEWARE = [
@@ -449,6 +450,8 @@ WIJKTEAM_LOG_SEAL_MINUTES = int(os.environ.get("WIJKTEAM_LOG_SEAL_MINUTES", "15"
 # beat, and a process that logged rows chains the tail after its commit at most this often (0: beat only).
 WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS = float(os.environ.get("WIJKTEAM_ACCESS_LOG_CHAIN_SECONDS", "2"))
 WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC = os.environ.get("WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC", "1") == "1"
+# What a professional typed and did not save (drafts/) is kept this long, then the daily run deletes it.
+WIJKTEAM_DRAFT_KEEP_HOURS = int(os.environ.get("WIJKTEAM_DRAFT_KEEP_HOURS", "72"))
 # --- Retention beyond case data (privacy/retention.py, privacy/personal_data.py) ---
 # Failed and successful login records of django-axes (IP address, user agent, user name).
 WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS = int(os.environ.get("WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS", "90"))
