@@ -97,6 +97,8 @@ CASE_MODELS = (
     "cases.measurementscore",
     "cases.consent",
     "cases.reminder",
+    "cases.duplicatedecision",
+    "cases.merge",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),
