@@ -120,10 +120,7 @@ def person_matches(
         PlainNameKey(F("first_name"), F("last_name")), Value(typed), function="similarity", output_field=FloatField()
     )
     persons = list(
-        Person.objects.visible_to(by)
-        .annotate(closeness=closeness)
-        .filter(condition)
-        .order_by("-closeness", "pk")[:10]
+        Person.objects.visible_to(by).annotate(closeness=closeness).filter(condition).order_by("-closeness", "pk")[:10]
     )
     if not persons:
         return []
@@ -140,7 +137,7 @@ def person_matches(
             person=person,
             same_bsn=bool(bsn) and person.bsn == bsn,
             same_birth_and_name=(
-                date_of_birth is not None and person.date_of_birth == date_of_birth and person.closeness >= SIMILARITY  # type: ignore[attr-defined]
+                date_of_birth is not None and person.date_of_birth == date_of_birth and person.closeness >= SIMILARITY
             ),
             memberships=memberships.get(person.pk, []),
         )
@@ -162,7 +159,7 @@ def address_matches(*, by: User, postcode: str, house_number: int) -> list[Addre
         .annotate(has_open_case=Exists(Case.objects.open().filter(household_id=OuterRef("pk"))))
         .order_by("-has_open_case", "pk")[:10]
     )
-    return [AddressMatch(household=household, has_open_case=household.has_open_case) for household in households]  # type: ignore[attr-defined]
+    return [AddressMatch(household=household, has_open_case=household.has_open_case) for household in households]
 
 
 # --- The review queue ----------------------------------------------------------------------------------------
@@ -190,6 +187,7 @@ _SETTLED = """
     )
 """
 
+# Built from the constants above only; every value travels as a parameter.
 _PERSON_PAIRS = f"""
 WITH mine AS (
     SELECT DISTINCT p.id, p.bsn, p.date_of_birth, p.first_name, p.last_name
@@ -210,7 +208,7 @@ WHERE EXISTS (SELECT 1 FROM cases_householdmembership om WHERE om.person_id = ot
   AND {_SETTLED.format(column="person_id")}
 ORDER BY mine.id, other.id
 LIMIT %(limit)s
-"""
+"""  # noqa: S608
 
 _HOUSEHOLD_PAIRS = f"""
 WITH mine AS (
@@ -226,7 +224,7 @@ WHERE EXISTS (SELECT 1 FROM cases_case oc WHERE oc.household_id = other.id)
   AND {_SETTLED.format(column="household_id")}
 ORDER BY mine.id, other.id
 LIMIT %(limit)s
-"""
+"""  # noqa: S608
 
 
 def _pairs(sql: str, *, user: User, kind: str, limit: int) -> list[Pair]:
@@ -271,6 +269,7 @@ def mergeable_ids(user: User, *, persons: Iterable[int] = (), households: Iterab
         result |= {("person", pk) for pk in in_scope}
     if household_ids:
         result |= {
-            ("household", pk) for pk in Household.objects.filter(condition, pk__in=household_ids).values_list("pk", flat=True)
+            ("household", pk)
+            for pk in Household.objects.filter(condition, pk__in=household_ids).values_list("pk", flat=True)
         }
     return result

@@ -265,7 +265,7 @@ class MatchForm(forms.Form):
     def __init__(self, *args: Any, matches: Sequence[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.matches = list(matches)
-        self.fields["match"].choices = [
+        cast(forms.ChoiceField, self.fields["match"]).choices = [
             *((str(match.person.uuid), match_label(match)) for match in self.matches),
             (NEW_PERSON, _("None of these: register a new person")),
         ]

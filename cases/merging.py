@@ -15,7 +15,7 @@ membership of both) is set aside: serialised into the merge record, then deleted
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django.core import serializers
@@ -42,11 +42,12 @@ def relations_to(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]
     for relation in model._meta.get_fields(include_hidden=True):
         if not (relation.is_relation and relation.auto_created and not relation.concrete):
             continue
-        field = relation.remote_field  # type: ignore[union-attr]
+        field = relation.remote_field
+        if relation.many_to_many:
+            raise NotImplementedError(f"{relation}: a merge does not move many-to-many links yet (none exists)")
+        assert isinstance(field, models.ForeignKey), relation
         if _is_history(field.model) or field.model is Merge:
             continue
-        if relation.many_to_many:
-            raise NotImplementedError(f"{field.model._meta.label}.{field.name}: a merge does not move M2M links yet")
         fields.append(field)
     return sorted(fields, key=lambda f: (f.model._meta.label, f.name))
 
@@ -59,7 +60,7 @@ def _field_of(label: str) -> models.ForeignKey[Any, Any]:
     from django.apps import apps
 
     app_label, model_name, name = label.split(".")
-    return apps.get_model(app_label, model_name)._meta.get_field(name)  # type: ignore[return-value]
+    return apps.get_model(app_label, model_name)._meta.get_field(name)
 
 
 def _lock(model: type[models.Model], *pks: int) -> list[Any]:
@@ -67,7 +68,7 @@ def _lock(model: type[models.Model], *pks: int) -> list[Any]:
     return list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
-def _set_aside(rows: Iterator[models.Model] | list[models.Model]) -> list[str]:
+def _set_aside(rows: Iterable[models.Model]) -> list[str]:
     kept = []
     for row in rows:
         kept.append(serializers.serialize("json", [row]))
@@ -192,14 +193,14 @@ def merge_undo(*, merge: Merge, by: User) -> Merge:
     if merge.undone_at is not None:
         raise ValidationError(_("This merge has already been undone."), code="stale")
     if merge.kind == Merge.Kind.PERSON:
-        survivor_id, absorbed_id = merge.survivor_person_id, merge.absorbed_person_id
-        _lock(Person, survivor_id, absorbed_id)  # type: ignore[arg-type]
-        _require_mergeable(by, persons=(survivor_id,))  # type: ignore[arg-type]
+        survivor_id, absorbed_id = merge.survivor_person_id or 0, merge.absorbed_person_id or 0
+        _lock(Person, survivor_id, absorbed_id)
+        _require_mergeable(by, persons=(survivor_id,))
         later = Merge.objects.filter(undone_at__isnull=True, absorbed_person_id=survivor_id)
     else:
-        survivor_id, absorbed_id = merge.survivor_household_id, merge.absorbed_household_id
-        _lock(Household, survivor_id, absorbed_id)  # type: ignore[arg-type]
-        _require_mergeable(by, households=(survivor_id,))  # type: ignore[arg-type]
+        survivor_id, absorbed_id = merge.survivor_household_id or 0, merge.absorbed_household_id or 0
+        _lock(Household, survivor_id, absorbed_id)
+        _require_mergeable(by, households=(survivor_id,))
         later = Merge.objects.filter(undone_at__isnull=True, absorbed_household_id=survivor_id)
     if later.exists():
         raise ValidationError(_("The kept record was merged again since. Undo that later merge first."))

@@ -768,7 +768,9 @@ def household_member_add(
     known = member.existing or _known_person(bsn=member.bsn, by=by)
     if (
         known is not None
-        and HouseholdMembership.objects.filter(household_id=case.household_id, person=known, end_date__isnull=True).exists()
+        and HouseholdMembership.objects.filter(
+            household_id=case.household_id, person=known, end_date__isnull=True
+        ).exists()
     ):
         field = "match" if member.existing is not None else "bsn"
         raise ValidationError({field: [_("This person is already a member of the household.")]})

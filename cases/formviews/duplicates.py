@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -20,7 +20,7 @@ from common.forms import apply_errors
 from common.http import AuthenticatedHttpRequest
 from organisations.models import User
 from privacy import access_log, policy
-from privacy.access import get_visible_or_404
+from privacy.access import get_visible_or_404, record_refused
 
 from .. import duplicates, merging, services
 from ..forms import AddressCheckForm, MatchForm
@@ -77,6 +77,9 @@ class DuplicateCheck:
                 bsn=member.bsn,
             )
             form = None
+            if any(match.same_bsn for match in matches):
+                # A BSN of someone the user may see is that person: linked as before (docs/bsn-rule.md, rule 1).
+                matches = []
             if matches:
                 prefix = f"match-{index}"
                 form = MatchForm(data if f"{prefix}-seen" in data else None, prefix=prefix, matches=matches)
@@ -119,7 +122,9 @@ class DuplicateCheck:
 
 
 def _require_reviewer(request: AuthenticatedHttpRequest) -> User:
+    """The review queue and merges are the team leads'; anyone else is told "not found", and it is logged."""
     if not policy.may_review_duplicates(request.user):
+        record_refused(request, detail=DETAIL)
         raise Http404
     return request.user
 
@@ -206,14 +211,12 @@ class MergeForm(forms.Form):
     def __init__(self, *args: Any, first: Any, second: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         keep = _("Merge: keep %(name)s and move everything of the other to it")
-        self.fields["decision"].choices = [
+        cast(forms.ChoiceField, self.fields["decision"]).choices = [
             (self.KEEP_FIRST, keep % {"name": _describe(first)}),
             (self.KEEP_SECOND, keep % {"name": _describe(second)}),
             (
                 self.DIFFERENT,
-                _("Not the same person: keep both")
-                if kind == "person"
-                else _("Not the same household: keep both"),
+                _("Not the same person: keep both") if kind == "person" else _("Not the same household: keep both"),
             ),
         ]
 
@@ -228,7 +231,7 @@ def _describe(obj: Any) -> str:
     return obj.full_name if isinstance(obj, Person) else str(obj)
 
 
-def _pair_counts(kind: str, objects: list[Any]) -> dict[int, dict[str, int]]:
+def _pair_counts(kind: str, objects: list[Any]) -> dict[int, Any]:
     if kind == "person":
         return {
             row["pk"]: row
@@ -295,7 +298,9 @@ def _merge_page(request: AuthenticatedHttpRequest, kind: str, first_uuid: uuid.U
                     request=request,
                     detail="duplicate merge",
                 )
-                messages.success(request, _("Merged into %(name)s. You can undo this below.") % {"name": _describe(survivor)})
+                messages.success(
+                    request, _("Merged into %(name)s. You can undo this below.") % {"name": _describe(survivor)}
+                )
         except ValidationError as error:
             apply_errors(error, form)
         else:
@@ -333,6 +338,7 @@ def merge_undo(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRespon
         .first()
     )
     if merge is None:
+        record_refused(request, detail=DETAIL)
         raise Http404
     survivor = merge.survivor_person or merge.survivor_household
     kind = "person" if merge.kind == Merge.Kind.PERSON else "household"
@@ -341,6 +347,7 @@ def merge_undo(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRespon
         persons=[survivor.pk] if kind == "person" else [],  # type: ignore[union-attr]
         households=[survivor.pk] if kind == "household" else [],  # type: ignore[union-attr]
     ):
+        record_refused(request, detail=DETAIL)
         raise Http404
     error = ""
     if request.method == "POST":
@@ -361,6 +368,7 @@ def merge_undo(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRespon
             )
             messages.success(request, _("The merge has been undone. Both are as they were before."))
             return redirect("cases:duplicate-queue")
-    _log_reads(request, [merge.survivor_person or merge.survivor_household, merge.absorbed_person or merge.absorbed_household])
+    _log_reads(
+        request, [merge.survivor_person or merge.survivor_household, merge.absorbed_person or merge.absorbed_household]
+    )
     return render(request, "cases/duplicates/undo.html", {"merge": merge, "kind": kind, "error": error})
-

@@ -8,10 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import formats
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -223,7 +222,9 @@ class MemberCreateView(CaseFormView):
                 apply_errors(error, form)
             return self.render(form, review=review, invalid=True)
         if member.existing is not None:
-            messages.success(request, _("%(name)s has been added to the household.") % {"name": member.existing.full_name})
+            messages.success(
+                request, _("%(name)s has been added to the household.") % {"name": member.existing.full_name}
+            )
         else:
             messages.success(request, self.get_success_message(form))
         return redirect(self.get_success_url())

@@ -110,7 +110,11 @@ def test_a_new_person_despite_a_match_needs_a_reason_and_keeps_what_was_typed(lo
     new = second.household.memberships.get().person
     assert new != julia
     decision = DuplicateDecision.objects.get()
-    assert (decision.outcome, decision.other_ids, decision.reason) == ("new", [julia.pk], "Een nicht met dezelfde naam.")
+    assert (decision.outcome, decision.other_ids, decision.reason) == (
+        "new",
+        [julia.pk],
+        "Een nicht met dezelfde naam.",
+    )
     assert duplicates.person_pairs(lead_of(personas.team_a)) == []  # decided: not in the review queue
 
 
@@ -156,21 +160,26 @@ def test_a_referral_at_an_address_with_an_open_case_warns_first(log_in, personas
     assert Household.objects.count() == 2
 
 
+JULIA = {"first_name": "Julia", "surname_prefix": "van", "last_name": "Dijk"}
+PIETER = {"first_name": "Pieter", "surname_prefix": "de", "last_name": "Vries"}
+
+
 @pytest.mark.parametrize(
     ("stored", "typed"),
     [
         ({"first_name": "Ayşe", "last_name": "Öztürk"}, {"first_name": "Ayse", "last_name": "Ozturk"}),
         ({"first_name": "Ayse", "last_name": "Ozturk"}, {"first_name": "Ayşe", "last_name": "Öztürk"}),
-        ({"first_name": "Julia", "surname_prefix": "van", "last_name": "Dijk"}, {"first_name": "Julia", "last_name": "Dijk"}),
-        ({"first_name": "Julia", "surname_prefix": "van", "last_name": "Dijk"}, {"first_name": "Julia", "last_name": "van Dijk"}),
-        ({"first_name": "Julia", "last_name": "Dijk"}, {"first_name": "Julia", "surname_prefix": "van", "last_name": "Dijk"}),
-        ({"first_name": "Pieter", "surname_prefix": "de", "last_name": "Vries"}, {"first_name": "Piet", "last_name": "de Vries"}),
+        (JULIA, {"first_name": "Julia", "last_name": "Dijk"}),
+        (JULIA, {"first_name": "Julia", "last_name": "van Dijk"}),
+        ({"first_name": "Julia", "last_name": "Dijk"}, JULIA),
+        (PIETER, {"first_name": "Piet", "last_name": "de Vries"}),
     ],
     ids=["accent typed without", "accent typed with", "prefix left out", "prefix in surname", "prefix added", "short"],
 )  # fmt: skip
 def test_accent_and_prefix_variants_match(personas: Personas, stored: dict[str, str], typed: dict[str, str]) -> None:
     case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
-    person = MembershipFactory(household=case.household, person__date_of_birth=BORN, **{f"person__{k}": v for k, v in stored.items()}).person  # fmt: skip
+    stored_as = {f"person__{key}": value for key, value in stored.items()}
+    person = MembershipFactory(household=case.household, person__date_of_birth=BORN, **stored_as).person
     found = duplicates.person_matches(by=personas.professional, date_of_birth=BORN, bsn=None, **typed)
     assert [match.person for match in found] == [person]
     assert found[0].same_birth_and_name
@@ -180,7 +189,9 @@ def test_another_birthday_or_another_name_is_no_match(personas: Personas) -> Non
     case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
     member_of(case, person__first_name="Julia", person__last_name="Dijk")
     ask = {"by": personas.professional, "bsn": None}
-    assert duplicates.person_matches(first_name="Julia", last_name="Dijk", date_of_birth=BORN.replace(day=4), **ask) == []
+    assert (
+        duplicates.person_matches(first_name="Julia", last_name="Dijk", date_of_birth=BORN.replace(day=4), **ask) == []
+    )
     assert duplicates.person_matches(first_name="Mohammed", last_name="Amrani", date_of_birth=BORN, **ask) == []
 
 
@@ -279,7 +290,7 @@ def test_a_person_merge_moves_everything_keeps_the_history_and_is_undone_to_the_
     assert not HouseholdMembership.objects.filter(pk=twice.pk).exists()
     assert Action.objects.get(case=second).beneficiary == kept
     assert Consent.objects.get(case=second).person == kept and Measurement.objects.get(case=second).person == kept
-    Person.objects.get(pk=kept.pk).bsn == "111222333"
+    assert Person.objects.get(pk=kept.pk).bsn == "111222333"
     assert Person.history.filter(id=merged.pk).count() == history_before  # type: ignore[attr-defined]
     assert Action.history.filter(beneficiary=kept, history_user=lead).exists()  # type: ignore[attr-defined]
     assert (merge.kind, merge.merged_by, merge.reason) == ("person", lead, "Dubbel ingeschreven.")
@@ -394,7 +405,9 @@ def test_two_merges_of_the_same_person_at_once_one_wins_the_other_is_told() -> N
     won = [outcome for outcome in outcomes if isinstance(outcome, Merge)]
     lost = [outcome for outcome in outcomes if not isinstance(outcome, Merge)]
     assert len(won) == 1 and len(lost) == 1
-    assert isinstance(lost[0], ValidationError) and "Nothing has been changed" in " ".join(lost[0].messages)
+    assert isinstance(lost[0], ValidationError)
+    told = " ".join(lost[0].messages)
+    assert "Er is niets veranderd" in told or "Nothing has been changed" in told
     assert Merge.objects.count() == 1
     assert not HouseholdMembership.objects.filter(person=persons[1]).exists()
 
@@ -404,7 +417,9 @@ def test_the_referral_service_records_a_link_to_an_existing_person(personas: Per
     julia = member_of(case)
     buurt = NeighbourhoodFactory()
     personas.team_a.areas.add(buurt)
-    member = services.PersonInput(first_name="J", last_name="D", role="parent", existing=julia, shown_matches=(julia.pk,))
+    member = services.PersonInput(
+        first_name="J", last_name="D", role="parent", existing=julia, shown_matches=(julia.pk,)
+    )
     new_case = services.referral_create(
         by=personas.professional, team=personas.team_a, street="Kade", house_number=1, postcode="1234AB",
         city="Teststad", neighbourhood=buurt, members=[member], referral_source="self",
