@@ -34,7 +34,7 @@ from .models import DuplicateDecision, Household, HouseholdMembership, Person
 from .search import name_words
 
 # Two names whose trigram similarity (without accents and tussenvoegsels) reaches this are "similar".
-SIMILARITY = 0.5
+SIMILARITY = 0.6
 
 # Dutch (and a few common foreign) surname prefixes: ignored when names are compared.
 PREFIXES = (

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import duplicates, merging, services
@@ -193,6 +194,31 @@ def test_another_birthday_or_another_name_is_no_match(personas: Personas) -> Non
         duplicates.person_matches(first_name="Julia", last_name="Dijk", date_of_birth=BORN.replace(day=4), **ask) == []
     )
     assert duplicates.person_matches(first_name="Mohammed", last_name="Amrani", date_of_birth=BORN, **ask) == []
+    # Twins share a birthday and a surname: their first names keep them apart.
+    member_of(case, person__first_name="Jan", person__last_name="Jansen")
+    assert duplicates.person_matches(first_name="Piet", last_name="Jansen", date_of_birth=BORN, **ask) == []
+
+
+def test_the_review_queue_costs_the_same_queries_for_one_pair_or_many(
+    log_in, personas: Personas, django_assert_max_num_queries: Any
+) -> None:
+    lead = lead_of(personas.team_a)
+    client = log_in(lead)
+
+    def pair(name: str) -> None:
+        for _ in range(2):
+            member_of(CaseFactory(team=personas.team_a), person__first_name=name, person__last_name="Dijk")
+
+    pair("Julia")
+    url = reverse("cases:duplicate-queue")
+    client.get(url)  # warm up the session and the caches
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    pair("Mohammed")
+    pair("Ayşe")
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(url).content.decode()
+    assert page.count("/duplicaten/personen/") == 3
 
 
 def test_a_match_in_another_team_is_never_revealed_and_waits_in_both_leads_queues(log_in, personas: Personas) -> None:
