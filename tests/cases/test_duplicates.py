@@ -453,3 +453,17 @@ def test_the_referral_service_records_a_link_to_an_existing_person(personas: Per
     )  # fmt: skip
     assert new_case.household.memberships.get().person == julia
     assert DuplicateDecision.objects.get().outcome == "linked"
+
+
+def test_the_lead_compares_two_households_at_one_address_and_merges_them(log_in, personas: Personas) -> None:
+    lead = lead_of(personas.team_a)
+    first = CaseFactory(team=personas.team_a, household=HouseholdFactory(postcode="1234AB", house_number=9))
+    second = CaseFactory(team=personas.team_a, household=HouseholdFactory(postcode="1234AB", house_number=9))
+    client = log_in(lead)
+    url = reverse("cases:household-merge", args=[first.household.uuid, second.household.uuid])
+    assert url in client.get(reverse("cases:duplicate-queue")).content.decode()
+    page = client.get(url).content.decode()
+    assert page.count("1234AB") >= 2
+    assert AccessLogEntry.objects.filter(household_id=second.household_id, detail="duplicate review").exists()
+    assert client.post(url, {"decision": "first", "reason": "Eén gezin."}).status_code == 302
+    assert set(first.household.cases.all()) == {first, second}
