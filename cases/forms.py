@@ -236,6 +236,76 @@ class MemberJoinForm(PersonForm):
     start_date = DateField(label=_("Lives in the household since"), initial=timezone.localdate)
 
 
+# --- Duplicate review at registration ------------------------------------------------------------
+
+NEW_PERSON = "new"
+
+
+def match_label(match: Any) -> str:
+    """A likely match as the radio button reads it: name, date of birth, households, why it matches."""
+    person = match.person
+    parts = [person.full_name]
+    if person.date_of_birth:
+        parts.append(str(_("born %(date)s") % {"date": formats.date_format(person.date_of_birth, "j F Y")}))
+    if person.bsn:
+        parts.append(str(_("BSN %(bsn)s") % {"bsn": person.masked_bsn}))
+    for membership in match.memberships[:3]:
+        parts.append(str(membership.household))
+    return " · ".join([*parts, ", ".join(match.reasons)])
+
+
+class MatchForm(forms.Form):
+    """After likely matches were shown for a member: one of them, or a new person with a reason."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, initial="1")
+    match = forms.ChoiceField(label=_("Is this one of these persons?"), widget=forms.RadioSelect)
+    new_reason = forms.CharField(
+        label=_("Why is this a different person?"),
+        required=False,
+        max_length=500,
+        help_text=_("Only when you register a new person. For example: another father, checked by phone."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, matches: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.matches = list(matches)
+        cast(forms.ChoiceField, self.fields["match"]).choices = [
+            *((str(match.person.uuid), match_label(match)) for match in self.matches),
+            (NEW_PERSON, _("None of these: register a new person")),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("match") == NEW_PERSON and not (data.get("new_reason") or "").strip():
+            self.add_error("new_reason", _("Say why this is not one of the persons shown."))
+        return data
+
+    def apply(self, member: services.PersonInput) -> services.PersonInput:
+        """The member's service input with the choice made here."""
+        import dataclasses
+
+        chosen = self.cleaned_data["match"]
+        existing = next((m.person for m in self.matches if str(m.person.uuid) == chosen), None)
+        return dataclasses.replace(
+            member,
+            existing=existing,
+            shown_matches=tuple(m.person.pk for m in self.matches),
+            new_reason=self.cleaned_data["new_reason"] if existing is None else "",
+        )
+
+
+class AddressCheckForm(forms.Form):
+    """After households at the same address were shown: the referrer confirms this is another household."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, initial="1")
+    confirmed = forms.BooleanField(
+        label=_("I have checked these households: this referral is for a new household at this address"),
+        required=True,
+        error_messages={"required": _("Check the households at this address first, or open the existing one.")},
+    )
+
+
 # --- Referral ------------------------------------------------------------------------------
 
 

@@ -99,6 +99,8 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(Lower("last_name"), name="person_last_name_lower_idx"),
+            # The duplicate review pairs persons born on the same day (cases/duplicates.py).
+            models.Index(fields=["date_of_birth"], name="person_date_of_birth_idx"),
         ]
 
     def __str__(self) -> str:
@@ -850,3 +852,131 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.kind}"
+
+
+class DuplicateDecision(models.Model):
+    """What someone decided about likely duplicates (cases/duplicates.py): linked, registered anew, or not the same.
+
+    A professional who is shown matches at registration links the member to one of them or registers a new
+    person with a reason; a team lead in the review queue marks a pair as two different persons or households.
+    A pair decided either way leaves the review queue.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        HOUSEHOLD = "household", _("household")
+
+    class Outcome(models.TextChoices):
+        LINKED = "linked", _("linked to the existing person")
+        NEW = "new", _("registered as a new person")
+        DISMISSED = "dismissed", _("not the same")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("person")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("household")
+    )
+    # The ids of the persons (or households) it was compared with: a record, not a relation a merge moves.
+    other_ids = ArrayField(models.BigIntegerField(), verbose_name=_("compared with"), default=list)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("duplicate decision")
+        verbose_name_plural = _("duplicate decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="new") | ~Q(reason=""), name="duplicate_decision_new_needs_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome}"
+
+
+class Merge(models.Model):
+    """Two persons or two households merged into one by a team lead: what moved, so it can be undone.
+
+    ``moved`` names every row whose relation was moved (``"app_label.model.field": [pk, …]``); ``removed``
+    holds the rows that would have been duplicates after the move (a membership of the same person in the
+    same household), serialised, so an undo puts them back as they were. The absorbed person or household
+    stays in the database, without relations, until the merge is undone.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("persons")
+        HOUSEHOLD = "household", _("households")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    survivor_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("kept person")
+    )
+    absorbed_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("merged person")
+    )
+    survivor_household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("kept household")
+    )
+    absorbed_household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged household"),
+    )
+    moved = models.JSONField(_("moved relations"), default=dict)
+    removed = models.JSONField(_("rows set aside"), default=list)
+    reason = models.TextField(_("reason"), blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged by")
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        constraints = [
+            # A person or household is absorbed by one merge at a time: two merges of it at once cannot both win.
+            models.UniqueConstraint(
+                fields=["absorbed_person"],
+                condition=Q(undone_at__isnull=True, absorbed_person__isnull=False),
+                name="merge_one_active_per_absorbed_person",
+            ),
+            models.UniqueConstraint(
+                fields=["absorbed_household"],
+                condition=Q(undone_at__isnull=True, absorbed_household__isnull=False),
+                name="merge_one_active_per_absorbed_household",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="person", survivor_person__isnull=False, absorbed_person__isnull=False)
+                | Q(kind="household", survivor_household__isnull=False, absorbed_household__isnull=False),
+                name="merge_names_both_sides",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.merged_at:%Y-%m-%d}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None

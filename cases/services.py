@@ -37,6 +37,7 @@ from .models import (
     Contact,
     Document,
     DocumentContent,
+    DuplicateDecision,
     Goal,
     Household,
     HouseholdMembership,
@@ -85,6 +86,11 @@ class PersonInput:
     surname_prefix: str = ""
     date_of_birth: datetime.date | None = None
     bsn: str | None = None
+    # The duplicate review (cases/duplicates.py): the existing person chosen instead of a new one, or the
+    # persons shown as likely matches and why this one is new nonetheless. Both recorded.
+    existing: Person | None = None
+    shown_matches: tuple[int, ...] = ()
+    new_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,35 @@ def _known_person(*, bsn: str | None, by: User) -> Person | None:
     return Person.objects.visible_to(by).filter(bsn=bsn).order_by("pk").first()
 
 
+def _person_for(member: PersonInput, *, by: User, known: Person | None = None, looked_up: bool = False) -> Person:
+    """The person a member row stands for: the existing one the user chose, one known by BSN, or a new one.
+
+    When likely matches were shown (``shown_matches``), the choice is recorded as a DuplicateDecision.
+    """
+    if member.existing is not None:
+        if not Person.objects.visible_to(by).filter(pk=member.existing.pk).exists():
+            raise PermissionDenied
+        person = member.existing
+        outcome = DuplicateDecision.Outcome.LINKED
+    else:
+        if not looked_up:
+            known = _known_person(bsn=member.bsn, by=by)
+        person = known or _new_person(member)
+        outcome = DuplicateDecision.Outcome.LINKED if known is not None else DuplicateDecision.Outcome.NEW
+    if member.shown_matches:
+        if outcome == DuplicateDecision.Outcome.NEW and not member.new_reason.strip():
+            raise ValidationError({"new_reason": [_("Say why this is not one of the persons shown.")]})
+        DuplicateDecision.objects.create(
+            kind=DuplicateDecision.Kind.PERSON,
+            outcome=outcome,
+            person=person,
+            other_ids=[pk for pk in member.shown_matches if pk != person.pk],
+            reason=member.new_reason.strip() if outcome == DuplicateDecision.Outcome.NEW else "",
+            decided_by=by,
+        )
+    return person
+
+
 def _create_with_m2m_history(instance: models.Model, *, by: User, m2m: dict[str, Sequence[models.Model]]) -> None:
     """Insert ``instance`` and its many-to-many links as ONE history entry ("+", by ``by``, links included).
 
@@ -255,7 +290,7 @@ def referral_create(
 
     today = timezone.localdate()
     for member in members:
-        person = _known_person(bsn=member.bsn, by=by) or _new_person(member)
+        person = _person_for(member, by=by)
         HouseholdMembership.objects.create(household=household, person=person, role=member.role, start_date=today)
 
     case = Case(
@@ -741,13 +776,16 @@ def household_member_add(
     *, case: Case, by: User, member: PersonInput, start_date: datetime.date | None = None
 ) -> HouseholdMembership:
     _require_casework(by, case)
-    person = _known_person(bsn=member.bsn, by=by)
-    if person is None:
-        person = _new_person(member)
-    elif HouseholdMembership.objects.filter(
-        household_id=case.household_id, person=person, end_date__isnull=True
-    ).exists():
-        raise ValidationError({"bsn": [_("This person is already a member of the household.")]})
+    known = member.existing or _known_person(bsn=member.bsn, by=by)
+    if (
+        known is not None
+        and HouseholdMembership.objects.filter(
+            household_id=case.household_id, person=known, end_date__isnull=True
+        ).exists()
+    ):
+        field = "match" if member.existing is not None else "bsn"
+        raise ValidationError({field: [_("This person is already a member of the household.")]})
+    person = _person_for(member, by=by, known=known, looked_up=True)
     membership = HouseholdMembership(
         household_id=case.household_id, person=person, role=member.role, start_date=start_date or timezone.localdate()
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .formviews import people, plan, records, referral, search
+from .formviews import duplicates, people, plan, records, referral, search
 from .views import audit, contacts, documents, key_figures, pages, reminders
 
 app_name = "cases"
@@ -12,6 +12,10 @@ case = "casussen/<uuid:case>/"
 urlpatterns = [
     path("aanmeldingen/nieuw/", referral.ReferralCreateView.as_view(), name="referral-create"),
     path("zoeken/", search.SearchView.as_view(), name="search"),
+    path("duplicaten/", duplicates.duplicate_queue, name="duplicate-queue"),
+    path("duplicaten/personen/<uuid:first>/<uuid:second>/", duplicates.person_merge, name="person-merge"),
+    path("duplicaten/huishoudens/<uuid:first>/<uuid:second>/", duplicates.household_merge, name="household-merge"),
+    path("duplicaten/samenvoegingen/<uuid:uuid>/ongedaan-maken/", duplicates.merge_undo, name="merge-undo"),
     path(f"{case}plan/", plan.PlanEditView.as_view(), name="plan-edit"),
     path(f"{case}plan/versies/", plan.PlanVersionsView.as_view(), name="plan-versions"),
     path(f"{case}plan/versies/<int:number>/", plan.PlanVersionView.as_view(), name="plan-version"),

@@ -177,6 +177,9 @@ PERSONAL_DATA: dict[str, str] = {
     "cases.historicalconsent_organisations": "case",
     "cases.consent": "case",
     "cases.keyfigure": "key_figure",
+    # The duplicate review: which persons were compared and why one is new; a merge's moved ids and set-aside rows.
+    "cases.duplicatedecision": "person",
+    "cases.merge": "person",
     "cases.reminder": "case",
     "privacy.accesslogentry": "access_log",
     "privacy.datasubjectrequest": "request",

@@ -270,6 +270,24 @@ def may_see_membership_changes(user: User | AnonymousUser | None) -> bool:
     return _has_role(user, TEAM_LEAD)
 
 
+def may_review_duplicates(user: User | AnonymousUser | None) -> bool:
+    """The duplicate review queue (cases/duplicates.py) is the team leads': they merge or set pairs aside."""
+    return _has_role(user, TEAM_LEAD)
+
+
+def mergeable_household_condition(user: User | AnonymousUser | None) -> Q:
+    """A filter on Household: the households a team lead may merge, or whose persons they may merge.
+
+    Those with a case of a team the user leads today. Merging two needs both in this set, so a pair across
+    two teams is merged by someone who leads both, never by a lead who cannot see one side.
+    """
+    if not _has_role(user, TEAM_LEAD):
+        return nothing()
+    from cases.models import Case
+
+    return Q(pk__in=Case.objects.filter(team_id__in=led_team_ids(user)).values("household_id"))
+
+
 def may_handle_privacy(user: User | AnonymousUser | None) -> bool:
     """The privacy officer reads the access log and handles data-subject requests."""
     return _has_role(user, frozenset({Role.PRIVACY_OFFICER}))

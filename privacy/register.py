@@ -100,6 +100,8 @@ CASE_MODELS = (
     "cases.consent",
     "cases.reminder",
     "drafts.draft",
+    "cases.duplicatedecision",
+    "cases.merge",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),

@@ -184,6 +184,13 @@ MATRIX: list[Row] = [
     ),
     Row("cases:contact-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row("cases:referral-create", expect=casework(200)),
+    # The duplicate review (issue 16): team leads only. Merging needs two records; unknown ones are not found.
+    Row("cases:duplicate-queue", expect=expect(404, team_lead=200), log="read"),
+    Row("cases:person-merge", expect=expect(404), log="read", kwargs={"first": NIL_UUID, "second": NIL_UUID}),
+    Row("cases:person-merge", "POST", expect=expect(404), log="read", kwargs={"first": NIL_UUID, "second": NIL_UUID}),
+    Row("cases:household-merge", expect=expect(404), log="read", kwargs={"first": NIL_UUID, "second": NIL_UUID}),
+    Row("cases:merge-undo", expect=expect(404), log="read", kwargs={"uuid": NIL_UUID}),
+    Row("cases:merge-undo", "POST", expect=expect(404), log="read", kwargs={"uuid": NIL_UUID}),
     Row("cases:search", expect=casework(200), log="search"),
     Row("cases:search", "POST", expect=casework(200), log="search", data=lambda t: {"name": "Jansen"}),
     Row("cases:plan-edit", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),

@@ -6,15 +6,19 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import formats
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
+from common.forms import apply_errors
+from common.http import AuthenticatedHttpRequest
 from organisations.models import Organisation
 
 from .. import services
@@ -29,6 +33,7 @@ from ..forms import (
 )
 from ..models import Case, Consent, HouseholdMembership, Involvement
 from .base import CaseFormView
+from .duplicates import DuplicateCheck
 
 # --- The coordinator and the status ------------------------------------------------------------
 
@@ -196,11 +201,33 @@ class MemberCreateView(CaseFormView):
     def form_kwargs(self) -> dict[str, Any]:
         return {}
 
-    def perform(self, form: forms.Form) -> None:
-        assert isinstance(form, MemberJoinForm)
-        services.household_member_add(
-            case=self.case, by=self.request.user, member=form.to_input(), start_date=form.cleaned_data["start_date"]
-        )
+    def post(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Likely matches among the persons the user may see are shown first; nothing is saved until decided."""
+        form = MemberJoinForm(request.POST)
+        if not form.is_valid():
+            return self.render(form)
+        review = DuplicateCheck(request, [form.to_input()])
+        if not review.settled:
+            return self.render(form, review=review, invalid=review.invalid)
+        [member] = review.inputs()
+        try:
+            services.household_member_add(
+                case=self.case, by=request.user, member=member, start_date=form.cleaned_data["start_date"]
+            )
+        except ValidationError as error:
+            match_form = review.entries[0].form
+            if match_form is not None and "match" in getattr(error, "error_dict", {}):
+                match_form.add_error("match", error.error_dict["match"])
+            else:
+                apply_errors(error, form)
+            return self.render(form, review=review, invalid=True)
+        if member.existing is not None:
+            messages.success(
+                request, _("%(name)s has been added to the household.") % {"name": member.existing.full_name}
+            )
+        else:
+            messages.success(request, self.get_success_message(form))
+        return redirect(self.get_success_url())
 
     def get_success_message(self, form: forms.Form) -> str:
         return _("%(name)s has been added to the household.") % {

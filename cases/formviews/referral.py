@@ -22,6 +22,7 @@ from privacy import policy
 from .. import services
 from ..forms import MemberFormSet, ReferralForm
 from .base import household_url
+from .duplicates import DuplicateCheck
 
 MEMBERS = "members"
 
@@ -74,6 +75,10 @@ class ReferralCreateView(LoginRequiredMixin, View):
             )
         if all([form.is_valid(), members.is_valid()]):
             data = form.cleaned_data
+            inputs = [member.to_input() for member in members.forms if member.cleaned_data]
+            review = DuplicateCheck(request, inputs, postcode=data["postcode"], house_number=data["house_number"])
+            if not review.settled:
+                return self.render(form, members, review=review)
             try:
                 case = services.referral_create(
                     by=request.user,
@@ -84,7 +89,7 @@ class ReferralCreateView(LoginRequiredMixin, View):
                     postcode=data["postcode"],
                     city=data["city"],
                     neighbourhood=data["neighbourhood"],
-                    members=[member.to_input() for member in members.forms if member.cleaned_data],
+                    members=review.inputs(),
                     referral_source=data["referral_source"],
                     referral_reason=data["referral_reason"],
                     referred_on=data["referred_on"],
@@ -92,6 +97,7 @@ class ReferralCreateView(LoginRequiredMixin, View):
                 )
             except ValidationError as error:
                 apply_errors(error, form, formsets=[members])
+                return self.render(form, members, invalid=True, review=review)
             else:
                 messages.success(
                     request,
@@ -101,5 +107,11 @@ class ReferralCreateView(LoginRequiredMixin, View):
                 return redirect(household_url(case))
         return self.render(form, members, invalid=True)
 
-    def render(self, form: ReferralForm, members: Any, invalid: bool = False) -> HttpResponse:
-        return render(self.request, self.template_name, {"form": form, "members": members, "invalid": invalid})
+    def render(
+        self, form: ReferralForm, members: Any, invalid: bool = False, review: DuplicateCheck | None = None
+    ) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "members": members, "invalid": invalid or bool(review and review.invalid), "review": review},
+        )

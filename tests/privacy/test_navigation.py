@@ -27,7 +27,7 @@ CASEWORK = [
 
 EXPECTED = {
     "professional": CASEWORK,
-    "team_lead": [*CASEWORK, "monitoring:index", "organisations:membership-changes"],
+    "team_lead": [*CASEWORK, "cases:duplicate-queue", "monitoring:index", "organisations:membership-changes"],
     "bureau": ["home", "funding:register", "funding:audit", "monitoring:index"],
     "auditor": ["home", "funding:register", "funding:audit", "funding:spend_imports"],
     "privacy_officer": ["home", "privacy:home"],

@@ -144,6 +144,13 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         {"professional", "team_lead", "other_lead"},
     ),
     "may_pay_from_stream (the team lead decides)": (_pays_where_the_lead_decides, {"team_lead"}),
+    "may_review_duplicates": (lambda w, u: policy.may_review_duplicates(u), {"team_lead", "other_lead"}),
+    "mergeable_household_condition": (
+        lambda w, u: Household.objects.filter(
+            policy.mergeable_household_condition(u), pk=w.case_a.household_id
+        ).exists(),
+        {"team_lead"},
+    ),
     "may_handle_privacy": (lambda w, u: policy.may_handle_privacy(u), {"privacy_officer"}),
     "data_subject_condition": (lambda w, u: policy.data_subject_condition(u) != policy.nothing(), {"privacy_officer"}),
     "may_see_funding_aggregates": (lambda w, u: policy.may_see_funding_aggregates(u), {"bureau", "auditor"}),

@@ -65,7 +65,8 @@ def screen_referral(personas: Personas, buurt, bsns: list[str], house_number: in
             f"members-{index}-first_name": f"Lid{index}",
             f"members-{index}-surname_prefix": "",
             f"members-{index}-last_name": "Bakker",
-            f"members-{index}-date_of_birth": "1985-05-17",
+            # Another birthday per referral: the same name and birthday twice would stop at the duplicate review.
+            f"members-{index}-date_of_birth": f"{1900 + house_number % 100}-05-17",
             f"members-{index}-bsn": bsn,
             f"members-{index}-role": "parent" if index == 0 else "child",
         }
@@ -183,7 +184,8 @@ def test_adding_a_member_answers_a_foreign_bsn_exactly_like_an_unknown_one(
 
 
 def test_a_bsn_the_caller_can_see_still_links_the_person_it_belongs_to(log_in, personas: Personas, buurt) -> None:
-    ours = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    # At another postcode: a household of one's own at the referral's address would stop at the duplicate review.
+    ours = CaseFactory(team=personas.team_a, coordinator=personas.professional, household__postcode="9999ZZ")
     sem = MembershipFactory(household=ours.household, person__first_name="Sem", person__bsn=KNOWN).person
     client = log_in(personas.professional)
     response = client.post(reverse("cases:referral-create"), screen_referral(personas, buurt, ["", KNOWN], 7))
