@@ -16,7 +16,7 @@ AS_OWNER := WIJKTEAM_DATABASE_ROLE=owner
 # `make run` serves with a Celery worker and beat beside it, on a broker in .data/broker (wijkteam/demo_processes.py).
 DEMO_PROCESSES = $(PY) -m wijkteam.demo_processes --
 
-.PHONY: help install db-start db-stop migrate seed run lint test test-only bench bench-monitoring backup restore clean
+.PHONY: help install db-start db-stop migrate seed run lint test test-only bench bench-monitoring attack backup restore clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -86,6 +86,14 @@ bench: migrate ## Measure the speeds the issues name, on the data in the databas
 
 bench-monitoring: migrate ## Monitoring refresh and dashboard speeds (targets meant for the national seed)
 	DJANGO_DEBUG=0 $(PY) manage.py bench_monitoring $(BENCH_MONITORING_ARGS)
+
+# The differencing attacker's seed: a scale and a fraction of its households (seed_demo --fraction).
+ATTACK_SCALE ?= municipality
+ATTACK_FRACTION ?= 0.01
+
+attack: migrate ## REPLACES the data: seed ATTACK_SCALE×ATTACK_FRACTION, run the differencing attacker (recovered: 0)
+	$(AS_OWNER) $(PY) manage.py seed_demo --scale $(ATTACK_SCALE) --fraction $(ATTACK_FRACTION) --reset
+	$(PY) manage.py attack_differencing --refresh
 
 backup: db-start ## Back up the database with pg_dump to .data/backups/ (or FILE=path)
 	$(AS_OWNER) $(PY) manage.py db_backup $(if $(FILE),--file "$(FILE)")

@@ -20,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 DAILY_RETENTION = "privacy.apply_retention"  # the task's name, queued daily through the outbox
 DAILY_RETENTION_FUNCTION = "privacy.tasks.apply_retention_task"
 
@@ -27,7 +30,8 @@ DAILY_RETENTION_FUNCTION = "privacy.tasks.apply_retention_task"
 @dataclass(frozen=True)
 class Rule:
     code: str
-    description: str
+    # Shown to the privacy officer (the retention screen): through gettext, Dutch in locale/nl.
+    description: Promise
     # The functions (dotted paths) that apply it, and the scheduled task that runs them.
     steps: tuple[str, ...] = ()
     task: str = ""
@@ -35,7 +39,7 @@ class Rule:
     task_function: str = ""
     via: tuple[str, ...] = ()
     # Who applies it when no task does, and how.
-    left_to: str = ""
+    left_to: Promise | str = ""
 
 
 def _daily(*steps: str, via: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -47,77 +51,96 @@ RULES = {
     for rule in [
         Rule(
             "case",
-            "Case data: anonymised by the daily run when the longest silo rule of the case's legal bases has run "
-            "out after closing (privacy_retentionrule), write history included; a blockage's typed rule, what it "
-            "cost the household and the notes of its steps go with it, and the case's documents are deleted.",
+            _(
+                "Case data: anonymised by the daily run when the longest silo rule of the case's legal bases has run "
+                "out after closing (privacy_retentionrule), write history included; a blockage's typed rule, what it "
+                "cost the household and the notes of its steps go with it, and the case's documents are deleted."
+            ),
             **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
             "person",
-            "Persons and households: names, dates of birth, BSNs and addresses scrubbed with the last case that "
-            "needs them, or on an erasure request without a retention duty.",
+            _(
+                "Persons and households: names, dates of birth, BSNs and addresses scrubbed with the last case that "
+                "needs them, or on an erasure request without a retention duty."
+            ),
             **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
             "export",
-            "Export files: removed after WIJKTEAM_EXPORT_KEEP_HOURS by the quarter-hourly expiry; a file with a "
-            "person's name at once when that person is anonymised (cases_anonymise), never a day later.",
+            _(
+                "Export files: removed after WIJKTEAM_EXPORT_KEEP_HOURS by the quarter-hourly expiry; a file with a "
+                "person's name at once when that person is anonymised (cases_anonymise), never a day later."
+            ),
             steps=("exports.services.exports_expire",),
             task="exports.expire",
             task_function="exports.tasks.expire_exports",
         ),
         Rule(
             "request",
-            "Data-subject requests: the register row (ids, dates, outcome) is kept for accountability; the "
-            "released letter and the reasons of decisions are cleared after WIJKTEAM_DISCLOSURE_KEEP_DAYS, or when "
-            "the person is anonymised.",
+            _(
+                "Data-subject requests: the register row (ids, dates, outcome) is kept for accountability; the "
+                "released letter and the reasons of decisions are cleared after WIJKTEAM_DISCLOSURE_KEEP_DAYS, or when "
+                "the person is anonymised."
+            ),
             **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "draft",
-            "Drafts (text typed in a long field and not saved yet): deleted when the form is saved or thrown "
-            "away, otherwise by the daily run after WIJKTEAM_DRAFT_KEEP_HOURS; with their case when it is "
-            "anonymised.",
+            _(
+                "Drafts (text typed in a long field and not saved yet): deleted when the form is saved or thrown "
+                "away, otherwise by the daily run after WIJKTEAM_DRAFT_KEEP_HOURS; with their case when it is "
+                "anonymised."
+            ),
             **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "session",
-            "Sessions: deleted by the daily run once expired.",
+            _("Sessions: deleted by the daily run once expired."),
             **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "login_record",
-            "Login records of django-axes (IP address, user agent, user name): deleted after "
-            "WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS.",
+            _(
+                "Login records of django-axes (IP address, user agent, user name): deleted after "
+                "WIJKTEAM_LOGIN_RECORDS_KEEP_DAYS."
+            ),
             **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "admin_log",
-            "The admin site's change list: deleted after WIJKTEAM_ADMIN_LOG_KEEP_DAYS.",
+            _("The admin site's change list: deleted after WIJKTEAM_ADMIN_LOG_KEEP_DAYS."),
             **_daily("privacy.retention.housekeeping_apply"),
         ),
         Rule(
             "account",
-            "Staff accounts and what hangs on them (memberships, authenticator apps, API tokens, start-page "
-            "visits): kept while the account exists; an account that ends is deactivated at once and deleted by "
-            "the functional administrator once no write history names it; its dependants go with it (CASCADE).",
-            left_to="functional administrator (deactivate, then delete the account)",
+            _(
+                "Staff accounts and what hangs on them (memberships, authenticator apps, API tokens, start-page "
+                "visits): kept while the account exists; an account that ends is deactivated at once and deleted by "
+                "the functional administrator once no write history names it; its dependants go with it (CASCADE)."
+            ),
+            left_to=_("functional administrator (deactivate, then delete the account)"),
         ),
         Rule(
             "key_figure",
-            "Key figures (people and places a team works with, by name and role; never residents): kept while "
-            "the team works with them; the team ends one with an end date (Ons gebied), and an ended one stays "
-            "listed as ended for the team.",
-            left_to="the team (end the key figure on Ons gebied)",
+            _(
+                "Key figures (people and places a team works with, by name and role; never residents): kept while "
+                "the team works with them; the team ends one with an end date (Ons gebied), and an ended one stays "
+                "listed as ended for the team."
+            ),
+            left_to=_("the team (end the key figure on Ons gebied)"),
         ),
         Rule(
             "access_log",
-            "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), each row until its delete-after "
-            "day, then removed, oldest first, by the privacy log's own retention: the database owner role's "
-            "maintenance step (manage.py expire_access_log, which re-anchors and seals the chain); the application "
-            "role cannot delete from it.",
-            left_to="privacy log retention: database owner role (WIJKTEAM_DATABASE_ROLE=owner manage.py "
-            "expire_access_log)",
+            _(
+                "The access log: kept WIJKTEAM_ACCESS_LOG_KEEP_YEARS years (NEN 7513), each row until its delete-after "
+                "day, then removed, oldest first, by the privacy log's own retention: the database owner role's "
+                "maintenance step (manage.py expire_access_log, which re-anchors and seals the chain); the application "
+                "role cannot delete from it."
+            ),
+            left_to=_(
+                "privacy log retention: database owner role (WIJKTEAM_DATABASE_ROLE=owner manage.py expire_access_log)"
+            ),
         ),
     ]
 }

@@ -1,5 +1,8 @@
 """A purpose on every read (#13 item 2): every door to personal data writes rows with a processing activity.
 
+The admin site (/beheer/) is walked too, from its registry: the list and the change page of every
+registered model with personal data (``privacy/admin_door.py``).
+
 The walk has two halves. The first makes every URL of the project choose: it is a door to personal data
 (in ``DOORS``, with how to knock), or it says why it is not (``NOT_A_DOOR``); a new URL in neither fails.
 The second knocks on every door as the persona who uses it and reads the rows it wrote: each names an
@@ -16,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -24,6 +29,7 @@ from funding.tasks import refresh_flow_summary
 from privacy import register
 from privacy.exports import SUBJECT_ACCESS
 from privacy.models import AccessLogEntry
+from privacy.personal_data import PERSONAL_DATA
 from privacy.purpose import REASON_HEADER
 from privacy.subject_access import subject_access_open, subject_access_release
 from tests.cases.factories import (
@@ -305,7 +311,7 @@ def _url_names() -> set[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
-                    continue  # the admin site: only the administrator, read-only privacy records (privacy/admin.py)
+                    continue  # the admin site: walked from its registry below (ADMIN_DOORS)
                 inner = (
                     f"{namespace}:{pattern.namespace}"
                     if namespace and pattern.namespace
@@ -419,3 +425,133 @@ def test_a_household_door_asks_the_team_lead_first_and_shows_nothing(world: Worl
             assert response.status_code == 302, name
             assert response["Location"].startswith(reverse("cases:household-purpose", args=[world.household.uuid]))
         assert AccessLogEntry.objects.filter(outcome="allowed").count() == before, name
+
+
+# --- The admin site: every registered model with personal data ------------------------------------------------
+
+ADMIN_DOORS = sorted(
+    model._meta.label_lower for model in admin.site._registry if model._meta.label_lower in PERSONAL_DATA
+)
+
+
+def _admin_url(label: str, page: str, *args: Any) -> str:
+    app_label, model_name = label.split(".")
+    return reverse(f"admin:{app_label}_{model_name}_{page}", args=args)
+
+
+def _admin_world(world: World) -> None:
+    """An object of every model the admin shows with personal data, beyond what the screens' world has."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from accounts.models import ApiToken, IdentityProviderDevice
+    from cases.models import CaseStatusChange, KeyFigure
+    from funding.models import BlockageEvent
+    from monitoring.services import summaries_refresh
+    from privacy.models import DisclosureDecision, OfficerVisit
+    from tests.cases.factories import ScoreFactory
+    from tests.funding.factories import SpendFactory
+
+    personas = world.personas
+    AccessAttempt.objects.create(username="prof-a", ip_address="10.0.0.1", user_agent="x", failures_since_start=1)
+    AccessFailureLog.objects.create(username="prof-a", ip_address="10.0.0.1", user_agent="x")
+    AccessLog.objects.create(username="prof-a", ip_address="10.0.0.1", user_agent="x")
+    ApiToken.objects.create(
+        user=personas.professional,
+        name="laptop",
+        prefix="abcd1234",
+        secret_hash="0" * 64,
+        expires_at=datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC),
+    )
+    IdentityProviderDevice.objects.create(user=personas.professional, name="idp", confirmed=True)
+    DisclosureDecision.objects.create(
+        request=world.request_in_review,
+        item="case",
+        withhold=True,
+        reason="third party",
+        decided_by=personas.privacy_officer,
+    )
+    OfficerVisit.objects.create(
+        user=personas.privacy_officer, seen_until=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+    )
+    KeyFigure.objects.create(
+        area=world.household.neighbourhood, team=personas.team_a, name="Imam Yilmaz", description="imam"
+    )
+    SpendFactory(allocation=world.allocation)
+    ScoreFactory(measurement=world.measurement, domain=world.measurement.instrument.domains.order_by("pk").first())
+    BlockageEvent.objects.create(
+        blockage=world.blockage,
+        kind=BlockageEvent.Kind.values[0],
+        to_status=world.blockage.status,
+        level=world.blockage.level,
+        by=personas.professional,
+    )
+    CaseStatusChange.objects.create(
+        case=world.case, from_status="", to_status=world.case.status, changed_by=personas.professional
+    )
+    summaries_refresh(full=True)
+
+
+def test_every_admin_page_with_personal_data_logs_what_it_shows_with_an_activity(world: World, log_in) -> None:
+    """A superuser who coordinates the case: each list and change page is a logged read with an activity."""
+    _admin_world(world)
+    for persona in ("professional", "privacy_officer"):
+        reader = getattr(world.personas, persona)
+        reader.is_staff = reader.is_superuser = True
+        reader.save()
+    # The access log's admin shows it to the privacy officer only (its queryset), superuser or not.
+    readers = [
+        (label, "privacy_officer" if label == "privacy.accesslogentry" else "professional") for label in ADMIN_DOORS
+    ]
+    problems: list[str] = []
+    current, client = "", None
+    for label, persona in sorted(readers, key=lambda pair: pair[1] != "professional"):  # the log fills first
+        if persona != current:  # one test client: log the next reader in on it
+            current, client = persona, log_in(getattr(world.personas, persona))
+        assert client is not None
+        model = apps.get_model(label)
+        obj = model._default_manager.order_by("pk").first()
+        if obj is None:
+            problems.append(f"{label}: no object to open")
+            continue
+        for page, url in (("list", _admin_url(label, "changelist")), ("change", _admin_url(label, "change", obj.pk))):
+            before = AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            response = client.get(url)
+            rows = list(AccessLogEntry.objects.filter(id__gt=before).order_by("id"))
+            if response.status_code != 200:
+                problems.append(f"{label} {page}: {response.status_code}")
+            elif not rows:
+                problems.append(f"{label} {page}: no access-log row")
+            elif any(row.outcome != "allowed" or row.activity not in register.CODES for row in rows):
+                problems.append(f"{label} {page}: {[(row.outcome, row.activity) for row in rows]}")
+            elif page == "change" and hasattr(obj, "case_id") and not any(row.case_id == obj.case_id for row in rows):
+                problems.append(f"{label} {page}: the row names no case")
+    assert problems == [], "\n".join(problems)
+
+
+def test_an_admin_page_of_an_object_the_policy_hides_is_a_logged_404(world: World, log_in) -> None:
+    """The administrator may view casework in the admin by permission, but the access policy gives them none."""
+    from django.contrib.auth.models import Permission
+
+    _admin_world(world)
+    administrator = world.personas.administrator
+    administrator.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    client = log_in(administrator)
+    hidden = [
+        label
+        for label in ADMIN_DOORS
+        if any(
+            base.__name__ == "PolicyScopedAdmin" for base in type(admin.site._registry[apps.get_model(label)]).__mro__
+        )
+    ]
+    assert {"cases.household", "cases.case", "cases.contact", "funding.allocation"} <= set(hidden)
+    for label in hidden:
+        obj = apps.get_model(label)._default_manager.order_by("pk").first()
+        assert obj is not None, label
+        for page in ("change", "history", "delete"):
+            before = AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            response = client.get(_admin_url(label, page, obj.pk))
+            assert response.status_code in (403, 404), (label, page, response.status_code)
+            rows = list(AccessLogEntry.objects.filter(id__gt=before))
+            assert [(row.outcome, row.activity) for row in rows] == [("refused", "security")], (label, page)
+        listed = client.get(_admin_url(label, "changelist"))
+        assert listed.status_code == 200 and list(listed.context["cl"].result_list) == [], label

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from cases.models import HouseholdMembership
 from privacy.models import AccessLogEntry, DataSubjectRequest, OfficerVisit
@@ -154,3 +155,24 @@ def test_the_main_navigation_leads_the_officer_and_only_the_officer_to_the_start
     link = f'href="{reverse("privacy:home")}"'
     assert link in log_in(personas.privacy_officer).get(reverse("home")).content.decode()
     assert link not in log_in(personas.bureau).get(reverse("home")).content.decode()
+
+
+def test_the_dutch_retention_screen_shows_every_rule_in_dutch(officer: Client) -> None:
+    """Each rule beyond case data and who applies it: a Dutch text, never the English source."""
+    from django.utils import translation
+
+    from privacy.personal_data import RULES
+
+    html = officer.get(reverse("privacy:retention"), headers={"accept-language": "nl"}).content.decode()
+    assert '<h1 class="utrecht-heading-1">Bewaartermijnen</h1>' in html
+    with translation.override(None):  # the source language
+        english = [str(text) for rule in RULES.values() for text in (rule.description, rule.left_to) if text]
+    with translation.override("nl"):
+        dutch = [str(text) for rule in RULES.values() for text in (rule.description, rule.left_to) if text]
+    shown = [rule for rule in RULES.values() if rule.code != "case"]
+    assert len(english) == len(dutch) and not set(english) & set(dutch)
+    for text in english:
+        assert escape(text) not in html, text
+    for rule in shown:
+        with translation.override("nl"):
+            assert escape(str(rule.description)) in html, rule.code
