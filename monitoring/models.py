@@ -47,7 +47,7 @@ class SummaryRun(models.Model):
 
 class DirtyCell(models.Model):
     """A (buurt, month) cell whose contact-fed figures a write changed: coordination minutes of that month,
-    and the timing of the cases referred in it. Filled by triggers on ``cases_contact`` in the writing
+    or the timing of the cases referred in it. Filled by triggers on ``cases_contact`` in the writing
     transaction itself (migration 0013), emptied by the next refresh, which recomputes only these cells.
 
     Append-only for writers (no unique key: two writers marking the same cell never wait for each other);
@@ -58,6 +58,8 @@ class DirtyCell(models.Model):
         "organisations.Area", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     month = models.DateField(_("month"))
+    # True: the buurt's coordination minutes of the month; False: the timing of the cases referred in it.
+    coordination = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("cell to refresh")

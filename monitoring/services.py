@@ -307,23 +307,25 @@ _CLAIM_CELLS_SQL = """
     WITH claimed AS (
         DELETE FROM monitoring_dirtycell
          WHERE id IN (SELECT id FROM monitoring_dirtycell FOR UPDATE SKIP LOCKED)
-        RETURNING buurt_id, month
+        RETURNING buurt_id, month, coordination
     )
-    SELECT DISTINCT buurt_id, month FROM claimed ORDER BY buurt_id, month
+    SELECT DISTINCT buurt_id, month, coordination FROM claimed ORDER BY buurt_id, month, coordination
 """
-_CELLS = """
+# The claimed cells of one table (``coordination``: minutes; else timing), outside the buurten recomputed whole.
+_CELLS_OF = """
     SELECT DISTINCT k.buurt_id, k.month
-      FROM unnest(%(cell_buurten)s::bigint[], %(cell_months)s::date[]) AS k(buurt_id, month)
-     WHERE NOT k.buurt_id = ANY(%(buurten)s)
+      FROM unnest(%(cell_buurten)s::bigint[], %(cell_months)s::date[], %(cell_coordination)s::boolean[])
+           AS k(buurt_id, month, coordination)
+     WHERE __WHICH__ k.coordination AND NOT k.buurt_id = ANY(%(buurten)s)
 """
-_IN_CELLS = "JOIN (__CELLS__) AS keys ON keys.buurt_id = s.buurt_id AND keys.month = s.month".replace(
-    "__CELLS__", _CELLS
-)
+_COORDINATION_CELLS = _CELLS_OF.replace("__WHICH__", "")
+_TIMING_CELLS = _CELLS_OF.replace("__WHICH__", "NOT")
+_IN_CELLS = "JOIN (__CELLS__) AS keys ON keys.buurt_id = s.buurt_id AND keys.month = s.month"
 
 _COORDINATION_CELLS_DELETE = """
     DELETE FROM monitoring_coordinationmonthsummary s USING (__CELLS__) AS keys
      WHERE s.buurt_id = keys.buurt_id AND s.month = keys.month
-""".replace("__CELLS__", _CELLS)
+""".replace("__CELLS__", _COORDINATION_CELLS)
 # Computed over the cases of the cells' buurten (households by buurt, cases by household, contacts by
 # case and date: all indexed), with the same figures as a whole buurt would give.
 _COORDINATION_CELLS_SQL = """
@@ -340,18 +342,23 @@ _COORDINATION_CELLS_SQL = """
            sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__,
            sum(__MINUTES_NOISE__)
       FROM c
-      JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
+      -- A case's contacts of the month by its timeline index (case, date): not all its contacts by case alone.
+      CROSS JOIN LATERAL (
+        SELECT k.minutes, k.author_organisation_id FROM cases_contact k
+         WHERE k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
+           AND k.kind IN ('coordination', 'case_conference')
+         ORDER BY k.case_id, k.occurred_on DESC OFFSET 0
+      ) AS k
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
       JOIN organisations_area a ON a.id = c.buurt_id
-     WHERE k.kind IN ('coordination', 'case_conference')
      GROUP BY 1, 2, 3, 4, 5, 6
-""".replace("__CELLS__", _CELLS)
+""".replace("__CELLS__", _COORDINATION_CELLS)
 
 # Timing of the cases filed under the cells (their buurt and referral month): one row per case, replaced.
 _CASE_TIMING_CELLS_DELETE = """
     DELETE FROM monitoring_casetiming s USING (__CELLS__) AS keys
      WHERE s.buurt_id = keys.buurt_id AND s.month = keys.month
-""".replace("__CELLS__", _CELLS)
+""".replace("__CELLS__", _TIMING_CELLS)
 _CASE_TIMING_CELLS_SQL = _CASE_TIMING_TEMPLATE.replace(
     "__CASES__",
     """
@@ -361,7 +368,7 @@ _CASE_TIMING_CELLS_SQL = _CASE_TIMING_TEMPLATE.replace(
       JOIN cases_case c ON c.household_id = h.id
      WHERE c.referred_on >= keys.month AND c.referred_on < keys.month + interval '1 month'
     """,
-).replace("__CELLS__", _CELLS)
+).replace("__CELLS__", _TIMING_CELLS)
 
 # NB: a new summary table that reads contacts needs a trigger in 0013's manner and a cell refresh here.
 
@@ -374,13 +381,14 @@ class CellRollup:
     table: str
     groups: tuple[str, ...]
     sums: tuple[str, ...]
-    # SELECT groups..., sums... over the cells' rows of a summary table (``__CELLS__`` joined as ``keys``).
+    # SELECT groups..., sums... over the cells' rows of a summary table (``__IN_CELLS__`` joins them as ``keys``).
     source: str
+    cells: str
     # Which rows may have dropped to zero: a rebuild writes none with ``sums[0]`` zero.
     scope: str
 
     def statements(self, when: str) -> list[str]:
-        source = self.source.replace("__IN_CELLS__", _IN_CELLS)
+        source = self.source.replace("__IN_CELLS__", _IN_CELLS).replace("__CELLS__", self.cells)
         match = " AND ".join(
             f"r.{g} IS NOT DISTINCT FROM d.{g}" if g == "organisation_id" else f"r.{g} = d.{g}" for g in self.groups
         )
@@ -392,13 +400,13 @@ class CellRollup:
         return [
             f"INSERT INTO {self.table} ({columns}) SELECT * FROM ({source}) AS d "  # noqa: S608
             f"ON CONFLICT ({', '.join(self.groups)}) DO UPDATE SET {additions}",
-            f"DELETE FROM {self.table} WHERE {self.sums[0]} = 0 AND {self.scope}",  # noqa: S608
+            f"DELETE FROM {self.table} WHERE {self.sums[0]} = 0 AND {self.scope.replace('__CELLS__', self.cells)}",  # noqa: S608
         ]
 
 
 _CELL_MUNICIPALITY_MONTHS = """(municipality_id, month) IN (
     SELECT a.municipality_id, keys.month FROM (__CELLS__) AS keys JOIN organisations_area a ON a.id = keys.buurt_id)
-""".replace("__CELLS__", _CELLS)
+"""
 _TIMING_CELLS_HISTOGRAM = """
     SELECT s.municipality_id, s.month, 'contact' AS measure, s.days_to_first_contact AS days, count(*) AS cases
       FROM monitoring_casetiming s __IN_CELLS__ WHERE s.days_to_first_contact IS NOT NULL GROUP BY 1, 2, 4
@@ -417,6 +425,7 @@ CELL_ROLLUPS = (
                sum(s.noise_households) AS noise_households, sum(s.noise_minutes) AS noise_minutes
           FROM monitoring_coordinationmonthsummary s __IN_CELLS__ GROUP BY 1, 2, 3, 4
         """,
+        _COORDINATION_CELLS,
         _CELL_MUNICIPALITY_MONTHS,
     ),
     CellRollup(
@@ -424,6 +433,7 @@ CELL_ROLLUPS = (
         ("municipality_id", "month", "measure", "days"),
         ("cases",),
         _TIMING_CELLS_HISTOGRAM,
+        _TIMING_CELLS,
         _CELL_MUNICIPALITY_MONTHS,
     ),
     CellRollup(
@@ -431,7 +441,8 @@ CELL_ROLLUPS = (
         ("month", "measure", "days"),
         ("cases",),
         f"SELECT month, measure, days, sum(cases) AS cases FROM ({_TIMING_CELLS_HISTOGRAM}) AS h GROUP BY 1, 2, 3",  # noqa: S608
-        f"month IN (SELECT month FROM ({_CELLS}) AS keys)",  # noqa: S608
+        _TIMING_CELLS,
+        "month IN (SELECT month FROM (__CELLS__) AS keys)",
     ),
 )
 
@@ -740,13 +751,14 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             "buurten": buurten,
             "today": today,
             "tz": settings.TIME_ZONE,
-            "cell_buurten": [buurt for buurt, _month in cells],
-            "cell_months": [month for _buurt, month in cells],
+            "cell_buurten": [buurt for buurt, _month, _coordination in cells],
+            "cell_months": [month for _buurt, month, _coordination in cells],
+            "cell_coordination": [coordination for _buurt, _month, coordination in cells],
             **suppression.cell_key_params(),
         }
         rows = 0
         # Cells outside the buurten recomputed whole: only they, in the tables that read contacts.
-        cell_buurten = {buurt for buurt, _month in cells} - set(buurten)
+        cell_buurten = {buurt for buurt, _month, _coordination in cells} - set(buurten)
         if since is not None and cell_buurten:
             rows += _cells_refresh(cursor, params)
         if since is None or buurten:

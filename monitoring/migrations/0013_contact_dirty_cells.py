@@ -11,14 +11,14 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 _CELLS = """
-    INSERT INTO monitoring_dirtycell (buurt_id, month)
-    SELECT DISTINCT h.neighbourhood_id, m.month
+    INSERT INTO monitoring_dirtycell (buurt_id, month, coordination)
+    SELECT DISTINCT h.neighbourhood_id, m.month, m.coordination
       FROM {rows} k
       JOIN cases_case c ON c.id = k.case_id
       JOIN cases_household h ON h.id = c.household_id
-     CROSS JOIN LATERAL (VALUES (date_trunc('month', c.referred_on)::date),
+     CROSS JOIN LATERAL (VALUES (date_trunc('month', c.referred_on)::date, false),
                                 (CASE WHEN k.kind IN ('coordination', 'case_conference')
-                                      THEN date_trunc('month', k.occurred_on)::date END)) AS m(month)
+                                      THEN date_trunc('month', k.occurred_on)::date END, true)) AS m(month, coordination)
      WHERE m.month IS NOT NULL{where};
 """
 _CHANGED = """
@@ -76,6 +76,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("month", models.DateField(verbose_name="month")),
+                ("coordination", models.BooleanField(default=False)),
                 (
                     "buurt",
                     models.ForeignKey(

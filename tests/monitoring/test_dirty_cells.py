@@ -28,8 +28,9 @@ def casework(db):
     return cases
 
 
-def cells() -> set[tuple[int, datetime.date]]:
-    return set(DirtyCell.objects.values_list("buurt_id", "month"))
+def cells() -> set[tuple[int, datetime.date, bool]]:
+    """The marked cells: (buurt, month, True) for coordination minutes, (buurt, month, False) for timing."""
+    return set(DirtyCell.objects.values_list("buurt_id", "month", "coordination"))
 
 
 def month(day: datetime.date) -> datetime.date:
@@ -55,7 +56,7 @@ def test_a_contact_write_marks_its_cells_in_the_same_transaction_and_a_note_edit
     buurt = case.household.neighbourhood_id
     contact = ContactFactory(case=case, kind=Contact.Kind.COORDINATION, occurred_on=datetime.date(2025, 12, 3))
     # Coordination minutes of the contact's month, and the timing of the case's referral month.
-    assert cells() == {(buurt, datetime.date(2025, 12, 1)), (buurt, month(case.referred_on))}
+    assert cells() == {(buurt, datetime.date(2025, 12, 1), True), (buurt, month(case.referred_on), False)}
 
     DirtyCell.objects.all().delete()
     contact.note = "Edited note"
@@ -63,10 +64,10 @@ def test_a_contact_write_marks_its_cells_in_the_same_transaction_and_a_note_edit
     assert cells() == set()
 
     phone = ContactFactory(case=case, kind=Contact.Kind.PHONE, occurred_on=datetime.date(2025, 12, 4))
-    assert cells() == {(buurt, month(case.referred_on))}  # a phone call feeds timing only
+    assert cells() == {(buurt, month(case.referred_on), False)}  # a phone call feeds timing only
     DirtyCell.objects.all().delete()
     phone.delete()
-    assert cells() == {(buurt, month(case.referred_on))}
+    assert cells() == {(buurt, month(case.referred_on), False)}
 
 
 def test_after_random_contact_writes_an_incremental_refresh_equals_a_full_one_and_touches_only_cells(casework):
