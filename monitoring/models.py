@@ -45,6 +45,30 @@ class SummaryRun(models.Model):
         return f"{self.mode} {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class DirtyCell(models.Model):
+    """A (buurt, month) cell whose contact-fed figures a write changed: coordination minutes of that month,
+    or the timing of the cases referred in it. Filled by triggers on ``cases_contact`` in the writing
+    transaction itself (migration 0013), emptied by the next refresh, which recomputes only these cells.
+
+    Append-only for writers (no unique key: two writers marking the same cell never wait for each other);
+    the refresh claims rows with ``FOR UPDATE SKIP LOCKED`` and takes each distinct cell once.
+    """
+
+    buurt = models.ForeignKey(
+        "organisations.Area", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    month = models.DateField(_("month"))
+    # True: the buurt's coordination minutes of the month; False: the timing of the cases referred in it.
+    coordination = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("cell to refresh")
+        verbose_name_plural = _("cells to refresh")
+
+    def __str__(self) -> str:
+        return f"{self.buurt_id} {self.month:%Y-%m}"
+
+
 class _BuurtMonth(models.Model):
     buurt = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
     # Denormalised so filters on wijk and municipality need no join.

@@ -8,9 +8,11 @@ since the last run's watermark (found through the write-history tables, which
 django-simple-history fills on every insert, update and delete). Both run the
 same SQL, so they produce identical tables by construction (and a test checks it).
 Contacts are most of the writes and feed only two tables, coordination minutes
-(by buurt and month) and timing (by case): a contact changes only those keys,
-and only they are recomputed (``_CHANGED_CONTACT_KEYS_SQL``), with the same
-figures as a whole buurt would give; 1,000 new contacts nationally take seconds.
+(by buurt and month) and timing (by buurt and referral month): triggers mark the
+(buurt, month) cells a contact write touches in ``monitoring_dirtycell``, in the
+writing transaction, and a refresh recomputes only those cells, with the same
+figures as a whole buurt would give, and moves the roll-ups above them by the
+difference (``CELL_ROLLUPS``) instead of rebuilding whole municipalities.
 
 Two refreshes never overlap: the whole refresh is one transaction that first
 takes a transaction-level advisory lock; a second refresh that finds the lock
@@ -296,37 +298,41 @@ _CHANGED_BUURTEN_SQL = """
            WHERE hc.history_date > %(since)s
 """
 
-# Contacts are most of the writes and feed only two tables, each by a key narrower
-# than the buurt: coordination minutes by buurt and month, timing by case. For every contact written
-# since %(since)s, every version it ever had (its history) names a case and a month whose figures
-# may have changed: an edit that moves a contact to another month or case changes both.
-_CHANGED_CONTACT_KEYS_SQL = """
-    SELECT DISTINCT hc.case_id, date_trunc('month', hc.occurred_on)::date
-      FROM cases_historicalcontact hc
-     WHERE hc.id IN (SELECT id FROM cases_historicalcontact WHERE history_date > %(since)s)
+# Contacts are most of the writes and feed only two tables, each by a (buurt, month) cell: coordination
+# minutes by the contact's buurt and month, timing by the case's buurt and referral month. Triggers on
+# cases_contact (migration 0013) mark those cells in ``monitoring_dirtycell`` in the writing transaction;
+# a refresh claims them (SKIP LOCKED: a writer still inserting is never waited for, its cells stay for
+# the next run) and recomputes exactly those cells, leaving out the buurten recomputed whole.
+_CLAIM_CELLS_SQL = """
+    WITH claimed AS (
+        DELETE FROM monitoring_dirtycell
+         WHERE id IN (SELECT id FROM monitoring_dirtycell FOR UPDATE SKIP LOCKED)
+        RETURNING buurt_id, month, coordination
+    )
+    SELECT DISTINCT buurt_id, month, coordination FROM claimed ORDER BY buurt_id, month, coordination
 """
-
-# The contact keys as cases in their current buurt, leaving out the buurten recomputed whole.
-_CONTACT_KEY_CASES = """
-    SELECT DISTINCT k.case_id, k.month, h.neighbourhood_id AS buurt_id
-      FROM unnest(%(key_cases)s::bigint[], %(key_months)s::date[]) AS k(case_id, month)
-      JOIN cases_case c ON c.id = k.case_id
-      JOIN cases_household h ON h.id = c.household_id
-     WHERE NOT h.neighbourhood_id = ANY(%(buurten)s)
+# The claimed cells of one table (``coordination``: minutes; else timing), outside the buurten recomputed whole.
+_CELLS_OF = """
+    SELECT DISTINCT k.buurt_id, k.month
+      FROM unnest(%(cell_buurten)s::bigint[], %(cell_months)s::date[], %(cell_coordination)s::boolean[])
+           AS k(buurt_id, month, coordination)
+     WHERE __WHICH__ k.coordination AND NOT k.buurt_id = ANY(%(buurten)s)
 """
+_COORDINATION_CELLS = _CELLS_OF.replace("__WHICH__", "")
+_TIMING_CELLS = _CELLS_OF.replace("__WHICH__", "NOT")
+_IN_CELLS = "JOIN (__CELLS__) AS keys ON keys.buurt_id = s.buurt_id AND keys.month = s.month"
 
-# Coordination minutes of the changed (buurt, month) keys: deleted, then computed over the cases
-# of those buurten (households by buurt, cases by household, contacts by case and date: all indexed).
-_COORDINATION_KEYS_DELETE = """
-    WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc)
-    DELETE FROM monitoring_coordinationmonthsummary s USING keys
+_COORDINATION_CELLS_DELETE = """
+    DELETE FROM monitoring_coordinationmonthsummary s USING (__CELLS__) AS keys
      WHERE s.buurt_id = keys.buurt_id AND s.month = keys.month
-""".replace("__KEY_CASES__", _CONTACT_KEY_CASES)
-_COORDINATION_KEYS_SQL = """
+""".replace("__CELLS__", _COORDINATION_CELLS)
+# Computed over the cases of the cells' buurten (households by buurt, cases by household, contacts by
+# case and date: all indexed), with the same figures as a whole buurt would give.
+_COORDINATION_CELLS_SQL = """
     INSERT INTO monitoring_coordinationmonthsummary
         (buurt_id, wijk_id, municipality_id, month, organisation_kind_id, organisation_id, minutes, contacts,
          households, noise_households, noise_minutes)
-    WITH keys AS (SELECT DISTINCT buurt_id, month FROM (__KEY_CASES__) AS kc),
+    WITH keys AS (__CELLS__),
     c AS (
         SELECT c.id, c.household_id, keys.buurt_id, keys.month, (keys.month + interval '1 month')::date AS next_month
           FROM keys JOIN cases_household h ON h.neighbourhood_id = keys.buurt_id
@@ -336,27 +342,126 @@ _COORDINATION_KEYS_SQL = """
            sum(k.minutes), count(*), count(DISTINCT c.household_id), __HOUSEHOLDS_NOISE_C__,
            sum(__MINUTES_NOISE__)
       FROM c
-      JOIN cases_contact k ON k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
+      -- A case's contacts of the month by its timeline index (case, date): not all its contacts by case alone.
+      CROSS JOIN LATERAL (
+        SELECT k.minutes, k.author_organisation_id FROM cases_contact k
+         WHERE k.case_id = c.id AND k.occurred_on >= c.month AND k.occurred_on < c.next_month
+           AND k.kind IN ('coordination', 'case_conference')
+         ORDER BY k.case_id, k.occurred_on DESC OFFSET 0
+      ) AS k
       JOIN organisations_organisation o ON o.id = k.author_organisation_id
       JOIN organisations_area a ON a.id = c.buurt_id
-     WHERE k.kind IN ('coordination', 'case_conference')
      GROUP BY 1, 2, 3, 4, 5, 6
-""".replace("__KEY_CASES__", _CONTACT_KEY_CASES)
+""".replace("__CELLS__", _COORDINATION_CELLS)
 
-# Timing of the changed cases: one row per case, replaced.
-_CASE_TIMING_KEYS_DELETE = """
-    DELETE FROM monitoring_casetiming WHERE case_id IN (SELECT case_id FROM (__KEY_CASES__) AS kc)
-""".replace("__KEY_CASES__", _CONTACT_KEY_CASES)
-_CASE_TIMING_KEYS_SQL = _CASE_TIMING_TEMPLATE.replace(
+# Timing of the cases filed under the cells (their buurt and referral month): one row per case, replaced.
+_CASE_TIMING_CELLS_DELETE = """
+    DELETE FROM monitoring_casetiming s USING (__CELLS__) AS keys
+     WHERE s.buurt_id = keys.buurt_id AND s.month = keys.month
+""".replace("__CELLS__", _TIMING_CELLS)
+_CASE_TIMING_CELLS_SQL = _CASE_TIMING_TEMPLATE.replace(
     "__CASES__",
     """
     SELECT c.id, c.household_id, h.neighbourhood_id AS buurt_id, c.referred_on, c.closed_on
-      FROM cases_case c JOIN cases_household h ON h.id = c.household_id
-     WHERE c.id IN (SELECT case_id FROM (__KEY_CASES__) AS kc)
+      FROM (__CELLS__) AS keys
+      JOIN cases_household h ON h.neighbourhood_id = keys.buurt_id
+      JOIN cases_case c ON c.household_id = h.id
+     WHERE c.referred_on >= keys.month AND c.referred_on < keys.month + interval '1 month'
     """,
-).replace("__KEY_CASES__", _CONTACT_KEY_CASES)
+).replace("__CELLS__", _TIMING_CELLS)
 
-# NB: a new summary table that reads contacts needs a keyed refresh here too (see summaries_refresh).
+# NB: a new summary table that reads contacts needs a trigger in 0013's manner and a cell refresh here.
+
+
+@dataclass(frozen=True)
+class CellRollup:
+    """A roll-up kept by differences when cells are recomputed: the cells' old rows are subtracted, their
+    new rows added. Every column is a sum over buurt rows, so this gives what a rebuild would."""
+
+    table: str
+    groups: tuple[str, ...]
+    sums: tuple[str, ...]
+    # SELECT groups..., sums... over the cells' rows of a summary table (``__IN_CELLS__`` joins them as ``keys``).
+    source: str
+    cells: str
+    # Which rows may have dropped to zero: a rebuild writes none with ``sums[0]`` zero.
+    scope: str
+
+    def statements(self, when: str) -> list[str]:
+        source = self.source.replace("__IN_CELLS__", _IN_CELLS).replace("__CELLS__", self.cells)
+        match = " AND ".join(
+            f"r.{g} IS NOT DISTINCT FROM d.{g}" if g == "organisation_id" else f"r.{g} = d.{g}" for g in self.groups
+        )
+        if when == "before":
+            changes = ", ".join(f"{column} = r.{column} - d.{column}" for column in self.sums)
+            return [f"UPDATE {self.table} r SET {changes} FROM ({source}) AS d WHERE {match}"]  # noqa: S608
+        columns = ", ".join(self.groups + self.sums)
+        additions = ", ".join(f"{column} = {self.table}.{column} + EXCLUDED.{column}" for column in self.sums)
+        return [
+            f"INSERT INTO {self.table} ({columns}) SELECT * FROM ({source}) AS d "  # noqa: S608
+            f"ON CONFLICT ({', '.join(self.groups)}) DO UPDATE SET {additions}",
+            f"DELETE FROM {self.table} WHERE {self.sums[0]} = 0 AND {self.scope.replace('__CELLS__', self.cells)}",  # noqa: S608
+        ]
+
+
+_CELL_MUNICIPALITY_MONTHS = """(municipality_id, month) IN (
+    SELECT a.municipality_id, keys.month FROM (__CELLS__) AS keys JOIN organisations_area a ON a.id = keys.buurt_id)
+"""
+_TIMING_CELLS_HISTOGRAM = """
+    SELECT s.municipality_id, s.month, 'contact' AS measure, s.days_to_first_contact AS days, count(*) AS cases
+      FROM monitoring_casetiming s __IN_CELLS__ WHERE s.days_to_first_contact IS NOT NULL GROUP BY 1, 2, 4
+    UNION ALL
+    SELECT s.municipality_id, s.month, 'plan', s.days_to_plan, count(*)
+      FROM monitoring_casetiming s __IN_CELLS__ WHERE s.days_to_plan IS NOT NULL GROUP BY 1, 2, 4
+"""
+CELL_ROLLUPS = (
+    CellRollup(
+        "monitoring_coordinationmonthrollup",
+        ("municipality_id", "month", "organisation_kind_id", "organisation_id"),
+        ("contacts", "minutes", "households", "noise_households", "noise_minutes"),
+        """
+        SELECT s.municipality_id, s.month, s.organisation_kind_id, s.organisation_id, sum(s.contacts) AS contacts,
+               sum(s.minutes) AS minutes, sum(s.households) AS households,
+               sum(s.noise_households) AS noise_households, sum(s.noise_minutes) AS noise_minutes
+          FROM monitoring_coordinationmonthsummary s __IN_CELLS__ GROUP BY 1, 2, 3, 4
+        """,
+        _COORDINATION_CELLS,
+        _CELL_MUNICIPALITY_MONTHS,
+    ),
+    CellRollup(
+        "monitoring_timinghistogram",
+        ("municipality_id", "month", "measure", "days"),
+        ("cases",),
+        _TIMING_CELLS_HISTOGRAM,
+        _TIMING_CELLS,
+        _CELL_MUNICIPALITY_MONTHS,
+    ),
+    CellRollup(
+        "monitoring_nationaltiminghistogram",
+        ("month", "measure", "days"),
+        ("cases",),
+        f"SELECT month, measure, days, sum(cases) AS cases FROM ({_TIMING_CELLS_HISTOGRAM}) AS h GROUP BY 1, 2, 3",  # noqa: S608
+        _TIMING_CELLS,
+        "month IN (SELECT month FROM (__CELLS__) AS keys)",
+    ),
+)
+
+
+def _cells_refresh(cursor: Any, params: dict[str, Any]) -> int:
+    """Recompute the claimed cells in the tables that read contacts and move their roll-ups by the difference."""
+    for rollup in CELL_ROLLUPS:
+        for statement in rollup.statements("before"):
+            cursor.execute(statement, params)
+    for sql in (_COORDINATION_CELLS_DELETE, _CASE_TIMING_CELLS_DELETE):
+        cursor.execute(sql, params)
+    rows = 0
+    for sql in (_with_noise(_COORDINATION_CELLS_SQL), _CASE_TIMING_CELLS_SQL):
+        cursor.execute(sql, params)
+        rows += cursor.rowcount
+    for rollup in CELL_ROLLUPS:
+        for statement in rollup.statements("after"):
+            cursor.execute(statement, params)
+    return rows
 
 
 # Money per buurt, month and silo, from the funding app's tables (the buurt copied onto allocation and spend).
@@ -433,7 +538,7 @@ _CHANGED_FUNDING_BUURTEN_SQL = """
 
 
 # Roll-ups per municipality and month (models.py), summed from the buurt tables just written, for
-# every municipality a refresh touched. ``reads_contacts``: a contact can change it (see above).
+# every municipality whose buurten a refresh recomputed whole.
 _ROLLUP_SCOPE = "(%(all)s OR municipality_id = ANY(%(municipalities)s))"
 
 
@@ -441,7 +546,6 @@ _ROLLUP_SCOPE = "(%(all)s OR municipality_id = ANY(%(municipalities)s))"
 class Rollup:
     table: str
     sql: str
-    reads_contacts: bool = False
     # Rebuilt whole (from a roll-up above it in ROLLUPS) rather than per municipality.
     whole: bool = False
     # Which rows the refresh replaces, when not the municipalities' (or, whole, all).
@@ -495,7 +599,6 @@ ROLLUPS = (
                sum(households), sum(noise_households), sum(noise_minutes)
           FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
         """,
-        reads_contacts=True,
     ),
     Rollup(
         "monitoring_fundingmonthrollup",
@@ -518,7 +621,6 @@ ROLLUPS = (
         SELECT municipality_id, month, 'plan', days_to_plan, count(*) FROM monitoring_casetiming
          WHERE __SCOPE__ AND days_to_plan IS NOT NULL GROUP BY 1, 2, 4
         """,
-        reads_contacts=True,
     ),
     Rollup(
         "monitoring_nationaltiminghistogram",
@@ -526,7 +628,6 @@ ROLLUPS = (
         INSERT INTO monitoring_nationaltiminghistogram (month, measure, days, cases)
         SELECT month, measure, days, sum(cases) FROM monitoring_timinghistogram GROUP BY 1, 2, 3
         """,
-        reads_contacts=True,
         whole=True,
     ),
     Rollup(
@@ -554,17 +655,16 @@ _PANEL_COLUMNS = """(municipality_id, silo_id, open_n, open_households, stuck, c
              n_other_route, households_other_route, n_not_resolvable, households_not_resolvable)"""
 
 
-def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int], key_buurten: list[int]) -> int:
-    """Rebuild the roll-ups of the municipalities whose buurten were recomputed; returns the rows written."""
+def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int]) -> int:
+    """Rebuild the roll-ups of the municipalities whose buurten were recomputed whole; returns the rows written.
+    (Cells recomputed alone move their roll-ups by the difference: ``CELL_ROLLUPS``.)"""
     rows = 0
+    if not full and not buurten:
+        return rows
+    cursor.execute("SELECT array_agg(DISTINCT municipality_id) FROM organisations_area WHERE id = ANY(%s)", [buurten])
+    municipalities = cursor.fetchone()[0] or []
     for rollup in ROLLUPS:
-        touched = buurten + key_buurten if rollup.reads_contacts else buurten
-        if not full and not touched:
-            continue
-        cursor.execute(
-            "SELECT array_agg(DISTINCT municipality_id) FROM organisations_area WHERE id = ANY(%s)", [touched]
-        )
-        params = {"all": full, "municipalities": cursor.fetchone()[0] or [], **suppression.cell_key_params()}
+        params = {"all": full, "municipalities": municipalities, **suppression.cell_key_params()}
         scope = "true" if rollup.whole else _ROLLUP_SCOPE
         delete = rollup.delete or f"DELETE FROM {rollup.table} WHERE __SCOPE__"  # noqa: S608
         cursor.execute(delete.replace("__SCOPE__", scope), params)
@@ -626,9 +726,11 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
         mode = SummaryRun.Mode.FULL if since is None else SummaryRun.Mode.INCREMENTAL
         run = SummaryRun.objects.create(mode=mode, started_at=timezone.now(), watermark=watermark)
 
+        # The cells contacts marked, claimed first: a contact committed from here on marks its cells for the
+        # next run, and is seen by this one too (each statement below reads what is committed when it starts).
+        cursor.execute(_CLAIM_CELLS_SQL)
+        cells = cursor.fetchall()
         buurten: list[int] = []  # recomputed in every table
-        key_cases: list[int] = []  # with key_months: what contacts changed, see _CHANGED_CONTACT_KEYS_SQL
-        key_months: list[datetime.date] = []
         if since is not None:
             cursor.execute(_CHANGED_BUURTEN_SQL, {"since": since})
             by_casework = {row[0] for row in cursor.fetchall() if row[0] is not None}
@@ -644,20 +746,21 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
                 )
                 by_funding |= {row[0] for row in cursor.fetchall() if row[0] is not None}
             buurten = sorted(by_casework | by_funding)
-            cursor.execute(_CHANGED_CONTACT_KEYS_SQL, {"since": since})
-            for case_id, month in cursor.fetchall():
-                key_cases.append(case_id)
-                key_months.append(month)
         params: dict[str, Any] = {
             "all": since is None,
             "buurten": buurten,
             "today": today,
             "tz": settings.TIME_ZONE,
-            "key_cases": key_cases,
-            "key_months": key_months,
+            "cell_buurten": [buurt for buurt, _month, _coordination in cells],
+            "cell_months": [month for _buurt, month, _coordination in cells],
+            "cell_coordination": [coordination for _buurt, _month, coordination in cells],
             **suppression.cell_key_params(),
         }
         rows = 0
+        # Cells outside the buurten recomputed whole: only they, in the tables that read contacts.
+        cell_buurten = {buurt for buurt, _month, _coordination in cells} - set(buurten)
+        if since is not None and cell_buurten:
+            rows += _cells_refresh(cursor, params)
         if since is None or buurten:
             for table in SUMMARY_TABLES:
                 cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
@@ -672,22 +775,12 @@ def summaries_refresh(*, full: bool = False) -> RefreshResult:
             ):
                 cursor.execute(sql, params)
                 rows += cursor.rowcount
-        key_buurten: set[int] = set()
-        if key_cases:
-            # Contacts outside the buurten just recomputed: only their keys, in the tables that read contacts.
-            cursor.execute(f"SELECT DISTINCT buurt_id FROM ({_CONTACT_KEY_CASES}) AS kc", params)  # noqa: S608
-            key_buurten = {row[0] for row in cursor.fetchall()}
-            for sql in (_COORDINATION_KEYS_DELETE, _CASE_TIMING_KEYS_DELETE):
-                cursor.execute(sql, params)
-            for sql in (_with_noise(_COORDINATION_KEYS_SQL), _CASE_TIMING_KEYS_SQL):
-                cursor.execute(sql, params)
-                rows += cursor.rowcount
-        rows += _rollups_refresh(cursor, full=since is None, buurten=buurten, key_buurten=sorted(key_buurten))
+        rows += _rollups_refresh(cursor, full=since is None, buurten=buurten)
         if since is None:
             cursor.execute("SELECT count(*) FROM organisations_area WHERE kind = 'buurt'")
             run.buurten = cursor.fetchone()[0]
         else:
-            run.buurten = len(set(buurten) | key_buurten)
+            run.buurten = len(set(buurten) | cell_buurten)
         run.rows = rows
         run.finished_at = timezone.now()
         run.save(update_fields=["buurten", "rows", "finished_at"])
