@@ -99,7 +99,7 @@ def _actor(user: User | AnonymousUser | None) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"user_id": None, "username": "", "role": "", "organisation_id": None, "organisation_name": ""}
     assert isinstance(user, User)
-    loaded = User.organisation.is_cached(user)  # type: ignore[attr-defined]
+    loaded = User.organisation.is_cached(user)
     return {
         "user_id": user.pk,
         "username": user.get_username(),
