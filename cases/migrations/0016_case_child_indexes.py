@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     cursor, instead of walking the whole table by primary key.
     """
 
-    dependencies = [("cases", "0014_case_team_id_index")]
+    dependencies = [("cases", "0015_documents_and_key_figure_end_dates")]
 
     operations = [
         migrations.AddIndex(
