@@ -76,6 +76,7 @@ test-only: install ## The tests alone (no static checks); pass ARGS="-k name"
 bench: migrate ## Measure the speeds the issues name, on the data in the database (seed it first)
 	$(PY) manage.py bench_pages --profile $(BENCH_ARGS)
 	$(PY) manage.py bench_api
+	$(PY) manage.py bench_size
 	$(PY) manage.py bench_access_log
 	$(PY) manage.py bench_spend_import --rows 1000000
 	$(PY) manage.py bench_funding_report

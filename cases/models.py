@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -57,6 +58,16 @@ class Household(models.Model):
         limit_choices_to={"kind": "buurt"},
         verbose_name=_("neighbourhood"),
     )
+    # The tenant: the municipality of the buurt, copied so that a distributed database can keep a
+    # municipality's rows together (docs/scaling.md). Filled on save from the neighbourhood.
+    municipality = models.ForeignKey(
+        "organisations.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+        db_index=False,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = HouseholdQuerySet.as_manager()
@@ -70,6 +81,11 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street} {self.house_number}{self.house_number_suffix}, {self.postcode} {self.city}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.municipality_id is None and self.neighbourhood_id is not None:
+            self.municipality_id = self.neighbourhood.municipality_id
+        super().save(*args, **kwargs)
 
     @property
     def address(self) -> str:
@@ -189,6 +205,15 @@ class Case(models.Model):
     team = models.ForeignKey(
         "organisations.Team", on_delete=models.PROTECT, related_name="cases", verbose_name=_("team")
     )
+    # The tenant: the municipality of the team (docs/scaling.md). Filled on save from the team.
+    municipality = models.ForeignKey(
+        "organisations.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+        db_index=False,
+        editable=False,
+    )
     status = models.CharField(_("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.REFERRAL)
     referral_source = models.CharField(_("referred by"), max_length=20, choices=ReferralSource.choices)
     referral_reason = models.TextField(_("reason for referral"))
@@ -227,6 +252,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.municipality_id is None and self.team_id is not None:
+            self.municipality_id = self.team.municipality_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
@@ -308,7 +338,11 @@ class Involvement(models.Model):
     class Meta:
         verbose_name = _("involvement")
         verbose_name_plural = _("involvements")
-        indexes = [models.Index(fields=["professional", "case"], name="involvement_professional_idx")]
+        indexes = [
+            models.Index(fields=["professional", "case"], name="involvement_professional_idx"),
+            # From the visible cases to their rows, in the API list's order (privacy.policy.case_condition).
+            models.Index(fields=["case", "id"], name="involvement_case_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
@@ -518,6 +552,8 @@ class Action(models.Model):
         ordering = ["case", "theme__order", "id"]
         verbose_name = _("action")
         verbose_name_plural = _("actions")
+        # From the visible cases to their rows, in the API list's order (privacy.policy.case_condition).
+        indexes = [models.Index(fields=["case", "id"], name="action_case_id_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(planned_cost__gte=0), name="action_planned_cost_not_negative"),
             models.CheckConstraint(
@@ -576,6 +612,8 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["case", "-occurred_on", "-id"], name="contact_case_timeline_idx"),
+            # From the visible cases to their rows, in the API list's order (privacy.policy.case_condition).
+            models.Index(fields=["case", "id"], name="contact_case_id_idx"),
             GinIndex(fields=["themes"], name="contact_themes_gin"),
         ]
         constraints = [models.CheckConstraint(condition=Q(minutes__gte=1), name="contact_minutes_positive")]

@@ -159,11 +159,11 @@ PG_SHARE = 0.05
 # Column lists per table, in COPY order; the batch buffers hold tuples in this shape.
 COLUMNS: dict[type[Model], tuple[str, ...]] = {
     Household: ("id", "uuid", "street", "house_number", "house_number_suffix", "postcode", "city",
-                "neighbourhood_id", "created_at"),
+                "neighbourhood_id", "municipality_id", "created_at"),
     Person: ("id", "uuid", "first_name", "surname_prefix", "last_name", "date_of_birth", "bsn", "created_at"),
     HouseholdMembership: ("id", "household_id", "person_id", "role", "start_date", "end_date"),
     Case: ("id", "uuid", "reference", "household_id", "team_id", "status", "referral_source", "referral_reason",
-           "referred_on", "closed_on", "created_by_id", "created_at"),
+           "referred_on", "closed_on", "created_by_id", "created_at", "municipality_id"),
     CaseStatusChange: ("id", "case_id", "from_status", "to_status", "changed_by_id", "changed_at", "reason"),
     Plan: ("id", "case_id", "version"),
     PlanVersion: ("id", "plan_id", "number", "author", "summary", "agreed_on", "evaluate_on", "created_by_id",
@@ -651,7 +651,18 @@ class CaseworkGenerator:
     def _address(self, state: _MunicipalityState, household: HouseholdInfo, area_id: int, created: Any) -> None:
         """The household's row waits until its cases are known: it is registered with its first referral."""
         street, number, suffix, postcode = state.books[area_id].next()
-        row = [household.id, self._uuid(), street, number, suffix, postcode, state.city, area_id, created]
+        row = [
+            household.id,
+            self._uuid(),
+            street,
+            number,
+            suffix,
+            postcode,
+            state.city,
+            area_id,
+            state.municipality_id,
+            created,
+        ]
         state.pending_household_rows[household.id] = row
 
     def _write_household(self, state: _MunicipalityState, household: HouseholdInfo, cases: list[CaseInfo]) -> None:
@@ -988,6 +999,7 @@ class CaseworkGenerator:
                 datetime.date.fromordinal(case.end) if case.closed else None,
                 referrer.user_id,
                 self._moment(case.referred),
+                self.team_municipality[case.team_id],
             )
         )
         previous = ""

@@ -284,6 +284,7 @@ def referral_create(
         postcode=postcode.replace(" ", "").upper(),
         city=city.strip(),
         neighbourhood=neighbourhood,
+        municipality_id=neighbourhood.municipality_id,  # the tenant (docs/scaling.md)
     )
     household.full_clean()
     household.save()
@@ -297,6 +298,7 @@ def referral_create(
         reference=new_case_reference(),
         household=household,
         team=team,
+        municipality_id=team.municipality_id,
         referral_source=referral_source,
         referral_reason=referral_reason.strip(),
         referred_on=referred_on or today,

@@ -87,10 +87,20 @@ class MeasurementOverview:
 
 def measurement_overview(measurements: Iterable[Measurement]) -> MeasurementOverview:
     """Sort a case's measurements (in date order, scores prefetched) into trends per domain and a list."""
+    # The scores' queryset serves several models, so mypy knows its rows only as Model.
+    return _overview((m, score) for m in measurements for score in cast("Iterable[MeasurementScore]", m.scores.all()))
+
+
+def scores_overview(scores: Iterable[MeasurementScore]) -> MeasurementOverview:
+    """The same from a case's scores alone, each with its measurement, person, instrument and domain loaded,
+    in the measurements' date order: one query for the household page instead of two (issue 17).
+    A measurement without scores shows nothing either way."""
+    return _overview((score.measurement, score) for score in scores)
+
+
+def _overview(pairs: Iterable[tuple[Measurement, MeasurementScore]]) -> MeasurementOverview:
     trends: dict[tuple[int, int], DomainTrend] = {}
     listed: dict[int, ListedMeasurement] = {}
-    # The scores' queryset serves several models, so mypy knows its rows only as Model.
-    pairs = ((m, score) for m in measurements for score in cast("Iterable[MeasurementScore]", m.scores.all()))
     for measurement, score in pairs:
         if measurement.instrument.trended:
             key = (measurement.instrument_id, score.domain_id)

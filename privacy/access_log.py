@@ -94,16 +94,18 @@ def subject_for(obj: models.Model | None) -> Subject:
 
 
 def _actor(user: User | AnonymousUser | None) -> dict[str, Any]:
+    """Who reads. The organisation's name is left to the INSERT (None) unless the user's organisation is
+    loaded already: reading it here was a query of its own on every logged request (issue 17)."""
     if user is None or not user.is_authenticated:
         return {"user_id": None, "username": "", "role": "", "organisation_id": None, "organisation_name": ""}
     assert isinstance(user, User)
-    organisation = user.organisation if user.organisation_id else None
+    loaded = User.organisation.is_cached(user)
     return {
         "user_id": user.pk,
         "username": user.get_username(),
         "role": user.role,
         "organisation_id": user.organisation_id,
-        "organisation_name": organisation.name if organisation else "",
+        "organisation_name": (user.organisation.name if user.organisation else "") if loaded else None,
     }
 
 
@@ -184,7 +186,8 @@ def record_many(
         return
     actor = _actor(user)
     context = _request_fields(request)
-    on_behalf = on_behalf_of or actor["organisation_name"]
+    # Empty: the organisation's name, which the INSERT reads when the actor did not have it.
+    on_behalf = on_behalf_of or actor["organisation_name"] or ""
     activity = activity or register.activity_for(
         role=actor["role"], outcome=outcome, detail=detail, on_behalf_of=on_behalf_of
     )
@@ -230,8 +233,12 @@ INSERT INTO privacy_accesslogentry (
     detail, path, client_address, request_id, activity, legal_basis, reason, trace_id, span_id, parent_span_id,
     delete_after
 )
-SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisation_id)s, %(organisation_name)s,
-       %(on_behalf_of)s, %(action)s, %(outcome)s, %(channel)s,
+  WITH organisation AS (
+           SELECT coalesce(%(organisation_name)s,
+                           (SELECT name FROM organisations_organisation WHERE id = %(organisation_id)s), '') AS name
+       )
+SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisation_id)s, organisation.name,
+       coalesce(nullif(%(on_behalf_of)s, ''), left(organisation.name, 200)), %(action)s, %(outcome)s, %(channel)s,
        subject.household_id, subject.person_id, subject.case_id, subject.object_type, subject.object_uuid,
        coalesce(nullif(subject.detail, ''), %(detail)s), %(path)s, %(client_address)s::inet, %(request_id)s,
        %(activity)s, %(legal_basis)s, %(reason)s, %(trace_id)s, subject.span_id, %(parent_span_id)s, %(delete_after)s
@@ -239,5 +246,6 @@ SELECT '', '', %(occurred_at)s, %(user_id)s, %(username)s, %(role)s, %(organisat
               %(object_types)s::varchar[], %(object_uuids)s::uuid[], %(details)s::varchar[], %(span_ids)s::varchar[])
        WITH ORDINALITY AS subject(household_id, person_id, case_id, object_type, object_uuid, detail, span_id,
                                   position)
+       CROSS JOIN organisation
  ORDER BY subject.position
 """

@@ -47,13 +47,12 @@ from ..models import (
     Household,
     HouseholdMembership,
     Involvement,
-    Measurement,
     MeasurementScore,
     Person,
     PlanVersion,
 )
 from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
-from ..trends import measurement_overview
+from ..trends import scores_overview
 from ..viewers import viewers_panel, viewers_read
 
 CASELOAD_PAGE_SIZE = 25
@@ -277,12 +276,6 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
             to_attr="current_versions",
         ),
         Prefetch(
-            "measurements",
-            queryset=Measurement.objects.select_related("person", "instrument")
-            .order_by("measured_on", "id")
-            .prefetch_related(Prefetch("scores", queryset=MeasurementScore.objects.select_related("domain"))),
-        ),
-        Prefetch(
             "conferences",
             queryset=CaseConference.objects.prefetch_related(
                 Prefetch("participants", queryset=User.objects.order_by("last_name", "first_name"))
@@ -341,7 +334,12 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "actions": actions,
         "timeline": timeline,
         "next_page": next_page,
-        "measurements": measurement_overview(case.measurements.all()),
+        # The scores with their measurements in one query (the overview shows nothing of a measurement without).
+        "measurements": scores_overview(
+            MeasurementScore.objects.filter(measurement__case=case)
+            .select_related("measurement__person", "measurement__instrument", "domain")
+            .order_by("measurement__measured_on", "measurement_id", "domain__order")
+        ),
         "conferences": case.conferences.all(),
         "consents": [(consent, consent_state(consent, today)) for consent in case.consents.all()],
         "contact_form": ContactForm(themes=themes) if case.is_open else None,

@@ -249,7 +249,9 @@ def test_a_page_of_50_cases_by_token_takes_the_same_queries_with_small_and_large
     assert len(response.json()["results"]) == 50
 
 
-def test_bench_api_measures_the_case_list_through_a_token_and_leaves_nothing_behind(personas: Personas) -> None:
+def test_bench_api_measures_every_personal_data_list_through_a_token_and_leaves_nothing_behind(
+    personas: Personas,
+) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
@@ -261,7 +263,8 @@ def test_bench_api_measures_the_case_list_through_a_token_and_leaves_nothing_beh
     call_command("bench_api", runs=2, warmup=0, stdout=out)
     report = out.getvalue()
     assert "sees 3 cases" in report
-    assert re.search(r"GET /api/v1/cases/ median +[\d.]+ ms +p95 +[\d.]+ ms .* \d+ queries", report)
+    for name in ("cases", "households", "persons", "involvements", "actions", "contacts", "allocations"):
+        assert re.search(rf"GET /api/v1/{name}/ +median +[\d.]+ ms +p95 +[\d.]+ ms .* \d+ queries", report), name
     assert not ApiToken.objects.exists() and not AccessLogEntry.objects.exists()
     with pytest.raises(CommandError, match=r"above 0\.0 ms"):
         call_command("bench_api", runs=1, warmup=0, fail_above=0.0, stdout=io.StringIO())

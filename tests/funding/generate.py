@@ -38,6 +38,7 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
     today = today or datetime.date.today()
     buurten = list(Area.objects.neighbourhoods().order_by("code"))
     teams = list(Team.objects.order_by("pk"))
+    municipality_of_team = {team.pk: team.municipality_id for team in teams}
     team_of_buurt: dict[int, int] = {}
     for team in teams:
         for area_id in team.areas.values_list("pk", flat=True):
@@ -66,7 +67,7 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
         households.append(
             (household_id, uuid.UUID(int=rng.getrandbits(128), version=4), rng.choice(LAST_NAMES) + "straat",
              rng.randint(1, 300), "", f"{rng.randint(1000, 9999)}{rng.choice('ABCDEFGHJK')}{rng.choice('LMNPRSTVWXZ')}",
-             "Rivierstad", buurt.pk, _moment(today, rng))
+             "Rivierstad", buurt.pk, buurt.municipality_id, _moment(today, rng))
         )  # fmt: skip
         household_members: list[int] = []
         last_name = rng.choice(LAST_NAMES)
@@ -86,7 +87,7 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
         case_rows.append(
             (case_id, uuid.UUID(int=rng.getrandbits(128), version=4), f"WT-G{case_id:08d}", household_id, team_id,
              "afgesloten" if closed else "uitvoering", "school", "Gegenereerd.", referred,
-             today if closed else None, coordinator, _moment(today, rng))
+             today if closed else None, coordinator, _moment(today, rng), municipality_of_team[team_id])
         )  # fmt: skip
         plans.append((case_id, 0))
         involvements.append(
@@ -110,7 +111,7 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
     ctx.copy_rows(
         Household,
         ["id", "uuid", "street", "house_number", "house_number_suffix", "postcode", "city", "neighbourhood_id",
-         "created_at"],
+         "municipality_id", "created_at"],
         households,
     )  # fmt: skip
     ctx.copy_rows(
@@ -122,7 +123,7 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
     ctx.copy_rows(
         Case,
         ["id", "uuid", "reference", "household_id", "team_id", "status", "referral_source", "referral_reason",
-         "referred_on", "closed_on", "created_by_id", "created_at"],
+         "referred_on", "closed_on", "created_by_id", "created_at", "municipality_id"],
         case_rows,
     )  # fmt: skip
     ctx.copy_rows(Plan, ["case_id", "version"], plans)

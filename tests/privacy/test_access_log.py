@@ -83,6 +83,23 @@ def test_many_subjects_are_one_insert_in_order_with_the_shared_fields_on_every_r
     assert verify_access_log().ok
 
 
+def test_the_insert_reads_the_readers_organisation_itself_rather_than_a_query_of_its_own(
+    personas: Personas, django_assert_num_queries
+) -> None:
+    # As a request's user arrives: without its organisation loaded (reading it was one query more per request).
+    from organisations.models import User
+
+    reader = User.objects.get(pk=personas.professional.pk)
+    subject = access_log.Subject(household_id=7, object_type="cases.household")
+    with django_assert_num_queries(1):
+        access_log.record_many(user=reader, action=access_log.Action.READ, subjects=[subject])
+    access_log.record_many(user=reader, action=access_log.Action.READ, subjects=[subject], on_behalf_of="Gemeente X")
+    name = personas.professional.organisation.name
+    rows = list(AccessLogEntry.objects.order_by("seq").values_list("organisation_name", "on_behalf_of"))
+    assert rows == [(name, name), (name, "Gemeente X")]
+    assert verify_access_log().ok
+
+
 def test_no_subjects_write_nothing(personas: Personas, django_assert_num_queries) -> None:
     with django_assert_num_queries(0):
         access_log.record_many(user=personas.professional, action=access_log.Action.READ, subjects=[])

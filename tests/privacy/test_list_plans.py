@@ -1,4 +1,4 @@
-"""The lists of cases, households and persons cost what the caller can see, not what the database holds.
+"""The lists of personal data cost what the caller can see, not what the database holds.
 
 Issue 17, item 1.
 
@@ -198,13 +198,17 @@ def _list_queries(client: Client, url: str, table: str) -> list[str]:
     ]
 
 
-# The lists of cases and of the households and persons of cases. The lists of what hangs under a case
-# (contacts, actions, involvements, allocations) keep a per-row check (privacy.policy.case_condition) and
-# are not pinned here: they still walk their table in the page's order for a caller who sees few cases.
+# Every list of the API that holds personal data: cases, the households and persons of cases, and what
+# hangs under a case (contacts, actions, involvements, allocations), which start from the visible cases
+# too (privacy.policy.case_condition) and reach their rows by the (case, id) indexes.
 API_LISTS = [
     ("/api/v1/cases/?page_size=50", "cases_case"),
     ("/api/v1/households/?page_size=50", "cases_household"),
     ("/api/v1/persons/?page_size=50", "cases_person"),
+    ("/api/v1/contacts/?page_size=50", "cases_contact"),
+    ("/api/v1/actions/?page_size=50", "cases_action"),
+    ("/api/v1/involvements/?page_size=50", "cases_involvement"),
+    ("/api/v1/allocations/?page_size=50", "funding_allocation"),
 ]
 
 

@@ -1,10 +1,11 @@
-"""Measure ``GET /api/v1/cases/`` on the data in the database: ``manage.py bench_api`` (``make bench``).
+"""Measure the API's personal-data lists on the data in the database: ``manage.py bench_api`` (``make bench``).
 
 Picks the team with the most cases and a current member who may see them,
 makes that member a personal API token (the real bearer path: token lookup,
-account check, policy, access log), fetches one page of 50 cases N times
-in-process and prints the median and 95th-percentile server time and the
-number of queries. Everything runs in one transaction that is rolled back, so
+account check, policy, access log), fetches one page of 50 of each list
+(cases, households, persons, involvements, actions, contacts, allocations) N
+times in-process and prints the median and 95th-percentile server time and the
+number of queries per list. Everything runs in one transaction that is rolled back, so
 the token and the access-log rows the reads write do not stay behind.
 """
 
@@ -29,13 +30,13 @@ from organisations.models import TeamMembership
 
 from .bench_pages import Command as PagesCommand
 
-# One page of 50 of the caller's cases must answer under this, median, on the `municipality` seed (issue 7).
-TARGET_MS = 50.0
-URL = "/api/v1/cases/?page_size=50"
+# One page of 50 must answer under this, median, at the `municipality` and `national` seeds (issue 17).
+TARGET_MS = 15.0
+LISTS = ["cases", "households", "persons", "involvements", "actions", "contacts", "allocations"]
 
 
 class Command(BaseCommand):
-    help = "Fetch one page of 50 cases through the API with a personal token N times; print median, p95, queries."
+    help = "Fetch one page of 50 of each personal-data list through the API with a personal token N times."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--runs", type=int, default=30, help="measured requests (default 30)")
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             raise CommandError("The busiest team has no current member to ask as.")
         user = membership.user
         visible = Case.objects.visible_to(user).count()
-        self.stdout.write(f"User #{user.pk} ({user.role}) sees {visible} cases; fetching {URL}.")
+        self.stdout.write(f"User #{user.pk} ({user.role}) sees {visible} cases; one page of 50 of each list.")
         self.stdout.write(f"Settings: {settings.SETTINGS_MODULE}, DEBUG={settings.DEBUG}; {runs} runs after {warmup}.")
 
         host = next((name for name in settings.ALLOWED_HOSTS if name and "*" not in name), "localhost")
@@ -72,16 +73,23 @@ class Command(BaseCommand):
             )
             client = Client(HTTP_HOST=host.lstrip("."), HTTP_AUTHORIZATION=f"Bearer {new.secret}")
             settle()  # as the WSGI entry point does once the application is loaded
-            median, p95, best, cpu, queries = pages.measure(client, URL, runs=runs, warmup=warmup)
+            results = {
+                name: pages.measure(client, f"/api/v1/{name}/?page_size=50", runs=runs, warmup=warmup) for name in LISTS
+            }
             transaction.set_rollback(True)
 
-        self.stdout.write(
-            f"  GET /api/v1/cases/ median {median:7.1f} ms   p95 {p95:7.1f} ms   "
-            f"(best {best:6.1f} ms, Python CPU median {cpu:6.1f} ms)   {queries} queries"
-        )
+        for name, (median, p95, best, cpu, queries) in results.items():
+            self.stdout.write(
+                f"  GET /api/v1/{name + '/':<13} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
+                f"(best {best:6.1f} ms, Python CPU median {cpu:6.1f} ms)   {queries} queries"
+            )
         if hasattr(os, "getloadavg"):
             self.stdout.write(f"Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")
+        slowest = max(results, key=lambda name: results[name][0])
+        median = results[slowest][0]
         verdict = "within" if median < TARGET_MS else "ABOVE"
-        self.stdout.write(f"Median is {verdict} the {TARGET_MS:.0f} ms target.")
+        self.stdout.write(
+            f"The slowest median ({slowest}, {median:.1f} ms) is {verdict} the {TARGET_MS:.0f} ms target."
+        )
         if fail_above is not None and median > fail_above:
-            raise CommandError(f"Median {median:.1f} ms is above {fail_above:.1f} ms.")
+            raise CommandError(f"Median {median:.1f} ms of {slowest} is above {fail_above:.1f} ms.")
