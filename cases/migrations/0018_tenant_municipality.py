@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
     """
 
     dependencies = [
-        ("cases", "0016_case_child_indexes"),
+        ("cases", "0017_case_child_indexes"),
         ("organisations", "0005_silos_relation_moves_to_funding"),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     cursor, instead of walking the whole table by primary key.
     """
 
-    dependencies = [("cases", "0015_documents_and_key_figure_end_dates")]
+    dependencies = [("cases", "0016_duplicate_review_and_merge")]
 
     operations = [
         migrations.AddIndex(
