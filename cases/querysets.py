@@ -86,6 +86,14 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.team_caseload_of(user)
         return self.caseload_of(user)
 
+    def without_coordinator(self) -> CaseQuerySet:
+        """Cases with no active coordinator (the rule the caseload shows: coordinator, not ended)."""
+        from .models import Involvement
+
+        return self.exclude(
+            Exists(Involvement.objects.filter(case_id=OuterRef("pk"), is_coordinator=True, end_date__isnull=True))
+        )
+
     def on_theme(self, code: str) -> CaseQuerySet:
         """Cases with a goal of the current plan, or an open action, on the theme."""
         from .models import Action, Goal
@@ -277,6 +285,18 @@ class CaseScopedQuerySet(models.QuerySet[_M]):
 
     def visible_to(self, user: User | AnonymousUser) -> CaseScopedQuerySet[_M]:
         return self.filter(policy.case_condition(user, prefix=self.case_path))
+
+
+class ReminderQuerySet(CaseScopedQuerySet[_M]):
+    def open_on_caseload_of(self, user: User) -> ReminderQuerySet[_M]:
+        """Signalen: the open reminders on the cases of one's caseload (a team lead: the team's).
+
+        The Signalen screen and the Vandaag page both list these.
+        """
+        from .models import Case
+
+        visible = cast(ReminderQuerySet[_M], self.visible_to(user))
+        return visible.filter(resolved_at__isnull=True, case__in=Case.objects.caseload_for(user).values("pk"))
 
 
 class PlanVersionQuerySet(CaseScopedQuerySet[_M]):

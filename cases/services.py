@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from funding import services as funding_services
+from notifications.services import notify
 from organisations.models import Area, Organisation, Team, User
 from privacy import policy
 from privacy.actor import service
@@ -339,6 +340,7 @@ def involvement_add(
         if _constraint_name(error) != "involvement_one_open_per_professional":
             raise
         raise ValidationError({"professional": [_("This professional is already involved.")]}) from error
+    notify(kind="involvement_added", subject_id=involvement.pk)
     return involvement
 
 
@@ -397,6 +399,7 @@ def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis:
     involvement.end_date = None
     involvement.full_clean()
     involvement.save()
+    notify(kind="coordinator_changed", subject_id=involvement.pk)
     return involvement
 
 

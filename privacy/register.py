@@ -97,6 +97,8 @@ CASE_MODELS = (
     "cases.measurementscore",
     "cases.consent",
     "cases.reminder",
+    "agenda.task",
+    "agenda.appointment",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),
@@ -120,7 +122,14 @@ REGISTER: tuple[Activity, ...] = (
         legal_bases=(AVG_PUBLIC_TASK, *LEGAL_TASKS, AVG_CONSENT),
         persons=(RESIDENTS, MINORS, KEY_FIGURES),
         data=(IDENTITY, HOUSEHOLD, CASEWORK, HEALTH, CONSENT_DATA),
-        models=(*CASE_MODELS, "cases.keyfigure", "notifications.notification"),
+        models=(
+            *CASE_MODELS,
+            "cases.keyfigure",
+            "notifications.notification",
+            "notifications.notificationsettings",
+            "agenda.calendarfeed",
+            "agenda.recenthousehold",
+        ),
         recipients=("*",),
         retention=RETENTION_CASE,
         safeguards=(ROLE_BASED_ACCESS, ACCESS_LOGGED, TWO_FACTOR, CONFIDENTIAL_NOTES),
