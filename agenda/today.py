@@ -22,7 +22,7 @@ from funding import report, workflow
 from funding.forms import report_params_for
 from funding.models import Blockage, SpendImport
 from jobs.models import OutboxMessage, TaskExecution
-from organisations.models import User
+from organisations.models import TeamMembership, User
 from privacy import access_log, policy
 from privacy.models import AccessLogEntry, DataSubjectRequest, OfficerVisit
 from privacy.services import officer_visit_record
@@ -57,6 +57,7 @@ class Today:
     refused_reads: int | None = None
     pending_jobs: int | None = None
     finished_jobs: list[TaskExecution] | None = None
+    memberships: list[TeamMembership] = field(default_factory=list)
     logged: list[access_log.Subject] = field(default_factory=list)
 
 
@@ -130,6 +131,9 @@ def _administration(today: Today) -> None:
 
 def today_for(user: User) -> Today:
     today = Today(day=timezone.localdate())
+    today.memberships = list(
+        TeamMembership.objects.current().filter(user=user).select_related("team", "team__municipality")
+    )
     if policy.may_see_casework(user):
         _casework(user, today)
     if policy.oversees_team_cases(user):

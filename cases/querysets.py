@@ -87,12 +87,20 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.caseload_of(user)
 
     def without_coordinator(self) -> CaseQuerySet:
-        """Cases with no active coordinator (the rule the caseload shows: coordinator, not ended)."""
+        """Cases nobody coordinates in practice: the database holds one coordinator per open case (migration
+        0002), but theirs left the case's team or their account was disabled, so the team lead must assign another.
+        """
+        from organisations.models import TeamMembership
+
         from .models import Involvement
 
-        return self.exclude(
-            Exists(Involvement.objects.filter(case_id=OuterRef("pk"), is_coordinator=True, end_date__isnull=True))
+        in_team = TeamMembership.objects.current().filter(
+            user_id=OuterRef("professional_id"), team_id=OuterRef("case__team_id")
         )
+        working = Involvement.objects.filter(
+            case_id=OuterRef("pk"), is_coordinator=True, end_date__isnull=True, professional__is_active=True
+        ).filter(Exists(in_team))
+        return self.exclude(Exists(working))
 
     def on_theme(self, code: str) -> CaseQuerySet:
         """Cases with a goal of the current plan, or an open action, on the theme."""

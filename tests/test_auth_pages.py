@@ -43,8 +43,8 @@ def test_a_professional_logs_in_and_sees_their_team(client: Client, personas: Pe
     response = client.post(reverse("login"), {"username": "prof-a", "password": PASSWORD})
     assert response["Location"] == reverse("login_verify")
     response = client.post(reverse("login_verify"), {"token": f"{totp(device.bin_key):06d}"}, follow=True)
-    # Home leads casework roles on to their caseload.
-    assert [url for url, _status in response.redirect_chain][-2:] == [reverse("home"), reverse("cases:caseload")]
+    # Every role lands on Vandaag.
+    assert [url for url, _status in response.redirect_chain][-1:] == [reverse("home")]
     html = response.content.decode()
     assert "Wijkteam Noord" in html and "Wijkteam Zuid" not in html
 

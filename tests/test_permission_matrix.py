@@ -47,6 +47,7 @@ from tests.cases.factories import (
     MembershipFactory,
     PlanVersionFactory,
 )
+from tests.agenda.factories import AppointmentFactory, TaskFactory
 from tests.conftest import Personas
 from tests.funding.factories import BlockageFactory
 from tests.organisations.factories import TeamMembershipFactory
@@ -117,7 +118,8 @@ NO_CASEWORK = dict.fromkeys(("bureau", "auditor", "privacy_officer", "administra
 
 MATRIX: list[Row] = [
     # --- Login, language, home, health (no personal data) -----------------------------------------------------
-    Row("home", expect=expect(200, anonymous=302, professional=302, team_lead=302)),  # casework: to the caseload
+    # Vandaag, every role's start page: casework roles see case references of their own work (logged, a list).
+    Row("home", expect=expect(200, anonymous=302), log="read"),
     Row("login", expect=expect(302, anonymous=200)),
     Row("login_verify", expect=expect(302, anonymous=302)),
     Row("login_enrol", expect=expect(302, anonymous=302)),
@@ -296,6 +298,28 @@ MATRIX: list[Row] = [
     Row("exports:download", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     # --- Meldingen: every user their own notifications; another's (or an unknown) one is not found ----------------
     Row("notifications:inbox", expect=expect(200)),
+    Row("notifications:settings", "POST", expect=expect(302), data=lambda t: {"digest": "daily"}),
+    # --- The agenda: tasks and appointments are case data; the feed is opened by its secret only -------------------
+    Row("agenda:task-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    Row("agenda:appointment-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    # Ticking off shows nothing of the household: back to it (302), a closed case's task stays as it was.
+    Row(
+        "agenda:task-done",
+        "POST",
+        target="task",
+        expect=casework(relation(own=302, involved=302, closed=302)),
+        log="update",
+    ),
+    Row(
+        "agenda:appointment-cancel",
+        "POST",
+        target="appointment",
+        expect=casework(relation(own=302, involved=302, closed=302)),
+        log="update",
+    ),
+    Row("agenda:calendar", expect=casework(200), log="read"),
+    Row("agenda:calendar", "POST", expect=casework(302), log="read"),
+    Row("agenda:feed", expect=expect(404, anonymous=404), kwargs={"token": "no-such-token"}),
     Row("notifications:count", expect=expect(200)),
     Row("notifications:mark_all_read", method="POST", expect=expect(302)),
     Row("notifications:mark_read", method="POST", expect=expect(404), kwargs={"uuid": NIL_UUID}),
@@ -585,6 +609,8 @@ class Target:
     conference: Any
     measurement: Any
     blockage: Blockage
+    task: Any
+    appointment: Any
 
     @property
     def household(self) -> Any:
@@ -613,6 +639,8 @@ def a_target(personas: Personas, *, team: Any, coordinator: User, closed: bool =
         conference=ConferenceFactory(case=case, created_by=coordinator),
         measurement=MeasurementFactory(case=case, person=member.person, measured_by=coordinator),
         blockage=BlockageFactory(action=action, opened_by=coordinator),
+        task=TaskFactory(case=case, owner=coordinator),
+        appointment=AppointmentFactory(case=case, owner=coordinator),
     )
 
 
@@ -827,4 +855,4 @@ def test_each_role_gets_what_the_matrix_says_and_leaves_its_log_rows(
 
 
 TARGET_NAMES = {"household", "case", "action", "involvement", "person", "consent", "goal", "contact"}
-TARGET_NAMES |= {"conference", "measurement", "blockage"}
+TARGET_NAMES |= {"conference", "measurement", "blockage", "task", "appointment"}

@@ -167,16 +167,18 @@ def test_the_household_page_uses_uuids_not_integer_ids(personas: Personas) -> No
 
 
 @pytest.mark.parametrize("persona", ["professional", "team_lead"])
-def test_home_leads_casework_roles_to_their_caseload(log_in, personas: Personas, persona: str) -> None:
+def test_vandaag_shows_casework_roles_their_day(log_in, personas: Personas, persona: str) -> None:
     response = log_in(getattr(personas, persona)).get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("cases:caseload")
+    assert response.status_code == 200
+    assert "Mijn taken deze week" in html_of(response)
+    assert reverse("cases:reminders") in html_of(response)
 
 
 @pytest.mark.parametrize("persona", ["bureau", "auditor", "privacy_officer", "administrator"])
-def test_other_roles_keep_their_home_page_and_see_no_caseload_link(log_in, personas: Personas, persona: str) -> None:
+def test_other_roles_get_their_own_vandaag_and_see_no_caseload_link(log_in, personas: Personas, persona: str) -> None:
     response = log_in(getattr(personas, persona)).get(reverse("home"))
     assert response.status_code == 200
-    assert "Welkom" in html_of(response)
+    assert '<h1 class="utrecht-heading-1">Vandaag</h1>' in html_of(response)
     assert reverse("cases:caseload") not in html_of(response)
 
 
