@@ -35,6 +35,7 @@ from cases.models import Case, Contact, Involvement
 from funding.models import Blockage
 from organisations.models import User
 from privacy.models import AccessLogEntry, DataSubjectRequest
+from tests.agenda.factories import AppointmentFactory, TaskFactory
 from tests.cases.factories import (
     ActionFactory,
     CaseFactory,
@@ -47,7 +48,6 @@ from tests.cases.factories import (
     MembershipFactory,
     PlanVersionFactory,
 )
-from tests.agenda.factories import AppointmentFactory, TaskFactory
 from tests.conftest import Personas
 from tests.funding.factories import BlockageFactory
 from tests.organisations.factories import TeamMembershipFactory
