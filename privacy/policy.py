@@ -415,8 +415,8 @@ def may_revoke_any_api_token(user: User | AnonymousUser | None) -> bool:
 
 
 def may_see_background_work(user: User | AnonymousUser | None) -> bool:
-    """The functional administrator follows the background work (the outbox, finished tasks) on Vandaag and in
-    the configuration screens."""
+    """The functional administrator follows the background work (waiting and finished tasks) on Vandaag and on
+    the test-job screen (``jobs:probe``)."""
     return _has_role(user, frozenset({Role.ADMINISTRATOR})) and may_use_admin_site(user)
 
 

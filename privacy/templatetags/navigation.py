@@ -51,6 +51,6 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (policy.may_handle_privacy(user), "privacy:log", _("Access log")),
         (policy.may_see_membership_changes(user), "organisations:membership-changes", _("Changes to your team")),
         (policy.may_use_admin_site(user), "admin:index", _("Administration")),
-        (policy.may_see_background_work(user), "admin:jobs_outboxmessage_changelist", _("Background work")),
+        (policy.may_see_background_work(user), "jobs:probe", _("Background work")),
     ]
     return {"links": [Link(reverse(name), label, name == here) for allowed, name, label in screens if allowed]}

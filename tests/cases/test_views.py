@@ -658,8 +658,9 @@ def test_the_household_page_uses_a_constant_number_of_queries(
     client = log_in(personas.professional)
     # Session, user, device, then 18 for the page (a conference's agreed actions come from the case's: one
     # fewer, issue 17), the access log (organisation, INSERT) and 3 for the coordinator's "who viewed" panel
-    # (the reads, the reader's organisation for its log row, the log row).
-    with django_assert_max_num_queries(26):
+    # (the reads, the reader's organisation for its log row, the log row); 3 for the agenda: "recently viewed"
+    # (one upsert), the case's open tasks and its appointments (issue 15).
+    with django_assert_max_num_queries(29):
         response = client.get(household_url(case))
     assert response.status_code == 200
     assert f'data-count="professionals">{size["involvements"] + 1}<' in html_of(response)

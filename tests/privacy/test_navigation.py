@@ -30,7 +30,7 @@ EXPECTED = {
     "bureau": ["home", "funding:register", "funding:audit", "monitoring:index"],
     "auditor": ["home", "funding:register", "funding:audit", "funding:spend_imports"],
     "privacy_officer": ["home", "privacy:home", "privacy:requests", "privacy:log"],
-    "administrator": ["home", "admin:index", "admin:jobs_outboxmessage_changelist"],
+    "administrator": ["home", "admin:index", "jobs:probe"],
     "outsider": CASEWORK,  # a professional in no team still has the casework screens (which show nothing)
 }
 
