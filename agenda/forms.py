@@ -15,14 +15,6 @@ from common.forms import DateField, ObjectChoiceField, load_choices
 from organisations.models import User
 
 
-def owner_choices(choices: CaseChoices) -> list[User]:
-    """Who can own it: the professionals involved in the case and the members of its team, each once."""
-    seen: dict[int, User] = {user.pk: user for user in choices.involved_professionals}
-    for user in choices.team_professionals:
-        seen.setdefault(user.pk, user)
-    return list(seen.values())
-
-
 def action_label(action: Action) -> str:
     if action.conference_id:
         return str(_("%(action)s (agreed in the case conference of %(date)s)")) % {
@@ -47,7 +39,7 @@ class TaskForm(forms.Form):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("owner", user.pk)
         super().__init__(*args, **kwargs)
-        load_choices(self, "owner", owner_choices(choices), label=professional_label)
+        load_choices(self, "owner", choices.case_workers, label=professional_label)
         actions = Action.objects.visible_to(user).open().filter(case_id=choices.case.pk).select_related("conference")
         load_choices(self, "action", actions.order_by("id"), label=action_label)
 
@@ -68,7 +60,7 @@ class AppointmentForm(forms.Form):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("owner", user.pk)
         super().__init__(*args, **kwargs)
-        load_choices(self, "owner", owner_choices(choices), label=professional_label)
+        load_choices(self, "owner", choices.case_workers, label=professional_label)
 
     def starts_at(self) -> datetime.datetime:
         day: datetime.date = self.cleaned_data["day"]

@@ -103,6 +103,9 @@ class ActionInput:
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     product_code: str = ""
+    # A conference's action item: who follows it up, before when (it becomes their task).
+    follow_up_by: User | None = None
+    follow_up_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -643,6 +646,20 @@ def conference_record(
     actions = [_build_action(case=case, data=item, by=by, conference=conference) for item in action_items]
     actions = bulk_create_with_history(actions, Action, default_user=by)
     funding_services.actions_detect(action_ids=[action.pk for action in actions], by=by)
+    # The agenda builds on cases (its tasks hang under a case), so it is imported here, not at the top.
+    from agenda.services import task_create
+
+    for item, action in zip(action_items, actions, strict=True):
+        if item.follow_up_by is not None and item.follow_up_on is not None:
+            task_create(
+                case=case,
+                by=by,
+                owner=item.follow_up_by,
+                title=action.description[:200],
+                due_on=item.follow_up_on,
+                action=action,
+                conference=conference,
+            )
     return conference
 
 

@@ -202,3 +202,42 @@ def test_text_is_escaped_and_long_lines_are_folded_on_character_boundaries() -> 
     folded = ical.fold(line)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == line
+
+
+def test_a_conference_action_item_with_someone_to_follow_it_up_becomes_their_task(personas: Personas, case) -> None:
+    from cases.services import ActionInput, conference_record
+    from themes.models import Theme
+
+    item = ActionInput(
+        theme=Theme.objects.order_by("order").first(),
+        description="Aanmelden bij de schuldhulp",
+        delivering_organisation=personas.professional.organisation,
+        follow_up_by=personas.professional,
+        follow_up_on=datetime.date(2025, 6, 6),
+    )
+    without = ActionInput(
+        theme=item.theme, description="Nog uitzoeken", delivering_organisation=item.delivering_organisation
+    )
+    conference = conference_record(
+        case=case,
+        by=personas.professional,
+        held_on=NOW.date(),
+        participants=[personas.professional],
+        decisions="Schulden eerst.",
+        action_items=[item, without],
+    )
+    task = Task.objects.get()
+    assert (task.owner, task.due_on, task.conference, task.action.description) == (
+        personas.professional,
+        datetime.date(2025, 6, 6),
+        conference,
+        "Aanmelden bij de schuldhulp",
+    )
+
+
+def test_the_conference_form_asks_for_both_who_and_when(personas: Personas, case) -> None:
+    from cases.forms import ActionItemForm, CaseChoices
+
+    form = ActionItemForm({"follow_up_on": "2025-06-06"}, choices=CaseChoices(case=case, user=personas.professional))
+    form.is_valid()
+    assert form.errors["follow_up_by"] == ["Kies wie het doet."]
