@@ -106,7 +106,7 @@ def test_a_contact_with_errors_is_announced_and_keeps_what_was_typed(page, perso
     alert.wait_for()
     assert "niet opgeslagen" in alert.inner_text()
     expect(alert).to_be_focused()
-    assert page.get_by_text("Kies minstens één thema.").is_visible()
+    assert page.get_by_text("Kies minstens één thema.", exact=True).is_visible()
     assert page.get_by_label("Notitie").input_value() == "Nog niet af"
     assert Contact.objects.filter(case=case).count() == 1
     assert_accessible(page)
