@@ -8,6 +8,7 @@ twenty rows costs as many queries as a form with one.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -118,6 +119,14 @@ class CaseChoices:
             .distinct()
             .order_by("first_name", "last_name", "id")
         )
+
+    @cached_property
+    def case_workers(self) -> list[User]:
+        """Who can own a task of the case: the professionals involved in it and its team's members, each once."""
+        seen: dict[int, User] = {user.pk: user for user in self.involved_professionals}
+        for user in self.team_professionals:
+            seen.setdefault(user.pk, user)
+        return list(seen.values())
 
     @cached_property
     def team_professionals(self) -> list[User]:
@@ -463,12 +472,34 @@ class ActionForm(ActionPeriodMixin):
 
 
 class ActionItemForm(ActionForm):
-    """An action item agreed in a case conference: what, by whom, for whom, at what cost."""
+    """An action item agreed in a case conference: what, by whom, for whom, at what cost, and who follows it up
+    before when (a task on their Vandaag, issue 15)."""
 
     status = None  # type: ignore[assignment]
     start_date = None  # type: ignore[assignment]
     end_date = None  # type: ignore[assignment]
     product_code = None  # type: ignore[assignment]
+    follow_up_by = ObjectChoiceField(label=_("Who follows it up"), required=False, empty_label=_("— nobody yet —"))
+    follow_up_on = DateField(label=_("Follow up before"), required=False)
+
+    def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
+        super().__init__(*args, choices=choices, **kwargs)
+        load_choices(self, "follow_up_by", choices.case_workers, label=professional_label)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("follow_up_by") and not data.get("follow_up_on"):
+            self.add_error("follow_up_on", _("Enter the date it must be done by."))
+        if data.get("follow_up_on") and not data.get("follow_up_by"):
+            self.add_error("follow_up_by", _("Choose who does it."))
+        return data
+
+    def to_input(self) -> services.ActionInput:
+        return dataclasses.replace(
+            super().to_input(),
+            follow_up_by=self.cleaned_data.get("follow_up_by"),
+            follow_up_on=self.cleaned_data.get("follow_up_on"),
+        )
 
 
 ActionItemFormSet = row_formset(ActionItemForm, min_num=0, max_num=20)

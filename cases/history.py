@@ -38,6 +38,7 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from agenda.models import Appointment, Task
 from funding.models import Allocation, Blockage, BlockageReason, FundingStream, Silo
 from organisations.models import Organisation, User
 from privacy import policy
@@ -90,6 +91,8 @@ TRACKED: tuple[type[models.Model], ...] = (
     Consent,
     Allocation,
     Blockage,
+    Task,
+    Appointment,
 )
 KINDS: dict[str, type[models.Model]] = {str(model._meta.model_name): model for model in TRACKED}
 KINDS["planversion"] = PlanVersion

@@ -36,6 +36,7 @@ from .querysets import (
     MeasurementScoreQuerySet,
     PersonQuerySet,
     PlanVersionQuerySet,
+    ReminderQuerySet,
 )
 from .validators import validate_bsn
 
@@ -873,7 +874,7 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(_("signalled at"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
-    objects = CaseScopedQuerySet.as_manager()
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["since", "id"]

@@ -94,6 +94,22 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.team_caseload_of(user)
         return self.caseload_of(user)
 
+    def without_coordinator(self) -> CaseQuerySet:
+        """Cases nobody coordinates in practice: the database holds one coordinator per open case (migration
+        0002), but theirs left the case's team or their account was disabled, so the team lead must assign another.
+        """
+        from organisations.models import TeamMembership
+
+        from .models import Involvement
+
+        in_team = TeamMembership.objects.current().filter(
+            user_id=OuterRef("professional_id"), team_id=OuterRef("case__team_id")
+        )
+        working = Involvement.objects.filter(
+            case_id=OuterRef("pk"), is_coordinator=True, end_date__isnull=True, professional__is_active=True
+        ).filter(Exists(in_team))
+        return self.exclude(Exists(working))
+
     def on_theme(self, code: str) -> CaseQuerySet:
         """Cases with a goal of the current plan, or an open action, on the theme."""
         from .models import Action, Goal
@@ -288,6 +304,18 @@ class CaseScopedQuerySet(models.QuerySet[_M]):
 
     def visible_to(self, user: User | AnonymousUser) -> CaseScopedQuerySet[_M]:
         return self.filter(policy.case_condition(user, prefix=self.case_path))
+
+
+class ReminderQuerySet(CaseScopedQuerySet[_M]):
+    def open_on_caseload_of(self, user: User) -> ReminderQuerySet[_M]:
+        """Signalen: the open reminders on the cases of one's caseload (a team lead: the team's).
+
+        The Signalen screen and the Vandaag page both list these.
+        """
+        from .models import Case
+
+        visible = cast(ReminderQuerySet[_M], self.visible_to(user))
+        return visible.filter(resolved_at__isnull=True, case__in=Case.objects.caseload_for(user).values("pk"))
 
 
 class PlanVersionQuerySet(CaseScopedQuerySet[_M]):

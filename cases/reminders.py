@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.services import notify
+
 from .querysets import CONTACT_OVERDUE_DAYS
 
 PLAN_EVALUATION_MONTHS = 6
@@ -108,9 +110,9 @@ REFRESH_SQL = f"""
                  WHERE r.resolved_at IS NULL AND r.case_id = d.case_id AND r.kind = d.kind
                    AND r.consent_id IS NOT DISTINCT FROM d.consent_id
          )
-        RETURNING 1
+        RETURNING id
     )
-    SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM resolved)
+    SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM resolved), (SELECT max(id) FROM created)
 """  # noqa: S608 (composed of constants only; the values are parameters)
 
 
@@ -134,5 +136,8 @@ def reminders_refresh(*, today: datetime.date | None = None) -> RefreshResult:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         cursor.execute(REFRESH_SQL, params)
-        created, resolved = cursor.fetchone()
+        created, resolved, one_created = cursor.fetchone()
+    if one_created is not None:
+        # The professionals on those cases hear of it once per run, after it commits.
+        notify(kind="reminders_created", subject_id=one_created)
     return RefreshResult(created=created, resolved=resolved)

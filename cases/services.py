@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from funding import services as funding_services
+from notifications.services import notify
 from organisations.models import Area, Organisation, Team, User
 from privacy import policy
 from privacy.actor import service
@@ -112,6 +113,9 @@ class ActionInput:
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     product_code: str = ""
+    # A conference's action item: who follows it up, before when (it becomes their task).
+    follow_up_by: User | None = None
+    follow_up_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +386,7 @@ def involvement_add(
         if _constraint_name(error) != "involvement_one_open_per_professional":
             raise
         raise ValidationError({"professional": [_("This professional is already involved.")]}) from error
+    notify(kind="involvement_added", subject_id=involvement.pk)
     return involvement
 
 
@@ -440,6 +445,7 @@ def coordinator_assign(*, case: Case, professional: User, by: User, legal_basis:
     involvement.end_date = None
     involvement.full_clean()
     involvement.save()
+    notify(kind="coordinator_changed", subject_id=involvement.pk)
     return involvement
 
 
@@ -681,6 +687,20 @@ def conference_record(
     actions = [_build_action(case=case, data=item, by=by, conference=conference) for item in action_items]
     actions = bulk_create_with_history(actions, Action, default_user=by)
     funding_services.actions_detect(action_ids=[action.pk for action in actions], by=by)
+    # The agenda builds on cases (its tasks hang under a case), so it is imported here, not at the top.
+    from agenda.services import task_create
+
+    for item, action in zip(action_items, actions, strict=True):
+        if item.follow_up_by is not None and item.follow_up_on is not None:
+            task_create(
+                case=case,
+                by=by,
+                owner=item.follow_up_by,
+                title=action.description[:200],
+                due_on=item.follow_up_on,
+                action=action,
+                conference=conference,
+            )
     return conference
 
 

@@ -133,6 +133,13 @@ def export_build(*, job_id: int) -> None:
             channel=access_log.Channel.TASK,
             detail="background export",
         )
+    # The owner is told through the notifications' outbox task (committed with the file). By task name: the
+    # engine imports no app above it; the key is the one ``notifications.services.notify`` uses.
+    enqueue(
+        "notifications.deliver",
+        {"kind": "export_finished", "subject_id": job.pk},
+        idempotency_key=f"notifications.deliver:export_finished:{job.pk}",
+    )
     logger.info("Export %s done: %s rows, %s bytes", job.pk, job.row_count, job.size)
 
 

@@ -22,6 +22,11 @@ class Draft:
 
 BUILDERS: dict[str, str] = {
     "blockage_escalated": "funding.notifications.blockage_escalated",
+    "involvement_added": "cases.notifications.involvement_added",
+    "coordinator_changed": "cases.notifications.coordinator_changed",
+    "reminders_created": "cases.notifications.reminders_created",
+    # Built here: the export engine imports no app above it (scripts/app_imports.py).
+    "export_finished": "notifications.builders.export_finished",
 }
 
 

@@ -34,6 +34,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 class Notification(models.Model):
     class Kind(models.TextChoices):
         BLOCKAGE_ESCALATED = "blockage_escalated", _("a blockage reached your level")
+        INVOLVEMENT_ADDED = "involvement_added", _("a new involvement on your case")
+        COORDINATOR_CHANGED = "coordinator_changed", _("a new coordinator on your case")
+        REMINDERS_CREATED = "reminders_created", _("new reminders on your cases")
+        EXPORT_FINISHED = "export_finished", _("your export is ready")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(
@@ -65,3 +69,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"
+
+
+class NotificationSettings(models.Model):
+    """One user's choice of an e-mail digest of their unread notifications, and when the last one went out."""
+
+    class Digest(models.TextChoices):
+        NONE = "none", _("no e-mail")
+        DAILY = "daily", _("a daily e-mail with what is unread")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(_("e-mail digest"), max_length=10, choices=Digest.choices, default=Digest.NONE)
+    # The digest covers unread notifications created after this moment; moved on by each digest sent.
+    digest_sent_until = models.DateTimeField(_("digest sent until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+        indexes = [models.Index(fields=["digest"], name="notification_digest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.digest}"

@@ -160,6 +160,15 @@ PERSONAL_DATA: dict[str, str] = {
     "organisations.historicalteammembership": "account",
     # Names no resident (a case reference at most) but is addressed to a user: kept with their account.
     "notifications.notification": "account",
+    # The e-mail digest choice, the calendar feed's secret, the households one opened lately: the user's own.
+    "notifications.notificationsettings": "account",
+    "agenda.calendarfeed": "account",
+    "agenda.recenthousehold": "account",
+    # Tasks and appointments are case data: their titles and places can name the household.
+    "agenda.task": "case",
+    "agenda.historicaltask": "case",
+    "agenda.appointment": "case",
+    "agenda.historicalappointment": "case",
     "funding.historicalallocation": "case",
     "funding.allocation": "case",
     "funding.spendimport": "case",

@@ -457,6 +457,12 @@ def may_revoke_any_api_token(user: User | AnonymousUser | None) -> bool:
     return _has_role(user, frozenset({Role.ADMINISTRATOR}))
 
 
+def may_see_background_work(user: User | AnonymousUser | None) -> bool:
+    """The functional administrator follows the background work (waiting and finished tasks) on Vandaag and on
+    the test-job screen (``jobs:probe``)."""
+    return _has_role(user, frozenset({Role.ADMINISTRATOR})) and may_use_admin_site(user)
+
+
 def may_use_admin_site(user: User | AnonymousUser | None) -> bool:
     """The functional administrator's configuration screens (``/beheer/``): Django's own rule, staff and active."""
     return _active(user) and bool(getattr(user, "is_staff", False))

@@ -102,6 +102,8 @@ CASE_MODELS = (
     "drafts.draft",
     "cases.duplicatedecision",
     "cases.merge",
+    "agenda.task",
+    "agenda.appointment",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),
@@ -125,7 +127,14 @@ REGISTER: tuple[Activity, ...] = (
         legal_bases=(AVG_PUBLIC_TASK, *LEGAL_TASKS, AVG_CONSENT),
         persons=(RESIDENTS, MINORS, KEY_FIGURES),
         data=(IDENTITY, HOUSEHOLD, CASEWORK, HEALTH, CONSENT_DATA),
-        models=(*CASE_MODELS, "cases.keyfigure", "notifications.notification"),
+        models=(
+            *CASE_MODELS,
+            "cases.keyfigure",
+            "notifications.notification",
+            "notifications.notificationsettings",
+            "agenda.calendarfeed",
+            "agenda.recenthousehold",
+        ),
         recipients=("*",),
         retention=RETENTION_CASE,
         safeguards=(ROLE_BASED_ACCESS, ACCESS_LOGGED, TWO_FACTOR, CONFIDENTIAL_NOTES),

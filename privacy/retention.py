@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agenda.models import Appointment, Task
 from cases import models as cm
 from drafts.models import Draft
 from drafts.services import drafts_expired
@@ -174,6 +175,10 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     cm.Consent.objects.filter(case__in=cases).update(purpose=REDACTED)
     cm.Consent.history.filter(case_id__in=case_ids).update(purpose=REDACTED)
     cm.CaseStatusChange.objects.filter(case__in=cases).update(reason="")
+    Task.objects.filter(case__in=cases).update(title=REDACTED)
+    Task.history.filter(case_id__in=case_ids).update(title=REDACTED)
+    Appointment.objects.filter(case__in=cases).update(title=REDACTED, place=REDACTED)
+    Appointment.history.filter(case_id__in=case_ids).update(title=REDACTED, place=REDACTED)
     cases.update(referral_reason=REDACTED, anonymised_at=now)
     cm.Case.history.filter(id__in=case_ids).update(referral_reason=REDACTED)
 

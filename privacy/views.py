@@ -50,8 +50,6 @@ HOME_ROWS = 50
 FIRST_VISIT_LOOKBACK = datetime.timedelta(days=30)
 HOME_WINDOW_KEY = "privacy_home_window"
 SUBJECT_RIGHTS = "subject-rights"
-# Reads whose activity lies outside the reader's usual purpose (they also carry the reason given).
-OUT_OF_PURPOSE = [activity.code for activity in register.REGISTER if activity.needs_reason]
 
 
 # What a refused visitor attempted, per screen, when they submit its form (reading it is a read).
@@ -112,11 +110,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     the session, so the later pages of the same visit show the same rows.
     """
     since, until = _visit_window(request)
-    reports = (
-        AccessLogEntry.objects.filter(occurred_at__gt=since, occurred_at__lte=until)
-        .filter(Q(outcome=AccessLogEntry.Outcome.REFUSED) | ~Q(reason="") | Q(activity__in=OUT_OF_PURPOSE))
-        .exclude(user_id=request.user.pk)
-        .order_by("-occurred_at", "-seq")
+    reports = AccessLogEntry.objects.officer_reports(since=since, until=until, officer_id=request.user.pk).order_by(
+        "-occurred_at", "-seq"
     )
     page = Paginator(reports, HOME_ROWS).get_page(request.GET.get("pagina"))
     rows = list(page)  # read before this visit is logged

@@ -36,6 +36,7 @@ from funding.models import Blockage
 from organisations.models import User
 from privacy.models import AccessLogEntry, DataSubjectRequest
 from privacy.personal_data import PERSONAL_DATA
+from tests.agenda.factories import AppointmentFactory, TaskFactory
 from tests.cases.factories import (
     ActionFactory,
     CaseFactory,
@@ -120,7 +121,8 @@ NO_CASEWORK = dict.fromkeys(("bureau", "auditor", "privacy_officer", "administra
 
 MATRIX: list[Row] = [
     # --- Login, language, home, health (no personal data) -----------------------------------------------------
-    Row("home", expect=expect(200, anonymous=302, professional=302, team_lead=302)),  # casework: to the caseload
+    # Vandaag, every role's start page: casework roles see case references of their own work (logged, a list).
+    Row("home", expect=expect(200, anonymous=302), log="read"),
     Row("login", expect=expect(302, anonymous=200)),
     Row("login_verify", expect=expect(302, anonymous=302)),
     Row("login_enrol", expect=expect(302, anonymous=302)),
@@ -339,6 +341,28 @@ MATRIX: list[Row] = [
     Row("exports:download", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     # --- Meldingen: every user their own notifications; another's (or an unknown) one is not found ----------------
     Row("notifications:inbox", expect=expect(200)),
+    Row("notifications:settings", "POST", expect=expect(302), data=lambda t: {"digest": "daily"}),
+    # --- The agenda: tasks and appointments are case data; the feed is opened by its secret only -------------------
+    Row("agenda:task-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    Row("agenda:appointment-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    # Ticking off shows nothing of the household: back to it (302), a closed case's task stays as it was.
+    Row(
+        "agenda:task-done",
+        "POST",
+        target="task",
+        expect=casework(relation(own=302, involved=302, closed=302)),
+        log="update",
+    ),
+    Row(
+        "agenda:appointment-cancel",
+        "POST",
+        target="appointment",
+        expect=casework(relation(own=302, involved=302, closed=302)),
+        log="update",
+    ),
+    Row("agenda:calendar", expect=casework(200), log="read"),
+    Row("agenda:calendar", "POST", expect=casework(302), log="read"),
+    Row("agenda:feed", expect=expect(404, anonymous=404), kwargs={"token": "no-such-token"}),
     Row("notifications:count", expect=expect(200)),
     Row("notifications:mark_all_read", method="POST", expect=expect(302)),
     Row("notifications:mark_read", method="POST", expect=expect(404), kwargs={"uuid": NIL_UUID}),
@@ -635,6 +659,8 @@ class Target:
     measurement: Any
     blockage: Blockage
     document: Any
+    task: Any
+    appointment: Any
 
     @property
     def household(self) -> Any:
@@ -664,6 +690,8 @@ def a_target(personas: Personas, *, team: Any, coordinator: User, closed: bool =
         measurement=MeasurementFactory(case=case, person=member.person, measured_by=coordinator),
         blockage=BlockageFactory(action=action, opened_by=coordinator),
         document=DocumentFactory(case=case, author=coordinator),
+        task=TaskFactory(case=case, owner=coordinator),
+        appointment=AppointmentFactory(case=case, owner=coordinator),
     )
 
 
@@ -884,4 +912,4 @@ def test_each_role_gets_what_the_matrix_says_and_leaves_its_log_rows(
 
 
 TARGET_NAMES = {"household", "case", "action", "involvement", "person", "consent", "goal", "contact"}
-TARGET_NAMES |= {"conference", "measurement", "blockage", "document"}
+TARGET_NAMES |= {"conference", "measurement", "blockage", "document", "task", "appointment"}

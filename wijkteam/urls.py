@@ -14,6 +14,7 @@ urlpatterns = [
     path("mijn-exports/", include("exports.urls")),
     path("meldingen/", include("notifications.urls")),
     path("concepten/", include("drafts.urls")),
+    path("agenda/", include("agenda.urls")),
     path("", include("cases.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("team/", include("organisations.urls")),

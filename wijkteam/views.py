@@ -1,18 +1,19 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
+from agenda.today import today_for
 from common.http import AuthenticatedHttpRequest
-from organisations.models import TeamMembership
-from privacy import policy
+from privacy import access_log
 
 
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The landing page after login: casework roles go to their caseload; others see who they are."""
-    if policy.may_see_casework(request.user):
-        return redirect("cases:caseload")
-    memberships = (
-        TeamMembership.objects.current().filter(user=request.user).select_related("team", "team__municipality")
-    )
-    return render(request, "home.html", {"memberships": memberships})
+    """Vandaag: every role's start page after login, its panels asked of the policy (agenda/today.py)."""
+    today = today_for(request.user)
+    if today.logged:
+        # Every case the page names, in one INSERT.
+        access_log.record_many(
+            user=request.user, action=access_log.Action.READ, subjects=today.logged, request=request, detail="today"
+        )
+    return render(request, "agenda/today.html", {"today": today})

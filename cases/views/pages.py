@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from agenda.services import recent_household_record
 from common.http import AuthenticatedHttpRequest
 from common.paging import OpenEndedPage, page_number
 from funding.selectors import household_funding
@@ -401,6 +402,7 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
         detail="household page",
         **read_purpose.as_log(),
     )
+    recent_household_record(user=user, household_id=household.pk)
     return render(request, "cases/household.html", context)
 
 

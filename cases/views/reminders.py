@@ -13,7 +13,7 @@ from common.http import AuthenticatedHttpRequest
 from privacy import access_log
 
 from ..forms import ReminderFilterForm
-from ..models import Case, Reminder
+from ..models import Reminder
 from .pages import require_casework
 
 PAGE_SIZE = 50
@@ -28,9 +28,7 @@ def reminder_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form.is_valid()  # an unknown kind is reported next to the field and ignored
     kind = getattr(form, "cleaned_data", {}).get("soort")
 
-    mine = Reminder.objects.visible_to(user).filter(
-        resolved_at__isnull=True, case__in=Case.objects.caseload_for(user).values("pk")
-    )
+    mine = Reminder.objects.open_on_caseload_of(user)
     counts = dict(mine.order_by().values_list("kind").annotate(n=Count("pk")))
     shown = mine.filter(kind=kind) if kind else mine
     page = Paginator(

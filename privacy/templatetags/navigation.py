@@ -36,7 +36,7 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
     here = match.view_name if match is not None else None
     casework = policy.may_see_casework(user)
     screens: list[tuple[bool, str, str]] = [
-        (True, "home", _("Home")),
+        (True, "home", _("Today")),
         (casework, "cases:caseload", _("My caseload")),
         (casework, "cases:reminders", _("Reminders")),
         (casework, "cases:search", _("Find a household")),
@@ -49,7 +49,10 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (policy.may_import_spend(user), "funding:spend_imports", _("Spend imports")),
         (policy.may_see_monitoring(user), "monitoring:index", _("Monitoring")),
         (policy.may_handle_privacy(user), "privacy:home", _("Privacy")),
+        (policy.may_handle_privacy(user), "privacy:requests", _("Data-subject requests")),
+        (policy.may_handle_privacy(user), "privacy:log", _("Access log")),
         (policy.may_see_membership_changes(user), "organisations:membership-changes", _("Changes to your team")),
         (policy.may_use_admin_site(user), "admin:index", _("Administration")),
+        (policy.may_see_background_work(user), "jobs:probe", _("Background work")),
     ]
     return {"links": [Link(reverse(name), label, name == here) for allowed, name, label in screens if allowed]}

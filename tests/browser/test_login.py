@@ -21,7 +21,7 @@ def watch_for_csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     return violations
 
 
-def test_a_professional_logs_in_with_password_and_code_and_reaches_their_caseload(page, personas: Personas) -> None:
+def test_a_professional_logs_in_with_password_and_code_and_reaches_vandaag(page, personas: Personas) -> None:
     device = TOTPDevice.objects.create(user=personas.professional, name="app", confirmed=True)
     violations = watch_for_csp_violations(page)
     page.goto("/")
@@ -39,8 +39,8 @@ def test_a_professional_logs_in_with_password_and_code_and_reaches_their_caseloa
     page.get_by_role("textbox", name="Code", exact=True).fill(f"{totp(device.bin_key):06d}")
     page.get_by_role("button", name="Verder").click()
 
-    page.wait_for_url("**/casussen/")
-    assert page.locator("h1").inner_text() == "Mijn caseload"
+    page.wait_for_url(lambda url: url.endswith("/") and "/inloggen/" not in url)
+    assert page.locator("h1").inner_text() == "Vandaag"
     assert page.get_by_text("Wijkteam Noord").is_visible()
     assert_accessible(page)
     assert violations == []

@@ -830,7 +830,7 @@ QUERIES = {
     "action-create": 7,
     "action-status": 4,
     "measurement-create": 6,
-    "conference-create": 7,
+    "conference-create": 8,  # the team, for who follows an action item up (issue 15)
     "coordinator-assign": 6,
     "case-transition": 4,
     "involvement-create": 5,

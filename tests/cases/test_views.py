@@ -167,16 +167,18 @@ def test_the_household_page_uses_uuids_not_integer_ids(personas: Personas) -> No
 
 
 @pytest.mark.parametrize("persona", ["professional", "team_lead"])
-def test_home_leads_casework_roles_to_their_caseload(log_in, personas: Personas, persona: str) -> None:
+def test_vandaag_shows_casework_roles_their_day(log_in, personas: Personas, persona: str) -> None:
     response = log_in(getattr(personas, persona)).get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("cases:caseload")
+    assert response.status_code == 200
+    assert "Mijn taken deze week" in html_of(response)
+    assert reverse("cases:reminders") in html_of(response)
 
 
 @pytest.mark.parametrize("persona", ["bureau", "auditor", "privacy_officer", "administrator"])
-def test_other_roles_keep_their_home_page_and_see_no_caseload_link(log_in, personas: Personas, persona: str) -> None:
+def test_other_roles_get_their_own_vandaag_and_see_no_caseload_link(log_in, personas: Personas, persona: str) -> None:
     response = log_in(getattr(personas, persona)).get(reverse("home"))
     assert response.status_code == 200
-    assert "Welkom" in html_of(response)
+    assert '<h1 class="utrecht-heading-1">Vandaag</h1>' in html_of(response)
     assert reverse("cases:caseload") not in html_of(response)
 
 
@@ -655,9 +657,10 @@ def test_the_household_page_uses_a_constant_number_of_queries(
     case = a_rich_case(personas, **size)
     client = log_in(personas.professional)
     # Session, user, device; 19 for the page (a conference's agreed actions come from the case's, the
-    # measurements with their scores: issue 17); the coordinator's "who viewed" panel; and one INSERT into the
-    # access log for everything read, which reads the reader's organisation itself (one query fewer).
-    with django_assert_max_num_queries(24):
+    # measurements with their scores: issue 17); the coordinator's "who viewed" panel; one INSERT into the
+    # access log for everything read, which reads the reader's organisation itself (one query fewer); 3 for
+    # the agenda: "recently viewed" (one upsert), the case's open tasks and its appointments (issue 15).
+    with django_assert_max_num_queries(27):
         response = client.get(household_url(case))
     assert response.status_code == 200
     assert f'data-count="professionals">{size["involvements"] + 1}<' in html_of(response)
@@ -783,7 +786,7 @@ def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_report
     assert f"Household {largest.household.uuid}: 4 memberships, 5 involvements, 30 contacts" in report
     assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
     timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms, Python CPU median +[\d.]+ ms\)"
-    assert re.search(rf"household page +{timings} +24 queries", report)
+    assert re.search(rf"household page +{timings} +27 queries", report)  # 3 for the agenda (issue 15)
     assert re.search(rf"caseload +{timings} +11 queries", report)
     assert "Voornaam" not in report and "Lindelaan" not in report  # no names or addresses in the output
     # The login it needed leaves nothing behind.

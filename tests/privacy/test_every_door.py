@@ -23,7 +23,9 @@ from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from agenda.models import CalendarFeed
 from cases.models import Case, Household, HouseholdMembership, Reminder
 from funding.tasks import refresh_flow_summary
 from privacy import register
@@ -32,6 +34,7 @@ from privacy.models import AccessLogEntry
 from privacy.personal_data import PERSONAL_DATA
 from privacy.purpose import REASON_HEADER
 from privacy.subject_access import subject_access_open, subject_access_release
+from tests.agenda.factories import AppointmentFactory, TaskFactory
 from tests.cases.factories import (
     ActionFactory,
     CaseFactory,
@@ -167,7 +170,16 @@ DOORS: dict[str, Door] = {
     "api:measurement-detail": Door("team_lead", _api("measurement", lambda w: w.measurement), household_bound=True),
     "api:consent-list": Door("team_lead", _api("consent"), household_bound=True),
     "api:consent-detail": Door("team_lead", _api("consent", lambda w: w.consent), household_bound=True),
+    # The agenda's forms of a case.
+    "agenda:task-create": Door("team_lead", _case("agenda:task-create"), household_bound=True),
+    "agenda:appointment-create": Door("team_lead", _case("agenda:appointment-create"), household_bound=True),
     # Doors whose purpose is the reader's own work: an activity, no reason.
+    "home": Door("professional", lambda w: reverse("home")),
+    "agenda:task-done": Door("professional", lambda w: reverse("agenda:task-done", args=[w.task.uuid]), "post"),
+    "agenda:appointment-cancel": Door(
+        "professional", lambda w: reverse("agenda:appointment-cancel", args=[w.appointment.uuid]), "post"
+    ),
+    "agenda:feed": Door("professional", lambda w: reverse("agenda:feed", args=[w.feed.token])),
     "cases:caseload": Door("professional", lambda w: reverse("cases:caseload")),
     "cases:reminders": Door("professional", lambda w: reverse("cases:reminders")),
     "cases:search": Door(
@@ -224,7 +236,8 @@ OFFICER_FILE_DOORS = {
 
 NOT_A_DOOR: dict[str, str] = {
     "cases:household-purpose": "asks the reason and shows nothing of the household (a refused attempt is logged)",
-    "home": "the start page: links only",
+    "agenda:calendar": "the user's own calendar address",
+    "notifications:settings": "the user's own digest choice",
     "login": "logging in",
     "login_verify": "logging in",
     "login_enrol": "logging in",
@@ -355,6 +368,9 @@ def world(personas: Personas) -> World:
         "consent": ConsentFactory(case=case, person=membership.person, recorded_by=personas.professional),
         "blockage": BlockageFactory(action=action, opened_by=personas.professional),
         "allocation": AllocationFactory(action=action, stream=stream),
+        "task": TaskFactory(case=case, owner=personas.professional, due_on=timezone.localdate()),
+        "appointment": AppointmentFactory(case=case, owner=personas.professional, starts_at=timezone.now()),
+        "feed": CalendarFeed.objects.create(user=personas.professional),
     }
     refresh_flow_summary()  # the audit cell's drill-down reads the funding-flow summary
     officer = personas.privacy_officer

@@ -30,8 +30,8 @@ EXPECTED = {
     "team_lead": [*CASEWORK, "cases:duplicate-queue", "monitoring:index", "organisations:membership-changes"],
     "bureau": ["home", "funding:register", "funding:audit", "monitoring:index"],
     "auditor": ["home", "funding:register", "funding:audit", "funding:spend_imports"],
-    "privacy_officer": ["home", "privacy:home"],
-    "administrator": ["home", "admin:index"],
+    "privacy_officer": ["home", "privacy:home", "privacy:requests", "privacy:log"],
+    "administrator": ["home", "admin:index", "jobs:probe"],
     "outsider": CASEWORK,  # a professional in no team still has the casework screens (which show nothing)
 }
 

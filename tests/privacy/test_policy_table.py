@@ -184,6 +184,7 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
     ),
     "may_revoke_any_api_token": (lambda w, u: policy.may_revoke_any_api_token(u), {"administrator"}),
     "may_use_admin_site": (lambda w, u: policy.may_use_admin_site(u), {"administrator"}),
+    "may_see_background_work": (lambda w, u: policy.may_see_background_work(u), {"administrator"}),
 }
 
 # Helpers of the policy that answer no question about a user, and the constants.

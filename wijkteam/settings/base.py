@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "exports",
     "notifications",
     "drafts",
+    "agenda",
 ]
 
 MIDDLEWARE = [
@@ -464,6 +465,13 @@ WIJKTEAM_ACCESS_LOG_KEEP_YEARS = int(os.environ.get("WIJKTEAM_ACCESS_LOG_KEEP_YE
 
 DAY = 24 * 60 * 60
 
+# --- E-mail: the notification digest ------------------------------------------------------
+# Where the links in an e-mail point (a mail has no request to take the host from).
+WIJKTEAM_SITE_URL = os.environ.get("WIJKTEAM_SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wijkteam@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+
 
 def through_the_outbox(task_name: str, *, every: int, kwargs: dict[str, object] | None = None) -> dict[str, object]:
     """A beat entry that queues ``task_name`` through the outbox, once per ``every`` seconds (jobs.enqueue_periodic)."""
@@ -512,6 +520,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "cases.refresh_reminders": {
         **through_the_outbox("cases.refresh_reminders", every=DAY),
         "schedule": crontab(hour=5, minute=30),
+    },
+    # After the reminders: the digest tells of the morning's new ones too.
+    "notifications.send_digests": {
+        **through_the_outbox("notifications.send_digests", every=DAY),
+        "schedule": crontab(hour=6, minute=30),
     },
     # Incremental every quarter of an hour; a full one nightly also catches what no history records
     # (an organisation's silos, a goal's status).

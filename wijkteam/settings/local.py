@@ -9,3 +9,6 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 WIJKTEAM_LOG_SEAL_KEY_FILE = WIJKTEAM_LOG_SEAL_KEY_FILE or str(BASE_DIR / ".data" / "access-log-seal.key")
 WIJKTEAM_LOG_SEAL_GENERATE_KEY = True
 WIJKTEAM_LOG_SEAL_DIR = WIJKTEAM_LOG_SEAL_DIR or str(BASE_DIR / ".data" / "access-log-seals")
+
+# The notification digest is printed, not sent, on a developer machine.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

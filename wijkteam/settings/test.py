@@ -34,3 +34,6 @@ WIJKTEAM_LOG_SEAL_DIR = ""
 # The sequencer runs where a test calls it (privacy.sequencer.chain_access_log), not after whichever commit
 # comes first: tests/privacy/test_access_log_sequencer.py switches the opportunistic run on itself.
 WIJKTEAM_ACCESS_LOG_CHAIN_OPPORTUNISTIC = False
+
+# Mails stay in django.core.mail.outbox (pytest-django sets this too; said here for manage.py under test settings).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
