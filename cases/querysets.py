@@ -29,7 +29,16 @@ from privacy import policy
 if TYPE_CHECKING:
     from organisations.models import User
 
-    from .models import Action, Case, Contact, Household, HouseholdMembership, Involvement, Person  # noqa: F401
+    from .models import (  # noqa: F401
+        Action,
+        Case,
+        Contact,
+        Household,
+        HouseholdMembership,
+        Involvement,
+        MeldcodeStep,
+        Person,
+    )
 
 OPEN = ~Q(status="afgesloten")
 
@@ -304,6 +313,12 @@ class HouseholdMembershipQuerySet(models.QuerySet["HouseholdMembership"]):
     def current(self, on: datetime.date | None = None) -> HouseholdMembershipQuerySet:
         day = on or timezone.localdate()
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class MeldcodeStepQuerySet(models.QuerySet["MeldcodeStep"]):
+    def visible_to(self, user: User | AnonymousUser) -> MeldcodeStepQuerySet:
+        """Confidential beyond the case: the involved professionals of the recording organisation, the coordinator."""
+        return self.filter(policy.meldcode_condition(user))
 
 
 class KeyFigureQuerySet(models.QuerySet[models.Model]):

@@ -164,6 +164,10 @@ PERSONAL_DATA: dict[str, str] = {
     "cases.historicalconsent": "case",
     "cases.historicalconsent_organisations": "case",
     "cases.consent": "case",
+    # The meldcode huiselijk geweld en kindermishandeling: case data, anonymised with the case (its outcomes
+    # are free text); in an access request every step waits for the privacy officer's decision.
+    "cases.historicalmeldcodestep": "case",
+    "cases.meldcodestep": "case",
     "cases.keyfigure": "key_figure",
     "cases.reminder": "case",
     "privacy.accesslogentry": "access_log",

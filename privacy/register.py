@@ -97,6 +97,7 @@ CASE_MODELS = (
     "cases.measurementscore",
     "cases.consent",
     "cases.reminder",
+    "cases.meldcodestep",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),
