@@ -44,7 +44,9 @@ from .models import (
     Person,
     Plan,
     PlanVersion,
+    Reminder,
 )
+from .querysets import CONTACT_OVERDUE_DAYS
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
@@ -609,6 +611,11 @@ def contact_log(
     )
     contact.full_clean()
     contact.save()
+    if occurred_on >= timezone.localdate() - datetime.timedelta(days=CONTACT_OVERDUE_DAYS):
+        # The "no contact" signal's cause is gone now, not at the next morning's refresh (cases/reminders.py).
+        Reminder.objects.filter(case=case, kind=Reminder.Kind.NO_CONTACT, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
     return contact
 
 

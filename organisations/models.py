@@ -182,6 +182,8 @@ class User(AbstractUser):
         validators=[PHONE_VALIDATOR],
         help_text=_("The number colleagues and partners call you on, for example 030 123 45 67 or 06 12345678."),
     )
+    # The interface language this user chose ("" = the default, Dutch); the browser's language never decides.
+    language = models.CharField(_("interface language"), max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["username"]

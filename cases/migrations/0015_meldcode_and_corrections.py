@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0014_case_team_id_index'),
-        ('organisations', '0006_user_phone'),
+        ('organisations', '0007_user_phone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0005_silos_relation_moves_to_funding'),
+        ('organisations', '0006_user_language'),
     ]
 
     operations = [
