@@ -174,3 +174,24 @@ def test_no_monitoring_or_api_figure_counts_the_meldcode(scene: Scene, personas:
         name for name in ("privacy/api.py", "privacy/suppression.py") if "Meldcode" in (root / name).read_text()
     ]
     assert readers == []
+
+
+def test_an_access_request_holds_each_step_for_the_officers_decision_and_retention_clears_the_outcome(
+    scene: Scene, personas: Personas
+) -> None:
+    from cases.models import CaseStatus
+    from privacy.retention import REDACTED, cases_anonymise
+    from privacy.subject_access import items_of, person_disclosure, undecided_confidential
+
+    step = record(scene.case, personas.professional, 1)
+    disclosure = person_disclosure(scene.parent.person)
+    item = items_of(disclosure)[f"meldcode:{step.uuid}"]
+    assert item["confidential"] is True
+    assert f"meldcode:{step.uuid}" in undecided_confidential(disclosure, {})  # never released without a decision
+
+    scene.case.status, scene.case.closed_on = CaseStatus.CLOSED, DAY
+    scene.case.save()
+    cases_anonymise(case_ids=[scene.case.pk])
+    step.refresh_from_db()
+    assert step.outcome == REDACTED
+    assert set(MeldcodeStep.history.filter(id=step.pk).values_list("outcome", flat=True)) == {REDACTED}
