@@ -31,9 +31,11 @@ if TYPE_CHECKING:
         Action,
         Case,
         Contact,
+        Document,
         Household,
         HouseholdMembership,
         Involvement,
+        KeyFigure,
         MeldcodeStep,
         Person,
     )
@@ -322,9 +324,24 @@ class MeldcodeStepQuerySet(models.QuerySet["MeldcodeStep"]):
         return self.filter(policy.meldcode_condition(user))
 
 
-class KeyFigureQuerySet(models.QuerySet[models.Model]):
+class KeyFigureQuerySet(models.QuerySet["KeyFigure"]):
     def visible_to(self, user: User | AnonymousUser) -> KeyFigureQuerySet:
-        """Key figures are not clients, but their contact details are still personal: own teams only."""
-        if not policy.may_see_casework(user):
-            return self.none()
-        return self.filter(team__in=policy.team_ids_of(user))
+        """Key figures are not clients, but their names and contact details are still personal: own teams only."""
+        return self.filter(policy.key_figure_condition(user))
+
+    def active(self, on: datetime.date | None = None) -> KeyFigureQuerySet:
+        """Not ended on ``on`` (today): the end date is the first day a key figure no longer counts."""
+        day = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    """Documents follow the rule of contact notes: the case must be visible, and "own organisation only"
+    keeps a document inside the organisation of the professional who added it."""
+
+    def visible_to(self, user: User | AnonymousUser) -> DocumentQuerySet:
+        return self.filter(policy.document_condition(user))
+
+    def readable_on_visible_case(self, user: User | AnonymousUser) -> DocumentQuerySet:
+        """For use under a case that already passed ``Case.objects.visible_to``: the confidentiality rule only."""
+        return self.filter(policy.confidentiality_condition(user))

@@ -22,6 +22,7 @@ CASEWORK = [
     "cases:search",
     "cases:referral-create",
     "funding:team_blockages",
+    "cases:area",
 ]
 
 EXPECTED = {

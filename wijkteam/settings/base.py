@@ -549,6 +549,13 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# A document on a case (cases/documents.py): the largest file, and the virus scanner (clamd) when there is one:
+# a Unix socket, or a host and port. Without either, documents are not scanned.
+WIJKTEAM_DOCUMENT_MAX_BYTES = int(os.environ.get("WIJKTEAM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+WIJKTEAM_CLAMD_SOCKET = os.environ.get("WIJKTEAM_CLAMD_SOCKET", "")
+WIJKTEAM_CLAMD_HOST = os.environ.get("WIJKTEAM_CLAMD_HOST", "")
+WIJKTEAM_CLAMD_PORT = int(os.environ.get("WIJKTEAM_CLAMD_PORT", "3310"))
+WIJKTEAM_CLAMD_TIMEOUT = float(os.environ.get("WIJKTEAM_CLAMD_TIMEOUT", "10"))
 # Bodies without files (forms, JSON) stay within Django's own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_case_team_id_index'),
+        ('cases', '0015_documents_and_key_figure_end_dates'),
         ('organisations', '0007_user_phone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
