@@ -50,3 +50,15 @@ class ApiTokenForm(forms.Form):
         help_text=_("At most a year from today."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+
+class ProfileForm(forms.Form):
+    """What a user keeps up to date themselves: the work phone number colleagues see on the cases they share."""
+
+    phone = forms.CharField(
+        label=_("Work phone number"),
+        max_length=20,
+        required=False,
+        help_text=_("The number colleagues and partners call you on, for example 030 123 45 67 or 06 12345678."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )

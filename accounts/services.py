@@ -168,3 +168,18 @@ def api_token_revoke(*, by: User, token: ApiToken) -> ApiToken:
         token.full_clean()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@service
+def profile_update(*, user: User, by: User, phone: str) -> User:
+    """A user's own contact details. The e-mail address is not among them: it links the account to the
+    municipality's login (``oidc.MATCH_CLAIMS``), so the functional administrator changes it."""
+    if by.pk != user.pk:
+        raise PermissionDenied
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.phone = phone.strip()
+    # The phone number alone is checked: the rest of the account is the administrator's, not this form's.
+    others = [model_field.name for model_field in User._meta.fields if model_field.name != "phone"]
+    user.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["phone"])
+    return user

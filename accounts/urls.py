@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import oidc, token_views, views
+from . import oidc, profile_views, token_views, views
 
 # Every login step lives under /inloggen/: SecondFactorRequiredMiddleware keeps that prefix open.
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("sessie/verlengen/", views.session_keep_alive_view, name="session_keep_alive"),
     path("sessie/hervatten/", views.session_resume, name="session_resume"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mijn-account/profiel/", profile_views.profile, name="profile"),
     path("mijn-account/api-sleutels/", token_views.api_tokens, name="api_tokens"),
     path(
         "mijn-account/api-sleutels/<uuid:uuid>/intrekken/", token_views.api_token_revoke_view, name="api_token_revoke"

@@ -509,6 +509,7 @@ class ActionCorrectForm(ActionPeriodMixin):
     """Correct an action's dates, cost, deliverer or beneficiary; ``version`` is the edit lock."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    description = forms.CharField(label=_("What is done"), max_length=300)
     delivering_organisation = ObjectChoiceField(label=_("Delivered by"))
     beneficiary = ObjectChoiceField(label=_("For whom"), required=False, empty_label=_("The whole household"))
     planned_cost = LocalisedDecimalField(
@@ -521,6 +522,12 @@ class ActionCorrectForm(ActionPeriodMixin):
     )
     start_date = DateField(label=_("Start"), required=False)
     end_date = DateField(label=_("End"), required=False)
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=300,
+        required=False,
+        help_text=_("Optional. Shown with the “corrected” mark; the old values stay in the change history."),
+    )
 
     def __init__(self, *args: Any, choices: CaseChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -535,7 +542,89 @@ class ActionCorrectForm(ActionPeriodMixin):
             planned_cost=data["planned_cost"] or Decimal("0"),
             start_date=data["start_date"],
             end_date=data["end_date"],
+            description=data["description"],
+            reason=data["reason"],
         )
+
+
+class ContactCorrectForm(forms.Form):
+    """Correct the note of one's own contact; ``version`` is the edit lock."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("Write the corrected note.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=300,
+        required=False,
+        help_text=_("Optional. Shown with the “corrected” mark; the old text stays in the change history."),
+    )
+
+
+# --- The meldcode huiselijk geweld en kindermishandeling -------------------------------------------
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(label: Any, help_text: Any = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+class MeldcodeStepForm(forms.Form):
+    """One step of the meldcode: the date, the outcome, and the questions of that step only.
+
+    Which answers a step needs is the service's rule (``services.meldcode_record``); the form only keeps the
+    fields of the step it is shown for, so nothing of another step can be posted along.
+    """
+
+    step = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=5)
+    done_on = DateField(label=_("Date"), error_messages={"required": _("Fill in the date of this step.")})
+    outcome = _text(
+        label=_("Outcome"),
+        error_messages={"required": _("Write down the outcome of this step.")},
+    )
+    consulted_veilig_thuis = _yes_no(
+        _("Was Veilig Thuis consulted?"), _("Asking Veilig Thuis for advice is not a report.")
+    )
+    suspicion = _yes_no(_("1. Is there a suspicion of domestic violence or child abuse?"))
+    unsafe = _yes_no(_("2. Is there acute or structural unsafety?"))
+    can_help = _yes_no(_("3. Am I able to offer or organise sufficient help?"))
+    help_accepted = _yes_no(_("4. Do those involved accept the help?"))
+    lasting_safety = _yes_no(_("5. Does the help lead to lasting safety within the desired time?"))
+    report_to_veilig_thuis = forms.BooleanField(label=_("Report to Veilig Thuis"), required=False)
+    organise_help = forms.BooleanField(label=_("Organise help"), required=False)
+
+    STEP_FIELDS: dict[int, tuple[str, ...]] = {
+        2: ("consulted_veilig_thuis",),
+        4: ("suspicion", "unsafe", "can_help", "help_accepted", "lasting_safety"),
+        5: ("report_to_veilig_thuis", "organise_help"),
+    }
+    ALL_STEP_FIELDS = frozenset(name for names in STEP_FIELDS.values() for name in names)
+
+    def __init__(self, *args: Any, step: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown_step = step
+        for name in self.ALL_STEP_FIELDS - set(self.STEP_FIELDS.get(step, ())):
+            del self.fields[name]
+        if not self.is_bound:
+            self.initial.setdefault("step", step)
+            self.initial.setdefault("done_on", timezone.localdate())
+
+    def to_input(self) -> services.MeldcodeInput:
+        data = self.cleaned_data
+        answers = {name: data.get(name) for name in self.STEP_FIELDS.get(self.shown_step, ())}
+        return services.MeldcodeInput(step=data["step"], done_on=data["done_on"], outcome=data["outcome"], **answers)
 
 
 class ActionStatusForm(forms.Form):

@@ -20,8 +20,10 @@ timeline, newest first, paged in SQL:
    query turns ids into names.
 
 So a page costs a bounded number of queries, whatever the size of the history.
-Notes of contacts are not repeated here: the history shows that a note
-changed, not what it said (contacts' metadata only). A BSN is shown masked.
+A contact's note is not repeated when it is written (the timeline shows it);
+a correction shows the old text and the new, so what was first written stays
+readable. A BSN is shown masked. Meldcode steps appear only for whom the
+policy lets read them (``policy.meldcode_condition``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from .models import (
     Involvement,
     Measurement,
     MeasurementScore,
+    MeldcodeStep,
     Person,
     PlanVersion,
 )
@@ -67,12 +70,13 @@ SKIPPED_FIELDS = frozenset({"id", "uuid", "created_at", "case", "household"})
 SKIPPED_PER_MODEL: dict[type[models.Model], frozenset[str]] = {
     Goal: frozenset({"order"}),
     # The edit lock: every correction moves it, the fields it guards say what changed.
-    Action: frozenset({"version"}),
+    Action: frozenset({"version", "corrected_at"}),
+    Contact: frozenset({"version", "corrected_at"}),
     # Copied from the household for the audit when the row was made.
     Allocation: frozenset({"neighbourhood"}),
     Blockage: frozenset({"neighbourhood"}),
 }
-# Shown as "changed" without their content.
+# Not repeated when the object is created (shown elsewhere); a later change shows old and new.
 HIDDEN_CONTENT: dict[type[models.Model], frozenset[str]] = {Contact: frozenset({"note"})}
 MASKED: dict[type[models.Model], frozenset[str]] = {Person: frozenset({"bsn"})}
 
@@ -93,6 +97,7 @@ TRACKED: tuple[type[models.Model], ...] = (
     Blockage,
     Task,
     Appointment,
+    MeldcodeStep,
 )
 KINDS: dict[str, type[models.Model]] = {str(model._meta.model_name): model for model in TRACKED}
 KINDS["planversion"] = PlanVersion
@@ -137,6 +142,8 @@ def _history_sources(user: User | AnonymousUser, household: Household) -> list[Q
         MeasurementScore: Q(measurement__case__in=cases),
         Allocation: Q(action__case__in=cases),
         Blockage: Q(action__case__in=cases),
+        # The meldcode is confidential beyond the case: its rows only for whom the policy lets read them.
+        MeldcodeStep: Q(case_id__in=cases) & policy.meldcode_condition(user),
     }
     sources: list[QuerySet[Any]] = []
     for model in TRACKED:
@@ -393,8 +400,8 @@ def _changes(model: type[models.Model], row: Any, previous: Any | None, names: _
         if previous is not None and old == new:
             continue
         label = capfirst(str(model_field.verbose_name))
-        if model_field.name in hidden:
-            changes.append(FieldChange(label=label, old="", new=_("changed (content not shown here)")))
+        if model_field.name in hidden and previous is None:
+            changes.append(FieldChange(label=label, old="", new=_("written (see the timeline)")))
             continue
         changes.append(
             FieldChange(
@@ -435,6 +442,10 @@ def _subject(model: type[models.Model], row: Any, names: _Names) -> str:
         return str(dict(BlockageReason.choices).get(row.reason, row.reason))
     if model is Goal:
         return f"{names.of(Theme, row.theme_id)}, {names.of(PlanVersion, row.plan_version_id)}"
+    if model is MeldcodeStep:
+        return (
+            f"{dict(MeldcodeStep.Step.choices).get(row.step, row.step)}, {names.of(Organisation, row.organisation_id)}"
+        )
     if model is MeasurementScore:
         return _("%(domain)s in the measurement %(measurement)s") % {
             "domain": names.of(InstrumentDomain, row.domain_id),

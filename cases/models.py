@@ -34,6 +34,7 @@ from .querysets import (
     InvolvementQuerySet,
     KeyFigureQuerySet,
     MeasurementScoreQuerySet,
+    MeldcodeStepQuerySet,
     PersonQuerySet,
     PlanVersionQuerySet,
     ReminderQuerySet,
@@ -526,6 +527,9 @@ class Action(models.Model):
     # Raised by every change: a form or API call based on an older version is refused (edit lock),
     # as with the plan. A database default, so bulk loads (COPY) need not name it.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    # Set by a correction (``services.action_correct``): the list shows "gecorrigeerd", the history the old values.
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    correction_reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
     # Checked against the iStandaarden reference list loaded by funding/reference.py.
@@ -603,6 +607,11 @@ class Contact(models.Model):
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The edit lock of a correction (``services.contact_correct``); the old note stays in the write history.
+    # A database default, so bulk loads (COPY) need not name it.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    correction_reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
 
     objects = ContactQuerySet.as_manager()
 
@@ -1019,3 +1028,67 @@ class Merge(models.Model):
     @property
     def is_undone(self) -> bool:
         return self.undone_at is not None
+
+
+class MeldcodeStep(models.Model):
+    """One step of the meldcode huiselijk geweld en kindermishandeling, taken on a case by one organisation.
+
+    Professionals of these organisations must follow the five steps (Wet verplichte meldcode): map the
+    signals; consult a colleague and, if need be, Veilig Thuis; talk with the client; weigh with the
+    afwegingskader; decide to report to Veilig Thuis and/or organise help. Each organisation runs its own
+    meldcode, in rounds: a round starts again at step 1 when new signals come after a decision. The order
+    is the transition table in ``workflow.py``; the record is confidential to the involved professionals
+    of the recording organisation and the case's coordinator (``privacy.policy.meldcode_condition``) and
+    feeds no aggregate.
+    """
+
+    class Step(models.IntegerChoices):
+        SIGNALS = 1, _("1. Map the signals")
+        CONSULTATION = 2, _("2. Collegial consultation, and if need be Veilig Thuis")
+        CONVERSATION = 3, _("3. Conversation with the client")
+        WEIGHING = 4, _("4. Weigh with the assessment framework")
+        DECISION = 5, _("5. Decide: report to Veilig Thuis and/or organise help")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meldcode_steps", verbose_name=_("case"))
+    # The organisation whose meldcode this is: its involved professionals read it, and the coordinator.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices)
+    done_on = models.DateField(_("date"))
+    outcome = models.TextField(_("outcome"))
+    # Step 2: Veilig Thuis was consulted (advice, not a report).
+    consulted_veilig_thuis = models.BooleanField(_("Veilig Thuis consulted"), null=True, blank=True)
+    # Step 4: the afwegingskader's questions (null: not asked at this step).
+    suspicion = models.BooleanField(_("suspicion of domestic violence or child abuse"), null=True, blank=True)
+    unsafe = models.BooleanField(_("acute or structural unsafety"), null=True, blank=True)
+    can_help = models.BooleanField(_("able to offer or organise sufficient help"), null=True, blank=True)
+    help_accepted = models.BooleanField(_("those involved accept the help"), null=True, blank=True)
+    lasting_safety = models.BooleanField(_("the help leads to lasting safety in time"), null=True, blank=True)
+    # Step 5: the decision (one or both).
+    report_to_veilig_thuis = models.BooleanField(_("report to Veilig Thuis"), null=True, blank=True)
+    organise_help = models.BooleanField(_("organise help"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = MeldcodeStepQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["case", "organisation", "round", "step"]
+        verbose_name = _("meldcode step")
+        verbose_name_plural = _("meldcode steps")
+        constraints = [
+            # Two professionals recording the same step at once: the second is refused by the database.
+            models.UniqueConstraint(fields=["case", "organisation", "round", "step"], name="meldcode_step_once"),
+            models.CheckConstraint(condition=Q(step__gte=1, step__lte=5), name="meldcode_step_known"),
+            models.CheckConstraint(condition=~Q(outcome=""), name="meldcode_step_outcome_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.round}.{self.step}"

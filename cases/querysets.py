@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         HouseholdMembership,
         Involvement,
         KeyFigure,
+        MeldcodeStep,
         Person,
     )
 
@@ -343,6 +344,12 @@ class HouseholdMembershipQuerySet(models.QuerySet["HouseholdMembership"]):
     def current(self, on: datetime.date | None = None) -> HouseholdMembershipQuerySet:
         day = on or timezone.localdate()
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class MeldcodeStepQuerySet(models.QuerySet["MeldcodeStep"]):
+    def visible_to(self, user: User | AnonymousUser) -> MeldcodeStepQuerySet:
+        """Confidential beyond the case: the involved professionals of the recording organisation, the coordinator."""
+        return self.filter(policy.meldcode_condition(user))
 
 
 class KeyFigureQuerySet(models.QuerySet["KeyFigure"]):

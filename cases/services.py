@@ -46,6 +46,7 @@ from .models import (
     KeyFigure,
     Measurement,
     MeasurementScore,
+    MeldcodeStep,
     Person,
     Plan,
     PlanVersion,
@@ -558,12 +559,17 @@ class ActionCorrection:
     planned_cost: Decimal
     start_date: datetime.date | None
     end_date: datetime.date | None
+    # None leaves the description as it is (the API corrects the figures only).
+    description: str | None = None
+    reason: str = ""
 
 
 @service
 def action_correct(*, action: Action, data: ActionCorrection, based_on_version: int, by: User) -> Action:
     """Correct an action; if someone changed it since ``based_on_version``, nothing is written.
 
+    Anyone who may work on the case corrects its actions (they are the team's shared work). The old values
+    stay in the write history and the action is marked corrected, with the reason when one is given.
     Every correction runs detection again: a new end date can cross an 18th birthday or a stream's end.
     """
     _require_casework(by, action.case)
@@ -586,6 +592,12 @@ def action_correct(*, action: Action, data: ActionCorrection, based_on_version: 
     action.planned_cost = data.planned_cost
     action.start_date = data.start_date
     action.end_date = data.end_date
+    if data.description is not None:
+        if not data.description.strip():
+            raise ValidationError({"description": [_("Describe what is done.")]})
+        action.description = data.description.strip()
+    action.corrected_at = timezone.now()
+    action.correction_reason = data.reason.strip()
     action.version += 1
     action.full_clean()
     action.save()
@@ -652,6 +664,138 @@ def contact_log(
             resolved_at=timezone.now()
         )
     return contact
+
+
+@service
+def contact_correct(*, contact: Contact, note: str, based_on_version: int, by: User, reason: str = "") -> Contact:
+    """Correct a contact's note (its author only); the old text stays in the write history.
+
+    If someone saved the contact since ``based_on_version`` (the author in another tab), nothing is written.
+    """
+    _require_casework(by, contact.case)
+    if not policy.may_correct_contact(by, contact.author_id):
+        raise PermissionDenied
+    # The author correcting in two tabs at once: the second waits here and then sees the first one's version.
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.version != based_on_version:
+        raise StaleVersion(contact.version)
+    if note.strip() == contact.note:
+        raise ValidationError({"note": [_("The note is unchanged; change the text to correct it.")]})
+    contact.note = note.strip()
+    contact.corrected_at = timezone.now()
+    contact.correction_reason = reason.strip()
+    contact.version += 1
+    contact.full_clean()
+    contact.save(update_fields=["note", "corrected_at", "correction_reason", "version"])
+    return contact
+
+
+@dataclass(frozen=True)
+class MeldcodeInput:
+    """One step of the meldcode as typed; which answers a step needs is checked by ``meldcode_record``."""
+
+    step: int  # the step the form was shown for: another one recorded since is a conflict, not an overwrite
+    done_on: datetime.date
+    outcome: str
+    consulted_veilig_thuis: bool | None = None
+    suspicion: bool | None = None
+    unsafe: bool | None = None
+    can_help: bool | None = None
+    help_accepted: bool | None = None
+    lasting_safety: bool | None = None
+    report_to_veilig_thuis: bool | None = None
+    organise_help: bool | None = None
+
+
+WEIGHING_QUESTIONS = ("suspicion", "unsafe", "can_help", "help_accepted", "lasting_safety")
+
+
+def meldcode_next_step(*, case: Case, organisation_id: int) -> tuple[int, int]:
+    """The (round, step) the organisation records next on this case (``workflow.meldcode_next``)."""
+    last = MeldcodeStep.objects.filter(case=case, organisation_id=organisation_id).order_by("-round", "-step").first()
+    if last is None:
+        return workflow.meldcode_next(last_round=None, last_step=None)
+    return workflow.meldcode_next(last_round=last.round, last_step=last.step, suspicion=last.suspicion)
+
+
+@service
+def meldcode_record(*, case: Case, data: MeldcodeInput, by: User) -> MeldcodeStep:
+    """Record the next step of the acting professional's organisation's meldcode on the case, in order.
+
+    The case row is locked, so two professionals of one organisation recording at once queue up and the
+    second is told that the step was recorded meanwhile; the unique constraint holds should anything race.
+    """
+    _require_casework(by, case)
+    if not policy.may_use_meldcode(by, case.pk):
+        raise PermissionDenied
+    organisation_id = _organisation_of(by)
+    case = _lock_case(case)
+    round_number, step = meldcode_next_step(case=case, organisation_id=organisation_id)
+    if data.step != step:
+        raise ValidationError(
+            _("Meanwhile someone of your organisation recorded this step. Check the steps below and try again."),
+            code="stale",
+        )
+    errors = _Errors()
+    earlier = (
+        MeldcodeStep.objects.filter(case=case, organisation_id=organisation_id, round=round_number)
+        .order_by("step")
+        .only("done_on", "unsafe", "step")
+    )
+    previous = list(earlier)
+    if data.done_on > timezone.localdate():
+        errors.add("done_on", _("A step cannot be taken in the future."))
+    elif previous and data.done_on < previous[-1].done_on:
+        errors.add("done_on", _("A step cannot be taken before the step before it."))
+    if not data.outcome.strip():
+        errors.add("outcome", _("Write down the outcome of this step."))
+    answers: dict[str, bool | None] = {}
+    if step == MeldcodeStep.Step.CONSULTATION:
+        if data.consulted_veilig_thuis is None:
+            errors.add("consulted_veilig_thuis", _("Say whether Veilig Thuis was consulted."))
+        answers["consulted_veilig_thuis"] = data.consulted_veilig_thuis
+    if step == MeldcodeStep.Step.WEIGHING:
+        # Without a suspicion the other questions are not asked: the round ends here.
+        asked = WEIGHING_QUESTIONS if data.suspicion is not False else WEIGHING_QUESTIONS[:1]
+        for name in asked:
+            if getattr(data, name) is None:
+                errors.add(name, _("Answer this question of the assessment framework."))
+            answers[name] = getattr(data, name)
+    if step == MeldcodeStep.Step.DECISION:
+        if not (data.report_to_veilig_thuis or data.organise_help):
+            errors.add("report_to_veilig_thuis", _("Decide to report to Veilig Thuis, to organise help, or both."))
+        weighing = next((row for row in previous if row.step == MeldcodeStep.Step.WEIGHING), None)
+        # The afwegingskader: acute or structural unsafety is always reported to Veilig Thuis.
+        if weighing is not None and weighing.unsafe and not data.report_to_veilig_thuis:
+            errors.add(
+                "report_to_veilig_thuis",
+                _("The weighing found acute or structural unsafety: this must be reported to Veilig Thuis."),
+            )
+        answers["report_to_veilig_thuis"] = bool(data.report_to_veilig_thuis)
+        answers["organise_help"] = bool(data.organise_help)
+    errors.raise_if_any()
+    record = MeldcodeStep(
+        case=case,
+        organisation_id=organisation_id,
+        round=round_number,
+        step=step,
+        done_on=data.done_on,
+        outcome=data.outcome.strip(),
+        recorded_by=by,
+        **answers,
+    )
+    record.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as error:
+        if _constraint_name(error) != "meldcode_step_once":
+            raise
+        raise ValidationError(
+            _("Meanwhile someone of your organisation recorded this step. Check the steps below and try again."),
+            code="stale",
+        ) from error
+    return record
 
 
 @service

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .formviews import duplicates, people, plan, records, referral, search
+from .formviews import duplicates, meldcode, people, plan, records, referral, search
 from .views import audit, contacts, documents, key_figures, pages, reminders
 
 app_name = "cases"
@@ -19,9 +19,12 @@ urlpatterns = [
     path(f"{case}plan/", plan.PlanEditView.as_view(), name="plan-edit"),
     path(f"{case}plan/versies/", plan.PlanVersionsView.as_view(), name="plan-versions"),
     path(f"{case}plan/versies/<int:number>/", plan.PlanVersionView.as_view(), name="plan-version"),
+    path(f"{case}plan/afdrukken/", plan.PlanPrintView.as_view(), name="plan-print"),
     path(f"{case}acties/nieuw/", records.ActionCreateView.as_view(), name="action-create"),
     path(f"{case}acties/<uuid:action>/status/", records.ActionStatusView.as_view(), name="action-status"),
     path(f"{case}acties/<uuid:action>/corrigeren/", records.ActionCorrectView.as_view(), name="action-correct"),
+    path(f"{case}contacten/<uuid:contact>/corrigeren/", records.ContactCorrectView.as_view(), name="contact-correct"),
+    path(f"{case}meldcode/", meldcode.MeldcodeView.as_view(), name="meldcode"),
     path(f"{case}metingen/nieuw/", records.MeasurementCreateView.as_view(), name="measurement-create"),
     path(f"{case}casusoverleggen/nieuw/", records.ConferenceCreateView.as_view(), name="conference-create"),
     path(f"{case}regisseur/", people.CoordinatorAssignView.as_view(), name="coordinator-assign"),

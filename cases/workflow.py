@@ -44,3 +44,23 @@ def refusal(from_status: str, to_status: str) -> str | None:
             "to": CaseStatus(to_status).label,
         }
     return None
+
+
+# --- The meldcode huiselijk geweld en kindermishandeling ----------------------------------------
+#
+# Five steps in order, per organisation and case. After the decision (step 5) a new round starts at
+# step 1 when new signals come. The afwegingskader's first question closes the round at step 4: without
+# a suspicion of violence or abuse there is nothing to decide.
+
+MELDCODE_FIRST = 1
+MELDCODE_NEXT: dict[int, int] = {1: 2, 2: 3, 3: 4, 4: 5}
+MELDCODE_ROUND_ENDS_AFTER = frozenset({5})
+
+
+def meldcode_next(*, last_round: int | None, last_step: int | None, suspicion: bool | None = None) -> tuple[int, int]:
+    """The (round, step) that comes after the last recorded step of one organisation's meldcode."""
+    if last_round is None or last_step is None:
+        return 1, MELDCODE_FIRST
+    if last_step in MELDCODE_ROUND_ENDS_AFTER or (last_step == 4 and suspicion is False):
+        return last_round + 1, MELDCODE_FIRST
+    return last_round, MELDCODE_NEXT[last_step]

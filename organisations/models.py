@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,6 +12,11 @@ from common.localised import LocalisedName
 from privacy.actor import history_user
 
 from .querysets import AreaQuerySet, TeamMembershipQuerySet
+
+# A Dutch or international number as people write it: digits, spaces, dashes, brackets, a leading +.
+PHONE_VALIDATOR = RegexValidator(
+    r"^\+?[0-9][0-9 ()-]{8,18}$", _("Enter a phone number of digits, for example 030 123 45 67 or +31 30 1234567.")
+)
 
 
 class Municipality(models.Model):
@@ -167,6 +173,14 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
         verbose_name=_("organisation"),
+    )
+    # Work contact details, shown to the other professionals on the cases one is involved in.
+    phone = models.CharField(
+        _("work phone number"),
+        max_length=20,
+        blank=True,
+        validators=[PHONE_VALIDATOR],
+        help_text=_("The number colleagues and partners call you on, for example 030 123 45 67 or 06 12345678."),
     )
     # The interface language this user chose ("" = the default, Dutch); the browser's language never decides.
     language = models.CharField(_("interface language"), max_length=8, blank=True, default="")

@@ -208,6 +208,10 @@ PERSONAL_DATA: dict[str, str] = {
     "cases.historicalconsent": "case",
     "cases.historicalconsent_organisations": "case",
     "cases.consent": "case",
+    # The meldcode huiselijk geweld en kindermishandeling: case data, anonymised with the case (its outcomes
+    # are free text); in an access request every step waits for the privacy officer's decision.
+    "cases.historicalmeldcodestep": "case",
+    "cases.meldcodestep": "case",
     "cases.keyfigure": "key_figure",
     # The duplicate review: which persons were compared and why one is new; a merge's moved ids and set-aside rows.
     "cases.duplicatedecision": "person",

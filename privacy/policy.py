@@ -21,6 +21,7 @@ the main navigation ask these, never a role literal of their own.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from django.contrib.auth.models import AnonymousUser
@@ -193,6 +194,53 @@ def confidentiality_condition(user: User | AnonymousUser | None) -> Q:
         return Q(pk__in=[])
     organisation_id = getattr(user, "organisation_id", None)
     return Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
+
+
+def may_correct_contact(user: User | AnonymousUser | None, author_id: int) -> bool:
+    """A contact note is corrected by its author only: it is their professional record of what happened.
+
+    Others who read it and think it wrong log a contact of their own; the coordinator does not rewrite a
+    colleague's note. The case must still be one the author may work on (``services.contact_correct``).
+    """
+    return may_see_casework(user) and user is not None and user.pk == author_id
+
+
+def may_use_meldcode(
+    user: User | AnonymousUser | None, case_id: int, *, running_involvements: Sequence[Any] | None = None
+) -> bool:
+    """The meldcode page of a case: a professional involved in the case now (its coordinator included).
+
+    They record the steps of their own organisation's meldcode and read what ``meldcode_condition`` lets
+    through; anyone else, a team lead who oversees the case included, is not told that a meldcode exists.
+    One query; none when the caller already loaded the case's running involvements (the household page).
+    """
+    if not may_see_casework(user) or getattr(user, "organisation_id", None) is None:
+        return False
+    assert isinstance(user, User)
+    if running_involvements is not None:
+        return any(row.case_id == case_id and row.professional_id == user.pk for row in running_involvements)
+    from cases.models import Involvement
+
+    return Involvement.objects.active().filter(case_id=case_id, professional_id=user.pk).exists()
+
+
+def meldcode_condition(user: User | AnonymousUser | None, prefix: str = "") -> Q:
+    """A filter on MeldcodeStep (or its history): the meldcode huiselijk geweld en kindermishandeling.
+
+    Confidential beyond the case: an involved professional of the organisation that records it, and the
+    case's coordinator, read it; other professionals of the case and of the team, and the team lead, do
+    not. Each step is checked per row against the reader's running involvements of its case.
+    """
+    if not may_see_casework(user):
+        return nothing()
+    assert isinstance(user, User)
+    from cases.models import Involvement
+
+    mine = Involvement.objects.active().filter(professional_id=user.pk, case_id=OuterRef(f"{prefix}case"))
+    coordinates = Q(Exists(mine.filter(is_coordinator=True)))
+    if user.organisation_id is None:
+        return coordinates
+    return coordinates | (Q(**{f"{prefix}organisation_id": user.organisation_id}) & Q(Exists(mine)))
 
 
 def document_condition(user: User | AnonymousUser | None) -> Q:

@@ -104,6 +104,7 @@ CASE_MODELS = (
     "cases.merge",
     "agenda.task",
     "agenda.appointment",
+    "cases.meldcodestep",
 )
 LEGAL_TASKS = (
     _("legal task: Jeugdwet"),

@@ -179,6 +179,13 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     Task.history.filter(case_id__in=case_ids).update(title=REDACTED)
     Appointment.objects.filter(case__in=cases).update(title=REDACTED, place=REDACTED)
     Appointment.history.filter(case_id__in=case_ids).update(title=REDACTED, place=REDACTED)
+    # The meldcode's dates, steps and decisions stay (no aggregate reads them); what was written goes.
+    cm.MeldcodeStep.objects.filter(case__in=cases).update(outcome=REDACTED)
+    cm.MeldcodeStep.history.filter(case_id__in=case_ids).update(outcome=REDACTED)
+    cm.Contact.objects.filter(case__in=cases).update(correction_reason="")
+    cm.Contact.history.filter(case_id__in=case_ids).update(correction_reason="")
+    cm.Action.objects.filter(case__in=cases).update(correction_reason="")
+    cm.Action.history.filter(case_id__in=case_ids).update(correction_reason="")
     cases.update(referral_reason=REDACTED, anonymised_at=now)
     cm.Case.history.filter(id__in=case_ids).update(referral_reason=REDACTED)
 

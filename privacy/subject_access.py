@@ -10,8 +10,9 @@ Only data about the person:
 
 Other people's data stays out (art. 15(4)): cases and records from before they
 joined or after they left, and actions for another member, are never read.
-Contact notes an organisation marked "own organisation only" are flagged: the
-privacy officer decides on each; none is released without a decision.
+Contact notes an organisation marked "own organisation only", and every step of
+a meldcode, are flagged: the privacy officer decides on each; none is released
+without a decision.
 
 The disclosure is one structure for the review page, the letter and the JSON:
 each field carries a machine value (ISO dates, codes) and a text in the
@@ -199,6 +200,13 @@ def person_disclosure(person: cm.Person, *, on: datetime.date | None = None) -> 
         .prefetch_related("scores__domain")
         .order_by("measured_on", "id")
     )
+    # The meldcode is about the household while the person was a member; every step waits for the officer's
+    # decision (the safety of a child or a partner can weigh against disclosure, AVG art. 23).
+    meldcode = list(
+        cm.MeldcodeStep.objects.filter(in_cases, _within(periods, "case__household_id", "done_on"))
+        .select_related("organisation")
+        .order_by("done_on", "round", "step", "id")
+    )
     consents = list(
         cm.Consent.objects.filter(person=person).prefetch_related("organisations__kind").order_by("given_on", "id")
     )
@@ -230,6 +238,11 @@ def person_disclosure(person: cm.Person, *, on: datetime.date | None = None) -> 
             "measurements", _("How things were going (measurements)"), [_measurement_item(m) for m in measurements]
         ),
         _section("consents", _("Your consent"), [_consent_item(c) for c in consents]),
+        _section(
+            "meldcode",
+            _("Steps of the reporting code for domestic violence and child abuse (meldcode)"),
+            [_meldcode_item(m, reference) for m in meldcode],
+        ),
     ]
     recipients: dict[str, str] = {}
     for involvement in involvements:
@@ -413,6 +426,21 @@ def _measurement_item(m: cm.Measurement) -> Item:
             _field("date", _("Date"), m.measured_on),
             _field("scores", _("Scores (1 = acute problem, 5 = fully self-reliant)"), scores, text or "—"),
         ],
+    )
+
+
+def _meldcode_item(m: cm.MeldcodeStep, reference: dict[int, str]) -> Item:
+    return _item(
+        f"meldcode:{m.uuid}",
+        [
+            _field("case", _("Case number"), reference[m.case_id]),
+            _field("step", _("Step"), m.step, m.get_step_display()),
+            _field("date", _("Date"), m.done_on),
+            _field("organisation", _("Organisation"), m.organisation.name),
+            _field("outcome", _("Outcome"), m.outcome),
+        ],
+        confidential=True,
+        organisation=m.organisation.name,
     )
 
 

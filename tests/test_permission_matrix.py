@@ -206,7 +206,17 @@ MATRIX: list[Row] = [
         kwargs={"number": 1},
         asks_first=True,
     ),
+    Row("cases:plan-print", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row("cases:action-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    # A contact note is corrected by its author only (the professional wrote the own and closed cases' notes).
+    Row(
+        "cases:contact-correct",
+        target="contact",
+        expect=casework(relation(involved=404), team_lead=relation(own=404, involved=404, closed=404)),
+        log="read",
+    ),
+    # The meldcode: involved professionals only (the coordinator included); a lead who oversees the case is not.
+    Row("cases:meldcode", target="case", expect=casework(team_lead=relation(own=404, closed=404)), log="read"),
     Row("cases:action-status", target="action", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row("cases:action-correct", target="action", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row("cases:measurement-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
@@ -482,6 +492,9 @@ MATRIX: list[Row] = [
     Row("api:report-programme-list", expect=expect(404, bureau=200, team_lead=200, anonymous=API_NO_AUTH)),
     # --- Personal API tokens: every role manages its own; another's (or an unknown) token is not found ------------
     Row("api_tokens", expect=expect(200)),
+    # My profile: every role keeps its own work phone number.
+    Row("profile", expect=expect(200)),
+    Row("profile", "POST", expect=expect(302), data=lambda t: {"phone": "030 123 45 67"}),
     Row("api_token_revoke", "POST", expect=expect(404), kwargs={"uuid": NIL_UUID}),
     # --- Django's admin: the site's own pages; every model's pages come from ADMIN_MODELS below --------------------
     Row("admin:index", expect=expect(302, administrator=200)),

@@ -218,3 +218,61 @@ class PlanVersionView(CaseView):
                 "version": version,
             },
         )
+
+
+class PlanPrintView(CaseView):
+    """The household plan on paper: in the household's own words, in plain Dutch (B1), with lines to sign.
+
+    The goals of the current version, what is done, who does it and how to reach them, and a line to sign
+    for each adult member and the coordinator. A read of the case like any other screen (logged by CaseView).
+    """
+
+    def get(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.db.models import F
+        from django.utils import timezone
+
+        from ..models import Action, HouseholdMembership, Involvement
+
+        today = timezone.localdate()
+        version = with_goals(versions_of(self)).filter(number=F("plan__version")).first()
+        actions = list(
+            Action.objects.visible_to(request.user)
+            .filter(case_id=self.case.pk)
+            .open()
+            .select_related("theme", "delivering_organisation", "beneficiary")
+            .order_by("theme__order", F("start_date").asc(nulls_last=True), "id")
+        )
+        involvements = list(
+            Involvement.objects.visible_to(request.user)
+            .active()
+            .filter(case_id=self.case.pk)
+            .select_related("professional", "organisation")
+            .order_by("-is_coordinator", "organisation__name", "id")
+        )
+        by_organisation: dict[int, list[Any]] = {}
+        for involvement in involvements:
+            by_organisation.setdefault(involvement.organisation_id, []).append(involvement.professional)
+        rows = [(action, by_organisation.get(action.delivering_organisation_id, [])) for action in actions]
+        members = list(
+            HouseholdMembership.objects.visible_to(request.user)
+            .current()
+            .filter(household_id=self.case.household_id)
+            .select_related("person")
+            .order_by("start_date", "id")
+        )
+        signers = [m.person for m in members if m.role != HouseholdMembership.Role.CHILD]
+        coordinator = next((i for i in involvements if i.is_coordinator), None)
+        return render(
+            request,
+            "cases/plan_print.html",
+            {
+                "case": self.case,
+                "household": self.case.household,
+                "plan": version,
+                "rows": rows,
+                "members": members,
+                "signers": signers,
+                "coordinator": coordinator,
+                "today": today,
+            },
+        )

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.forms import apply_errors, typed_values
 from common.http import AuthenticatedHttpRequest
+from privacy import access_log, policy
 from themes.models import Instrument
 
 from .. import services
@@ -24,9 +25,10 @@ from ..forms import (
     ActionItemFormSet,
     ActionStatusForm,
     ConferenceForm,
+    ContactCorrectForm,
     MeasurementForm,
 )
-from ..models import Action
+from ..models import Action, Contact
 from .base import CaseFormView, CaseView, household_url
 
 
@@ -129,6 +131,7 @@ class ActionCorrectView(CaseFormView):
             "planned_cost": action.planned_cost,
             "start_date": action.start_date,
             "end_date": action.end_date,
+            "description": action.description,
         }
 
     def perform(self, form: forms.Form) -> None:
@@ -142,6 +145,71 @@ class ActionCorrectView(CaseFormView):
 
     def context(self) -> dict[str, Any]:
         return {"action": self.action}
+
+
+class ContactCorrectView(CaseFormView):
+    """Correct the note of one's own contact: the old text stays in the history, the timeline marks it corrected.
+
+    Only the author (``policy.may_correct_contact``); anyone else gets the answer of a page that does not exist.
+    """
+
+    form_class = ContactCorrectForm
+    template_name = "cases/forms/contact_correct.html"
+    title = gettext_lazy("Correct a contact note")
+    submit_label = gettext_lazy("Save the correction")
+    success_message = gettext_lazy("Note corrected; the earlier text is kept in the change history.")
+
+    @cached_property
+    def contact(self) -> Contact:
+        return get_object_or_404(
+            Contact.objects.visible_to(self.request.user).filter(case_id=self.case.pk).select_related("author"),
+            uuid=self.kwargs["contact"],
+        )
+
+    def check_access(self) -> None:
+        contact = Contact.objects.visible_to(self.request.user).filter(
+            case_id=self.case.pk, uuid=self.kwargs["contact"]
+        )
+        author_id = contact.values_list("author_id", flat=True).first()
+        if author_id is None or not policy.may_correct_contact(self.request.user, author_id):
+            action = access_log.Action.READ if self.request.method in ("GET", "HEAD") else access_log.Action.UPDATE
+            self.log_access(action, access_log.Outcome.REFUSED)
+            raise Http404
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def initial(self) -> dict[str, Any]:
+        return {"version": self.contact.version, "note": self.contact.note}
+
+    def perform(self, form: forms.Form) -> None:
+        try:
+            services.contact_correct(
+                contact=self.contact,
+                note=form.cleaned_data["note"],
+                reason=form.cleaned_data["reason"],
+                based_on_version=form.cleaned_data["version"],
+                by=self.request.user,
+            )
+        except services.StaleVersion as conflict:
+            # Keep what was typed; the next save builds on the version now stored, knowing the other change.
+            form.data = {**form.data.dict(), "version": str(conflict.current_version)}  # type: ignore[attr-defined]
+            raise ValidationError(
+                {
+                    "note": _(
+                        "This note was changed elsewhere while you were correcting it. Your text has not been "
+                        "saved; it is still below. Compare it with the current note and save again."
+                    )
+                }
+            ) from conflict
+
+    def get_success_url(self) -> str:
+        return household_url(self.case) + f"#contact-{self.contact.uuid}"
+
+    def context(self) -> dict[str, Any]:
+        # Re-read after a conflict, so the current note is what is shown next to the typed one.
+        current = Contact.objects.filter(pk=self.contact.pk).values_list("note", flat=True).first()
+        return {"contact": self.contact, "current_note": current}
 
 
 class MeasurementCreateView(CaseView):

@@ -328,6 +328,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "earlier_memberships": [membership for membership in memberships if membership.pk not in current_ids],
         "memberships": memberships,
         "involvements": involvements,
+        "active_involvements": active_involvements,
         "coordinator": next((involvement for involvement in active_involvements if involvement.is_coordinator), None),
         "diagram": diagram,
         "funding": funding,
@@ -344,6 +345,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "conferences": case.conferences.all(),
         "consents": [(consent, consent_state(consent, today)) for consent in case.consents.all()],
         "contact_form": ContactForm(themes=themes) if case.is_open else None,
+        "may_use_meldcode": policy.may_use_meldcode(user, case.pk, running_involvements=active_involvements),
         "today": today,
     }
 

@@ -124,6 +124,12 @@ DOORS: dict[str, Door] = {
         "team_lead", _case("cases:action-correct", ("action", lambda w: w.action.uuid)), household_bound=True
     ),
     "cases:measurement-create": Door("team_lead", _case("cases:measurement-create"), household_bound=True),
+    "cases:plan-print": Door("team_lead", _case("cases:plan-print"), household_bound=True),
+    # The author corrects a note; the meldcode is for involved professionals: no lead outside purpose gets in.
+    "cases:contact-correct": Door(
+        "professional", _case("cases:contact-correct", ("contact", lambda w: w.contact.uuid))
+    ),
+    "cases:meldcode": Door("professional", _case("cases:meldcode")),
     "cases:conference-create": Door("team_lead", _case("cases:conference-create"), household_bound=True),
     "cases:coordinator-assign": Door("team_lead", _case("cases:coordinator-assign"), household_bound=True),
     "cases:case-transition": Door("team_lead", _case("cases:case-transition"), household_bound=True),
@@ -245,6 +251,7 @@ NOT_A_DOOR: dict[str, str] = {
     "oidc_authentication_callback": "logging in",
     "logout": "logging out",
     "api_tokens": "the user's own API tokens",
+    "profile": "the user's own contact details",
     "api_token_revoke": "the user's own API tokens",
     "set_language": "a language choice",
     "session_keep_alive": "the session's clock",

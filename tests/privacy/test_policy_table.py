@@ -22,7 +22,7 @@ from cases.models import Case, Household, KeyFigure
 from monitoring.models import PrecisionReview
 from organisations.models import Area, Organisation, Role, Team, User
 from privacy import policy
-from tests.cases.factories import CaseFactory, HouseholdFactory
+from tests.cases.factories import CaseFactory, HouseholdFactory, InvolvementFactory
 from tests.organisations.factories import (
     DistrictFactory,
     MunicipalityFactory,
@@ -96,6 +96,36 @@ def _pays_where_the_lead_decides(world: World, user: Any) -> bool:
     return policy.may_pay_from_stream(user, world.team_a)
 
 
+def _involve_the_professional(world: World) -> None:
+    """The professional works on case A (the lead of team A oversees it but does not)."""
+    from cases.models import Involvement
+
+    professional = world.users["professional"]
+    if not Involvement.objects.filter(case=world.case_a, professional=professional).exists():
+        InvolvementFactory(case=world.case_a, professional=professional, start_date=datetime.date(2025, 1, 1))
+
+
+def _uses_meldcode(world: World, user: Any) -> bool:
+    _involve_the_professional(world)
+    return policy.may_use_meldcode(user, world.case_a.pk)
+
+
+def _reads_meldcode(world: World, user: Any) -> bool:
+    """A step of the professional's organisation: they read it, their lead of the same organisation does not."""
+    from cases.models import MeldcodeStep
+
+    _involve_the_professional(world)
+    professional = world.users["professional"]
+    step, _created = MeldcodeStep.objects.get_or_create(
+        case=world.case_a,
+        organisation=professional.organisation,
+        round=1,
+        step=1,
+        defaults={"done_on": datetime.date(2025, 2, 1), "outcome": "Signalen", "recorded_by": professional},
+    )
+    return MeldcodeStep.objects.filter(policy.meldcode_condition(user), pk=step.pk).exists()
+
+
 Ask = Callable[[World, Any], bool]
 
 # predicate name -> (how to ask it, the roles that get True)
@@ -123,6 +153,9 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         lambda w, u: policy.confidentiality_condition(u) != policy.nothing(),
         {"professional", "team_lead", "other_lead"},
     ),
+    "may_correct_contact": (lambda w, u: policy.may_correct_contact(u, w.users["professional"].pk), {"professional"}),
+    "may_use_meldcode": (_uses_meldcode, {"professional"}),
+    "meldcode_condition": (_reads_meldcode, {"professional"}),
     # Documents reuse the rule of contact notes (the case, then "own organisation only").
     "document_condition": (
         lambda w, u: policy.document_condition(u) != policy.nothing(),
