@@ -41,6 +41,7 @@ from tests.cases.factories import (
     ConferenceFactory,
     ConsentFactory,
     ContactFactory,
+    DocumentFactory,
     GoalFactory,
     MeasurementFactory,
     MembershipFactory,
@@ -125,6 +126,10 @@ DOORS: dict[str, Door] = {
     ),
     "cases:measurement-create": Door("team_lead", _case("cases:measurement-create"), household_bound=True),
     "cases:plan-print": Door("team_lead", _case("cases:plan-print"), household_bound=True),
+    "cases:document-list": Door("team_lead", _case("cases:document-list"), household_bound=True),
+    "cases:document-download": Door(
+        "team_lead", _case("cases:document-download", ("document", lambda w: w.document.uuid)), household_bound=True
+    ),
     # The author corrects a note; the meldcode is for involved professionals: no lead outside purpose gets in.
     "cases:contact-correct": Door(
         "professional", _case("cases:contact-correct", ("contact", lambda w: w.contact.uuid))
@@ -254,6 +259,16 @@ NOT_A_DOOR: dict[str, str] = {
     "profile": "the user's own contact details",
     "api_token_revoke": "the user's own API tokens",
     "set_language": "a language choice",
+    "cases:area": "the team's area: its buurten and key figures (professionals and places it works with, no residents)",
+    "cases:key-figure-create": "key figures: professionals and places a team works with, no residents",
+    "cases:key-figure-edit": "key figures: professionals and places a team works with, no residents",
+    "cases:key-figure-end": "key figures: professionals and places a team works with, no residents",
+    # The duplicate review logs every person and household it shows itself (tests/cases/test_duplicates.py);
+    # it needs a pair of likely duplicates, which this walk's world does not hold.
+    "cases:duplicate-queue": "a team lead's review of likely duplicates: each shown person is logged by the screen",
+    "cases:person-merge": "a team lead's comparison of two persons: both logged by get_visible_or_404",
+    "cases:household-merge": "a team lead's comparison of two households: both logged by get_visible_or_404",
+    "cases:merge-undo": "undoing a recorded merge: the merged records are logged by get_visible_or_404",
     "session_keep_alive": "the session's clock",
     "session_resume": "the user's own form, kept through the login (never another user's)",
     "drafts:save": "writes the user's own unsaved text, behind the case's access policy (404 otherwise)",
@@ -378,6 +393,7 @@ def world(personas: Personas) -> World:
         "task": TaskFactory(case=case, owner=personas.professional, due_on=timezone.localdate()),
         "appointment": AppointmentFactory(case=case, owner=personas.professional, starts_at=timezone.now()),
         "feed": CalendarFeed.objects.create(user=personas.professional),
+        "document": DocumentFactory(case=case),
     }
     refresh_flow_summary()  # the audit cell's drill-down reads the funding-flow summary
     officer = personas.privacy_officer
