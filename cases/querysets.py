@@ -29,7 +29,17 @@ from privacy import policy
 if TYPE_CHECKING:
     from organisations.models import User
 
-    from .models import Action, Case, Contact, Household, HouseholdMembership, Involvement, Person  # noqa: F401
+    from .models import (  # noqa: F401
+        Action,
+        Case,
+        CaseTransfer,
+        Contact,
+        Household,
+        HouseholdMembership,
+        Involvement,
+        NetworkPerson,
+        Person,
+    )
 
 OPEN = ~Q(status="afgesloten")
 
@@ -312,3 +322,24 @@ class KeyFigureQuerySet(models.QuerySet[models.Model]):
         if not policy.may_see_casework(user):
             return self.none()
         return self.filter(team__in=policy.team_ids_of(user))
+
+
+class CaseTransferQuerySet(models.QuerySet["CaseTransfer"]):
+    def visible_to(self, user: User | AnonymousUser) -> CaseTransferQuerySet:
+        """With the case, and for the receiving team's leads while the transfer waits for them."""
+        return self.filter(policy.transfer_condition(user))
+
+    def pending(self) -> CaseTransferQuerySet:
+        return self.filter(status="pending")
+
+
+class NetworkPersonQuerySet(models.QuerySet["NetworkPerson"]):
+    def visible_to(self, user: User | AnonymousUser) -> NetworkPersonQuerySet:
+        """The network around a household: with the household (the household's cases the user sees)."""
+        from .models import Household
+
+        return self.filter(household_id__in=Household.objects.visible_to(user).order_by().values("pk"))
+
+    def current(self, on: datetime.date | None = None) -> NetworkPersonQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=day))

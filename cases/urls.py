@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .formviews import people, plan, records, referral, search
+from .formviews import inbox, network, people, plan, records, referral, search
 from .views import audit, contacts, pages, reminders
 
 app_name = "cases"
@@ -32,6 +32,21 @@ urlpatterns = [
     path(f"{case}leden/<uuid:person>/vertrek/", people.MemberEndView.as_view(), name="member-end"),
     path(f"{case}toestemmingen/nieuw/", people.ConsentCreateView.as_view(), name="consent-create"),
     path(f"{case}toestemmingen/<uuid:consent>/intrekken/", people.ConsentRevokeView.as_view(), name="consent-revoke"),
+    path("aanmeldingen/", inbox.inbox_page, name="inbox"),
+    path(f"{case}aanmelding/aannemen/", inbox.ReferralAcceptView.as_view(), name="referral-accept"),
+    path(f"{case}aanmelding/afwijzen/", inbox.ReferralRejectView.as_view(), name="referral-reject"),
+    path(f"{case}aanmelding/doorsturen/", inbox.ReferralForwardView.as_view(), name="referral-forward"),
+    path(f"{case}overdragen/", inbox.TransferRequestView.as_view(), name="transfer-request"),
+    path("overdrachten/<uuid:transfer>/aannemen/", inbox.TransferAcceptView.as_view(), name="transfer-accept"),
+    path("overdrachten/<uuid:transfer>/afwijzen/", inbox.TransferDeclineView.as_view(), name="transfer-decline"),
+    path("huishoudens/<uuid:uuid>/nieuwe-casus/", inbox.KnownHouseholdCaseView.as_view(), name="household-new-case"),
+    path("huishoudens/<uuid:uuid>/netwerk/nieuw/", network.NetworkCreateView.as_view(), name="network-create"),
+    path("huishoudens/<uuid:uuid>/netwerk/<uuid:entry>/", network.NetworkEditView.as_view(), name="network-edit"),
+    path(
+        "huishoudens/<uuid:uuid>/netwerk/<uuid:entry>/beeindigen/",
+        network.NetworkEndView.as_view(),
+        name="network-end",
+    ),
     path("casussen/", pages.caseload, name="caseload"),
     path("signalen/", reminders.reminder_list, name="reminders"),
     path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),

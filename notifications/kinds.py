@@ -22,6 +22,7 @@ class Draft:
 
 BUILDERS: dict[str, str] = {
     "blockage_escalated": "funding.notifications.blockage_escalated",
+    "case_arriving": "cases.notifications.case_arriving",
 }
 
 

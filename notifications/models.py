@@ -34,6 +34,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 class Notification(models.Model):
     class Kind(models.TextChoices):
         BLOCKAGE_ESCALATED = "blockage_escalated", _("a blockage reached your level")
+        CASE_ARRIVING = "case_arriving", _("a referral or case arrives for your team")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(

@@ -140,6 +140,14 @@ def _scrub_household_ids(household_ids: list[int]) -> None:
     cm.Household.history.filter(id__in=household_ids).update(**fields)
 
 
+def _scrub_network(*, household_ids: list[int], person_ids: list[int]) -> None:
+    """The network around a household (ecogram) goes with the household, or with the member it relates to."""
+    fields = {"name": REDACTED, "relation_detail": ""}
+    condition = Q(household_id__in=household_ids) | Q(related_to_id__in=person_ids)
+    cm.NetworkPerson.objects.filter(condition).update(**fields)
+    cm.NetworkPerson.history.filter(condition).update(**fields)
+
+
 @service
 def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     """Remove the identifying content of these cases, and of persons and households no other case still needs."""
@@ -169,6 +177,8 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     cm.Consent.objects.filter(case__in=cases).update(purpose=REDACTED)
     cm.Consent.history.filter(case_id__in=case_ids).update(purpose=REDACTED)
     cm.CaseStatusChange.objects.filter(case__in=cases).update(reason="")
+    # A handover note (warme overdracht) and the reason a transfer was declined are free text about the household.
+    cm.CaseTransfer.objects.filter(case__in=cases).update(note=REDACTED, decision_note="")
     cases.update(referral_reason=REDACTED, anonymised_at=now)
     cm.Case.history.filter(id__in=case_ids).update(referral_reason=REDACTED)
 
@@ -186,6 +196,7 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     )
     _scrub_household_ids(free_households)
     _scrub_person_ids(person_ids)
+    _scrub_network(household_ids=free_households, person_ids=person_ids)
     _drop_person_files(person_ids)
     return len(case_ids)
 
@@ -242,6 +253,7 @@ def person_anonymise(*, person: cm.Person, by: object) -> None:
     )
     cases_anonymise(case_ids=case_ids, by=by)
     _scrub_person_ids([person.pk])
+    _scrub_network(household_ids=[], person_ids=[person.pk])
     _drop_person_files([person.pk])
 
 

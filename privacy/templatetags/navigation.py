@@ -41,6 +41,7 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (casework, "cases:reminders", _("Reminders")),
         (casework, "cases:search", _("Find a household")),
         (casework, "cases:referral-create", _("New referral")),
+        (casework, "cases:inbox", _("Team inbox")),
         (casework, "funding:team_blockages", _("Blockages")),
         (policy.may_see_blockage_register(user), "funding:register", _("Blockage register")),
         (policy.may_see_funding_aggregates(user), "funding:audit", _("Funding flows")),
