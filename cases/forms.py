@@ -264,9 +264,9 @@ class ReferralForm(forms.Form):
     referral_reason = _text(label=_("Reason for the referral"), help_text=_("In the referrer's words, briefly."))
     referred_on = DateField(label=_("Date of referral"), initial=timezone.localdate)
     legal_basis = forms.ChoiceField(
-        label=_("Legal basis of your involvement"),
+        label=_("Legal basis"),
         choices=_choices(LegalBasis.choices),
-        help_text=_("You become the coordinator of this case; say on what ground you work with this household."),
+        help_text=_("The ground on which the coordinator will work with this household."),
     )
 
     def __init__(self, *args: Any, team_areas: Sequence[tuple[Team, Sequence[Area]]], **kwargs: Any) -> None:

@@ -156,7 +156,7 @@ class NetworkEditView(HouseholdFormView):
 
 class NetworkEndView(HouseholdFormView):
     title = gettext_lazy("No longer in the network")
-    submit_label = gettext_lazy("End")
+    submit_label = gettext_lazy("Save the end date")
 
     def make_form(self, data: Any = None) -> forms.Form:
         assert self.entry is not None

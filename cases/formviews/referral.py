@@ -95,7 +95,7 @@ class ReferralCreateView(LoginRequiredMixin, View):
             else:
                 messages.success(
                     request,
-                    _("Referral registered as case %(reference)s. You are its coordinator.")
+                    _("Referral registered as case %(reference)s. It waits in the team's inbox for a team lead.")
                     % {"reference": case.reference},
                 )
                 return redirect(household_url(case))

@@ -90,6 +90,18 @@ def _pays_where_the_lead_decides(world: World, user: Any) -> bool:
     return policy.may_pay_from_stream(user, world.team_a)
 
 
+def _sees_incoming_transfer(world: World, user: Any) -> bool:
+    """A transfer of another team's case to team A waits: its team and team A's lead see it, nobody else."""
+    from cases.models import CaseTransfer
+
+    other = world.users["other_lead"]
+    case = CaseFactory(team=other.memberships.get().team)
+    transfer = CaseTransfer.objects.create(
+        case=case, kind="transfer", from_team=case.team, to_team=world.team_a, note="Verhuisd", requested_by=other
+    )
+    return CaseTransfer.objects.filter(policy.transfer_condition(user), pk=transfer.pk).exists()
+
+
 Ask = Callable[[World, Any], bool]
 
 # predicate name -> (how to ask it, the roles that get True)
@@ -117,6 +129,7 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         lambda w, u: policy.confidentiality_condition(u) != policy.nothing(),
         {"professional", "team_lead", "other_lead"},
     ),
+    "transfer_condition": (_sees_incoming_transfer, {"team_lead", "other_lead"}),
     "may_see_who_viewed": (lambda w, u: policy.may_see_who_viewed(u, w.case_a.household_id), {"team_lead"}),
     "may_see_membership_changes": (lambda w, u: policy.may_see_membership_changes(u), {"team_lead", "other_lead"}),
     "may_pay_from_stream": (
