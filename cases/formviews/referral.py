@@ -21,6 +21,7 @@ from privacy import policy
 
 from .. import services
 from ..forms import MemberFormSet, ReferralForm
+from ..known_households import known_household_at
 from .base import household_url
 
 MEMBERS = "members"
@@ -74,6 +75,19 @@ class ReferralCreateView(LoginRequiredMixin, View):
             )
         if all([form.is_valid(), members.is_valid()]):
             data = form.cleaned_data
+            # A household known from a closed case: offer its new case first (cases/known_households.py).
+            known = (
+                None
+                if request.POST.get("new_household")
+                else known_household_at(
+                    user=request.user,
+                    postcode=data["postcode"],
+                    house_number=data["house_number"],
+                    house_number_suffix=data["house_number_suffix"],
+                )
+            )
+            if known is not None:
+                return self.render(form, members, known_household=known)
             try:
                 case = services.referral_create(
                     by=request.user,
@@ -101,5 +115,6 @@ class ReferralCreateView(LoginRequiredMixin, View):
                 return redirect(household_url(case))
         return self.render(form, members, invalid=True)
 
-    def render(self, form: ReferralForm, members: Any, invalid: bool = False) -> HttpResponse:
-        return render(self.request, self.template_name, {"form": form, "members": members, "invalid": invalid})
+    def render(self, form: ReferralForm, members: Any, invalid: bool = False, **extra: Any) -> HttpResponse:
+        context = {"form": form, "members": members, "invalid": invalid, **extra}
+        return render(self.request, self.template_name, context)

@@ -297,3 +297,30 @@ def test_a_new_case_for_a_household_the_user_cannot_see_is_not_found(log_in, per
             household=closed.household, team=personas.team_a, by=personas.professional, referral_source="gp",
             referral_reason="x", legal_basis="wmo",
         )  # fmt: skip
+
+
+def test_the_referral_form_offers_the_known_household_at_the_same_address(log_in, personas: Personas) -> None:
+    buurt = NeighbourhoodFactory()
+    personas.team_a.areas.add(buurt)
+    closed = CaseFactory(
+        team=personas.team_a, closed=True, household__neighbourhood=buurt, household__postcode="1234AB",
+        household__house_number=12, household__house_number_suffix="",
+    )  # fmt: skip
+    hidden = CaseFactory(team=personas.team_b, closed=True, household__postcode="1234AB", household__house_number=14)
+    data = {
+        "team": str(personas.team_a.uuid), "street": "Lindelaan", "house_number": "12", "house_number_suffix": "",
+        "postcode": "1234 ab", "city": "Teststad", "neighbourhood": buurt.code, "referral_source": "school",
+        "referral_reason": "Verzuim.", "referred_on": "1-6-2025", "legal_basis": "jeugdwet",
+        "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0", "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "20", "members-0-first_name": "Fatima", "members-0-surname_prefix": "",
+        "members-0-last_name": "Bakker", "members-0-date_of_birth": "", "members-0-bsn": "", "members-0-role": "parent",
+    }  # fmt: skip
+    client = log_in(personas.professional)
+    page = client.post(reverse("cases:referral-create"), data).content.decode()
+    assert reverse("cases:household-new-case", args=[closed.household.uuid]) in page
+    assert Case.objects.count() == 2  # nothing saved yet
+    # Registering a new household anyway is still possible; another team's household is never offered.
+    assert client.post(reverse("cases:referral-create"), {**data, "new_household": "1"}).status_code == 302
+    response = client.post(reverse("cases:referral-create"), {**data, "house_number": "14"})
+    assert response.status_code == 302  # registered at once: no offer of a household the user cannot see
+    assert Case.objects.exclude(household=hidden.household).filter(household__house_number=14).exists()
