@@ -13,6 +13,8 @@ EMBEDDED := $(if $(DATABASE_URL),,yes)
 # Migrations, the seed, backups and restores connect as the database's owner role
 # (DATABASE_OWNER_URL with DATABASE_URL); everything else as the application role.
 AS_OWNER := WIJKTEAM_DATABASE_ROLE=owner
+# `make run` serves with a Celery worker and beat beside it, on a broker in .data/broker (wijkteam/demo_processes.py).
+DEMO_PROCESSES = $(PY) -m wijkteam.demo_processes --
 
 .PHONY: help install db-start db-stop migrate seed run lint test test-only bench bench-monitoring backup restore clean
 
@@ -46,16 +48,16 @@ migrate: db-start ## Apply database migrations (as the owner role)
 seed: migrate ## Load the demo data when the database is empty
 	$(AS_OWNER) $(PY) manage.py seed_demo --scale demo --if-empty
 
-run: seed ## Install, start the database, migrate, seed, and serve at http://127.0.0.1:8000
+run: seed ## Install, start the database, migrate, seed, and serve at http://127.0.0.1:8000 (with a worker and beat)
 	@$(PY) manage.py demo_accounts
 ifeq ($(EMBEDDED),yes)
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop the server and the database."
 	@# Python, not a shell trap, stops the database: make does not run a trap on TERM,
 	@# and a second Ctrl-C must not cut the stop short (wijkteam/embedded_db.py serve).
-	@exec $(PY) -m wijkteam.embedded_db serve -- $(PY) manage.py runserver $(HOST):$(PORT)
+	@exec $(PY) -m wijkteam.embedded_db serve -- $(DEMO_PROCESSES) $(PY) manage.py runserver $(HOST):$(PORT)
 else
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
-	@exec $(PY) manage.py runserver $(HOST):$(PORT)
+	@exec $(DEMO_PROCESSES) $(PY) manage.py runserver $(HOST):$(PORT)
 endif
 
 lint: install ## Static checks: ruff, formatting, mypy, migrations, Django's system check

@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
@@ -100,3 +102,26 @@ class SecondFactorRequiredMiddleware:
         prefixes = (reverse("login"), "/" + settings.STATIC_URL.lstrip("/"))
         exact = (reverse("logout"), reverse("set_language"), reverse("healthz"), reverse("readyz"))
         return path in exact or path.startswith(prefixes)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """The interface is Dutch unless the user chose English: a browser's Accept-Language never decides.
+
+    The choice is the logged-in user's stored language, else the language cookie that the
+    language switch sets (the login page before anyone is known), else ``LANGUAGE_CODE``.
+    Placed after the authentication middleware, so that the user is known.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        translation.activate(chosen_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def chosen_language(request: HttpRequest) -> str:
+    supported = dict(settings.LANGUAGES)
+    user = getattr(request, "user", None)
+    stored = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+    if stored in supported:
+        return stored
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return cookie if cookie in supported else settings.LANGUAGE_CODE

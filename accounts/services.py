@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import django_otp
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -121,6 +122,15 @@ class NewApiToken:
 
 def api_token_default_expiry(*, today: dt.date | None = None) -> dt.date:
     return (today or timezone.localdate()) + dt.timedelta(days=API_TOKEN_DEFAULT_DAYS)
+
+
+@service
+def language_choose(*, by: User, language: str) -> None:
+    """Remember ``by``'s interface language for every later session and device (only a supported one)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose one of the languages offered.")]})
+    User.objects.filter(pk=by.pk).update(language=language)
+    by.language = language
 
 
 @service

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
@@ -22,7 +23,14 @@ from . import totp
 from .flow import second_step_url
 from .forms import CodeForm, LoginForm
 from .querysets import has_authenticator
-from .services import PENDING_KEY, AlreadyEnrolled, session_mark_verified, totp_enrol, totp_verify
+from .services import (
+    PENDING_KEY,
+    AlreadyEnrolled,
+    language_choose,
+    session_mark_verified,
+    totp_enrol,
+    totp_verify,
+)
 from .sessions import session_start
 from .verification import is_verified
 
@@ -153,3 +161,12 @@ class EnrolView(SecondStepView):
             self.request, _("Your authenticator app is linked. From now on you log in with a code from it.")
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+def set_language(request: HttpRequest) -> HttpResponseBase:
+    """Django's language switch (cookie and redirect back), and for a logged-in user the choice remembered."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        language_choose(by=request.user, language=language)
+    return response

@@ -175,8 +175,8 @@ class ConsentAdmin(PolicyScopedAdmin):
 
 @admin.register(KeyFigure)
 class KeyFigureAdmin(PolicyScopedAdmin):
-    list_display = ["name", "description", "area", "team", "active"]
-    list_filter = ["active", "team", "area__parent"]
+    list_display = ["name", "description", "area", "team", "ended_on"]
+    list_filter = ["ended_on", "team", "area__parent"]
     search_fields = ["name", "description"]
     raw_id_fields = ["area", "team"]
 

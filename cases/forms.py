@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import (
     DateField,
+    DateInput,
     LocalisedDecimalField,
     ObjectChoiceField,
     ObjectMultipleChoiceField,
@@ -36,14 +37,17 @@ from .models import (
     POSTCODE_VALIDATOR,
     Action,
     Case,
+    CaseConference,
     CaseStatus,
     Contact,
+    Document,
     Goal,
     HouseholdMembership,
     Involvement,
     LegalBasis,
     NetworkPerson,
     Person,
+    Plan,
     PlanVersion,
     Reminder,
 )
@@ -886,3 +890,126 @@ class NetworkPersonForm(forms.Form):
     def __init__(self, *args: Any, members: Sequence[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         load_choices(self, "related_to", members, label=person_label)
+
+
+# --- Documents (issue #16, item 3) -----------------------------------------------
+
+
+class DocumentForm(forms.Form):
+    """A document on the case or on one of its records. The file comes last: when the upload is stopped
+    for its size, the fields before it are still read and shown again as typed."""
+
+    attached_to = forms.ChoiceField(
+        label=_("Belongs to"),
+        widget=forms.Select(attrs={"class": SELECT}),
+        error_messages={
+            "required": _("Choose what the document belongs to."),
+            "invalid_choice": _("Choose from the list."),
+        },
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Who may open this document"),
+        choices=Document.Confidentiality.choices,
+        initial=Document.Confidentiality.ALL_INVOLVED,
+        widget=UtrechtRadios,
+        help_text=_("A document on a note for your own organisation only is for your own organisation only too."),
+        error_messages={"required": _("Choose who may open this document.")},
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, PNG, JPEG, Word (DOCX), OpenDocument (ODT) or plain text."),
+        error_messages={"required": _("Choose the file to add."), "empty": _("The file is empty.")},
+        allow_empty_file=True,  # the service says "empty" in its own words, with the other refusals
+    )
+
+    def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.records: dict[str, dict[str, Any]] = {"case": {}}
+        choices: list[Any] = [("case", _("the case as a whole"))]
+        plan = Plan.objects.filter(case=case).first()
+        if plan is not None:
+            self.records["plan"] = {"plan": plan}
+            choices.append(("plan", _("the household plan")))
+        conferences = list(CaseConference.objects.filter(case=case).order_by("-held_on", "-id")[:20])
+        for conference in conferences:
+            self.records[f"conference:{conference.uuid}"] = {"conference": conference}
+        if conferences:
+            choices.append(
+                (
+                    _("Case conferences"),
+                    [(f"conference:{c.uuid}", formats.date_format(c.held_on, "j F Y")) for c in conferences],
+                )
+            )
+        contacts = list(
+            Contact.objects.readable_on_visible_case(user).filter(case=case).timeline()[:DOCUMENT_CONTACT_CHOICES]
+        )
+        for contact in contacts:
+            self.records[f"contact:{contact.uuid}"] = {"contact": contact}
+        if contacts:
+            choices.append(
+                (
+                    _("Contacts"),
+                    [
+                        (f"contact:{c.uuid}", f"{formats.date_format(c.occurred_on, 'j F Y')} · {c.get_kind_display()}")
+                        for c in contacts
+                    ],
+                )
+            )
+        cast(forms.ChoiceField, self.fields["attached_to"]).choices = choices
+
+    def record(self) -> dict[str, Any]:
+        """The service's keyword for the chosen record (``contact=…``, ``plan=…``), none for the case itself."""
+        return self.records[self.cleaned_data["attached_to"]]
+
+
+# The latest contacts a document can be put on; an older one is rare and can take it on the case.
+DOCUMENT_CONTACT_CHOICES = 30
+
+
+# --- Key figures (issue #16, item 5) ---------------------------------------------
+
+
+class KeyFigureForm(forms.Form):
+    """A key figure of a buurt: a name, what they are to the neighbourhood, how to reach them. No resident."""
+
+    area = ObjectChoiceField(
+        label=_("Neighbourhood"),
+        widget=forms.Select(attrs={"class": SELECT}),
+        error_messages={"required": _("Choose the neighbourhood."), "invalid_choice": _("Choose from the list.")},
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"class": TEXTBOX, "autocomplete": "off"}),
+        error_messages={"required": _("Fill in the name."), "max_length": _("Use at most 160 characters.")},
+    )
+    description = forms.CharField(
+        label=_("Who or what"),
+        max_length=300,
+        help_text=_("Their role in the neighbourhood, e.g. imam, sports club, GP. Nothing about residents."),
+        widget=forms.TextInput(attrs={"class": TEXTBOX}),
+        error_messages={"required": _("Say who or what this is."), "max_length": _("Use at most 300 characters.")},
+    )
+    contact_details = forms.CharField(
+        label=_("How to reach"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": TEXTBOX}),
+        error_messages={"max_length": _("Use at most 200 characters.")},
+    )
+
+    def __init__(self, *args: Any, areas: Sequence[Area] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if areas is None:  # editing: the buurt stays where it is
+            del self.fields["area"]
+        else:
+            cast(ObjectChoiceField, self.fields["area"]).set_objects(areas, label=lambda area: area.name)
+
+
+class KeyFigureEndForm(forms.Form):
+    ended_on = DateField(
+        label=_("End date"),
+        help_text=_("The first day the team no longer works with them. The key figure is kept, marked as ended."),
+        widget=DateInput(attrs={"class": TEXTBOX}),
+        error_messages={"required": _("Fill in the end date."), "invalid": _("Enter a valid date.")},
+    )

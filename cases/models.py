@@ -27,6 +27,7 @@ from .querysets import (
     CaseScopedQuerySet,
     CaseTransferQuerySet,
     ContactQuerySet,
+    DocumentQuerySet,
     GoalQuerySet,
     HouseholdMembershipQuerySet,
     HouseholdQuerySet,
@@ -691,10 +692,16 @@ class Consent(models.Model):
 
 
 class KeyFigure(models.Model):
-    """A sleutelfiguur: a person or place in an area the team works with (never a client)."""
+    """A sleutelfiguur: a person or place in a buurt the team works with (never a client).
 
+    Name, role and how to reach them; nothing about residents. Ending one keeps the row
+    (the team may want to know later who it worked with): ``ended_on`` is the first day
+    it no longer counts, and the retention rule ``key_figure`` leaves removal to the team.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False)
     area = models.ForeignKey(
-        "organisations.Area", on_delete=models.CASCADE, related_name="key_figures", verbose_name=_("area")
+        "organisations.Area", on_delete=models.CASCADE, related_name="key_figures", verbose_name=_("neighbourhood")
     )
     team = models.ForeignKey(
         "organisations.Team", on_delete=models.CASCADE, related_name="key_figures", verbose_name=_("team")
@@ -702,7 +709,7 @@ class KeyFigure(models.Model):
     name = models.CharField(_("name"), max_length=160)
     description = models.CharField(_("who or what"), max_length=300, help_text=_("e.g. imam, sports club, GP"))
     contact_details = models.CharField(_("how to reach"), max_length=200, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
 
     objects = KeyFigureQuerySet.as_manager()
 
@@ -710,9 +717,101 @@ class KeyFigure(models.Model):
         ordering = ["area", "name"]
         verbose_name = _("key figure")
         verbose_name_plural = _("key figures")
+        indexes = [models.Index(fields=["team", "area"], name="keyfigure_team_area_idx")]
 
     def __str__(self) -> str:
         return self.name
+
+    def is_active(self, on: datetime.date | None = None) -> bool:
+        """The rule of ``KeyFigureQuerySet.active``, on a loaded row."""
+        return self.ended_on is None or self.ended_on > (on or timezone.localdate())
+
+
+class Document(models.Model):
+    """A file on a case, or on a contact, the plan or a conference of that case: a report, a letter, a signed plan.
+
+    The bytes live in ``DocumentContent``, a table of their own, so no list ever loads them, and no URL
+    reaches them but the download screen, which asks the policy and logs every download. The type is the
+    one its content showed (``cases.documents.inspect``), never the sender's word. Confidentiality works
+    as on a contact note: "own organisation only" keeps it inside the uploader's organisation.
+    """
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        PNG = "png", "PNG"
+        JPEG = "jpeg", "JPEG"
+        DOCX = "docx", "Word (DOCX)"
+        ODT = "odt", "OpenDocument (ODT)"
+        TXT = "txt", _("text")
+
+    Confidentiality = Contact.Confidentiality
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("case"))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name=_("contact")
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, null=True, blank=True, related_name="documents", verbose_name=_("plan")
+    )
+    conference = models.ForeignKey(
+        CaseConference,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("case conference"),
+    )
+    name = models.CharField(_("file name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    confidentiality = models.CharField(
+        _("visible to"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.ALL_INVOLVED
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents", verbose_name=_("added by")
+    )
+    author_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [models.Index(fields=["case", "-created_at", "-id"], name="document_case_idx")]
+        constraints = [
+            # On the case itself, or on one contact, the plan or one conference of it: never two at once.
+            models.CheckConstraint(
+                condition=(
+                    Q(contact__isnull=True, plan__isnull=True)
+                    | Q(contact__isnull=True, conference__isnull=True)
+                    | Q(plan__isnull=True, conference__isnull=True)
+                ),
+                name="document_on_one_record",
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentContent(models.Model):
+    """The bytes of one document, apart from its description: read only by the download, in chunks."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="content")
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("document content")
+        verbose_name_plural = _("document contents")
+
+    def __str__(self) -> str:
+        return f"content of document {self.document_id}"
 
 
 class Reminder(models.Model):

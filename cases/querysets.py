@@ -9,9 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -34,9 +32,11 @@ if TYPE_CHECKING:
         Case,
         CaseTransfer,
         Contact,
+        Document,
         Household,
         HouseholdMembership,
         Involvement,
+        KeyFigure,
         NetworkPerson,
         Person,
     )
@@ -109,22 +109,21 @@ class CaseQuerySet(models.QuerySet["Case"]):
         """Cases of households in the buurt, or in any buurt of the wijk."""
         return self.filter(Q(household__neighbourhood_id=area_id) | Q(household__neighbourhood__parent_id=area_id))
 
-    def with_caseload_summary(self, user: User, today: datetime.date | None = None) -> CaseQuerySet:
+    def with_caseload_summary(self, user: User) -> CaseQuerySet:
         """Annotate what the caseload shows per case, each a correlated subquery: one query for any page size.
 
         - ``last_contact_on``: the newest contact the user may read (another
           organisation's confidential note does not count, it is not theirs to see);
         - ``next_action`` / ``next_action_on``: the open action that starts first;
         - ``theme_codes``: the themes of the current plan's goals and the open actions;
-        - ``contact_overdue``: no contact for CONTACT_OVERDUE_DAYS days (counted
-          from the referral when there was none yet).
+        - ``contact_overdue``: the case has an open "no contact for 30 days" signal: the one
+          definition the signals page (Signalen) shows too (``cases/reminders.py``). Any
+          contact counts there, a confidential one included, whose note and date stay hidden.
         """
         from themes.models import Theme
 
-        from .models import Action, Contact, Goal
+        from .models import Action, Contact, Goal, Reminder
 
-        day = today or timezone.localdate()
-        cutoff = day - datetime.timedelta(days=CONTACT_OVERDUE_DAYS)
         # These subqueries hang under a case that already passed visible_to; the
         # contacts still obey the confidentiality rule.
         last_contact = Contact.objects.readable_on_visible_case(user).filter(case_id=OuterRef("pk")).timeline()
@@ -154,7 +153,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 last_activity_on=Coalesce("last_contact_on", "referred_on", output_field=models.DateField()),
             )
             .annotate(
-                contact_overdue=ExpressionWrapper(Q(last_activity_on__lt=cutoff), output_field=BooleanField()),
+                contact_overdue=Exists(
+                    Reminder.objects.filter(
+                        case_id=OuterRef("pk"), kind=Reminder.Kind.NO_CONTACT, resolved_at__isnull=True
+                    )
+                ),
             )
         )
 
@@ -316,12 +319,27 @@ class HouseholdMembershipQuerySet(models.QuerySet["HouseholdMembership"]):
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
-class KeyFigureQuerySet(models.QuerySet[models.Model]):
+class KeyFigureQuerySet(models.QuerySet["KeyFigure"]):
     def visible_to(self, user: User | AnonymousUser) -> KeyFigureQuerySet:
-        """Key figures are not clients, but their contact details are still personal: own teams only."""
-        if not policy.may_see_casework(user):
-            return self.none()
-        return self.filter(team__in=policy.team_ids_of(user))
+        """Key figures are not clients, but their names and contact details are still personal: own teams only."""
+        return self.filter(policy.key_figure_condition(user))
+
+    def active(self, on: datetime.date | None = None) -> KeyFigureQuerySet:
+        """Not ended on ``on`` (today): the end date is the first day a key figure no longer counts."""
+        day = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    """Documents follow the rule of contact notes: the case must be visible, and "own organisation only"
+    keeps a document inside the organisation of the professional who added it."""
+
+    def visible_to(self, user: User | AnonymousUser) -> DocumentQuerySet:
+        return self.filter(policy.document_condition(user))
+
+    def readable_on_visible_case(self, user: User | AnonymousUser) -> DocumentQuerySet:
+        """For use under a case that already passed ``Case.objects.visible_to``: the confidentiality rule only."""
+        return self.filter(policy.confidentiality_condition(user))
 
 
 class CaseTransferQuerySet(models.QuerySet["CaseTransfer"]):

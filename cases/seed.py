@@ -1447,7 +1447,10 @@ class CaseworkGenerator:
                             name=name.format(word=rng.choice(PLACE_WORDS), person=person),
                             description=description,
                             contact_details=details,
-                            active=rng.random() < 0.9,
+                            # One in ten no longer works with the team: ended some months ago.
+                            ended_on=None
+                            if rng.random() < 0.9
+                            else datetime.date.fromordinal(TODAY - rng.randint(30, 400)),
                         )
                     )
         return figures

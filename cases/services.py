@@ -8,6 +8,7 @@ bad input raises ValidationError with messages per field.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from privacy import policy
 from privacy.actor import service
 from themes.models import Instrument, InstrumentDomain, Theme
 
-from . import workflow
+from . import documents, workflow
 from .models import (
     Action,
     Case,
@@ -34,17 +35,22 @@ from .models import (
     CaseStatusChange,
     Consent,
     Contact,
+    Document,
+    DocumentContent,
     Goal,
     Household,
     HouseholdMembership,
     Involvement,
+    KeyFigure,
     LegalBasis,
     Measurement,
     MeasurementScore,
     Person,
     Plan,
     PlanVersion,
+    Reminder,
 )
+from .querysets import CONTACT_OVERDUE_DAYS
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
@@ -603,6 +609,11 @@ def contact_log(
     )
     contact.full_clean()
     contact.save()
+    if occurred_on >= timezone.localdate() - datetime.timedelta(days=CONTACT_OVERDUE_DAYS):
+        # The "no contact" signal's cause is gone now, not at the next morning's refresh (cases/reminders.py).
+        Reminder.objects.filter(case=case, kind=Reminder.Kind.NO_CONTACT, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
     return contact
 
 
@@ -763,3 +774,108 @@ def household_member_end(
     membership.full_clean()
     membership.save(update_fields=["end_date"])
     return membership
+
+
+# --- Documents (issue #16, item 3) ------------------------------------------------
+
+
+@service
+def document_attach(
+    *,
+    case: Case,
+    by: User,
+    name: str,
+    data: bytes,
+    confidentiality: str = Contact.Confidentiality.ALL_INVOLVED,
+    contact: Contact | None = None,
+    plan: Plan | None = None,
+    conference: CaseConference | None = None,
+) -> Document:
+    """Store a document on the case, or on one of its contacts, its plan or one of its conferences.
+
+    The file is checked first (``documents.inspect``: type by content, size, name, viruses); a refused
+    file leaves nothing behind. A document on a contact marked "own organisation only" is confidential
+    too: it cannot be shown more widely than the note it belongs to.
+    """
+    _require_casework(by, case)
+    organisation_id = _organisation_of(by)
+    if contact is not None:
+        readable = Contact.objects.readable_on_visible_case(by).filter(pk=contact.pk, case=case)
+        if not readable.exists():
+            raise PermissionDenied
+        if contact.confidentiality == Contact.Confidentiality.OWN_ORGANISATION:
+            confidentiality = Contact.Confidentiality.OWN_ORGANISATION
+    if (plan is not None and plan.case_id != case.pk) or (conference is not None and conference.case_id != case.pk):
+        raise PermissionDenied
+    inspected = documents.inspect(name=name, data=data)
+    document = Document(
+        case=case,
+        contact=contact,
+        plan=plan,
+        conference=conference,
+        name=inspected.name,
+        kind=inspected.kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        confidentiality=confidentiality,
+        author=by,
+        author_organisation_id=organisation_id,
+    )
+    document.full_clean()
+    document.save()
+    DocumentContent.objects.create(document=document, data=data)
+    return document
+
+
+# --- Key figures (issue #16, item 5) ------------------------------------------------
+
+
+def _require_key_figure_keeper(by: User, *, team_id: int, area_id: int) -> None:
+    if not policy.may_keep_key_figure(by, team_id=team_id, area_id=area_id):
+        raise PermissionDenied
+
+
+@service
+def key_figure_add(
+    *, by: User, team: Team, area: Area, name: str, description: str, contact_details: str = ""
+) -> KeyFigure:
+    _require_key_figure_keeper(by, team_id=team.pk, area_id=area.pk)
+    key_figure = KeyFigure(
+        team=team,
+        area=area,
+        name=name.strip(),
+        description=description.strip(),
+        contact_details=contact_details.strip(),
+    )
+    key_figure.full_clean()
+    key_figure.save()
+    return key_figure
+
+
+@service
+def key_figure_update(
+    *, by: User, key_figure: KeyFigure, name: str, description: str, contact_details: str = ""
+) -> KeyFigure:
+    # Two members editing one key figure: the second waits, then writes over what it saw (no version: three
+    # short fields, and the latest word about how to reach someone is the one to keep).
+    key_figure = KeyFigure.objects.select_for_update().get(pk=key_figure.pk)
+    _require_key_figure_keeper(by, team_id=key_figure.team_id, area_id=key_figure.area_id)
+    key_figure.name = name.strip()
+    key_figure.description = description.strip()
+    key_figure.contact_details = contact_details.strip()
+    key_figure.full_clean()
+    key_figure.save(update_fields=["name", "description", "contact_details"])
+    return key_figure
+
+
+@service
+def key_figure_end(*, by: User, key_figure: KeyFigure, ended_on: datetime.date | None = None) -> KeyFigure:
+    """The team no longer works with this key figure from ``ended_on`` (today): kept, not deleted."""
+    key_figure = KeyFigure.objects.select_for_update().get(pk=key_figure.pk)
+    _require_key_figure_keeper(by, team_id=key_figure.team_id, area_id=key_figure.area_id)
+    if key_figure.ended_on is not None:
+        raise ValidationError({"ended_on": [_("This key figure has already ended.")]})
+    key_figure.ended_on = ended_on or timezone.localdate()
+    key_figure.full_clean()
+    key_figure.save(update_fields=["ended_on"])
+    return key_figure

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .formviews import inbox, network, people, plan, records, referral, search
-from .views import audit, contacts, pages, reminders
+from .views import audit, contacts, documents, key_figures, pages, reminders
 
 app_name = "cases"
 
@@ -47,6 +47,12 @@ urlpatterns = [
         network.NetworkEndView.as_view(),
         name="network-end",
     ),
+    path(f"{case}documenten/", documents.DocumentListView.as_view(), name="document-list"),
+    path(f"{case}documenten/<uuid:document>/", documents.document_download, name="document-download"),
+    path("team/gebied/", key_figures.area_page, name="area"),
+    path("team/gebied/sleutelfiguren/nieuw/", key_figures.key_figure_create, name="key-figure-create"),
+    path("team/sleutelfiguren/<uuid:key_figure>/", key_figures.key_figure_edit, name="key-figure-edit"),
+    path("team/sleutelfiguren/<uuid:key_figure>/beeindigen/", key_figures.key_figure_end, name="key-figure-end"),
     path("casussen/", pages.caseload, name="caseload"),
     path("signalen/", reminders.reminder_list, name="reminders"),
     path("huishoudens/<uuid:uuid>/", pages.household_detail, name="household"),

@@ -63,6 +63,15 @@ def max_upload_bytes() -> int:
     return int(settings.WIJKTEAM_UPLOAD_MAX_BYTES)
 
 
+def _view_limit(request: HttpRequest | None) -> int | None:
+    """A view that takes files of every type says so with ``upload_max_bytes()`` (the documents of a case):
+    then only its size limit applies here, and the view checks the type itself (cases/documents.py)."""
+    match = getattr(request, "resolver_match", None)
+    view_class = getattr(getattr(match, "func", None), "view_class", None)
+    limit = getattr(view_class, "upload_max_bytes", None)
+    return int(limit()) if callable(limit) else None
+
+
 def _looks_binary(data: bytes) -> bool:
     start = data.removeprefix(b"\xef\xbb\xbf")
     return start.startswith(BINARY_SIGNATURES) or bool(data.translate(None, _TEXT_BYTES))
@@ -79,6 +88,8 @@ class UploadLimitHandler(FileUploadHandler):
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.refusal: str | None = None
+        self.view_limit = _view_limit(request)
+        self.limit = self.view_limit if self.view_limit is not None else max_upload_bytes()
 
     def _refuse(self, reason: str) -> None:
         self.refusal = reason
@@ -91,7 +102,7 @@ class UploadLimitHandler(FileUploadHandler):
     def handle_raw_input(
         self, input_data: Any, META: dict[str, Any], content_length: int, boundary: str, encoding: str | None = None
     ) -> None:
-        if content_length > max_upload_bytes() + FORM_ROOM:
+        if content_length > self.limit + FORM_ROOM:
             self.refusal = TOO_LARGE  # refused at the first file, after the small fields before it
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
@@ -100,9 +111,9 @@ class UploadLimitHandler(FileUploadHandler):
             self._refuse(self.refusal)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start == 0 and _looks_binary(raw_data[:4096]):
+        if start == 0 and self.view_limit is None and _looks_binary(raw_data[:4096]):
             self._refuse(NOT_TEXT)
-        if start + len(raw_data) > max_upload_bytes():
+        if start + len(raw_data) > self.limit:
             self._refuse(TOO_LARGE)
         return raw_data
 

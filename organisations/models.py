@@ -168,6 +168,8 @@ class User(AbstractUser):
         related_name="members",
         verbose_name=_("organisation"),
     )
+    # The interface language this user chose ("" = the default, Dutch); the browser's language never decides.
+    language = models.CharField(_("interface language"), max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["username"]

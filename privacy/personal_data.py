@@ -49,7 +49,7 @@ RULES = {
             "case",
             "Case data: anonymised by the daily run when the longest silo rule of the case's legal bases has run "
             "out after closing (privacy_retentionrule), write history included; a blockage's typed rule, what it "
-            "cost the household and the notes of its steps go with it.",
+            "cost the household and the notes of its steps go with it, and the case's documents are deleted.",
             **_daily("privacy.retention.cases_anonymise", via=("privacy.retention.retention_apply",)),
         ),
         Rule(
@@ -98,9 +98,10 @@ RULES = {
         ),
         Rule(
             "key_figure",
-            "Key figures (people and places a team works with, by name): kept while active; the team removes "
-            "one who no longer works with it.",
-            left_to="the team (remove the key figure)",
+            "Key figures (people and places a team works with, by name and role; never residents): kept while "
+            "the team works with them; the team ends one with an end date (Ons gebied), and an ended one stays "
+            "listed as ended for the team.",
+            left_to="the team (end the key figure on Ons gebied)",
         ),
         Rule(
             "access_log",
@@ -162,6 +163,9 @@ PERSONAL_DATA: dict[str, str] = {
     "cases.action": "case",
     "cases.historicalcontact": "case",
     "cases.contact": "case",
+    # Documents go whole with the case's anonymisation (a letter or report cannot be redacted in place).
+    "cases.document": "case",
+    "cases.documentcontent": "case",
     "cases.historicalmeasurement": "case",
     "cases.measurement": "case",
     "cases.historicalmeasurementscore": "case",

@@ -219,6 +219,44 @@ def confidentiality_condition(user: User | AnonymousUser | None) -> Q:
     return Q(confidentiality="all") | Q(confidentiality="own_org", author_organisation_id=organisation_id)
 
 
+def document_condition(user: User | AnonymousUser | None) -> Q:
+    """A filter on Document: the rule of contact notes, reused as it stands.
+
+    The case must be visible (:func:`case_condition`), and a document marked "own
+    organisation only" stays inside the organisation of the professional who added it
+    (:func:`confidentiality_condition`, on the document's own fields).
+    """
+    return contact_condition(user)
+
+
+# --- Key figures (sleutelfiguren): people and places a team works with in its buurten ----
+#
+# Not clients: a name, a role and how to reach them, nothing about residents. The team
+# keeps them: every member of a team (professional or team lead) sees the team's key
+# figures, and adds, edits and ends them in a buurt the team covers (directly, or through
+# its wijk). The functional administrator does not: they configure areas and teams, not
+# the people a team knows by name; their 403 on the key figures stands (``/beheer/``
+# included), as it does for every other role outside the team.
+
+
+def key_figure_condition(user: User | AnonymousUser | None) -> Q:
+    """A filter on KeyFigure: those of the teams the user belongs to today, for casework roles only."""
+    if not may_see_casework(user):
+        return nothing()
+    return Q(team__in=team_ids_of(user))
+
+
+def may_keep_key_figure(user: User | AnonymousUser | None, *, team_id: int, area_id: int) -> bool:
+    """Adding, editing or ending a team's key figure in a buurt: a member of that team, whose team covers
+    the buurt (directly or through its wijk). One query."""
+    if not may_see_casework(user):
+        return False
+    assert isinstance(user, User)
+    member = Exists(TeamMembership.objects.current().filter(user_id=user.pk, team_id=team_id))
+    covered = Q(teams=team_id) | Q(parent__teams=team_id)
+    return Area.objects.filter(covered, member, pk=area_id, kind=Area.Kind.NEIGHBOURHOOD).exists()
+
+
 def may_see_who_viewed(user: User | AnonymousUser | None, household_id: int) -> bool:
     """ "Who viewed this household" is for its coordinator and the team lead of the team that owns its case.
 

@@ -95,6 +95,8 @@ CASE_MODELS = (
     "cases.caseconference",
     "cases.action",
     "cases.contact",
+    "cases.document",
+    "cases.documentcontent",
     "cases.measurement",
     "cases.measurementscore",
     "cases.consent",

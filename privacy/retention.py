@@ -156,6 +156,8 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     now = timezone.now()
     cases = cm.Case.objects.filter(pk__in=case_ids)
     cm.Contact.objects.filter(case__in=cases).update(note="")
+    # A document cannot be redacted in place: it goes whole, its bytes with it (CASCADE).
+    cm.Document.objects.filter(case__in=cases).delete()
     cm.Contact.history.filter(case_id__in=case_ids).update(note="")
     cm.Goal.objects.filter(plan_version__plan__case__in=cases).update(text=REDACTED)
     cm.Goal.history.filter(plan_version__plan__case_id__in=case_ids).update(text=REDACTED)

@@ -17,10 +17,68 @@ def test_the_login_page_is_dutch_by_default(client: Client) -> None:
     assert "Inloggen" in html and "Gebruikersnaam" in html and "Wachtwoord" in html
 
 
-def test_the_login_page_is_available_in_english(client: Client) -> None:
-    response = client.get(reverse("login"), headers={"accept-language": "en"})
+def test_an_english_browser_still_gets_the_dutch_login_page(client: Client) -> None:
+    """Issue 15: Dutch whatever the browser's language; English only by choice."""
+    response = client.get(reverse("login"), headers={"accept-language": "en-GB,en;q=0.9"})
+    assert '<html lang="nl"' in response.content.decode()
+
+
+def test_the_login_page_is_available_in_english_by_choice(client: Client) -> None:
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    response = client.get(reverse("login"), headers={"accept-language": "nl"})
     html = response.content.decode()
     assert '<html lang="en"' in html and "Log in" in html
+
+
+def test_the_choice_of_english_is_remembered_for_the_user_on_another_device(log_in, personas: Personas) -> None:
+    client = log_in(personas.professional)
+    client.post(reverse("set_language"), {"language": "en"})
+    personas.professional.refresh_from_db()
+    assert personas.professional.language == "en"
+    client.cookies.clear()  # another device: no session, no language cookie
+    log_in(personas.professional)
+    html = client.get(reverse("home"), follow=True, headers={"accept-language": "nl"}).content.decode()
+    assert '<html lang="en"' in html
+    # And back to Dutch, remembered as well.
+    client.post(reverse("set_language"), {"language": "nl"})
+    personas.professional.refresh_from_db()
+    assert personas.professional.language == "nl"
+
+
+def test_a_language_not_offered_is_not_stored(log_in, personas: Personas) -> None:
+    log_in(personas.professional).post(reverse("set_language"), {"language": "fr"})
+    personas.professional.refresh_from_db()
+    assert personas.professional.language == ""
+
+
+def test_a_role_without_access_gets_a_dutch_403_page(log_in, personas: Personas) -> None:
+    response = log_in(personas.professional).get(reverse("privacy:requests"))
+    assert response.status_code in (403, 404)
+    html = response.content.decode()
+    assert '<html lang="nl"' in html and ("Geen toegang" in html or "Pagina niet gevonden" in html)
+    assert "Forbidden" not in html and "Not Found" not in html
+
+
+def test_an_unknown_page_is_a_dutch_404(log_in, personas: Personas) -> None:
+    response = log_in(personas.professional).get("/bestaat-niet/")
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in response.content.decode()
+
+
+def test_the_500_and_csrf_pages_are_dutch_and_stand_alone() -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("nl"):
+        assert "Er ging iets mis" in render_to_string("500.html")
+        assert "Het formulier kon niet worden verstuurd" in render_to_string("403_csrf.html")
+
+
+def test_a_post_without_csrf_token_gets_the_dutch_page(personas: Personas) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "prof-a", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "Het formulier kon niet worden verstuurd" in response.content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client: Client) -> None:

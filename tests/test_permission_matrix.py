@@ -41,15 +41,17 @@ from tests.cases.factories import (
     ConferenceFactory,
     ConsentFactory,
     ContactFactory,
+    DocumentFactory,
     GoalFactory,
     InvolvementFactory,
+    KeyFigureFactory,
     MeasurementFactory,
     MembershipFactory,
     PlanVersionFactory,
 )
 from tests.conftest import Personas
 from tests.funding.factories import BlockageFactory
-from tests.organisations.factories import TeamMembershipFactory
+from tests.organisations.factories import NeighbourhoodFactory, TeamMembershipFactory
 
 ROLES = ["professional", "team_lead", "bureau", "auditor", "privacy_officer", "administrator", "anonymous"]
 RELATIONS = ["own", "other", "involved", "ended", "closed"]
@@ -226,6 +228,20 @@ MATRIX: list[Row] = [
         Row(name, target="household", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True)
         for name in ("cases:household-new-case", "cases:network-create", "cases:network-edit", "cases:network-end")
     ],
+    # Documents (issue #16, item 3): the case's screen; a download asks the policy of the document itself.
+    Row("cases:document-list", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    Row(
+        "cases:document-download",
+        target="document",
+        expect=casework(team_lead=LEAD_ASKS),
+        log="read",
+        asks_first=True,
+    ),
+    # Key figures (issue #16, item 5): the team's members; no resident's data, so only refusals are logged.
+    Row("cases:area", expect=casework(200, **NO_CASEWORK), log="read"),
+    Row("cases:key-figure-create", expect=casework(200, **NO_CASEWORK), log="read"),
+    Row("cases:key-figure-edit", target="key_figure", expect=casework(200, **NO_CASEWORK), log="read"),
+    Row("cases:key-figure-end", target="key_figure", expect=casework(200, **NO_CASEWORK), log="read"),
     # --- Funding ---------------------------------------------------------------------------------------------------
     Row("funding:team_blockages", expect=casework(200), log="read"),
     Row("funding:register", expect=expect(404, bureau=200, auditor=200), log="read"),
@@ -612,6 +628,7 @@ class Target:
     measurement: Any
     blockage: Blockage
     network: Any
+    document: Any
 
     @property
     def household(self) -> Any:
@@ -647,6 +664,7 @@ def a_target(personas: Personas, *, team: Any, coordinator: User, closed: bool =
             relation="grandparent",
             created_by=coordinator,
         ),
+        document=DocumentFactory(case=case, author=coordinator),
     )
 
 
@@ -656,6 +674,7 @@ class Scene:
     targets: dict[str, Target]
     spend_import: Any
     access_request: Any
+    key_figure: Any
 
 
 def build_scene(personas: Personas) -> Scene:
@@ -686,7 +705,10 @@ def build_scene(personas: Personas) -> Scene:
         person=targets["own"].person, received_on=datetime.date(2025, 6, 1), by=personas.privacy_officer
     )
     spend_import = SpendImportFactory(uploaded_by=personas.auditor, municipality=personas.team_a.municipality)
-    return Scene(personas, targets, spend_import, access_request)
+    buurt = NeighbourhoodFactory(parent__municipality=personas.team_a.municipality)
+    personas.team_a.areas.add(buurt)
+    key_figure = KeyFigureFactory(team=personas.team_a, area=buurt)
+    return Scene(personas, targets, spend_import, access_request, key_figure)
 
 
 # --- Calling a row --------------------------------------------------------------------------------------------------
@@ -724,6 +746,8 @@ def url_for(row: Row, scene: Scene, target: Target | None) -> str:
             kwargs[name] = scene.spend_import.uuid
         elif row.target == "access_request":
             kwargs[name] = scene.access_request.uuid
+        elif row.target == "key_figure":
+            kwargs[name] = scene.key_figure.uuid
         else:
             assert target is not None, row
             kwargs[name] = getattr(target, row.target).uuid
@@ -862,4 +886,4 @@ def test_each_role_gets_what_the_matrix_says_and_leaves_its_log_rows(
 
 
 TARGET_NAMES = {"household", "case", "action", "involvement", "person", "consent", "goal", "contact"}
-TARGET_NAMES |= {"conference", "measurement", "blockage"}
+TARGET_NAMES |= {"conference", "measurement", "blockage", "document"}

@@ -312,7 +312,15 @@ def _server():  # type: ignore[no-untyped-def]
         del package.PostgresServer._instances[key]
         cached = None
     # cleanup_mode=None: the server outlives this process; `make db-stop` ends it.
-    server = package.get_server(PGDATA, cleanup_mode=None)
+    try:
+        server = package.get_server(PGDATA, cleanup_mode=None)
+    except subprocess.TimeoutExpired:
+        # The package gives pg_ctl's start a fixed ten seconds; on a busy machine, or after a
+        # kill when crash recovery runs first, the server goes on starting after that. Wait
+        # for it as for another command's start, then take a handle on the running server.
+        package.PostgresServer._instances.pop(key, None)
+        _settle_postmaster()
+        server = package.get_server(PGDATA, cleanup_mode=None)
     if cached is None:
         # The list only serves the package's stop-on-last-exit, which we do not
         # use: take this process's id out now rather than at exit, where a kill
@@ -488,7 +496,8 @@ def stop() -> None:
         # Its own session: a second Ctrl-C on the terminal cannot cut pg_ctl's wait short.
         # A failure means the server stopped between our look and pg_ctl's.
         with contextlib.suppress(subprocess.CalledProcessError):
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user, start_new_session=True)
+            # -t: pg_ctl's own 60 s is too short for the shutdown checkpoint after a seed on a busy machine.
+            pg_ctl(["-w", "-t", "600", "-m", "fast", "stop"], pgdata=PGDATA, user=user, start_new_session=True)
         cached = _package().PostgresServer._instances
         cached.pop(PGDATA.resolve(), None)
 

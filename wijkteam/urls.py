@@ -6,7 +6,6 @@ from . import health, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("wijkteam.api.urls")),
     path("", include("privacy.urls")),
     path("financiering/", include("funding.urls")),

@@ -43,6 +43,7 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (casework, "cases:referral-create", _("New referral")),
         (casework, "cases:inbox", _("Team inbox")),
         (casework, "funding:team_blockages", _("Blockages")),
+        (casework, "cases:area", _("Our area")),
         (policy.may_see_blockage_register(user), "funding:register", _("Blockage register")),
         (policy.may_see_funding_aggregates(user), "funding:audit", _("Funding flows")),
         (policy.may_import_spend(user), "funding:spend_imports", _("Spend imports")),

@@ -87,7 +87,7 @@ def test_a_professional_opens_a_household_from_the_caseload_and_logs_a_contact_b
     assert page.locator("#contact-status").inner_text() == "Het contactmoment is opgeslagen."
     # The form is fresh for the next contact, and focus went to the new contact.
     assert page.get_by_label("Notitie").input_value() == ""
-    expect(newest).to_be_focused()  # casework.js moves focus once htmx has settled the swap
+    expect(newest).to_be_focused()  # focus.js moves focus once htmx has settled the swap
     contact = Contact.objects.get(note="Moeder belde over de brief van de deurwaarder.")
     assert (contact.kind, contact.minutes, contact.themes) == ("phone", 25, ["welzijn", "werk"])
     assert_accessible(page)

@@ -10,10 +10,13 @@ from cases.models import (
     CaseStatus,
     Consent,
     Contact,
+    Document,
+    DocumentContent,
     Goal,
     Household,
     HouseholdMembership,
     Involvement,
+    KeyFigure,
     LegalBasis,
     Measurement,
     MeasurementScore,
@@ -192,3 +195,38 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     def organisations(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create and extracted:
             self.organisations.set(extracted)
+
+
+PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A small PDF on a case, its bytes stored as the service stores them."""
+
+    class Meta:
+        model = Document
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    name = "verslag.pdf"
+    kind = Document.Kind.PDF
+    size = len(PDF_BYTES)
+    sha256 = "0" * 64
+    author = factory.SubFactory(UserFactory)
+    author_organisation = factory.LazyAttribute(lambda o: o.author.organisation)
+
+    @factory.post_generation
+    def content(self, create: bool, extracted: bytes | None, **kwargs: object) -> None:
+        if create:
+            DocumentContent.objects.create(document=self, data=extracted or PDF_BYTES)
+
+
+class KeyFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyFigure
+
+    team = factory.SubFactory(TeamFactory)
+    area = factory.SubFactory(NeighbourhoodFactory)
+    name = "Buurthuis De Linde"
+    description = "buurthuis, open inloop op woensdag"
+    contact_details = "020 123 4567"

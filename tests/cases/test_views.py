@@ -185,12 +185,13 @@ def test_the_navigation_links_to_the_caseload_for_casework_roles(log_in, persona
     assert f'href="{reverse("cases:caseload")}" aria-current="page">Mijn caseload</a>' in html_of(response)
 
 
-def test_the_screens_speak_english_when_asked(log_in, personas: Personas) -> None:
+def test_the_screens_speak_english_when_chosen(log_in, personas: Personas) -> None:
     case = a_rich_case(personas)
     client = log_in(personas.professional)
-    caseload = html_of(client.get(reverse("cases:caseload"), headers={"accept-language": "en"}))
+    client.post(reverse("set_language"), {"language": "en"})
+    caseload = html_of(client.get(reverse("cases:caseload")))
     assert '<h1 class="utrecht-heading-1">My caseload</h1>' in caseload and "Work &amp; income" in caseload
-    household = html_of(client.get(household_url(case), headers={"accept-language": "en"}))
+    household = html_of(client.get(household_url(case)))
     assert "Members of the household" in household and "In the household's own words" in household
 
 
@@ -246,27 +247,59 @@ def test_a_household_without_current_members_gets_a_neutral_label(log_in, person
 
 
 def test_cases_without_a_contact_for_30_days_are_flagged_in_text(log_in, personas: Personas) -> None:
+    from cases.reminders import reminders_refresh
+
     recent = a_case(personas, referred_on=datetime.date(2025, 1, 10))
     ContactFactory(case=recent, occurred_on=datetime.date(2025, 5, 10), author=personas.professional)
     quiet = a_case(personas, referred_on=datetime.date(2025, 1, 10))
     ContactFactory(case=quiet, occurred_on=datetime.date(2025, 4, 20), author=personas.professional)
-    # Another organisation's confidential note is not the professional's to see, so it does not count.
+    # Another organisation saw this household in confidence: a contact is a contact (no flag, as on
+    # the signals page), while its note and its date stay hidden from the professional.
+    seen_in_confidence = a_case(personas, referred_on=datetime.date(2025, 1, 10))
+    ContactFactory(case=seen_in_confidence, occurred_on=datetime.date(2025, 4, 20), author=personas.professional)
     other = UserFactory()
-    ContactFactory(case=quiet, occurred_on=datetime.date(2025, 5, 30), author=other, confidentiality="own_org")
+    ContactFactory(
+        case=seen_in_confidence, occurred_on=datetime.date(2025, 5, 30), author=other, confidentiality="own_org"
+    )
     never = a_case(personas, referred_on=datetime.date(2025, 3, 1))
     new = a_case(personas, referred_on=datetime.date(2025, 5, 25))
     exactly = a_case(personas, referred_on=datetime.date(2025, 1, 10))
     ContactFactory(case=exactly, occurred_on=TODAY - datetime.timedelta(days=30), author=personas.professional)
+    reminders_refresh(today=TODAY)
 
-    html = html_of(log_in(personas.professional).get(reverse("cases:caseload")))
+    client = log_in(personas.professional)
+    html = html_of(client.get(reverse("cases:caseload")))
     rows = {reference: row for row in html.split("<tr ")[1:] for reference in re.findall(r"(WT-T\d+)", row)[:1]}
     flag = "geen recent contact (meer dan 30 dagen)"
     assert flag in rows[quiet.reference] and "caseload-table__row--overdue" in rows[quiet.reference]
     assert flag in rows[never.reference]
     assert "nog geen contact" in rows[never.reference]
-    for fine in (recent, new, exactly):
+    for fine in (recent, new, exactly, seen_in_confidence):
         assert flag not in rows[fine.reference] and "overdue" not in rows[fine.reference]
-    assert "20 apr 2025" in rows[quiet.reference]  # the confidential 30 May note is not shown either
+    assert "20 apr 2025" in rows[seen_in_confidence.reference]  # the confidential 30 May note is not shown
+    # One definition: the signals page lists exactly the flagged cases.
+    signals = html_of(client.get(reverse("cases:reminders")))
+    for case in (quiet, never):
+        assert case.reference in signals
+    for case in (recent, new, exactly, seen_in_confidence):
+        assert case.reference not in signals
+
+
+def test_logging_a_contact_clears_the_flag_at_once(log_in, personas: Personas) -> None:
+    from cases.reminders import reminders_refresh
+
+    quiet = a_case(personas, referred_on=datetime.date(2025, 1, 10))
+    reminders_refresh(today=TODAY)
+    client = log_in(personas.professional)
+    flag = "geen recent contact (meer dan 30 dagen)"
+    assert flag in html_of(client.get(reverse("cases:caseload")))
+    from cases.services import contact_log
+
+    contact_log(
+        case=quiet, by=personas.professional, occurred_on=TODAY, kind="home_visit", themes=["welzijn"], minutes=30
+    )
+    assert flag not in html_of(client.get(reverse("cases:caseload")))
+    assert quiet.reference not in html_of(client.get(reverse("cases:reminders")))
 
 
 def test_the_caseload_filters_by_status(log_in, personas: Personas) -> None:

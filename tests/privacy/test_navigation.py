@@ -23,6 +23,7 @@ CASEWORK = [
     "cases:referral-create",
     "cases:inbox",
     "funding:team_blockages",
+    "cases:area",
 ]
 
 EXPECTED = {

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from cases.models import Case, Household
+from cases.models import Case, Household, KeyFigure
 from monitoring.models import PrecisionReview
 from organisations.models import Area, Organisation, Role, Team, User
 from privacy import policy
@@ -80,6 +80,12 @@ def world() -> World:
     return World(team_a=team_a, buurt_a=buurt_a, case_a=case_a, review_a=review_a, users=users)
 
 
+def _key_figure(world: World) -> KeyFigure:
+    return KeyFigure.objects.get_or_create(
+        team=world.team_a, area=world.buurt_a, name="Buurthuis De Linde", defaults={"description": "buurthuis"}
+    )[0]
+
+
 def _in_scope(world: World, user: Any) -> bool:
     scope = policy.monitoring_buurten_in_scope(user)
     return scope is None or world.buurt_a.pk in scope
@@ -130,6 +136,20 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
         {"professional", "team_lead", "other_lead"},
     ),
     "transfer_condition": (_sees_incoming_transfer, {"team_lead", "other_lead"}),
+    # Documents reuse the rule of contact notes (the case, then "own organisation only").
+    "document_condition": (
+        lambda w, u: policy.document_condition(u) != policy.nothing(),
+        {"professional", "team_lead", "other_lead"},
+    ),
+    # Key figures: the team's own, for its members; the administrator keeps none (issue #16, item 5).
+    "key_figure_condition": (
+        lambda w, u: KeyFigure.objects.filter(policy.key_figure_condition(u), pk=_key_figure(w).pk).exists(),
+        {"professional", "team_lead"},
+    ),
+    "may_keep_key_figure": (
+        lambda w, u: policy.may_keep_key_figure(u, team_id=w.team_a.pk, area_id=w.buurt_a.pk),
+        {"professional", "team_lead"},
+    ),
     "may_see_who_viewed": (lambda w, u: policy.may_see_who_viewed(u, w.case_a.household_id), {"team_lead"}),
     "may_see_membership_changes": (lambda w, u: policy.may_see_membership_changes(u), {"team_lead", "other_lead"}),
     "may_pay_from_stream": (

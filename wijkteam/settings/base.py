@@ -76,10 +76,11 @@ MIDDLEWARE = [
     # Before any view or form reads a parameter: PostgreSQL cannot take a NUL byte in text.
     "wijkteam.errors.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Dutch whatever the browser asks; English only when the user chose it (accounts/middleware.py).
+    "accounts.middleware.ChosenLanguageMiddleware",
     # Wraps everything below, so every response to a logged-in user is marked no-store.
     "accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -401,7 +402,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # (100 s by default); a short timeout needs a sweep to match.
 _visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 _restore_sweep = max(1, min(100, _visibility_timeout // 4))
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": _visibility_timeout,
     "unacked_restore_interval": min(10, _restore_sweep),
     "unacked_restore_throttle": max(1, _restore_sweep // min(10, _restore_sweep)),
@@ -409,6 +410,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
     "socket_timeout": 30,
 }
+
+# The demo's broker (`make run`): kombu's filesystem transport, one folder of message files next to the
+# embedded database, so a worker and beat run with nothing installed by hand. Production uses Redis.
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    _broker_folder = Path(os.environ.get("WIJKTEAM_BROKER_FOLDER") or BASE_DIR / ".data" / "broker")
+    for _part in ("messages", "control"):
+        (_broker_folder / _part).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_folder / "messages"),
+        "data_folder_out": str(_broker_folder / "messages"),
+        "control_folder": str(_broker_folder / "control"),
+        "store_processed": False,
+    }
 
 # Publishing from a web request and the readiness probe give up on the broker
 # after this many seconds (connect and each reply); the outbox keeps the work.
@@ -535,6 +549,13 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# A document on a case (cases/documents.py): the largest file, and the virus scanner (clamd) when there is one:
+# a Unix socket, or a host and port. Without either, documents are not scanned.
+WIJKTEAM_DOCUMENT_MAX_BYTES = int(os.environ.get("WIJKTEAM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+WIJKTEAM_CLAMD_SOCKET = os.environ.get("WIJKTEAM_CLAMD_SOCKET", "")
+WIJKTEAM_CLAMD_HOST = os.environ.get("WIJKTEAM_CLAMD_HOST", "")
+WIJKTEAM_CLAMD_PORT = int(os.environ.get("WIJKTEAM_CLAMD_PORT", "3310"))
+WIJKTEAM_CLAMD_TIMEOUT = float(os.environ.get("WIJKTEAM_CLAMD_TIMEOUT", "10"))
 # Bodies without files (forms, JSON) stay within Django's own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -59,7 +59,7 @@ $$;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_case_team_id_index'),
+        ('cases', '0015_documents_and_key_figure_end_dates'),
         ('organisations', '0005_silos_relation_moves_to_funding'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

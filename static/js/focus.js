@@ -1,5 +1,5 @@
 /*
- * Keyboard focus on the casework pages.
+ * Keyboard focus on every page (loaded by base.html).
  *
  * After htmx replaces part of the page (a saved contact, a form with errors,
  * older contacts loaded), the element that had focus is gone. The server marks
