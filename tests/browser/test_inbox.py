@@ -51,6 +51,7 @@ def test_inbox_forward_accept_transfer_and_a_new_case_for_a_known_household(page
 
     page.get_by_role("link", name="Aannemen WT-ACCEPT01").click()
     page.select_option("#id_professional", label=f"{personas.professional} — {personas.professional.organisation}")
+    page.select_option("#id_legal_basis", "wmo")  # the referral stated none
     page.get_by_role("button", name="Aannemen en toewijzen").click()
     page.wait_for_url("**/huishoudens/**")
     assert "Aanmelding WT-ACCEPT01 aangenomen" in page.locator(".messages").inner_text()
