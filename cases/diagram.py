@@ -27,7 +27,7 @@ from funding.silo_look import SiloLook, look_of
 from organisations.models import Organisation, User
 from themes.models import Theme
 
-from .models import Action, Case, Household, HouseholdMembership, Involvement
+from .models import Action, Case, Household, HouseholdMembership, Involvement, NetworkPerson
 
 # --- Colouring by funding silo ------------------------------------------------------
 
@@ -126,6 +126,8 @@ class Diagram:
     fragmentation: Fragmentation
     address: str
     members: list[HouseholdMembership]
+    # The network around the household (ecogram): drawn under the members, apart from them.
+    network: list[NetworkPerson] = field(default_factory=list)
     layout: Layout | None = None
 
     @property
@@ -149,6 +151,7 @@ def build_diagram(
     active_involvements: Sequence[Involvement],
     open_actions: Sequence[Action],
     members: Sequence[HouseholdMembership],
+    network: Sequence[NetworkPerson] = (),
 ) -> Diagram:
     """Group a case's active involvements and open actions by theme.
 
@@ -221,6 +224,7 @@ def build_diagram(
         fragmentation=fragmentation or household_fragmentation(household, user, visible_cases=visible_cases),
         address=household.address,
         members=list(members),
+        network=list(network),
     )
     diagram.layout = lay_out(diagram)
     return diagram
@@ -281,6 +285,7 @@ class TextLine:
     y: int
     text: str
     bold: bool = False
+    italic: bool = False
 
 
 @dataclass
@@ -387,7 +392,8 @@ def _node_box(node: OrganisationNode, x: int, top: int) -> NodeBox:
 
 def lay_out(diagram: Diagram) -> Layout:
     groups = diagram.groups[: len(CELLS)]
-    household_height = HEADER + LINE * (max(len(diagram.members), 1) + 1) + 2 * NODE_PADDING
+    network_lines = len(diagram.network) + 1 if diagram.network else 0  # a heading, then one line each
+    household_height = HEADER + LINE * (max(len(diagram.members), 1) + 1 + network_lines) + 2 * NODE_PADDING
     heights: dict[tuple[int, int], int] = {(1, 1): household_height}
     for cell, group in zip(CELLS, groups, strict=False):
         heights[cell] = _panel_height(group)
@@ -410,6 +416,16 @@ def lay_out(diagram: Diagram) -> Layout:
         )
     if not diagram.members:
         household_lines.append(TextLine(text_x, hy + HEADER + 2 * LINE - 4, _("No current members")))
+    if diagram.network:
+        first = max(len(diagram.members), 1) + 2
+        household_lines.append(
+            TextLine(text_x, hy + HEADER + LINE * first - 4, _("Network (not members)"), bold=True, italic=True)
+        )
+        for index, entry in enumerate(diagram.network):
+            label = f"{entry.name} — {entry.get_relation_display()} ({entry.related_to.first_name})"
+            household_lines.append(
+                TextLine(text_x, hy + HEADER + LINE * (first + index + 1) - 4, shorten(label), italic=True)
+            )
 
     panels: list[Panel] = []
     links: list[tuple[int, int, int, int]] = []
@@ -470,7 +486,8 @@ INK = "#1a1a1a"
 
 def _text(line: TextLine, extra: str = "") -> str:
     weight = ' font-weight="700"' if line.bold else ""
-    return f'<text x="{line.x}" y="{line.y}" fill="{INK}"{weight}{extra}>{escape(line.text)}</text>'
+    style = ' font-style="italic"' if line.italic else ""
+    return f'<text x="{line.x}" y="{line.y}" fill="{INK}"{weight}{style}{extra}>{escape(line.text)}</text>'
 
 
 def _pattern(style: SiloStyle) -> str:

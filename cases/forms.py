@@ -47,6 +47,7 @@ from .models import (
     HouseholdMembership,
     Involvement,
     LegalBasis,
+    NetworkPerson,
     Person,
     Plan,
     PlanVersion,
@@ -347,9 +348,9 @@ class ReferralForm(forms.Form):
     referral_reason = _text(label=_("Reason for the referral"), help_text=_("In the referrer's words, briefly."))
     referred_on = DateField(label=_("Date of referral"), initial=timezone.localdate)
     legal_basis = forms.ChoiceField(
-        label=_("Legal basis of your involvement"),
+        label=_("Legal basis"),
         choices=_choices(LegalBasis.choices),
-        help_text=_("You become the coordinator of this case; say on what ground you work with this household."),
+        help_text=_("The ground on which the coordinator will work with this household."),
     )
 
     def __init__(self, *args: Any, team_areas: Sequence[tuple[Team, Sequence[Area]]], **kwargs: Any) -> None:
@@ -1016,6 +1017,81 @@ class ReminderFilterForm(forms.Form):
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["soort"]).choices = [("", _("all")), *Reminder.Kind.choices]
+
+
+# --- The team's inbox and transfers (cases/inbox.py) ------------------------------------------------------
+
+
+class ReferralAcceptForm(forms.Form):
+    professional = ObjectChoiceField(label=_("Coordinator"), help_text=_("A current member of the team."))
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=_choices(LegalBasis.choices),
+        required=False,
+        help_text=_("Leave empty to use the legal basis stated at referral."),
+    )
+
+    def __init__(self, *args: Any, professionals: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "professional", professionals, label=professional_label)
+
+
+class ReasonForm(forms.Form):
+    reason = _text(label=_("Reason"), help_text=_("Recorded in the case's history."))
+
+
+class HandoverForm(forms.Form):
+    to_team = ObjectChoiceField(label=_("To team"))
+    note = _text(
+        label=_("Handover note"),
+        help_text=_("What the receiving team needs to know to take over well (warme overdracht)."),
+    )
+
+    def __init__(self, *args: Any, teams: Sequence[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "to_team", teams)
+
+
+class KnownHouseholdCaseForm(forms.Form):
+    team = ObjectChoiceField(label=_("Team"))
+    referral_source = forms.ChoiceField(label=_("Referred by"), choices=_choices(Case.ReferralSource.choices))
+    referral_reason = _text(label=_("Reason for the referral"), help_text=_("In the referrer's words, briefly."))
+    referred_on = DateField(label=_("Date of referral"), initial=timezone.localdate)
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=_choices(LegalBasis.choices),
+        help_text=_("The ground on which the coordinator will work with this household."),
+    )
+
+    def __init__(self, *args: Any, teams: Sequence[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "team", teams)
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk
+
+    def clean_referred_on(self) -> Any:
+        value = self.cleaned_data["referred_on"]
+        _not_in_future(value, _("A referral date cannot be in the future."))
+        return value
+
+
+# --- The network around the household (cases/network.py) ---------------------------------------------------
+
+
+class NetworkPersonForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160, help_text=_("As the household calls them."))
+    related_to = ObjectChoiceField(label=_("Related to"))
+    relation = forms.ChoiceField(label=_("Relation"), choices=_choices(NetworkPerson.Relation.choices))
+    relation_detail = forms.CharField(
+        label=_("About the relation"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: picks up the children on Fridays."),
+    )
+
+    def __init__(self, *args: Any, members: Sequence[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        load_choices(self, "related_to", members, label=person_label)
 
 
 # --- Documents (issue #16, item 3) -----------------------------------------------

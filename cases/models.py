@@ -26,6 +26,7 @@ from .querysets import (
     ActionQuerySet,
     CaseQuerySet,
     CaseScopedQuerySet,
+    CaseTransferQuerySet,
     ContactQuerySet,
     DocumentQuerySet,
     GoalQuerySet,
@@ -35,6 +36,7 @@ from .querysets import (
     KeyFigureQuerySet,
     MeasurementScoreQuerySet,
     MeldcodeStepQuerySet,
+    NetworkPersonQuerySet,
     PersonQuerySet,
     PlanVersionQuerySet,
     ReminderQuerySet,
@@ -220,6 +222,9 @@ class Case(models.Model):
     referral_source = models.CharField(_("referred by"), max_length=20, choices=ReferralSource.choices)
     referral_reason = models.TextField(_("reason for referral"))
     referred_on = models.DateField(_("referral date"), default=timezone.localdate)
+    # The ground the referral gives (a LegalBasis value): the coordinator's involvement starts on it when the
+    # team lead accepts the referral from the team's inbox, unless the lead states another.
+    referral_legal_basis = models.CharField(_("legal basis stated at referral"), max_length=20, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Set when retention or an erasure request removed the case's identifying content.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
@@ -1092,3 +1097,116 @@ class MeldcodeStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.round}.{self.step}"
+
+
+class CaseTransfer(models.Model):
+    """A case moving to another team: a referral forwarded from the inbox, or an open case handed over.
+
+    A forward takes effect at once (the referral lands in the other team's inbox); a transfer waits for a
+    lead of the receiving team, and until then the case stays with its team. The note is the warm handover.
+    """
+
+    class Kind(models.TextChoices):
+        FORWARD = "forward", _("referral forwarded")
+        TRANSFER = "transfer", _("case transferred")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the receiving team")
+        COMPLETED = "completed", _("completed")
+        DECLINED = "declined", _("declined")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    from_team = models.ForeignKey(
+        "organisations.Team", on_delete=models.PROTECT, related_name="+", verbose_name=_("from team")
+    )
+    to_team = models.ForeignKey(
+        "organisations.Team", on_delete=models.PROTECT, related_name="incoming_transfers", verbose_name=_("to team")
+    )
+    note = models.TextField(_("handover note"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("reason"), blank=True)
+
+    objects = CaseTransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("case transfer")
+        verbose_name_plural = _("case transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="case_transfer_one_pending_per_case"
+            ),
+            models.CheckConstraint(condition=~Q(from_team=models.F("to_team")), name="case_transfer_other_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.from_team_id} → {self.to_team_id}"
+
+
+class NetworkPerson(models.Model):
+    """Someone around the household who is not a member (ecogram): a grandparent who helps, an ex-partner, a neighbour.
+
+    Related to one member of the household; visible with the household (``NetworkPersonQuerySet.visible_to``).
+    """
+
+    class Relation(models.TextChoices):
+        GRANDPARENT = "grandparent", _("grandparent")
+        PARENT_ELSEWHERE = "parent_elsewhere", _("parent living elsewhere")
+        EX_PARTNER = "ex_partner", _("ex-partner")
+        FAMILY = "family", _("other family")
+        FRIEND = "friend", _("friend")
+        NEIGHBOUR = "neighbour", _("neighbour")
+        VOLUNTEER = "volunteer", _("volunteer or buddy")
+        OTHER = "other", _("other")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="network", verbose_name=_("household")
+    )
+    name = models.CharField(_("name"), max_length=160)
+    related_to = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="network_relations", verbose_name=_("related to")
+    )
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+    relation_detail = models.CharField(
+        _("about the relation"), max_length=200, blank=True, help_text=_("e.g. picks up the children on Fridays")
+    )
+    start_date = models.DateField(_("from"), default=timezone.localdate)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = NetworkPersonQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["household", "name", "id"]
+        verbose_name = _("person in the network")
+        verbose_name_plural = _("network around the household")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="network_person_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

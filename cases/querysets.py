@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .models import (  # noqa: F401
         Action,
         Case,
+        CaseTransfer,
         Contact,
         Document,
         Household,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         Involvement,
         KeyFigure,
         MeldcodeStep,
+        NetworkPerson,
         Person,
     )
 
@@ -373,3 +375,24 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def readable_on_visible_case(self, user: User | AnonymousUser) -> DocumentQuerySet:
         """For use under a case that already passed ``Case.objects.visible_to``: the confidentiality rule only."""
         return self.filter(policy.confidentiality_condition(user))
+
+
+class CaseTransferQuerySet(models.QuerySet["CaseTransfer"]):
+    def visible_to(self, user: User | AnonymousUser) -> CaseTransferQuerySet:
+        """With the case, and for the receiving team's leads while the transfer waits for them."""
+        return self.filter(policy.transfer_condition(user))
+
+    def pending(self) -> CaseTransferQuerySet:
+        return self.filter(status="pending")
+
+
+class NetworkPersonQuerySet(models.QuerySet["NetworkPerson"]):
+    def visible_to(self, user: User | AnonymousUser) -> NetworkPersonQuerySet:
+        """The network around a household: with the household (the household's cases the user sees)."""
+        from .models import Household
+
+        return self.filter(household_id__in=Household.objects.visible_to(user).order_by().values("pk"))
+
+    def current(self, on: datetime.date | None = None) -> NetworkPersonQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=day))

@@ -44,6 +44,7 @@ from .models import (
     HouseholdMembership,
     Involvement,
     KeyFigure,
+    LegalBasis,
     Measurement,
     MeasurementScore,
     MeldcodeStep,
@@ -269,7 +270,11 @@ def referral_create(
     referred_on: datetime.date | None = None,
     legal_basis: str,
 ) -> Case:
-    """Register an aanmelding: a new household with its members and a case, the referrer as coordinator."""
+    """Register an aanmelding: a new household with its members and a case in the team's inbox.
+
+    Nobody coordinates it yet: a lead of the team accepts it from the inbox (``inbox.referral_accept``),
+    assigning the coordinator, whose involvement starts on the ``legal_basis`` the referral states.
+    """
     if not policy.may_see_casework(by) or not policy.belongs_to_team(by, team.pk):
         raise PermissionDenied
     errors = _Errors()
@@ -280,6 +285,8 @@ def referral_create(
         errors.add("members", _("The same BSN is given for two members."))
     if not team.areas.filter(pk=neighbourhood.pk).exists():
         errors.add("neighbourhood", _("This neighbourhood is not in the team's area."))
+    if legal_basis not in LegalBasis.values:
+        errors.add("legal_basis", _("Choose a legal basis."))
     errors.raise_if_any()
 
     household = Household(
@@ -307,22 +314,13 @@ def referral_create(
         referral_source=referral_source,
         referral_reason=referral_reason.strip(),
         referred_on=referred_on or today,
+        referral_legal_basis=legal_basis,
         created_by=by,
     )
     case.full_clean()
     case.save()
     CaseStatusChange.objects.create(case=case, from_status="", to_status=case.status, changed_by=by)
     Plan.objects.create(case=case)
-    involvement = Involvement(
-        case=case,
-        professional=by,
-        organisation_id=_organisation_of(by),
-        is_coordinator=True,
-        legal_basis=legal_basis,
-        start_date=today,
-    )
-    involvement.full_clean()
-    involvement.save()
     return case
 
 
@@ -342,6 +340,14 @@ def case_transition(*, case: Case, to_status: str, by: User, reason: str = "") -
         raise ValidationError({"to_status": [refusal]})
     if to_status in workflow.REASON_REQUIRED and not reason.strip():
         raise ValidationError({"reason": [_("Say why the case is closed.")]})
+    if (
+        case.status == CaseStatus.REFERRAL
+        and to_status != CaseStatus.CLOSED
+        and not case.involvements.filter(is_coordinator=True, end_date__isnull=True).exists()
+    ):
+        raise ValidationError(
+            {"to_status": [_("Accept the referral from the team's inbox first: it needs a coordinator.")]}
+        )
     if to_status == CaseStatus.EXECUTION and not PlanVersion.objects.filter(plan__case=case).exists():
         raise ValidationError({"to_status": [_("Agree a plan with the household before the work starts.")]})
     previous = case.status

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .formviews import duplicates, meldcode, people, plan, records, referral, search
+from .formviews import duplicates, inbox, meldcode, network, people, plan, records, referral, search
 from .views import audit, contacts, documents, key_figures, pages, reminders
 
 app_name = "cases"
@@ -39,6 +39,21 @@ urlpatterns = [
     path(f"{case}leden/<uuid:person>/vertrek/", people.MemberEndView.as_view(), name="member-end"),
     path(f"{case}toestemmingen/nieuw/", people.ConsentCreateView.as_view(), name="consent-create"),
     path(f"{case}toestemmingen/<uuid:consent>/intrekken/", people.ConsentRevokeView.as_view(), name="consent-revoke"),
+    path("aanmeldingen/", inbox.inbox_page, name="inbox"),
+    path(f"{case}aanmelding/aannemen/", inbox.ReferralAcceptView.as_view(), name="referral-accept"),
+    path(f"{case}aanmelding/afwijzen/", inbox.ReferralRejectView.as_view(), name="referral-reject"),
+    path(f"{case}aanmelding/doorsturen/", inbox.ReferralForwardView.as_view(), name="referral-forward"),
+    path(f"{case}overdragen/", inbox.TransferRequestView.as_view(), name="transfer-request"),
+    path("overdrachten/<uuid:transfer>/aannemen/", inbox.TransferAcceptView.as_view(), name="transfer-accept"),
+    path("overdrachten/<uuid:transfer>/afwijzen/", inbox.TransferDeclineView.as_view(), name="transfer-decline"),
+    path("huishoudens/<uuid:uuid>/nieuwe-casus/", inbox.KnownHouseholdCaseView.as_view(), name="household-new-case"),
+    path("huishoudens/<uuid:uuid>/netwerk/nieuw/", network.NetworkCreateView.as_view(), name="network-create"),
+    path("huishoudens/<uuid:uuid>/netwerk/<uuid:entry>/", network.NetworkEditView.as_view(), name="network-edit"),
+    path(
+        "huishoudens/<uuid:uuid>/netwerk/<uuid:entry>/beeindigen/",
+        network.NetworkEndView.as_view(),
+        name="network-end",
+    ),
     path(f"{case}documenten/", documents.DocumentListView.as_view(), name="document-list"),
     path(f"{case}documenten/<uuid:document>/", documents.document_download, name="document-download"),
     path("team/gebied/", key_figures.area_page, name="area"),

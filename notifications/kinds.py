@@ -27,6 +27,7 @@ BUILDERS: dict[str, str] = {
     "reminders_created": "cases.notifications.reminders_created",
     # Built here: the export engine imports no app above it (scripts/app_imports.py).
     "export_finished": "notifications.builders.export_finished",
+    "case_arriving": "cases.notifications.case_arriving",
 }
 
 

@@ -38,6 +38,7 @@ class Notification(models.Model):
         COORDINATOR_CHANGED = "coordinator_changed", _("a new coordinator on your case")
         REMINDERS_CREATED = "reminders_created", _("new reminders on your cases")
         EXPORT_FINISHED = "export_finished", _("your export is ready")
+        CASE_ARRIVING = "case_arriving", _("a referral or case arrives for your team")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(

@@ -185,6 +185,11 @@ PERSONAL_DATA: dict[str, str] = {
     "cases.historicalcase": "case",
     "cases.case": "case",
     "cases.casestatuschange": "case",
+    # The handover note of a forward or transfer: free text about the household.
+    "cases.casetransfer": "case",
+    # The network around the household (ecogram): names of non-members, scrubbed with the household.
+    "cases.historicalnetworkperson": "person",
+    "cases.networkperson": "person",
     "cases.historicalinvolvement": "case",
     "cases.involvement": "case",
     "cases.plan": "case",

@@ -181,6 +181,17 @@ def household_condition(user: User | AnonymousUser | None) -> Q:
     return Q(pk__in=visible_case_ids(user, "household_id"))
 
 
+def transfer_condition(user: User | AnonymousUser | None) -> Q:
+    """A filter on CaseTransfer: with its case, and for the leads of the receiving team while it waits for them.
+
+    A lead of the receiving team reads the handover note and the case reference of a pending transfer before
+    the case is theirs (``case_condition`` opens the household only once they accept).
+    """
+    if not may_see_casework(user):
+        return nothing()
+    return case_condition(user, prefix="case__") | Q(status="pending", to_team_id__in=led_team_ids(user))
+
+
 def contact_condition(user: User | AnonymousUser | None) -> Q:
     """Contacts of visible cases, minus other organisations' confidential notes."""
     if not may_see_casework(user):

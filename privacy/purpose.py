@@ -55,7 +55,13 @@ REASONS = (
 )
 # The officer's reads of a person's file for a request: the request is the reason (never a form choice).
 SUBJECT_REQUEST = "subject_request"
-_LABELS = {**dict(REASONS), SUBJECT_REQUEST: _("A request of the data subject (AVG)")}
+# A lead deciding on a referral in the team's inbox (cases/inbox.py): the triage is the reason.
+TRIAGE = "triage"
+_LABELS = {
+    **dict(REASONS),
+    SUBJECT_REQUEST: _("A request of the data subject (AVG)"),
+    TRIAGE: _("Triage of the team's referral inbox"),
+}
 # The API's way to give the reason: a code of REASONS, or "other: explanation" (percent-encoded UTF-8 allowed).
 REASON_HEADER = "X-Wijkteam-Reason"
 # Where the purpose page returns to after the reason (a path of this site only).

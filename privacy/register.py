@@ -86,6 +86,8 @@ CASE_MODELS = (
     "cases.householdmembership",
     "cases.case",
     "cases.casestatuschange",
+    "cases.casetransfer",
+    "cases.networkperson",
     "cases.involvement",
     "cases.plan",
     "cases.planversion",

@@ -143,6 +143,14 @@ def _scrub_household_ids(household_ids: list[int]) -> None:
     cm.Household.history.filter(id__in=household_ids).update(**fields)
 
 
+def _scrub_network(*, household_ids: list[int], person_ids: list[int]) -> None:
+    """The network around a household (ecogram) goes with the household, or with the member it relates to."""
+    fields = {"name": REDACTED, "relation_detail": ""}
+    condition = Q(household_id__in=household_ids) | Q(related_to_id__in=person_ids)
+    cm.NetworkPerson.objects.filter(condition).update(**fields)
+    cm.NetworkPerson.history.filter(condition).update(**fields)
+
+
 @service
 def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     """Remove the identifying content of these cases, and of persons and households no other case still needs."""
@@ -186,6 +194,8 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     cm.Contact.history.filter(case_id__in=case_ids).update(correction_reason="")
     cm.Action.objects.filter(case__in=cases).update(correction_reason="")
     cm.Action.history.filter(case_id__in=case_ids).update(correction_reason="")
+    # A handover note (warme overdracht) and the reason a transfer was declined are free text about the household.
+    cm.CaseTransfer.objects.filter(case__in=cases).update(note=REDACTED, decision_note="")
     cases.update(referral_reason=REDACTED, anonymised_at=now)
     cm.Case.history.filter(id__in=case_ids).update(referral_reason=REDACTED)
 
@@ -203,6 +213,7 @@ def cases_anonymise(*, case_ids: list[int], by: object = None) -> int:
     )
     _scrub_household_ids(free_households)
     _scrub_person_ids(person_ids)
+    _scrub_network(household_ids=free_households, person_ids=person_ids)
     _drop_person_files(person_ids)
     return len(case_ids)
 
@@ -259,6 +270,7 @@ def person_anonymise(*, person: cm.Person, by: object) -> None:
     )
     cases_anonymise(case_ids=case_ids, by=by)
     _scrub_person_ids([person.pk])
+    _scrub_network(household_ids=[], person_ids=[person.pk])
     _drop_person_files([person.pk])
 
 

@@ -210,6 +210,8 @@ def person_disclosure(person: cm.Person, *, on: datetime.date | None = None) -> 
     consents = list(
         cm.Consent.objects.filter(person=person).prefetch_related("organisations__kind").order_by("given_on", "id")
     )
+    # The people around the household recorded in relation to this person (ecogram).
+    network = list(cm.NetworkPerson.objects.filter(related_to=person).order_by("start_date", "id"))
     reads = list(
         AccessLogEntry.objects.filter(outcome=AccessLogEntry.Outcome.ALLOWED)
         .filter(file_reads_condition(person, periods, case_ids))
@@ -243,6 +245,7 @@ def person_disclosure(person: cm.Person, *, on: datetime.date | None = None) -> 
             _("Steps of the reporting code for domestic violence and child abuse (meldcode)"),
             [_meldcode_item(m, reference) for m in meldcode],
         ),
+        _section("network", _("People around you we recorded"), [_network_item(n) for n in network]),
     ]
     recipients: dict[str, str] = {}
     for involvement in involvements:
@@ -317,6 +320,19 @@ def _membership_item(m: cm.HouseholdMembership) -> Item:
             _field("role", _("You are in the household as"), m.role, m.get_role_display()),
             _field("from", _("From"), m.start_date),
             _field("until", _("Until"), m.end_date, None if m.end_date else _("now")),
+        ],
+    )
+
+
+def _network_item(n: cm.NetworkPerson) -> Item:
+    return _item(
+        f"network:{n.pk}",
+        [
+            _field("name", _("Name"), n.name),
+            _field("relation", _("Relation to you"), n.relation, n.get_relation_display()),
+            _field("detail", _("About the relation"), n.relation_detail),
+            _field("from", _("From"), n.start_date),
+            _field("until", _("Until"), n.end_date, None if n.end_date else _("now")),
         ],
     )
 

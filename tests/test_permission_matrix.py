@@ -31,7 +31,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import Case, Contact, Involvement
+from cases.models import Case, Contact, Involvement, NetworkPerson
 from funding.models import Blockage
 from organisations.models import User
 from privacy.models import AccessLogEntry, DataSubjectRequest
@@ -241,6 +241,32 @@ MATRIX: list[Row] = [
     Row("cases:member-end", target="person", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row("cases:consent-create", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row("cases:consent-revoke", target="consent", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
+    # The team's inbox and transfers (cases/inbox.py): the decisions are a lead's of the case's own team, and
+    # triage is their reason (no purpose asked); a transfer is decided by a lead of the receiving team only.
+    Row("cases:inbox", expect=casework(200, **NO_CASEWORK), log="read"),
+    *[
+        Row(
+            f"cases:referral-{decision}",
+            target="case",
+            expect=casework(relation(own=403, involved=403, closed=403), team_lead=relation(involved=403)),
+            log="read",
+        )
+        for decision in ("accept", "reject", "forward")
+    ],
+    Row(
+        "cases:transfer-request",
+        target="case",
+        expect=casework(relation(involved=403), team_lead=relation(involved=403, own=302, closed=302)),
+        log="read",
+        asks_first=True,
+    ),
+    Row("cases:transfer-accept", expect=expect(404), kwargs={"transfer": NIL_UUID}, log="read"),
+    Row("cases:transfer-decline", expect=expect(404), kwargs={"transfer": NIL_UUID}, log="read"),
+    # A new case for a known household, and the network around it: the household's own rules.
+    *[
+        Row(name, target="household", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True)
+        for name in ("cases:household-new-case", "cases:network-create", "cases:network-edit", "cases:network-end")
+    ],
     # Documents (issue #16, item 3): the case's screen; a download asks the policy of the document itself.
     Row("cases:document-list", target="case", expect=casework(team_lead=LEAD_ASKS), log="read", asks_first=True),
     Row(
@@ -671,6 +697,7 @@ class Target:
     conference: Any
     measurement: Any
     blockage: Blockage
+    network: Any
     document: Any
     task: Any
     appointment: Any
@@ -702,6 +729,13 @@ def a_target(personas: Personas, *, team: Any, coordinator: User, closed: bool =
         conference=ConferenceFactory(case=case, created_by=coordinator),
         measurement=MeasurementFactory(case=case, person=member.person, measured_by=coordinator),
         blockage=BlockageFactory(action=action, opened_by=coordinator),
+        network=NetworkPerson.objects.create(
+            household=case.household,
+            name="Oma",
+            related_to=member.person,
+            relation="grandparent",
+            created_by=coordinator,
+        ),
         document=DocumentFactory(case=case, author=coordinator),
         task=TaskFactory(case=case, owner=coordinator),
         appointment=AppointmentFactory(case=case, owner=coordinator),
@@ -756,6 +790,7 @@ def build_scene(personas: Personas) -> Scene:
 
 URL_OBJECTS = {"case": "case", "case_uuid": "case", "action": "action", "action_uuid": "action"}
 URL_OBJECTS |= {"involvement": "involvement", "person": "person", "consent": "consent"}
+URL_OBJECTS |= {"entry": "network"}
 
 
 def admin_object(label: str) -> Any:

@@ -21,6 +21,7 @@ from privacy import policy
 
 from .. import services
 from ..forms import MemberFormSet, ReferralForm
+from ..known_households import known_household_at
 from .base import household_url
 from .duplicates import DuplicateCheck
 
@@ -75,6 +76,19 @@ class ReferralCreateView(LoginRequiredMixin, View):
             )
         if all([form.is_valid(), members.is_valid()]):
             data = form.cleaned_data
+            # A household known from a closed case: offer its new case first (cases/known_households.py).
+            known = (
+                None
+                if request.POST.get("new_household")
+                else known_household_at(
+                    user=request.user,
+                    postcode=data["postcode"],
+                    house_number=data["house_number"],
+                    house_number_suffix=data["house_number_suffix"],
+                )
+            )
+            if known is not None:
+                return self.render(form, members, known_household=known)
             inputs = [member.to_input() for member in members.forms if member.cleaned_data]
             review = DuplicateCheck(request, inputs, postcode=data["postcode"], house_number=data["house_number"])
             if not review.settled:
@@ -101,17 +115,20 @@ class ReferralCreateView(LoginRequiredMixin, View):
             else:
                 messages.success(
                     request,
-                    _("Referral registered as case %(reference)s. You are its coordinator.")
+                    _("Referral registered as case %(reference)s. It waits in the team's inbox for a team lead.")
                     % {"reference": case.reference},
                 )
                 return redirect(household_url(case))
         return self.render(form, members, invalid=True)
 
     def render(
-        self, form: ReferralForm, members: Any, invalid: bool = False, review: DuplicateCheck | None = None
+        self,
+        form: ReferralForm,
+        members: Any,
+        invalid: bool = False,
+        review: DuplicateCheck | None = None,
+        **extra: Any,
     ) -> HttpResponse:
-        return render(
-            self.request,
-            self.template_name,
-            {"form": form, "members": members, "invalid": invalid or bool(review and review.invalid), "review": review},
-        )
+        invalid = invalid or bool(review and review.invalid)
+        context = {"form": form, "members": members, "invalid": invalid, "review": review, **extra}
+        return render(self.request, self.template_name, context)

@@ -49,6 +49,7 @@ from ..models import (
     HouseholdMembership,
     Involvement,
     MeasurementScore,
+    NetworkPerson,
     Person,
     PlanVersion,
 )
@@ -251,6 +252,8 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
             queryset=HouseholdMembership.objects.select_related("person").order_by("start_date", "id"),
             to_attr="all_memberships",
         ),
+        # The network around the household (ecogram): visible with the household, as its members are.
+        Prefetch("network", queryset=NetworkPerson.objects.select_related("related_to"), to_attr="all_network"),
     )
     prefetch_related_objects(
         [case],
@@ -304,6 +307,8 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
             (action for action in actions if action.conference_id == conference.pk), key=lambda action: action.pk
         )
     open_actions = [action for action in actions if action.status not in CLOSED_ACTION_STATUSES]
+    network: list[NetworkPerson] = household.all_network  # type: ignore[attr-defined]
+    current_network = [entry for entry in network if entry.end_date is None or entry.end_date > today]
     current_ids = {membership.pk for membership in current_members}
     plan = _current_plan_version(case)
     timeline, next_page = timeline_page(user=user, case=case, number=1, themes=themes)
@@ -318,6 +323,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         active_involvements=active_involvements,
         open_actions=open_actions,
         members=current_members,
+        network=current_network,
     )
     return {
         "household": household,
@@ -327,6 +333,9 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "current_members": current_members,
         "earlier_memberships": [membership for membership in memberships if membership.pk not in current_ids],
         "memberships": memberships,
+        "current_network": current_network,
+        "earlier_network": [entry for entry in network if entry not in current_network],
+        "may_open_new_case": not any(shown.is_open for shown in cases),
         "involvements": involvements,
         "active_involvements": active_involvements,
         "coordinator": next((involvement for involvement in active_involvements if involvement.is_coordinator), None),

@@ -41,6 +41,7 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (casework, "cases:reminders", _("Reminders")),
         (casework, "cases:search", _("Find a household")),
         (casework, "cases:referral-create", _("New referral")),
+        (casework, "cases:inbox", _("Team inbox")),
         (casework, "funding:team_blockages", _("Blockages")),
         (casework, "cases:area", _("Our area")),
         (policy.may_review_duplicates(user), "cases:duplicate-queue", _("Possible duplicates")),

@@ -96,7 +96,7 @@ def referral_data(personas: Personas, buurt, **overrides: str) -> dict[str, str]
     return data
 
 
-def test_a_referral_with_two_members_creates_household_case_and_coordinator(log_in, personas: Personas, buurt) -> None:
+def test_a_referral_with_two_members_creates_household_and_case_in_the_inbox(log_in, personas: Personas, buurt) -> None:
     client = log_in(personas.professional)
     response = client.post(reverse("cases:referral-create"), referral_data(personas, buurt))
     case = Case.objects.get()
@@ -107,10 +107,9 @@ def test_a_referral_with_two_members_creates_household_case_and_coordinator(log_
         ("Sem", "child"),
     ]
     assert Person.objects.get(first_name="Sem").date_of_birth == datetime.date(2015, 5, 17)
-    assert case.involvements.get(is_coordinator=True).professional == personas.professional
-    assert case.involvements.get().legal_basis == "jeugdwet"
+    assert not case.involvements.exists() and case.referral_legal_basis == "jeugdwet"
     page = client.get(response["Location"]).content.decode()
-    assert case.reference in page and "U bent de regisseur" in page
+    assert case.reference in page and "wacht in het postvak van het team" in page
 
 
 def test_a_referral_with_errors_saves_nothing_and_keeps_every_value_next_to_its_message(

@@ -96,6 +96,42 @@ def _officer_subject(w: World) -> dict[str, Any]:
     return {"person": str(w.membership.person.uuid), "received_on": "2026-11-20", "confirm": "on"}
 
 
+def _inbox_with_a_referral(w: World) -> str:
+    """The team's inbox, with a referral of team A waiting in it."""
+    referral = CaseFactory(team=w.personas.team_a, status="aanmelding")
+    referral.involvements.all().delete()
+    return reverse("cases:inbox")
+
+
+def _transfer_to_team_a(name: str) -> Callable[[World], str]:
+    """A transfer of a team B case waiting for team A's lead."""
+
+    def url(w: World) -> str:
+        from cases.models import CaseTransfer
+
+        case = CaseFactory(team=w.personas.team_b)
+        transfer = CaseTransfer.objects.create(
+            case=case, kind="transfer", from_team=case.team, to_team=w.personas.team_a, note="Verhuisd",
+            requested_by=w.personas.professional_b,
+        )  # fmt: skip
+        return reverse(name, args=[transfer.uuid])
+
+    return url
+
+
+def _network(name: str) -> Callable[[World], str]:
+    def url(w: World) -> str:
+        from cases.models import NetworkPerson
+
+        entry = NetworkPerson.objects.create(
+            household=w.household, name="Oma", related_to=w.membership.person, relation="grandparent",
+            created_by=w.personas.professional,
+        )  # fmt: skip
+        return reverse(name, args=[w.household.uuid, entry.uuid])
+
+    return url
+
+
 DOORS: dict[str, Door] = {
     # The household's own screens: a team lead who does not work on it gives a reason first.
     "cases:household": Door(
@@ -152,6 +188,16 @@ DOORS: dict[str, Door] = {
     "cases:consent-revoke": Door(
         "team_lead", _case("cases:consent-revoke", ("consent", lambda w: w.consent.uuid)), household_bound=True
     ),
+    # The inbox, transfers, a new case for a known household and the network around it (cases/inbox.py, network.py).
+    "cases:transfer-request": Door("team_lead", _case("cases:transfer-request"), household_bound=True),
+    "cases:household-new-case": Door(
+        "team_lead", lambda w: reverse("cases:household-new-case", args=[w.household.uuid]), household_bound=True
+    ),
+    "cases:network-create": Door(
+        "team_lead", lambda w: reverse("cases:network-create", args=[w.household.uuid]), household_bound=True
+    ),
+    "cases:network-edit": Door("team_lead", _network("cases:network-edit"), household_bound=True),
+    "cases:network-end": Door("team_lead", _network("cases:network-end"), household_bound=True),
     # The API's doors to one household's data: the reason travels in a header.
     "api:household-list": Door("team_lead", _api("household"), household_bound=True),
     "api:household-detail": Door("team_lead", _api("household", lambda w: w.household), household_bound=True),
@@ -192,6 +238,13 @@ DOORS: dict[str, Door] = {
     ),
     "agenda:feed": Door("professional", lambda w: reverse("agenda:feed", args=[w.feed.token])),
     "cases:caseload": Door("professional", lambda w: reverse("cases:caseload")),
+    "cases:inbox": Door("professional", _inbox_with_a_referral),
+    # A lead's triage of a referral: the triage is the reason, no purpose is asked first.
+    "cases:referral-accept": Door("team_lead", _case("cases:referral-accept")),
+    "cases:referral-reject": Door("team_lead", _case("cases:referral-reject")),
+    "cases:referral-forward": Door("team_lead", _case("cases:referral-forward")),
+    "cases:transfer-accept": Door("team_lead", _transfer_to_team_a("cases:transfer-accept")),
+    "cases:transfer-decline": Door("team_lead", _transfer_to_team_a("cases:transfer-decline")),
     "cases:reminders": Door("professional", lambda w: reverse("cases:reminders")),
     "cases:search": Door(
         "professional", lambda w: reverse("cases:search"), "post", lambda w: {"bsn": w.membership.person.bsn}

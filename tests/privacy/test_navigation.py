@@ -21,6 +21,7 @@ CASEWORK = [
     "cases:reminders",
     "cases:search",
     "cases:referral-create",
+    "cases:inbox",
     "funding:team_blockages",
     "cases:area",
 ]

@@ -126,6 +126,18 @@ def _reads_meldcode(world: World, user: Any) -> bool:
     return MeldcodeStep.objects.filter(policy.meldcode_condition(user), pk=step.pk).exists()
 
 
+def _sees_incoming_transfer(world: World, user: Any) -> bool:
+    """A transfer of another team's case to team A waits: its team and team A's lead see it, nobody else."""
+    from cases.models import CaseTransfer
+
+    other = world.users["other_lead"]
+    case = CaseFactory(team=other.memberships.get().team)
+    transfer = CaseTransfer.objects.create(
+        case=case, kind="transfer", from_team=case.team, to_team=world.team_a, note="Verhuisd", requested_by=other
+    )
+    return CaseTransfer.objects.filter(policy.transfer_condition(user), pk=transfer.pk).exists()
+
+
 Ask = Callable[[World, Any], bool]
 
 # predicate name -> (how to ask it, the roles that get True)
@@ -156,6 +168,7 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
     "may_correct_contact": (lambda w, u: policy.may_correct_contact(u, w.users["professional"].pk), {"professional"}),
     "may_use_meldcode": (_uses_meldcode, {"professional"}),
     "meldcode_condition": (_reads_meldcode, {"professional"}),
+    "transfer_condition": (_sees_incoming_transfer, {"team_lead", "other_lead"}),
     # Documents reuse the rule of contact notes (the case, then "own organisation only").
     "document_condition": (
         lambda w, u: policy.document_condition(u) != policy.nothing(),
