@@ -57,3 +57,16 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (policy.may_see_background_work(user), "jobs:probe", _("Background work")),
     ]
     return {"links": [Link(reverse(name), label, name == here) for allowed, name, label in screens if allowed]}
+
+
+@register.inclusion_tag("privacy/_header_search.html", takes_context=True)
+def header_search(context: template.Context) -> dict[str, Any]:
+    """``{% header_search %}``: a household search box on every page for who may search (issue 15).
+
+    It POSTs to the search screen like the full form does, so a name never lands in a URL, a
+    browser history or a server log.
+    """
+    request = context.get("request")
+    user: Any = getattr(request, "user", None)
+    show = user is not None and user.is_authenticated and user.is_verified and policy.may_see_casework(user)
+    return {"show": show, "csrf_token": context.get("csrf_token")}

@@ -77,3 +77,23 @@ def test_the_base_template_names_no_role() -> None:
     assert "user.role" not in base
     for role in Role.values:
         assert f'"{role}"' not in base
+
+
+def test_the_header_search_is_on_every_page_for_who_may_search_and_posts_the_name(log_in, personas) -> None:
+    """Issue 15 item 8: a search box in the header, still POSTed, never in a URL."""
+    from django.urls import reverse
+
+    from tests.cases.factories import CaseFactory, MembershipFactory
+
+    case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    MembershipFactory(
+        household=case.household, person__first_name="Julia", person__last_name="Dijk", person__surname_prefix="van"
+    )
+    client = log_in(personas.professional)
+    for url in (reverse("home"), reverse("cases:caseload"), reverse("notifications:inbox")):
+        html = client.get(url).content.decode()
+        assert 'role="search"' in html and f'action="{reverse("cases:search")}"' in html and 'method="post"' in html
+    found = client.post(reverse("cases:search"), {"name": "van Dijk"})
+    assert found.status_code == 200 and case.household.address in found.content.decode()
+    bureau = log_in(personas.bureau)
+    assert 'role="search"' not in bureau.get(reverse("home")).content.decode()
