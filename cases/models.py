@@ -224,7 +224,10 @@ class Case(models.Model):
     referred_on = models.DateField(_("referral date"), default=timezone.localdate)
     # The ground the referral gives (a LegalBasis value): the coordinator's involvement starts on it when the
     # team lead accepts the referral from the team's inbox, unless the lead states another.
-    referral_legal_basis = models.CharField(_("legal basis stated at referral"), max_length=20, blank=True)
+    # Empty by default in the database too: bulk loads (the seed's COPY) leave the column out.
+    referral_legal_basis = models.CharField(
+        _("legal basis stated at referral"), max_length=20, blank=True, default="", db_default=""
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Set when retention or an erasure request removed the case's identifying content.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
@@ -534,7 +537,9 @@ class Action(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
     # Set by a correction (``services.action_correct``): the list shows "gecorrigeerd", the history the old values.
     corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
-    correction_reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
+    correction_reason = models.CharField(
+        _("reason for the correction"), max_length=300, blank=True, default="", db_default=""
+    )
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
     # Checked against the iStandaarden reference list loaded by funding/reference.py.
@@ -616,7 +621,9 @@ class Contact(models.Model):
     # A database default, so bulk loads (COPY) need not name it.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
     corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
-    correction_reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
+    correction_reason = models.CharField(
+        _("reason for the correction"), max_length=300, blank=True, default="", db_default=""
+    )
 
     objects = ContactQuerySet.as_manager()
 

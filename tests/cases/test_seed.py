@@ -408,3 +408,19 @@ def test_demo_leads_team_has_open_cases_in_every_stage_among_several_coordinator
     coordinators = Involvement.objects.filter(case__in=open_cases, is_coordinator=True, end_date=None)
     assert coordinators.values("professional").distinct().count() >= 4
     assert CaseStatusChange.objects.filter(changed_by=lead, to_status=CaseStatus.CLOSED).exists()
+
+
+def test_every_column_the_seed_leaves_out_of_its_copy_may_be_left_out() -> None:
+    """A new NOT NULL column without a database default broke the COPY of the seed after a merge: guard it."""
+    from django.db.models.fields import NOT_PROVIDED
+
+    from cases.seed import COLUMNS
+
+    missing = []
+    for model, columns in COLUMNS.items():
+        for field in model._meta.concrete_fields:
+            if field.column in columns or field.null or field.primary_key:
+                continue
+            if field.db_default is NOT_PROVIDED:
+                missing.append(f"{model._meta.label}.{field.column}")
+    assert missing == [], "NOT NULL without a database default, left out of the seed's COPY"
