@@ -129,7 +129,7 @@ def test_the_auditor_sees_the_last_imports_and_the_privacy_officer_and_administr
 def test_vandaag_runs_a_fixed_number_of_queries(
     log_in, personas: Personas, django_assert_num_queries, persona: str
 ) -> None:
-    """Session, user, device; the panels (a count and a page each); teams; the access log (its INSERT reads the organisation)."""
+    """Session, user, device; the panels (a count and a page each); teams; the access log INSERT."""
     a_day_of_work(personas, 1)
     client = log_in(getattr(personas, persona))
     expected = {"professional": 11, "team_lead": 15}[persona]
