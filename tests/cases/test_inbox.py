@@ -320,7 +320,12 @@ def test_the_referral_form_offers_the_known_household_at_the_same_address(log_in
     assert reverse("cases:household-new-case", args=[closed.household.uuid]) in page
     assert Case.objects.count() == 2  # nothing saved yet
     # Registering a new household anyway is still possible; another team's household is never offered.
-    assert client.post(reverse("cases:referral-create"), {**data, "new_household": "1"}).status_code == 302
+    # "Register anyway": the duplicate review (cases/duplicates.py) then asks to confirm the address once more,
+    # since it also knows households at this address with open cases; confirmed, the referral is registered.
+    anyway = client.post(reverse("cases:referral-create"), {**data, "new_household": "1"})
+    assert anyway.status_code == 200 and "address-confirmed" in anyway.content.decode()
+    confirmed = {**data, "new_household": "1", "address-seen": "1", "address-confirmed": "on"}
+    assert client.post(reverse("cases:referral-create"), confirmed).status_code == 302
     response = client.post(reverse("cases:referral-create"), {**data, "house_number": "14"})
     assert response.status_code == 302  # registered at once: no offer of a household the user cannot see
     assert Case.objects.exclude(household=hidden.household).filter(household__house_number=14).exists()
