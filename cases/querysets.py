@@ -205,13 +205,14 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         "Ozturk" finds Öztürk. Households are then ranked by how close the closest member's name is.
         """
         from .models import HouseholdMembership
-        from .search import NameKey, name_pattern, name_words
+        from .search import name_pattern, name_words
 
         result: HouseholdQuerySet = self
         words = name_words(name)
         if words:
+            # The stored key (Person.name_key): text compared, no function called per row.
             members = HouseholdMembership.objects.filter(household_id=OuterRef("pk")).annotate(
-                key=NameKey("person__first_name", "person__surname_prefix", "person__last_name")
+                key=F("person__name_key")
             )
             for word in words:
                 members = members.filter(key__regex=name_pattern(word))
