@@ -336,7 +336,10 @@ def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         model_field
         for model_field in model._meta.concrete_fields
-        if model_field.name not in skipped and not model_field.name.startswith("history_")
+        if model_field.name not in skipped
+        and not model_field.name.startswith("history_")
+        # A generated column (Person.name_key) follows other fields and is not in the write history.
+        and not getattr(model_field, "generated", False)
     ]
 
 

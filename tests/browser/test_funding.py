@@ -63,7 +63,7 @@ def test_a_resolution_without_explanation_is_refused_next_to_the_field(page, per
 
 def test_the_bureau_reads_the_register_and_the_household_page_without_names(page, personas: Personas, scene) -> None:
     log_in(page, "bureau")
-    page.get_by_role("link", name="Knelpuntenregister").click()
+    page.get_by_role("link", name="Knelpuntenregister", exact=True).click()
     assert page.get_by_role("link", name="WT-BROWSER1").is_visible()
     assert "Bakker" not in page.content()
     assert_accessible(page)

@@ -1,0 +1,43 @@
+"""Issue 15 item 10: the casework screens need no sideways scrolling on a phone (390 px) or at 320 px.
+
+The header folds its menu behind a "Menu" button (static/js/menu.js) that opens it again.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from tests.browser.conftest import PHONE_WIDTHS, assert_reflows, log_in_browser
+from tests.cases.factories import CaseFactory, MembershipFactory
+from tests.conftest import PASSWORD, Personas
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_casework_screens_fit_a_phone_and_the_menu_folds(page, personas: Personas) -> None:
+    with transaction.atomic():  # the case and its coordinator together (a deferred check)
+        case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    MembershipFactory(household=case.household)
+    log_in_browser(page, personas.professional, PASSWORD)
+    screens = [
+        reverse("home"),
+        reverse("cases:caseload"),
+        reverse("cases:household", args=[case.household.uuid]),
+        reverse("cases:search"),
+        reverse("cases:referral-create"),
+        reverse("cases:reminders"),
+        reverse("notifications:inbox"),
+    ]
+    for url in screens:
+        page.goto(url)
+        assert_reflows(page)
+    page.set_viewport_size({"width": PHONE_WIDTHS[-1], "height": 700})
+    menu = page.get_by_role("button", name="Menu")
+    nav = page.get_by_role("navigation", name="Hoofdnavigatie")
+    assert menu.is_visible() and menu.get_attribute("aria-expanded") == "false" and not nav.is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true" and nav.is_visible()
+    nav.get_by_role("link", name="Mijn caseload").click()
+    page.wait_for_url(f"**{reverse('cases:caseload')}")
