@@ -32,6 +32,7 @@ from privacy.exports import SUBJECT_ACCESS
 from privacy.models import AccessLogEntry
 from privacy.subject_access import subject_access_open, subject_access_release
 from tests.cases.factories import CaseFactory, MembershipFactory
+from tests.conftest import analyze_as_owner
 from tests.funding.generate import generate_casework as generate_funded_casework
 from tests.organisations.factories import UserFactory
 
@@ -47,6 +48,7 @@ def world() -> Municipality:
     organisations_seed.seed(ctx)
     generate_funded_casework(ctx, cases=80)
     funding_seed.seed(ctx)
+    analyze_as_owner()
     return Municipality.objects.get()
 
 

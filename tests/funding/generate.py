@@ -14,11 +14,10 @@ import random
 import uuid
 from decimal import Decimal
 
-from django.db import connection
-
 from cases.models import Action, Case, Household, HouseholdMembership, Involvement, Person, Plan
 from common.seeding import FIRST_NAMES, LAST_NAMES, SeedContext
 from organisations.models import Area, Organisation, Team, TeamMembership
+from tests.conftest import analyze_as_owner
 from themes.models import Theme
 
 DELIVERERS = {
@@ -139,8 +138,7 @@ def generate_casework(ctx: SeedContext, *, cases: int, today: datetime.date | No
          "planned_cost", "status", "start_date", "end_date", "product_code", "created_by_id", "created_at"],
         actions,
     )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze_as_owner()
     return len(actions)
 
 

@@ -20,6 +20,7 @@ from funding import seed as funding_seed
 from organisations import seed as organisations_seed
 from organisations.models import Area, Municipality, Role
 from privacy.suppression import MAGNITUDE_MAX, MAX_DEVIATION, Suppressed
+from tests.conftest import analyze_as_owner
 from tests.exports.factories import export_through_screen
 from tests.funding.generate import generate_casework
 from tests.organisations.factories import UserFactory
@@ -35,6 +36,7 @@ def world() -> Municipality:
     organisations_seed.seed(ctx)
     generate_casework(ctx, cases=300)
     funding_seed.seed(ctx)
+    analyze_as_owner()
     return Municipality.objects.get()
 
 
@@ -206,6 +208,7 @@ def test_the_report_page_query_count_does_not_grow_with_the_data(log_in, django_
         assert client.get(reverse("funding:audit")).status_code == 200
     generate_casework(ctx, cases=200)
     funding_seed.seed(ctx)
+    analyze_as_owner()
     with django_assert_max_num_queries(8):
         assert (
             client.get(reverse("funding:audit"), {"year": YEAR, "level": "buurt", "granularity": "month"}).status_code
