@@ -184,13 +184,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def analyze_as_owner() -> None:
-    """Give the planner statistics of rows a fixture just loaded (ANALYZE is the owner's; back to the app role after).
+    """Give the planner statistics of rows a fixture just loaded (ANALYZE is the owner's; the role is put back).
 
     Without them a fresh test database plans as if every table were empty: with the (case, id) index on
     actions the funding drill-down then looped every action over every allocation and ran for minutes in CI.
     Counts rows the test's own transaction inserted too.
     """
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('role')")
+        (previous,) = cursor.fetchone()  # the app role, or "none" in a test that works as the owner
         cursor.execute("SET LOCAL ROLE NONE")
         cursor.execute("ANALYZE")
-        cursor.execute("SELECT set_config('role', %s, true)", [settings.WIJKTEAM_DATABASE_APP_ROLE])
+        cursor.execute("SELECT set_config('role', %s, true)", [previous])
