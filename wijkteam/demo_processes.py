@@ -71,11 +71,15 @@ def main(argv: Sequence[str]) -> int:
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, end)
     started: list[subprocess.Popen[bytes]] = []
+    # WIJKTEAM_DEMO_BACKGROUND=0 serves without the worker and beat (the make-run stop test after its first rounds).
+    background = os.environ.get("WIJKTEAM_DEMO_BACKGROUND", "1") != "0"
     try:
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "catch_up"], env=env, check=False)  # noqa: S603
+        if background:
+            subprocess.run([sys.executable, str(ROOT / "manage.py"), "catch_up"], env=env, check=False)  # noqa: S603
         # The worker and beat say only what goes wrong: the chain task every two seconds would drown the server's lines.
         quiet = {**env, "LOG_LEVEL": os.environ.get("WIJKTEAM_DEMO_WORKER_LOG_LEVEL", "WARNING")}
-        started += [subprocess.Popen(part, env=quiet) for part in background_commands(sys.executable)]  # noqa: S603
+        if background:
+            started += [subprocess.Popen(part, env=quiet) for part in background_commands(sys.executable)]  # noqa: S603
         server = subprocess.Popen(command, env=env)  # noqa: S603 - the Makefile's own command line
         started.append(server)
         return server.wait()
