@@ -8,7 +8,7 @@ a superuser's unless they are also a casework professional in the team.
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from privacy import policy
@@ -18,8 +18,12 @@ from .models import (
     Case,
     CaseConference,
     CaseStatusChange,
+    CaseTransfer,
     Consent,
     Contact,
+    Document,
+    DocumentContent,
+    DuplicateDecision,
     Goal,
     Household,
     HouseholdMembership,
@@ -27,6 +31,9 @@ from .models import (
     KeyFigure,
     Measurement,
     MeasurementScore,
+    MeldcodeStep,
+    Merge,
+    NetworkPerson,
     Person,
     Plan,
     PlanVersion,
@@ -41,6 +48,10 @@ class PolicyScopedAdmin(admin.ModelAdmin):
             # The admin is no door to casework: a staff account that is also a professional
             # reads households on the casework screens, where every read is logged.
             return queryset.none()
+        return self.scope(queryset, request)
+
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        """The rows of the policy; a record without a door of its own follows the record it belongs to."""
         return policy.visible(queryset, request.user)
 
 
@@ -195,3 +206,93 @@ class ReminderAdmin(PolicyScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(PolicyScopedAdmin):
+    """Records only their service writes (an upload, a decision, a merge, a transfer, a meldcode step):
+    the admin shows them, nobody adds or edits one by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["name", "case", "kind", "size", "confidentiality", "created_at"]
+    list_filter = ["kind", "confidentiality", "created_at"]
+    search_fields = ["name", "=case__reference"]
+    raw_id_fields = ["case", "contact", "plan", "conference", "author", "author_organisation"]
+    # The bytes are read by the download screen only (it asks the policy and logs); never here.
+
+
+@admin.register(DocumentContent)
+class DocumentContentAdmin(ReadOnlyAdmin):
+    list_display = ["document"]
+    list_filter = ["document__kind"]
+    search_fields = ["document__name", "=document__case__reference"]
+    exclude = ["data"]
+
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        return queryset.filter(document__in=policy.visible(Document.objects.all(), request.user)).defer("data")
+
+
+def _visible_people_or_households(request: HttpRequest, person: str, household: str) -> Q:
+    people = policy.visible(Person.objects.all(), request.user)
+    households = policy.visible(Household.objects.all(), request.user)
+    return Q(**{f"{person}__in": people}) | Q(**{f"{household}__in": households})
+
+
+@admin.register(DuplicateDecision)
+class DuplicateDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "outcome", "person", "household", "decided_by", "decided_at"]
+    list_filter = ["kind", "outcome", "decided_at"]
+    search_fields = ["reason"]
+    raw_id_fields = ["person", "household", "decided_by"]
+
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        return queryset.filter(_visible_people_or_households(request, "person", "household"))
+
+
+@admin.register(Merge)
+class MergeAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "survivor_person", "survivor_household", "merged_by", "merged_at", "undone_at"]
+    list_filter = ["kind", "merged_at", "undone_at"]
+    search_fields = ["reason"]
+    raw_id_fields = [
+        "survivor_person",
+        "absorbed_person",
+        "survivor_household",
+        "absorbed_household",
+        "merged_by",
+        "undone_by",
+    ]
+
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        return queryset.filter(_visible_people_or_households(request, "survivor_person", "survivor_household"))
+
+
+@admin.register(MeldcodeStep)
+class MeldcodeStepAdmin(ReadOnlyAdmin):
+    list_display = ["case", "round", "step", "done_on", "organisation"]
+    list_filter = ["step", "done_on"]
+    search_fields = ["=case__reference"]
+    raw_id_fields = ["case", "organisation"]
+
+
+@admin.register(CaseTransfer)
+class CaseTransferAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "from_team", "to_team", "status", "requested_at", "decided_at"]
+    list_filter = ["kind", "status", "requested_at"]
+    search_fields = ["=case__reference"]
+    raw_id_fields = ["case", "from_team", "to_team", "requested_by", "decided_by"]
+
+
+@admin.register(NetworkPerson)
+class NetworkPersonAdmin(PolicyScopedAdmin):
+    list_display = ["name", "relation", "related_to", "household", "start_date", "end_date"]
+    list_filter = ["relation", "start_date", "end_date"]
+    search_fields = ["name", "relation_detail"]
+    raw_id_fields = ["household", "related_to", "created_by"]

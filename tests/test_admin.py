@@ -21,6 +21,12 @@ READ_ONLY_MODELS = {
     "jobs.probe",
     "accounts.apitoken",
     "cases.reminder",
+    "cases.document",
+    "cases.documentcontent",
+    "cases.duplicatedecision",
+    "cases.merge",
+    "cases.meldcodestep",
+    "cases.casetransfer",
 }
 
 

@@ -14,7 +14,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BUTTONS_ONLY = {
     "base.html",  # the language switch
     "exports/_request_form.html",
-    "notifications/inbox.html",
     "privacy/access_letter.html",
     "funding/team_blockages.html",  # a GET filter of links and selects that cannot be invalid
 }

@@ -216,10 +216,8 @@ class MemberCreateView(CaseFormView):
             )
         except ValidationError as error:
             match_form = review.entries[0].form
-            if match_form is not None and "match" in getattr(error, "error_dict", {}):
-                match_form.add_error("match", error.error_dict["match"])
-            else:
-                apply_errors(error, form)
+            matched = match_form is not None and "match" in getattr(error, "error_dict", {})
+            apply_errors(error, match_form if matched and match_form is not None else form)
             return self.render(form, review=review, invalid=True)
         if member.existing is not None:
             messages.success(
