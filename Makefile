@@ -67,8 +67,11 @@ lint: install ## Static checks: ruff, formatting, mypy, migrations, Django's sys
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --fail-level WARNING
 
+# The tests run in TEST_WORKERS processes (pytest-xdist), each on its own test database.
+TEST_WORKERS ?= 2
+
 test: lint db-start ## Every check, then every test
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 test-only: install ## The tests alone (no static checks); pass ARGS="-k name"
 	$(VENV)/bin/pytest $(ARGS)
