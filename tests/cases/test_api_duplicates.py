@@ -215,3 +215,14 @@ def test_the_same_address_lists_only_the_households_the_caller_may_see(personas:
     assert response.status_code == 201, response.json()
     assert Household.objects.filter(postcode="9999ZZ", house_number=3).count() == 3
     assert HouseholdMembership.objects.get(person__first_name="Noor").household.cases.get().status == "aanmelding"
+
+
+def test_the_schema_documents_the_409_and_the_decision_fields(personas: Personas) -> None:
+    schema = token_client(personas.professional).get("/api/v1/schema/", {"format": "json"}).json()
+    create = schema["paths"]["/api/v1/cases/"]["post"]
+    assert "409" in create["responses"] and "201" in create["responses"]
+    members = schema["components"]["schemas"]["MemberInput"]["properties"]
+    assert {"existing_person", "new_person_reason"} <= set(members)
+    assert "new_household_confirmed" in schema["components"]["schemas"]["Referral"]["properties"]
+    problem = schema["components"]["schemas"]["DuplicatesProblem"]["properties"]
+    assert {"members", "households", "note"} <= set(problem)
