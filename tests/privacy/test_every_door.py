@@ -536,11 +536,19 @@ def _admin_world(world: World) -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     from accounts.models import ApiToken, IdentityProviderDevice
-    from cases.models import CaseStatusChange, KeyFigure
+    from cases.models import (
+        CaseStatusChange,
+        CaseTransfer,
+        DuplicateDecision,
+        KeyFigure,
+        MeldcodeStep,
+        Merge,
+        NetworkPerson,
+    )
     from funding.models import BlockageEvent
     from monitoring.services import summaries_refresh
     from privacy.models import DisclosureDecision, OfficerVisit
-    from tests.cases.factories import ScoreFactory
+    from tests.cases.factories import PersonFactory, ScoreFactory
     from tests.funding.factories import SpendFactory
 
     personas = world.personas
@@ -580,6 +588,24 @@ def _admin_world(world: World) -> None:
     CaseStatusChange.objects.create(
         case=world.case, from_status="", to_status=world.case.status, changed_by=personas.professional
     )
+    member = world.membership.person
+    NetworkPerson.objects.create(
+        household=world.household, name="Oma", related_to=member, relation="grandparent",
+        created_by=personas.professional,
+    )  # fmt: skip
+    CaseTransfer.objects.create(
+        case=world.case, kind="transfer", from_team=world.case.team, to_team=personas.team_b,
+        note="Verhuisd", requested_by=personas.professional,
+    )  # fmt: skip
+    MeldcodeStep.objects.create(
+        case=world.case, organisation=personas.professional.organisation, step=1,
+        done_on=datetime.date(2026, 11, 2), outcome="Signalen", recorded_by=personas.professional,
+    )  # fmt: skip
+    other = PersonFactory(first_name=member.first_name, last_name=member.last_name)
+    DuplicateDecision.objects.create(
+        person=member, outcome="dismissed", other_ids=[other.pk], decided_by=personas.professional
+    )
+    Merge.objects.create(kind="person", survivor_person=member, absorbed_person=other, merged_by=personas.professional)
     summaries_refresh(full=True)
 
 
