@@ -29,10 +29,9 @@ class ChoiceLabels:
 
     def _get_FIELD_display(self, field: models.Field[Any, Any]) -> str:
         value = getattr(self, field.attname)
-        if isinstance(field.choices, CallableChoiceIterator):
-            return super()._get_FIELD_display(field)  # type: ignore[misc]
-        try:
-            label = _labels(field).get(value, value)
-        except TypeError:  # an unhashable value (a list, a dict)
-            return super()._get_FIELD_display(field)  # type: ignore[misc]
-        return force_str(label, strings_only=True)
+        if not isinstance(field.choices, CallableChoiceIterator):
+            try:
+                return force_str(_labels(field).get(value, value), strings_only=True)
+            except TypeError:  # an unhashable value (a list, a dict)
+                pass
+        return super()._get_FIELD_display(field)  # type: ignore[misc]

@@ -412,7 +412,7 @@ def with_current_plan_version(cases: QuerySet[Case]) -> QuerySet[Case]:
     the same query: ``case.current_plan_version``, None without a plan or version."""
     return cases.annotate(
         current_plan_version=FilteredRelation("plan__versions", condition=Q(plan__versions__number=F("plan__version")))
-    ).select_related("plan", "current_plan_version__created_by")
+    ).select_related("plan", "current_plan_version__created_by")  # type: ignore[misc]  # the stubs know no alias
 
 
 @login_required

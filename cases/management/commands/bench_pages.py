@@ -37,8 +37,10 @@ from common.runtime import settle
 from organisations.models import TeamMembership, User
 from privacy import policy
 
-# The household page must stay under this with the `municipality` seed (issue 3).
-TARGET_MS = 150.0
+# The p95 the household page and the caseload must stay under with the `municipality` seed (issue 17;
+# issue 3 asked 150 ms of the household page).
+TARGET_MS = 50.0
+CASELOAD_TARGET_MS = 30.0
 
 
 def _count(model: Any, path: str) -> Coalesce:
@@ -158,8 +160,9 @@ class Command(BaseCommand):
                 "the CPU time (this process only, without the database) grows less."
             )
         household_p95 = results["household page"][1]
-        verdict = "within" if household_p95 < TARGET_MS else "ABOVE"
-        self.stdout.write(f"Household page p95 is {verdict} the {TARGET_MS:.0f} ms target.")
+        for label, target in (("household page", TARGET_MS), ("caseload", CASELOAD_TARGET_MS)):
+            verdict = "within" if results[label][1] < target else "ABOVE"
+            self.stdout.write(f"{label.capitalize()} p95 is {verdict} the {target:.0f} ms target.")
         if fail_above is not None and household_p95 > fail_above:
             raise CommandError(f"Household page p95 {household_p95:.1f} ms is above {fail_above:.1f} ms.")
 
