@@ -784,6 +784,7 @@ def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_report
     # Where the Python time goes (pyinstrument, issue 17): the view's own frames, by name.
     assert "Profile of household page, 5 renders:" in report and "household_detail" in report
     assert "Profile of caseload, 5 renders:" in report
+    assert re.search(r"household page +[\d,]+ Python function calls per render", report)
     assert f"Household {largest.household.uuid}: 4 memberships, 5 involvements, 30 contacts" in report
     assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
     timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms, Python CPU median +[\d.]+ ms\)"
