@@ -46,14 +46,17 @@ def funding_silos_by_organisation(
     (``funding.selectors.paying_silo_by_organisation``, over the cases of the
     household the user may see). An organisation nothing pays yet gets no silo:
     what it could bill is no colour. Two queries (the allocations, then the
-    silos' order for their look); one when the caller passes ``paying`` from
-    ``household_funding``, which read the same allocations.
+    silos' order for their look); none when the caller passes ``paying`` from
+    ``household_funding``, which read the same allocations with their silos.
     """
     ids = set(organisation_ids)
     if paying is None:
         paying = paying_silo_by_organisation(household, user, visible_cases=visible_cases)
-    codes = {badge.code for pk, badge in paying.items() if pk in ids}
-    silos = {silo.code: silo for silo in Silo.objects.filter(code__in=codes)} if codes else {}
+    badges = [badge for pk, badge in paying.items() if pk in ids]
+    silos = {badge.code: badge.silo for badge in badges if badge.silo is not None}
+    codes = {badge.code for badge in badges} - set(silos)
+    if codes:
+        silos.update((silo.code, silo) for silo in Silo.objects.filter(code__in=codes))
     return {pk: [silos[paying[pk].code]] if pk in paying and paying[pk].code in silos else [] for pk in ids}
 
 

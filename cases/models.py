@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.choices import ChoiceLabels
 from funding.validators import validate_product_category
 from privacy.actor import history_user
 
@@ -47,7 +48,7 @@ from .validators import validate_bsn
 POSTCODE_VALIDATOR = RegexValidator(r"^[1-9][0-9]{3}[A-Z]{2}$", _("Enter a Dutch postcode such as 1234AB."))
 
 
-class Household(models.Model):
+class Household(ChoiceLabels, models.Model):
     """A huishouden at one address, in one buurt; its members change over time."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -97,7 +98,7 @@ class Household(models.Model):
         return str(self)
 
 
-class Person(models.Model):
+class Person(ChoiceLabels, models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(_("first name"), max_length=80)
     surname_prefix = models.CharField(_("surname prefix"), max_length=20, blank=True, help_text=_("e.g. van, de"))
@@ -147,7 +148,7 @@ class Person(models.Model):
         return f"*****{self.bsn[-4:]}" if self.bsn else ""
 
 
-class HouseholdMembership(models.Model):
+class HouseholdMembership(ChoiceLabels, models.Model):
     """A person's membership of a household over a period (co-parenting: two at once)."""
 
     class Role(models.TextChoices):
@@ -197,7 +198,7 @@ class CaseStatus(models.TextChoices):
     CLOSED = "afgesloten", _("closed")
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     """A casus: help for one household, owned by one team, with one coordinator while open."""
 
     class ReferralSource(models.TextChoices):
@@ -286,7 +287,7 @@ class Case(models.Model):
         return self.status != CaseStatus.CLOSED
 
 
-class CaseStatusChange(models.Model):
+class CaseStatusChange(ChoiceLabels, models.Model):
     """Every status step of a case: who, when, from, to, why."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("case"))
@@ -324,7 +325,7 @@ class LegalBasis(models.TextChoices):
     OTHER = "other", _("other legal task")
 
 
-class Involvement(models.Model):
+class Involvement(ChoiceLabels, models.Model):
     """A betrokkenheid: a professional working on a case for a period, on a stated legal basis."""
 
     class Role(models.TextChoices):
@@ -401,7 +402,7 @@ class Involvement(models.Model):
         return f"{self.professional} — {self.case}"
 
 
-class Plan(models.Model):
+class Plan(ChoiceLabels, models.Model):
     """The one household plan of a case. Its content lives in versions; ``version`` is the edit lock."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="plan", verbose_name=_("case"))
@@ -417,7 +418,7 @@ class Plan(models.Model):
         return f"{self.case} v{self.version}"
 
 
-class PlanVersion(models.Model):
+class PlanVersion(ChoiceLabels, models.Model):
     class Author(models.TextChoices):
         # Under the Jeugdwet a family may draft its own plan (familiegroepsplan) first.
         HOUSEHOLD = "household", _("the household's own plan (family group plan)")
@@ -446,7 +447,7 @@ class PlanVersion(models.Model):
         return f"{self.plan.case} v{self.number}"
 
 
-class Goal(models.Model):
+class Goal(ChoiceLabels, models.Model):
     """A goal of one plan version, per theme, in the household's own words."""
 
     class Status(models.TextChoices):
@@ -480,7 +481,7 @@ class Goal(models.Model):
         return self.text[:60]
 
 
-class CaseConference(models.Model):
+class CaseConference(ChoiceLabels, models.Model):
     """A casusoverleg / MDO: who took part and what was decided."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -513,7 +514,7 @@ class CaseConference(models.Model):
         return f"{self.case} {self.held_on}"
 
 
-class Action(models.Model):
+class Action(ChoiceLabels, models.Model):
     """An actie / interventie / voorziening: what is done, by whom, for whom, at what cost."""
 
     class Status(models.TextChoices):
@@ -604,7 +605,7 @@ class Action(models.Model):
         return self.description
 
 
-class Contact(models.Model):
+class Contact(ChoiceLabels, models.Model):
     """A contactmoment: what happened, on which themes, how long it took."""
 
     class Kind(models.TextChoices):
@@ -668,7 +669,7 @@ class Contact(models.Model):
         return f"{self.case} {self.occurred_on} {self.kind}"
 
 
-class Measurement(models.Model):
+class Measurement(ChoiceLabels, models.Model):
     """One measurement with an instrument (ZRM): only the domains that matter, each with a reason."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -696,7 +697,7 @@ class Measurement(models.Model):
         return f"{self.instrument_id} {self.measured_on}"
 
 
-class MeasurementScore(models.Model):
+class MeasurementScore(ChoiceLabels, models.Model):
     measurement = models.ForeignKey(
         Measurement, on_delete=models.CASCADE, related_name="scores", verbose_name=_("measurement")
     )
@@ -724,7 +725,7 @@ class MeasurementScore(models.Model):
         return f"{self.domain_id}: {self.score}"
 
 
-class Consent(models.Model):
+class Consent(ChoiceLabels, models.Model):
     """Consent of one person for one purpose, to named organisations; recorded, never an access switch."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -772,7 +773,7 @@ class Consent(models.Model):
         )
 
 
-class KeyFigure(models.Model):
+class KeyFigure(ChoiceLabels, models.Model):
     """A sleutelfiguur: a person or place in a buurt the team works with (never a client).
 
     Name, role and how to reach them; nothing about residents. Ending one keeps the row
@@ -808,7 +809,7 @@ class KeyFigure(models.Model):
         return self.ended_on is None or self.ended_on > (on or timezone.localdate())
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     """A file on a case, or on a contact, the plan or a conference of that case: a report, a letter, a signed plan.
 
     The bytes live in ``DocumentContent``, a table of their own, so no list ever loads them, and no URL
@@ -881,7 +882,7 @@ class Document(models.Model):
         return self.name
 
 
-class DocumentContent(models.Model):
+class DocumentContent(ChoiceLabels, models.Model):
     """The bytes of one document, apart from its description: read only by the download, in chunks."""
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="content")
@@ -895,7 +896,7 @@ class DocumentContent(models.Model):
         return f"content of document {self.document_id}"
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabels, models.Model):
     """A signal on an open case that asks for attention: kept up to date by the daily reminders task.
 
     One open reminder per case, kind and consent (a partial unique index); the
@@ -938,7 +939,7 @@ class Reminder(models.Model):
         return f"{self.case} {self.kind}"
 
 
-class DuplicateDecision(models.Model):
+class DuplicateDecision(ChoiceLabels, models.Model):
     """What someone decided about likely duplicates (cases/duplicates.py): linked, registered anew, or not the same.
 
     A professional who is shown matches at registration links the member to one of them or registers a new
@@ -986,7 +987,7 @@ class DuplicateDecision(models.Model):
         return f"{self.kind} {self.outcome}"
 
 
-class Merge(models.Model):
+class Merge(ChoiceLabels, models.Model):
     """Two persons or two households merged into one by a team lead: what moved, so it can be undone.
 
     ``moved`` names every row whose relation was moved (``"app_label.model.field": [pk, …]``); ``removed``
@@ -1066,7 +1067,7 @@ class Merge(models.Model):
         return self.undone_at is not None
 
 
-class MeldcodeStep(models.Model):
+class MeldcodeStep(ChoiceLabels, models.Model):
     """One step of the meldcode huiselijk geweld en kindermishandeling, taken on a case by one organisation.
 
     Professionals of these organisations must follow the five steps (Wet verplichte meldcode): map the
@@ -1130,7 +1131,7 @@ class MeldcodeStep(models.Model):
         return f"{self.case} {self.round}.{self.step}"
 
 
-class CaseTransfer(models.Model):
+class CaseTransfer(ChoiceLabels, models.Model):
     """A case moving to another team: a referral forwarded from the inbox, or an open case handed over.
 
     A forward takes effect at once (the referral lands in the other team's inbox); a transfer waits for a
@@ -1189,7 +1190,7 @@ class CaseTransfer(models.Model):
         return f"{self.case}: {self.from_team_id} → {self.to_team_id}"
 
 
-class NetworkPerson(models.Model):
+class NetworkPerson(ChoiceLabels, models.Model):
     """Someone around the household who is not a member (ecogram): a grandparent who helps, an ex-partner, a neighbour.
 
     Related to one member of the household; visible with the household (``NetworkPersonQuerySet.visible_to``).

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.choices import ChoiceLabels
 from common.localised import LocalisedName
 from privacy.actor import history_user
 
@@ -423,7 +424,7 @@ class BlockageResolution(models.TextChoices):
     OTHER_ROUTE = "other_route", _("another route")
 
 
-class Blockage(models.Model):
+class Blockage(ChoiceLabels, models.Model):
     """A knelpunt: an action that cannot proceed because of a silo."""
 
     class Source(models.TextChoices):

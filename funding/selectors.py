@@ -8,14 +8,16 @@ queries, whatever the size of the household's history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, JSONField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from cases.models import Action, Case, Household, Involvement
@@ -35,6 +37,9 @@ class SiloBadge:
     code: str
     name: str
     amount: Decimal
+    # The silo itself, when the query that found the badge read it whole (``with_funding``): the diagram
+    # needs its order for the legend and then reads no silos of its own.
+    silo: Silo | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.name
@@ -191,17 +196,25 @@ def _fragmentation(household: Household, open_cases: Sequence[int]) -> Fragmenta
     return Fragmentation(*(value or 0 for value in figures))
 
 
-def household_funding(
-    household: Household, user: User | AnonymousUser, *, visible_cases: Sequence[Case] | None = None
-) -> HouseholdFunding:
-    """Which silos pay for what, the fragmentation figures and the open blockages: four queries.
+# Each action's allocations per silo, largest first, as one JSON array in the row of the action:
+# [[silo id, code, name_nl, name_en, order, silo_free, amount as text], …] (text keeps the amount exact).
+SILO_TOTALS_SQL = """
+SELECT coalesce(jsonb_agg(jsonb_build_array(totals.id, totals.code, totals.name_nl, totals.name_en, totals."order",
+                                            totals.silo_free, totals.amount::text)
+                          ORDER BY totals.amount DESC, totals.code), '[]'::jsonb)
+  FROM (SELECT silo.id, silo.code, silo.name_nl, silo.name_en, silo."order", silo.silo_free,
+               sum(allocation.amount) AS amount
+          FROM funding_allocation allocation
+          JOIN funding_fundingstream stream ON stream.id = allocation.stream_id
+          JOIN funding_silo silo ON silo.id = stream.silo_id
+         WHERE allocation.action_id = "cases_action"."id"
+         GROUP BY silo.id) totals
+"""
 
-    Only what the user may see of the household: its visible cases' actions
-    (``visible_cases``: those cases, when the caller already has them from
-    ``Case.objects.visible_to(user)``). The fragmentation is
-    :func:`household_fragmentation`'s.
-    """
-    cases, open_cases = _visible_cases(household, user, visible_cases)
+
+def with_funding(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """The actions with what :func:`household_funding` shows of each, read in the query that loads them:
+    ``spent``, ``blocked`` (an open blockage holds it) and ``silo_totals`` (its allocations per silo)."""
     spent = (
         Spend.objects.filter(allocation__action_id=OuterRef("pk"))
         .order_by()
@@ -209,21 +222,118 @@ def household_funding(
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    actions = list(
-        Action.objects.filter(case__in=cases)
-        .exclude(status=Action.Status.CANCELLED)
-        .select_related("theme", "delivering_organisation", "beneficiary", "case")
-        .annotate(
-            spent=Coalesce(Subquery(spent, output_field=MONEY), Value(Decimal("0")), output_field=MONEY),
-            blocked=Exists(Blockage.objects.open().filter(action_id=OuterRef("pk"))),
-        )
-        .order_by("case__reference", "theme__order", "pk")
+    return actions.annotate(
+        spent=Coalesce(Subquery(spent, output_field=MONEY), Value(Decimal("0")), output_field=MONEY),
+        blocked=Exists(Blockage.objects.open().filter(action_id=OuterRef("pk"))),
+        silo_totals=RawSQL(f"({SILO_TOTALS_SQL})", (), output_field=JSONField()),  # noqa: S611 — no parameters
     )
-    totals = allocation_totals(cases)
-    by_action = totals.by_action
 
-    fragmentation = _fragmentation(household, open_cases)
 
+def _badges(action: Action) -> list[SiloBadge]:
+    """An action's allocations per silo (from :func:`with_funding`), the largest first."""
+    return [
+        SiloBadge(
+            code=code,
+            name=_silo_name(code, name_nl, name_en),
+            amount=Decimal(amount),
+            silo=Silo(id=pk, code=code, name_nl=name_nl, name_en=name_en, order=order, silo_free=silo_free),
+        )
+        for pk, code, name_nl, name_en, order, silo_free, amount in action.silo_totals  # type: ignore[attr-defined]
+    ]
+
+
+def _paying(rows: Sequence[ActionFunding]) -> dict[int, SiloBadge]:
+    """Per delivering organisation, the silo that pays most of its actions (ties: the first code), as
+    :func:`allocation_totals` finds it in SQL."""
+    totals: dict[tuple[int, str], SiloBadge] = {}
+    for row in rows:
+        for badge in row.silos:
+            key = (row.action.delivering_organisation_id, badge.code)
+            earlier = totals.get(key)
+            totals[key] = badge if earlier is None else replace(badge, amount=earlier.amount + badge.amount)
+    paying: dict[int, SiloBadge] = {}
+    for (organisation_id, _code), badge in sorted(totals.items(), key=lambda item: (-item[1].amount, item[0][1])):
+        if organisation_id is not None:
+            paying.setdefault(organisation_id, badge)
+    return paying
+
+
+# ``Action.objects.open()`` leaves these out.
+CLOSED_ACTION_STATUSES = frozenset({Action.Status.DONE, Action.Status.CANCELLED})
+
+
+def _fragmentation_of(
+    open_cases: Sequence[int], rows: Sequence[ActionFunding], involvements: Sequence[Involvement]
+) -> Fragmentation:
+    """:func:`household_fragmentation`'s figures, counted on rows already loaded: the involvements running
+    today and the open actions of the open cases, and the silos paying those cases' actions not cancelled
+    (``rows`` leaves cancelled actions out)."""
+    today = timezone.localdate()
+    open_ids = set(open_cases)
+    running = [
+        row
+        for row in involvements
+        if row.case_id in open_ids and row.start_date <= today and (row.end_date is None or row.end_date > today)
+    ]
+    organisations = {row.organisation_id for row in running} | {
+        row.action.delivering_organisation_id
+        for row in rows
+        if row.action.case_id in open_ids and row.action.status not in CLOSED_ACTION_STATUSES
+    }
+    professionals = {row.professional_id for row in running}
+    silos = {badge.code for row in rows if row.action.case_id in open_ids for badge in row.silos}
+    return Fragmentation(len(organisations - {None}), len(professionals - {None}), len(silos))
+
+
+def household_funding(
+    household: Household,
+    user: User | AnonymousUser,
+    *,
+    visible_cases: Sequence[Case] | None = None,
+    actions: Sequence[Action] | None = None,
+    involvements: Sequence[Involvement] | None = None,
+) -> HouseholdFunding:
+    """Which silos pay for what, the fragmentation figures and the open blockages: four queries, one when
+    the caller passes what it loaded already.
+
+    Only what the user may see of the household: its visible cases' actions
+    (``visible_cases``: those cases, when the caller already has them from
+    ``Case.objects.visible_to(user)``; ``actions``: all their actions, loaded
+    through :func:`with_funding` with their theme, delivering organisation and
+    beneficiary; ``involvements``: all their involvements). The fragmentation
+    counts what :func:`household_fragmentation` counts.
+    """
+    if visible_cases is None:
+        visible_cases = list(Case.objects.visible_to(user).filter(household=household))
+    cases, open_cases = _visible_cases(household, user, visible_cases)
+    by_id = {case.pk: case for case in visible_cases if case.household_id == household.pk}
+    if actions is None:
+        actions = list(
+            with_funding(Action.objects.filter(case__in=cases)).select_related(
+                "theme", "delivering_organisation", "beneficiary"
+            )
+        )
+    if involvements is None:
+        involvements = list(Involvement.objects.active().filter(case__in=open_cases))
+    shown = []
+    for action in actions:
+        if action.case_id not in by_id or action.status == Action.Status.CANCELLED:
+            continue  # cancelled actions pay nothing
+        action.case = by_id[action.case_id]
+        shown.append(action)
+    shown.sort(key=lambda action: (action.case.reference, action.theme.order, action.pk))
+    rows = []
+    for action in shown:
+        badges = _badges(action)
+        rows.append(
+            ActionFunding(
+                action=action,
+                silos=badges,
+                allocated=sum((badge.amount for badge in badges), Decimal("0")),
+                spent=action.spent,  # type: ignore[attr-defined]
+                blocked=action.blocked,  # type: ignore[attr-defined]
+            )
+        )
     blockages = list(
         Blockage.objects.filter(action__case__in=cases)
         .open()
@@ -234,19 +344,10 @@ def household_funding(
     )
     return HouseholdFunding(
         household=household,
-        actions=[
-            ActionFunding(
-                action=action,
-                silos=by_action.get(action.pk, []),
-                allocated=sum((badge.amount for badge in by_action.get(action.pk, [])), Decimal("0")),
-                spent=action.spent,
-                blocked=action.blocked,
-            )
-            for action in actions
-        ],
-        fragmentation=fragmentation,
+        actions=rows,
+        fragmentation=_fragmentation_of(open_cases, rows, [row for row in involvements if row.case_id in by_id]),
         open_blockages=blockages,
-        paying=totals.paying,
+        paying=_paying(rows),
     )
 
 

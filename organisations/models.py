@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.choices import ChoiceLabels
 from common.localised import LocalisedName
 from privacy.actor import history_user
 
@@ -40,7 +41,7 @@ class Municipality(models.Model):
         return self.name
 
 
-class Area(models.Model):
+class Area(ChoiceLabels, models.Model):
     """A wijk (district, WK036300) or buurt (neighbourhood, BU03630000)."""
 
     class Kind(models.TextChoices):
@@ -94,7 +95,7 @@ class OrganisationKind(LocalisedName):
         verbose_name_plural = _("organisation kinds")
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels, models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=160)
     kind = models.ForeignKey(
@@ -118,7 +119,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class Team(models.Model):
+class Team(ChoiceLabels, models.Model):
     """A wijkteam of one municipality, covering areas, with members from several organisations."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -161,7 +162,7 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("functional administrator")
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """A person who logs in: a professional of one organisation, or a staff role."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -21,10 +21,12 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import ChoiceLabels
+
 from .querysets import AccessLogQuerySet
 
 
-class AccessLogEntry(models.Model):
+class AccessLogEntry(ChoiceLabels, models.Model):
     class Action(models.TextChoices):
         READ = "read", _("read")
         SEARCH = "search", _("search")

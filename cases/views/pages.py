@@ -18,9 +18,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, prefetch_related_objects
+from django.db.models import (
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,8 +42,9 @@ from django.views.decorators.http import require_GET
 from agenda.services import recent_household_record
 from common.http import AuthenticatedHttpRequest
 from common.paging import OpenEndedPage, page_number
-from funding.selectors import household_funding
-from organisations.models import Area, Organisation, Team, User
+from funding.models import ProductCategory
+from funding.selectors import household_funding, with_funding
+from organisations.models import Area, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.models import Theme
@@ -255,8 +268,10 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         # The network around the household (ecogram): visible with the household, as its members are.
         Prefetch("network", queryset=NetworkPerson.objects.select_related("related_to"), to_attr="all_network"),
     )
+    # The involvements of every case shown, not only of the chosen one: the funding panel counts the
+    # fragmentation over the open ones from them (``household_funding``), one query fewer.
     prefetch_related_objects(
-        [case],
+        list(cases),
         Prefetch(
             "involvements",
             queryset=Involvement.objects.select_related("professional", "organisation").order_by(
@@ -264,31 +279,52 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
             ),
             to_attr="all_involvements",
         ),
-        Prefetch(
-            "actions",
-            queryset=Action.objects.select_related("theme", "delivering_organisation", "beneficiary").order_by(
-                "theme__order", F("start_date").asc(nulls_last=True), "id"
-            ),
-            to_attr="all_actions",
-        ),
-        Prefetch(
-            "plan__versions",
-            # Only the current version (its number is the plan's version).
-            queryset=PlanVersion.objects.filter(number=F("plan__version"))
-            .select_related("created_by")
-            .prefetch_related(Prefetch("goals", queryset=Goal.objects.select_related("theme"))),
-            to_attr="current_versions",
-        ),
+    )
+    # Likewise the actions of every case shown, with what the funding panel shows of each (spent,
+    # blocked, the silos paying) and the name of their product category: the plan's actions and the
+    # funding panel's are one query.
+    all_actions = list(
+        with_funding(Action.objects.filter(case__in=[shown.pk for shown in cases]))
+        .select_related("theme", "delivering_organisation", "beneficiary")
+        .annotate(
+            product_category_name=Subquery(
+                ProductCategory.objects.filter(code=OuterRef("product_code")).values("name")[:1]
+            )
+        )
+        .order_by("theme__order", F("start_date").asc(nulls_last=True), "id")
+    )
+    plan = _current_plan_version(case)
+    if plan is not None:
+        prefetch_related_objects([plan], Prefetch("goals", queryset=Goal.objects.select_related("theme")))
+    prefetch_related_objects(
+        [case],
+        # The participants' and organisations' names only, gathered in the conferences' and consents' own
+        # queries: two queries fewer than prefetching the users and organisations.
         Prefetch(
             "conferences",
-            queryset=CaseConference.objects.prefetch_related(
-                Prefetch("participants", queryset=User.objects.order_by("last_name", "first_name"))
+            queryset=CaseConference.objects.annotate(
+                participant_names=ArrayAgg(
+                    Coalesce(
+                        NullIf(
+                            Trim(Concat("participants__first_name", Value(" "), "participants__last_name")), Value("")
+                        ),
+                        "participants__username",
+                    ),
+                    filter=Q(participants__isnull=False),
+                    order_by=("participants__last_name", "participants__first_name"),
+                    default=Value([]),
+                )
             ),
         ),
         Prefetch(
             "consents",
-            queryset=Consent.objects.select_related("person").prefetch_related(
-                Prefetch("organisations", queryset=Organisation.objects.order_by("name"))
+            queryset=Consent.objects.select_related("person").annotate(
+                organisation_names=ArrayAgg(
+                    "organisations__name",
+                    filter=Q(organisations__isnull=False),
+                    order_by="organisations__name",
+                    default=Value([]),
+                )
             ),
         ),
     )
@@ -299,7 +335,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     current_members = [membership for membership in memberships if in_period(membership, today)]
     involvements: list[Involvement] = case.all_involvements  # type: ignore[attr-defined]
     active_involvements = [involvement for involvement in involvements if is_running(involvement, today)]
-    actions: list[Action] = case.all_actions  # type: ignore[attr-defined]
+    actions = [action for action in all_actions if action.case_id == case.pk]
     # A conference's agreed actions are actions of its case (services.conference_record): picked from
     # those already loaded, one query fewer.
     for conference in case.conferences.all():
@@ -310,9 +346,14 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     network: list[NetworkPerson] = household.all_network  # type: ignore[attr-defined]
     current_network = [entry for entry in network if entry.end_date is None or entry.end_date > today]
     current_ids = {membership.pk for membership in current_members}
-    plan = _current_plan_version(case)
     timeline, next_page = timeline_page(user=user, case=case, number=1, themes=themes)
-    funding = household_funding(household, user, visible_cases=cases)
+    funding = household_funding(
+        household,
+        user,
+        visible_cases=cases,
+        actions=all_actions,
+        involvements=[row for shown in cases for row in shown.all_involvements],  # type: ignore[attr-defined]
+    )
     diagram = build_diagram(
         household=household,
         user=user,
@@ -360,12 +401,18 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
 
 
 def _current_plan_version(case: Case) -> PlanVersion | None:
-    try:
-        plan = case.plan
-    except ObjectDoesNotExist:
-        return None
-    versions: list[PlanVersion] = plan.current_versions  # type: ignore[attr-defined]
-    return versions[0] if versions else None
+    """The plan's current version, read with the case (``with_current_plan_version``)."""
+    # Django leaves the attribute unset when the join found no version.
+    version: PlanVersion | None = getattr(case, "current_plan_version", None)
+    return version if version is not None and version.pk is not None else None
+
+
+def with_current_plan_version(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with their plan's current version (its number is the plan's version) and its author, in
+    the same query: ``case.current_plan_version``, None without a plan or version."""
+    return cases.annotate(
+        current_plan_version=FilteredRelation("plan__versions", condition=Q(plan__versions__number=F("plan__version")))
+    ).select_related("plan", "current_plan_version__created_by")  # type: ignore[misc]  # the stubs know no alias
 
 
 @login_required
@@ -378,9 +425,8 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
     )
     # Open cases first, then the latest; a household the user sees has at least one case they see.
     cases = list(
-        Case.objects.visible_to(user)
-        .filter(household=household)
-        .select_related("team", "plan")
+        with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+        .select_related("team")
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )
     read_purpose, ask = purpose.screen_purpose(request, household, case_ids=[shown.pk for shown in cases])

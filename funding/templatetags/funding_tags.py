@@ -82,10 +82,13 @@ def flow_rows(rows: list[Row]) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def product_category(context: template.Context, code: str) -> str:
-    """``02 Begeleiding`` for an action's iWmo/iJw category: the reference list is read once per page."""
+def product_category(context: template.Context, code: str, name: str | None = None) -> str:
+    """``02 Begeleiding`` for an action's iWmo/iJw category: the reference list is read once per page, or
+    not at all when the caller read the name with the action (``name``, "" when the list has none)."""
     if not code:
         return ""
+    if name is not None:
+        return f"{code} {name}".strip()
     from ..models import ProductCategory
 
     names = context.render_context.get("product_categories")

@@ -78,8 +78,9 @@ def test_the_household_view_takes_the_same_queries_however_long_the_history(
     personas: Personas, household_case, django_assert_num_queries
 ) -> None:
     case, youth_care, _social_work = household_case
-    # The visible cases, the actions, the allocations (per action and per organisation), the figures, the blockages.
-    with django_assert_num_queries(5):
+    # The visible cases; the actions with their allocations per silo; the involvements (for the figures); the
+    # blockages. The paying silo per organisation and the figures are counted on those rows.
+    with django_assert_num_queries(4):
         household_funding(case.household, personas.professional)
     stream = StreamFactory(silo=Silo.objects.get(code="participatiewet"))
     for index in range(30):
@@ -87,7 +88,7 @@ def test_the_household_view_takes_the_same_queries_however_long_the_history(
         AllocationFactory(action=action, stream=stream)
         if index % 3 == 0:
             BlockageFactory(action=action, opened_by=personas.professional)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         funding = household_funding(case.household, personas.professional)
     assert len(funding.actions) == 32 and len(funding.open_blockages) == 11
 
@@ -98,3 +99,20 @@ def test_the_partial_renders_the_silos_that_pay(personas: Personas, household_ca
         "funding/_household_funding.html", {"funding": household_funding(case.household, personas.professional)}
     )
     assert 'class="silo-badge silo-badge--jeugdwet"' in html and "<caption" in html
+
+
+def test_the_household_view_finds_the_paying_silos_the_allocation_totals_find(
+    personas: Personas, household_case
+) -> None:
+    case, _youth_care, _social_work = household_case
+    # A tie between two silos goes to the first code, in both; a cancelled action pays nothing.
+    even = OrganisationFactory()
+    for code in ("wmo", "jeugdwet"):
+        action = ActionFactory(case=case, delivering_organisation=even, status=Action.Status.IN_PROGRESS)
+        AllocationFactory(action=action, stream=StreamFactory(silo=Silo.objects.get(code=code)), amount=Decimal("200"))
+    cancelled = ActionFactory(case=case, delivering_organisation=even, status=Action.Status.CANCELLED)
+    AllocationFactory(action=cancelled, stream=StreamFactory(silo=Silo.objects.get(code="wmo")), amount=Decimal("900"))
+    paying = household_funding(case.household, personas.professional).paying
+    assert paying == paying_silo_by_organisation(case.household, personas.professional)
+    assert paying[even.pk].code == "jeugdwet" and paying[even.pk].amount == Decimal("200")
+    assert all(badge.silo is not None and badge.silo.code == badge.code for badge in paying.values())

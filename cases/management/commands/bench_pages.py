@@ -37,8 +37,10 @@ from common.runtime import settle
 from organisations.models import TeamMembership, User
 from privacy import policy
 
-# The household page must stay under this with the `municipality` seed (issue 3).
-TARGET_MS = 150.0
+# The p95 the household page and the caseload must stay under with the `municipality` seed (issue 17;
+# issue 3 asked 150 ms of the household page).
+TARGET_MS = 50.0
+CASELOAD_TARGET_MS = 30.0
 
 
 def _count(model: Any, path: str) -> Coalesce:
@@ -144,6 +146,7 @@ class Command(BaseCommand):
             if profile:
                 for label, url in pages.items():
                     self.profile(client, label, url)
+                calls = {label: self.count_calls(client, url) for label, url in pages.items()}
             transaction.set_rollback(True)
 
         for label, (median, p95, best, cpu, queries) in results.items():
@@ -151,6 +154,10 @@ class Command(BaseCommand):
                 f"  {label:<15} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
                 f"(best {best:6.1f} ms, Python CPU median {cpu:6.1f} ms)   {queries} queries"
             )
+        if profile:
+            # A count, not a time: it does not grow with the machine's load, so before/after compare on a busy machine.
+            for label, count in calls.items():
+                self.stdout.write(f"  {label:<15} {count:,} Python function calls per render (cProfile)")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         if load is not None:
             self.stdout.write(
@@ -158,8 +165,9 @@ class Command(BaseCommand):
                 "the CPU time (this process only, without the database) grows less."
             )
         household_p95 = results["household page"][1]
-        verdict = "within" if household_p95 < TARGET_MS else "ABOVE"
-        self.stdout.write(f"Household page p95 is {verdict} the {TARGET_MS:.0f} ms target.")
+        for label, target in (("household page", TARGET_MS), ("caseload", CASELOAD_TARGET_MS)):
+            verdict = "within" if results[label][1] < target else "ABOVE"
+            self.stdout.write(f"{label.capitalize()} p95 is {verdict} the {target:.0f} ms target.")
         if fail_above is not None and household_p95 > fail_above:
             raise CommandError(f"Household page p95 {household_p95:.1f} ms is above {fail_above:.1f} ms.")
 
@@ -196,6 +204,20 @@ class Command(BaseCommand):
                 self.fetch(client, url)
         self.stdout.write(f"Profile of {label}, {renders} renders:")
         self.stdout.write(profiler.output_text(unicode=True, color=False, show_all=False))
+
+    def count_calls(self, client: Client, url: str, renders: int = 5) -> int:
+        """The Python function calls of one render (mean of ``renders``), counted by cProfile."""
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            for _ in range(renders):
+                self.fetch(client, url)
+        finally:
+            profiler.disable()
+        return int(pstats.Stats(profiler).total_calls) // renders  # type: ignore[attr-defined]
 
     def fetch(self, client: Client, url: str) -> None:
         response = client.get(url)
