@@ -82,7 +82,16 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        indexes = [models.Index(fields=["postcode", "house_number"], name="household_address_idx")]
+        indexes = [
+            models.Index(fields=["postcode", "house_number"], name="household_address_idx"),
+            # A postcode start (LIKE '1115%') for the search, with the id to meet the visible households.
+            models.Index(
+                fields=["postcode"],
+                opclasses=["varchar_pattern_ops"],
+                include=["id"],
+                name="household_postcode_like_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.street} {self.house_number}{self.house_number_suffix}, {self.postcode} {self.city}"
@@ -183,6 +192,8 @@ class HouseholdMembership(models.Model):
                 name="household_membership_one_open_per_person",
             ),
         ]
+        # The members of a set of households from the index alone (the search's visible households).
+        indexes = [models.Index(fields=["household", "person"], name="membership_household_idx")]
 
     def __str__(self) -> str:
         return f"{self.person} — {self.household}"
