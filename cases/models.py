@@ -41,7 +41,7 @@ from .querysets import (
     PlanVersionQuerySet,
     ReminderQuerySet,
 )
-from .search import NameKey
+from .search import NameKey, NamePrefixes
 from .validators import validate_bsn
 
 POSTCODE_VALIDATOR = RegexValidator(r"^[1-9][0-9]{3}[A-Z]{2}$", _("Enter a Dutch postcode such as 1234AB."))
@@ -142,6 +142,8 @@ class Person(models.Model):
             # The duplicate review pairs persons born on the same day (cases/duplicates.py).
             models.Index(fields=["date_of_birth"], name="person_date_of_birth_idx"),
             GinIndex(OpClass("name_key", name="gin_trgm_ops"), name="person_name_key_gin"),
+            # The household search: every typed word starts a word of the name (cases/search.py).
+            GinIndex(NamePrefixes("name_key"), name="person_name_prefixes_gin"),
         ]
 
     def __str__(self) -> str:

@@ -236,7 +236,7 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         (``household_postcode_like_idx``). Only the households in both are then read.
         """
         from .models import Household, HouseholdMembership, Person
-        from .search import name_pattern, name_words
+        from .search import NamePrefixes, name_pattern, name_words
 
         if not policy.may_see_casework(user):
             return self.none()
@@ -244,8 +244,8 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         result: HouseholdQuerySet = self
         words = name_words(name)
         if words:
-            patterns = [Q(name_key__regex=name_pattern(word)) for word in words]
-            named = Person.objects.filter(*patterns).order_by().values("id")
+            prefixes = NamePrefixes("name_key")
+            named = Person.objects.alias(prefixes=prefixes).filter(Q(prefixes__contains=words)).order_by().values("id")
             members_seen = (
                 HouseholdMembership.objects.filter(household_id__in=visible)
                 .order_by()

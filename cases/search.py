@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Func, TextField
 
 _NOT_A_NAME_CHARACTER = re.compile(r"[^0-9a-z']+")
@@ -40,3 +41,17 @@ class NameKey(Func):
 
     def __init__(self, first_name: Any, surname_prefix: Any, last_name: Any, **extra: Any) -> None:
         super().__init__(first_name, surname_prefix, last_name, **extra)
+
+
+class NamePrefixes(Func):
+    """``wijkteam_name_prefixes(name_key)``: every start of every word of the key, for an exact GIN lookup.
+
+    "anne-marie van dijk" gives a, an, ann, anne, m, ma, … marie, v, va, van, d, di, dij, dijk: the key's
+    words are split where ``name_pattern`` lets a word begin (start, space, hyphen), so a typed word starts
+    a word of the key exactly when it is among them, and "every typed word" is ``@>`` of the typed words.
+    Unlike the trigram index this one answers exactly: no row is fetched to be rechecked by a regular
+    expression (issue 16: 15 of the 35 ms of the database's part of a common surname's search).
+    """
+
+    function = "wijkteam_name_prefixes"
+    output_field = ArrayField(TextField())

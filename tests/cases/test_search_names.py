@@ -148,7 +148,7 @@ def _plan_of_search(user: Any, **criteria: str) -> dict[str, Any]:
 
 
 def test_the_name_match_and_the_visible_households_are_each_read_once_on_their_own_index(personas, dutch) -> None:
-    """Issue 16: the matching persons (trigram index) and the members of the caller's households (index only)
+    """Issue 16: the matching persons (the name prefixes' index) and the members of the caller's households (index only)
     are computed once each and then joined; the main query never looks persons or members up per row of the
     other side (30,000 buffer reads for a common surname at the municipality seed, p95 over 100 ms)."""
     plan = _plan_of_search(personas.professional, name="van Dijk")
@@ -157,7 +157,7 @@ def test_the_name_match_and_the_visible_households_are_each_read_once_on_their_o
     }
     assert sorted(sides) == ["CTE l", "CTE r"]
     assert "membership_household_idx" in {node.get("Index Name") for node in sides["CTE l"]}
-    assert "person_name_key_gin" in {node.get("Index Name") for node in sides["CTE r"]}
+    assert "person_name_prefixes_gin" in {node.get("Index Name") for node in sides["CTE r"]}
     main = {node.get("Relation Name") for node in _nodes(plan, into_subplans=False)}
     assert not main & {"cases_person", "cases_householdmembership"}  # only the ranking's subplan, per household found
 
@@ -165,3 +165,40 @@ def test_the_name_match_and_the_visible_households_are_each_read_once_on_their_o
 def test_a_postcode_start_is_read_from_its_own_index(personas, dutch) -> None:
     plan = _plan_of_search(personas.professional, postcode="3511")
     assert "household_postcode_like_idx" in {node.get("Index Name") for node in _nodes(plan)}
+
+
+KEYS = ["anne-marie van dijk", "ivan dijkstra", "emre ozturk", "joke 't hart", "j.p. de  wit", "kees van-der meer"]
+WORDS = [
+    "a",
+    "anne",
+    "marie",
+    "arie",
+    "van",
+    "dijk",
+    "ijk",
+    "'t",
+    "t",
+    "hart",
+    "j",
+    "j.p",
+    "p",
+    "de",
+    "der",
+    "meer",
+    "xyz",
+]
+
+
+def test_the_name_prefixes_match_exactly_what_the_pattern_matches() -> None:
+    """``wijkteam_name_prefixes(key) @> {word}`` (the index the search reads) agrees with ``key ~ name_pattern(word)``
+    (its definition) for every key and word here: word starts, hyphens, apostrophes, dots, double spaces."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT key, word, wijkteam_name_prefixes(key) @> ARRAY[word], key ~ pattern"
+            " FROM unnest(%s::text[]) AS key, unnest(%s::text[], %s::text[]) AS typed(word, pattern)",
+            [KEYS, WORDS, [name_pattern(word) for word in WORDS]],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == len(KEYS) * len(WORDS)
+    assert [(key, word) for key, word, by_prefix, by_pattern in rows if by_prefix != by_pattern] == []
+    assert sum(by_pattern for *_, by_pattern in rows) == 16  # the comparison is not vacuous
