@@ -1,4 +1,7 @@
-"""Reads of casework. Every method that reaches personal data starts from ``visible_to``."""
+"""Reads of casework. Every method that reaches personal data starts from ``visible_to``.
+
+The household search (``HouseholdQuerySet.search``) applies the same rule (``policy.visible_case_ids``) itself.
+"""
 
 from __future__ import annotations
 
@@ -230,10 +233,12 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         both sets at once (issue 16: p95 under 100 ms at the municipality seed). A common surname
         matches some 6,500 persons of a municipality and a professional sees some 2,000 households:
         either way round, looking up the other side per row cost 30,000 buffer reads. Instead the
-        persons the trigram index finds and the members of the visible households (one index-only
-        scan per household, ``membership_household_idx``) are each read once and hashed
-        together (``_joined``); a postcode start likewise meets the visible households in a hash
-        (``household_postcode_like_idx``). Only the households in both are then read.
+        persons whose name has every typed word as a word start (``search.NamePrefixes``: one exact
+        GIN lookup, no regular expression per candidate) and the members of the visible households
+        (one index-only scan per household, ``membership_household_idx``) are each read once and
+        hashed together (``_joined``); a postcode start likewise meets the visible households in a
+        hash (``household_postcode_like_idx``). Only the households in both are then read, and only
+        their members are compared with ``name_pattern`` again, for the ranking.
         """
         from .models import Household, HouseholdMembership, Person
         from .search import NamePrefixes, name_pattern, name_words

@@ -2,7 +2,8 @@
 
 The database side is ``wijkteam_name_key(first_name, surname_prefix, last_name)``
 (migration ``0013_person_name_search``): the whole name, lower case, without
-accents, trigram-indexed. The typed side is split into words the same way here.
+accents, trigram-indexed; the search reads it through ``NamePrefixes`` (every word start, an exact
+GIN lookup). The typed side is split into words the same way here.
 Every typed word must start a word of the key, so "van" does not match "Ivan",
 a comma or a hyphen separates words ("Dijk, van", "Anne-Marie"), and an
 apostrophe stays part of the word ("'t Hart").
