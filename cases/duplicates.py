@@ -145,6 +145,31 @@ def person_matches(
     ]
 
 
+def matches_to_decide(
+    *,
+    by: User,
+    first_name: str,
+    surname_prefix: str = "",
+    last_name: str,
+    date_of_birth: datetime.date | None,
+    bsn: str | None,
+) -> list[PersonMatch]:
+    """The matches a registering user must decide on for one member: :func:`person_matches`, or none at all
+    when one of them has the same BSN, for then that person is linked as before (docs/bsn-rule.md, rule 1).
+
+    The screens (``formviews/duplicates.DuplicateCheck``) and the API (``CaseViewSet.create``) both ask this.
+    """
+    matches = person_matches(
+        by=by,
+        first_name=first_name,
+        surname_prefix=surname_prefix,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        bsn=bsn,
+    )
+    return [] if any(match.same_bsn for match in matches) else matches
+
+
 def address_matches(*, by: User, postcode: str, house_number: int) -> list[AddressMatch]:
     """Households the user may see at this postcode and house number, open cases first. One query."""
     if not policy.may_see_casework(by):

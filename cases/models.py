@@ -228,11 +228,12 @@ class Case(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The pseudonymous reference that the programme bureau and auditors see instead of names.
     reference = models.CharField(_("case reference"), max_length=20, unique=True)
+    # Served by case_household_idx and case_team_id_idx (Meta.indexes), not by a second index of their own.
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="cases", verbose_name=_("household")
+        Household, on_delete=models.PROTECT, related_name="cases", verbose_name=_("household"), db_index=False
     )
     team = models.ForeignKey(
-        "organisations.Team", on_delete=models.PROTECT, related_name="cases", verbose_name=_("team")
+        "organisations.Team", on_delete=models.PROTECT, related_name="cases", verbose_name=_("team"), db_index=False
     )
     # The tenant: the municipality of the team (docs/scaling.md). Filled on save from the team.
     municipality = models.ForeignKey(
@@ -346,12 +347,17 @@ class Involvement(models.Model):
         SIGNALLER = "signaller", _("signaller")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("case"))
+    # Served by the (case, id) index below: a single-column index on case would be its redundant prefix.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("case"), db_index=False
+    )
+    # Served by involvement_professional_idx (professional, case): "my cases" starts there.
     professional = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="involvements",
         verbose_name=_("professional"),
+        db_index=False,
     )
     # The professional's organisation when the involvement began; kept if they move on.
     organisation = models.ForeignKey(
@@ -531,7 +537,10 @@ class Action(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions", verbose_name=_("case"))
+    # Served by the (case, id) index below: a single-column index on case would be its redundant prefix.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="actions", verbose_name=_("case"), db_index=False
+    )
     theme = models.ForeignKey("themes.Theme", on_delete=models.PROTECT, related_name="+", verbose_name=_("theme"))
     description = models.CharField(_("what is done"), max_length=300)
     delivering_organisation = models.ForeignKey(
@@ -625,7 +634,10 @@ class Contact(models.Model):
         OWN_ORGANISATION = "own_org", _("own organisation only")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"))
+    # Served by the (case, id) index below: a single-column index on case would be its redundant prefix.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"), db_index=False
+    )
     occurred_on = models.DateField(_("date"))
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     # Theme codes (the six are fixed); an array keeps 2.5 million contacts one table.

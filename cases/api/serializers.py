@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cases.models import (
@@ -267,6 +268,30 @@ class MemberInputSerializer(StrictSerializer):
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     bsn = serializers.CharField(max_length=9, required=False, allow_null=True, allow_blank=True, default=None)
     role = serializers.ChoiceField(choices=HouseholdMembership.Role.choices)
+    # The duplicate review (cases/duplicates.py): a decision on the likely matches a 409 listed for this member.
+    existing_person = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="After a 409: the uuid of one of this member's listed matches; that person is linked, not copied.",
+    )
+    new_person_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=(
+            "After a 409: why this member is none of the listed matches; a new person is registered and the "
+            "decision recorded with this reason. Ignored when there is nothing to decide."
+        ),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("existing_person") is not None and attrs.get("new_person_reason"):
+            raise serializers.ValidationError(
+                {"new_person_reason": [_("Give either existing_person or new_person_reason, not both.")]}
+            )
+        return attrs
 
 
 class ReferralSerializer(StrictSerializer):
@@ -284,6 +309,68 @@ class ReferralSerializer(StrictSerializer):
     referral_reason = serializers.CharField()
     referred_on = serializers.DateField(required=False, allow_null=True, default=None)
     legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
+    new_household_confirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "After a 409 that listed households at this address: the caller has checked them and this referral "
+            "is for a new household there (the screen's confirmation)."
+        ),
+    )
+
+    def validate_members(self, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        chosen = [member["existing_person"] for member in members if member.get("existing_person") is not None]
+        if len(chosen) != len(set(chosen)):
+            raise serializers.ValidationError(_("The same existing person is chosen for two members."))
+        return members
+
+
+# The 409 of a referral with likely duplicates (CaseViewSet.create); only what the caller may already see.
+
+
+class DuplicateHouseholdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Household
+        fields = ["uuid", "street", "house_number", "house_number_suffix", "postcode", "city"]
+
+
+class DuplicatePersonSerializer(serializers.ModelSerializer):
+    bsn = serializers.CharField(source="masked_bsn", read_only=True, help_text="Masked: only the last four digits.")
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=["same_birth_and_name", "same_bsn"]),
+        help_text="Why this person may be the member: born the same day with a similar name, or the same BSN.",
+    )
+    households = DuplicateHouseholdSerializer(many=True, help_text="The households of this person the caller may see.")
+
+    class Meta:
+        model = Person
+        fields = ["uuid", "first_name", "surname_prefix", "last_name", "date_of_birth", "bsn", "reasons", "households"]
+
+
+class DuplicateMemberSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The member's position in the posted ``members`` (from 0).")
+    matches = DuplicatePersonSerializer(many=True)
+
+
+class DuplicateAddressSerializer(DuplicateHouseholdSerializer):
+    has_open_case = serializers.BooleanField()
+
+    class Meta(DuplicateHouseholdSerializer.Meta):
+        fields = [*DuplicateHouseholdSerializer.Meta.fields, "has_open_case"]
+
+
+class DuplicatesProblemSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["possible_duplicates"])
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    note = serializers.CharField(help_text="The fixed sentence every registration carries, with or without matches.")
+    members = DuplicateMemberSerializer(
+        many=True, help_text="Members with likely matches still to decide on (existing_person or new_person_reason)."
+    )
+    households = DuplicateAddressSerializer(
+        many=True,
+        help_text="Households the caller may see at this address, when not yet confirmed (new_household_confirmed).",
+    )
 
 
 class TransitionSerializer(StrictSerializer):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import services
+from cases import duplicates, services
 from cases.models import (
     Action,
     Case,
@@ -64,6 +67,103 @@ def _input(viewset: PolicyScopedViewSet, serializer_class: type) -> dict[str, An
     return dict(serializer.validated_data)
 
 
+def _duplicate_review(
+    request: Request, members: list[dict[str, Any]], *, postcode: str, house_number: int, address_confirmed: bool
+) -> tuple[list[services.PersonInput], dict[str, Any] | None]:
+    """The referral screen's duplicate review (formviews/duplicates.DuplicateCheck) for a posted referral.
+
+    Returns the members as the service takes them, each with its decision applied, and the 409's body while
+    anything found is undecided (``None`` otherwise). What was found is logged as read, as on the screen, on
+    every post that finds it; a decision that names none of a member's matches is a 400.
+    """
+    user = _user(request)
+    inputs: list[services.PersonInput] = []
+    undecided: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    shown: list[Any] = []
+    for index, member in enumerate(members):
+        chosen, reason = member.pop("existing_person"), member.pop("new_person_reason")
+        person_input = services.PersonInput(**member)
+        matches = duplicates.matches_to_decide(
+            by=user,
+            first_name=person_input.first_name,
+            surname_prefix=person_input.surname_prefix,
+            last_name=person_input.last_name,
+            date_of_birth=person_input.date_of_birth,
+            bsn=person_input.bsn,
+        )
+        shown += [match.person for match in matches]
+        existing = next((match.person for match in matches if match.person.uuid == chosen), None)
+        errors.append({})
+        if chosen is not None and existing is None:
+            errors[index] = {"existing_person": [_("This is not one of the likely matches listed for this member.")]}
+        if matches and (existing is not None or reason):
+            person_input = dataclasses.replace(
+                person_input,
+                existing=existing,
+                shown_matches=tuple(match.person.pk for match in matches),
+                new_reason=reason if existing is None else "",
+            )
+        elif matches:
+            undecided.append({"index": index, "matches": [_match_shown(match) for match in matches]})
+        inputs.append(person_input)
+    if any(errors):
+        raise ValidationError({"members": errors})
+    addresses = duplicates.address_matches(by=user, postcode=postcode, house_number=house_number)
+    shown += [match.household for match in addresses]
+    if shown:
+        access_log.record_many(
+            user=user,
+            action=access_log.Action.READ,
+            subjects=[access_log.subject_for(obj) for obj in shown],
+            request=request,
+            detail="duplicate check",
+        )
+    unconfirmed = [] if address_confirmed else [match.household for match in addresses]
+    if not undecided and not unconfirmed:
+        return inputs, None
+    return inputs, {
+        "code": "possible_duplicates",
+        "title": _("Possible matches"),
+        "detail": _(
+            "Nothing has been saved yet. Someone like this is already known in cases you work on: for each member "
+            "listed, send existing_person or new_person_reason; for the households listed, new_household_confirmed."
+        ),
+        "note": _duplicate_note(),
+        "members": undecided,
+        "households": unconfirmed,
+    }
+
+
+def _duplicate_note() -> str:
+    """The fixed sentence of every registration (templates/cases/forms/_duplicate_note.html)."""
+    return _(
+        "Before saving, this is compared with the persons and households you may already see. A possible match "
+        "in cases you do not work on is never shown; a team lead will review it."
+    )
+
+
+def _match_shown(match: duplicates.PersonMatch) -> dict[str, Any]:
+    person = match.person
+    households: dict[int, Household] = {}
+    for membership in match.memberships:  # the ones the caller may see (duplicates.person_matches)
+        households.setdefault(membership.household_id, membership.household)
+    return {
+        "uuid": person.uuid,
+        "first_name": person.first_name,
+        "surname_prefix": person.surname_prefix,
+        "last_name": person.last_name,
+        "date_of_birth": person.date_of_birth,
+        "masked_bsn": person.masked_bsn,
+        "reasons": [
+            code
+            for code, applies in (("same_bsn", match.same_bsn), ("same_birth_and_name", match.same_birth_and_name))
+            if applies
+        ],
+        "households": list(households.values()),
+    }
+
+
 class HouseholdViewSet(ReadOnly):
     model = Household
     serializer_class = s.HouseholdSerializer
@@ -94,10 +194,33 @@ class CaseViewSet(ReadOnly):
             coordinator_uuid=Subquery(coordinator.values("professional__uuid")[:1]),
         )
 
-    @extend_schema(request=s.ReferralSerializer, responses={201: s.CaseSerializer})
+    @extend_schema(
+        request=s.ReferralSerializer,
+        responses={201: s.CaseSerializer, 409: s.DuplicatesProblemSerializer},
+        description=(
+            "Register a referral: a new household, its members and a case in the team's inbox.\n\n"
+            "**Duplicate review**, as on the referral screen: before saving, each member is compared with the "
+            "persons the caller may already see (same date of birth and a similar name; a visible person with the "
+            "same BSN is linked without asking), and the address with the households the caller may see there. "
+            "While any of these is undecided the answer is **409** with `code` `possible_duplicates`, listing per "
+            "member index the matches and the households at the address; nothing is saved. Post again with, per "
+            "listed member, `existing_person` (the uuid of one of its matches: linked) or `new_person_reason` "
+            "(a new person, the reason recorded), and `new_household_confirmed: true` when households were listed. "
+            "A possible match in cases the caller does not work on is never compared, shown or hinted at: "
+            "it goes to the team leads' review queue."
+        ),
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _input(self, s.ReferralSerializer)
-        members = [services.PersonInput(**member) for member in data.pop("members")]
+        members, problem = _duplicate_review(
+            request,
+            data.pop("members"),
+            postcode=data["postcode"],
+            house_number=data["house_number"],
+            address_confirmed=data.pop("new_household_confirmed"),
+        )
+        if problem is not None:
+            return Response(s.DuplicatesProblemSerializer(problem).data, status=status.HTTP_409_CONFLICT)
         case = services.referral_create(by=_user(request), members=members, **data)
         return _created(self, self.base_queryset().get(pk=case.pk), s.CaseSerializer)
 

@@ -68,7 +68,8 @@ class DuplicateCheck:
         self.entries: list[Entry] = []
         shown: list[Any] = []
         for index, member in enumerate(members):
-            matches = duplicates.person_matches(
+            # A BSN of someone the user may see is that person: linked as before, nothing to decide.
+            matches = duplicates.matches_to_decide(
                 by=user,
                 first_name=member.first_name,
                 surname_prefix=member.surname_prefix,
@@ -77,9 +78,6 @@ class DuplicateCheck:
                 bsn=member.bsn,
             )
             form = None
-            if any(match.same_bsn for match in matches):
-                # A BSN of someone the user may see is that person: linked as before (docs/bsn-rule.md, rule 1).
-                matches = []
             if matches:
                 prefix = f"match-{index}"
                 form = MatchForm(data if f"{prefix}-seen" in data else None, prefix=prefix, matches=matches)

@@ -43,17 +43,39 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+# Per page (by id): the addresses the test's browser went to, and those checked for reflow.
+_VISITED: dict[int, list[str]] = {}
+_REFLOWED: dict[int, set[str]] = {}
+
+
+def _address(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh browser tab; at the end, every page it went to must have been checked with ``assert_reflows``."""
     context = browser.new_context(locale="nl-NL", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    visited = _VISITED.setdefault(id(page), [])
+    reflowed = _REFLOWED.setdefault(id(page), set())
+    page.on(
+        "framenavigated",
+        lambda frame: visited.append(_address(frame.url)) if frame.parent_frame is None else None,
+    )
+    try:
+        yield page
+    finally:
+        context.close()
+        _VISITED.pop(id(page), None)
+        _REFLOWED.pop(id(page), None)
+    unchecked = sorted({url for url in visited if url.startswith(live_server.url) and url not in reflowed})
+    assert unchecked == [], f"pages visited but never checked at phone widths (assert_reflows): {unchecked}"
 
 
 def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
-    """Run axe-core on the page; fail on any serious or critical violation (WCAG 2.1 AA)."""
+    """Run axe-core on the page (no serious or critical violation, WCAG 2.1 AA); then check it reflows on a phone."""
     # Evaluated through the DevTools protocol: a <script> tag (add_script_tag) would be
     # inline script, which the content security policy rightly blocks.
     page.evaluate(AXE.read_text())
@@ -68,32 +90,43 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
         if v["impact"] in {"serious", "critical"}
     ]
     assert serious == [], f"accessibility violations on {page.url}:\n{json.dumps(serious, indent=2)}"
+    assert_reflows(page)
 
 
 PHONE_WIDTHS = (390, 320)  # a common phone, and WCAG 1.4.10's reflow width
 
+# Null when the page is no wider than the window; else what sticks out: the innermost elements past the
+# right edge that are not inside a region scrolling by itself (a data table's .table-scroll may).
+OVERFLOW = """() => {
+    const width = window.innerWidth;
+    if (document.documentElement.scrollWidth <= width + 1) return null;
+    const scrolls = e => e.closest('.table-scroll, [data-scrolls]');
+    const past = [...document.querySelectorAll('body *')].filter(
+        e => e.getBoundingClientRect().right > width + 1 && !scrolls(e.parentElement || e));
+    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+    return {
+        scroll_width: document.documentElement.scrollWidth,
+        innermost: past.filter(e => !past.some(other => other !== e && e.contains(other))).slice(0, 6)
+            .map(e => name(e) + ' (right ' + Math.round(e.getBoundingClientRect().right) + ')'),
+    };
+}"""
+
 
 def assert_reflows(page) -> None:  # type: ignore[no-untyped-def]
-    """The page needs no horizontal scrolling at a phone's width or at 320 px (a data table may scroll itself).
+    """The page needs no horizontal scrolling at a phone's width or at 320 px (WCAG 1.4.10).
 
-    Checked by resizing the window (no reload: a page shown after a POST stays what it is); the size is put
-    back afterwards. Not yet called from ``assert_accessible`` on every page: the funding, monitoring and
-    privacy screens and the household's trend charts still scroll sideways at 320 px (issue 15, item 10).
+    Called by ``assert_accessible``, so on every page the browser tests check. One window resize and one
+    script per width, no reload (a page shown after a POST stays what it is); the size is put back after.
+    A data table may scroll inside its own region (``<div class="table-scroll" role="region" tabindex="0">``).
     """
+    _REFLOWED.setdefault(id(page), set()).add(_address(page.url))
     size = page.viewport_size
     try:
         for width in PHONE_WIDTHS:
             page.set_viewport_size({"width": width, "height": 844})
-            overflow = page.evaluate(
-                """() => ({
-                    over: document.documentElement.scrollWidth - window.innerWidth,
-                    wide: [...document.querySelectorAll('body *')]
-                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
-                                     && !e.closest('table'))
-                        .slice(0, 5).map(e => e.tagName + '.' + String(e.className).slice(0, 40)),
-                })"""
-            )
-            assert overflow["over"] <= 1, f"{page.url} scrolls sideways at {width} px: {overflow}"
+            overflow = page.evaluate(OVERFLOW)
+            assert overflow is None, f"{page.url} scrolls sideways at {width} px: {overflow}"
     finally:
         if size:
             page.set_viewport_size(size)
@@ -114,3 +147,7 @@ def log_in_browser(page, user, password: str) -> None:  # type: ignore[no-untype
     page.get_by_role("textbox", name="Code", exact=True).fill(f"{totp(device.bin_key):06d}")
     page.get_by_role("button", name="Verder").click()
     page.wait_for_url(lambda url: "/inloggen/" not in url)
+    # These pages are checked where they are the subject: the login pages in test_login, each role's
+    # landing page (Vandaag) in test_today.
+    _REFLOWED.setdefault(id(page), set()).update(url for url in _VISITED.get(id(page), []) if "/inloggen/" in url)
+    _REFLOWED[id(page)].add(_address(page.url))

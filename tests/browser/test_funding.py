@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from funding.models import Silo
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory, PersonFactory
 from tests.conftest import PASSWORD, Personas
 from tests.funding.factories import AllocationFactory, BlockageFactory, SpendFactory, StreamFactory
@@ -54,6 +54,7 @@ def test_the_team_lead_escalates_a_blockage_from_the_list(page, personas: Person
 def test_a_resolution_without_explanation_is_refused_next_to_the_field(page, personas: Personas, scene) -> None:
     log_in(page, "lead-a")
     page.goto(f"/financiering/knelpunten/{scene.uuid}/")
+    assert_reflows(page)
     page.get_by_role("button", name="Vastleggen als opgelost").click()
     error = page.locator("#id_resolve-note_error")
     assert error.is_visible() and page.locator("#id_resolve-note").get_attribute("aria-invalid") == "true"
@@ -79,6 +80,7 @@ def test_the_auditor_reads_the_funding_flows_and_drills_down(page, personas: Per
     log_in(page, "auditor")
     page.get_by_role("link", name="Financieringsstromen").click()
     page.get_by_label("Jaar").select_option("2025")
+    assert_reflows(page)
     page.get_by_role("button", name="Tonen").click()
     assert page.get_by_role("table").is_visible()
     assert_accessible(page)

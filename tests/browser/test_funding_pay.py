@@ -9,7 +9,7 @@ from django.db import transaction
 
 from funding.models import Allocation, Blockage, BlockageReason, BlockageStatus, Silo
 from organisations.models import OrganisationKind
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory, MembershipFactory, PersonFactory
 from tests.conftest import PASSWORD, Personas
 from tests.funding.factories import FlexibleStreamFactory, StreamFactory
@@ -60,12 +60,14 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
 ) -> None:
     log_in(page, "lead-a")
     page.goto(f"/casussen/{youth.uuid}/acties/nieuw/")
+    assert_reflows(page)  # the reason, asked first
     # The lead coordinates none of the household's cases: every case form asks the reason first, once per
     # household and session (#13, purpose binding), and then returns to the form.
     page.get_by_label("Een andere reden").check()
     page.get_by_label("Toelichting").fill("Knelpunt beoordelen voor escalatie")
     page.get_by_role("button", name="Huishouden openen").click()
     page.select_option("#id_theme", label="Welzijn, zorg & hulpverlening")
+    assert_reflows(page)
     page.get_by_label("Wat er gebeurt").fill("Begeleiding naar zelfstandig wonen")
     page.select_option("#id_delivering_organisation", label="Jeugdhulp Noord")
     sanne = youth.household.memberships.get().person

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from funding.models import Allocation, Blockage, BlockageReason, BlockageResolution, BlockageStatus, Silo
 from organisations.models import OrganisationKind
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory, MembershipFactory, PersonFactory
 from tests.conftest import PASSWORD, Personas
 from tests.funding.factories import FlexibleStreamFactory, StreamFactory
@@ -55,9 +55,12 @@ def escalate_to_the_bureau(page, blockage: Blockage, household_uuid: str) -> Non
     page.context.clear_cookies()
     log_in(page, "lead-a")
     page.goto(f"/huishoudens/{household_uuid}/#financiering")
+    assert_reflows(page)  # the reason, asked first
     page.get_by_label("Een andere reden").check()
     page.get_by_label("Toelichting").fill("Knelpunt beoordelen voor escalatie")
     page.get_by_role("button", name="Huishouden openen").click()
+    page.locator("#financiering").wait_for()
+    assert_reflows(page)
     page.goto(f"/financiering/knelpunten/{blockage.uuid}/")
     page.get_by_label("Toelichting voor het volgende niveau").fill("Graag een besluit van het programmabureau")
     page.get_by_role("button", name="Eén niveau hoger leggen").click()

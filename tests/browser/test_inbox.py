@@ -5,7 +5,7 @@ from django.db import transaction
 
 from cases.models import Case, CaseStatus, CaseTransfer, Involvement
 from organisations.models import Role
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory
 from tests.conftest import PASSWORD, Personas
 from tests.organisations.factories import NeighbourhoodFactory, TeamMembershipFactory
@@ -51,10 +51,12 @@ def test_inbox_forward_accept_transfer_and_a_new_case_for_a_known_household(page
 
     page.get_by_role("link", name="Aannemen WT-ACCEPT01").click()
     page.select_option("#id_professional", label=f"{personas.professional} — {personas.professional.organisation}")
+    assert_reflows(page)
     page.select_option("#id_legal_basis", "wmo")  # the referral stated none
     page.get_by_role("button", name="Aannemen en toewijzen").click()
     page.wait_for_url("**/huishoudens/**")
     assert "Aanmelding WT-ACCEPT01 aangenomen" in page.locator(".messages").inner_text()
+    assert_reflows(page)
     assert Case.objects.get(pk=accepted.pk).status == CaseStatus.INTAKE
 
     # The transfer from team B: taken over, with a coordinator of team A.
@@ -69,11 +71,13 @@ def test_inbox_forward_accept_transfer_and_a_new_case_for_a_known_household(page
     moving.refresh_from_db()
     moving_transfer.refresh_from_db()
     assert moving.team == personas.team_a and moving_transfer.status == "completed"
+    assert_reflows(page)
 
     # A professional of team A reopens help for a household known from a closed case.
     page.context.clear_cookies()
     log_in_browser(page, personas.professional, PASSWORD)
     page.goto(f"/huishoudens/{closed.household.uuid}/")
+    assert_reflows(page)
     page.get_by_role("link", name="Nieuwe casus voor dit huishouden").click()
     assert_accessible(page)
     page.select_option("#id_referral_source", "gp")
@@ -84,3 +88,4 @@ def test_inbox_forward_accept_transfer_and_a_new_case_for_a_known_household(page
     new = Case.objects.filter(household=closed.household).exclude(pk=closed.pk).get()
     assert new.status == CaseStatus.REFERRAL and new.team == personas.team_a
     assert f"Casus {new.reference} geregistreerd" in page.locator(".messages").inner_text()
+    assert_reflows(page)

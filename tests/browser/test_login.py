@@ -5,7 +5,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_reflows
 from tests.conftest import PASSWORD, Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,6 +49,7 @@ def test_a_professional_logs_in_with_password_and_code_and_reaches_vandaag(page,
 def test_a_wrong_code_is_announced_next_to_the_field(page, personas: Personas) -> None:
     TOTPDevice.objects.create(user=personas.professional, name="app", confirmed=True)
     page.goto("/inloggen/")
+    assert_reflows(page)
     page.get_by_label("Gebruikersnaam").fill("prof-a")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
@@ -66,6 +67,7 @@ def test_a_wrong_code_is_announced_next_to_the_field(page, personas: Personas) -
 def test_a_new_professional_links_an_authenticator_app_by_qr_code_or_typed_key(page, personas: Personas) -> None:
     violations = watch_for_csp_violations(page)
     page.goto("/inloggen/")
+    assert_reflows(page)
     page.get_by_label("Gebruikersnaam").fill("prof-a")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
@@ -80,6 +82,7 @@ def test_a_new_professional_links_an_authenticator_app_by_qr_code_or_typed_key(p
 
     page.wait_for_url("**/")
     assert "gekoppeld" in page.get_by_role("status").inner_text()
+    assert_reflows(page)
     assert TOTPDevice.objects.get(user=personas.professional).confirmed
     assert violations == []
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from monitoring.models import PrecisionReview
 from monitoring.reviews import precision_review_create
 from monitoring.services import summaries_refresh
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.conftest import PASSWORD, Personas
 from tests.monitoring.factories import generate_casework, generate_funding
 from tests.organisations.factories import DistrictFactory, NeighbourhoodFactory
@@ -82,6 +82,7 @@ def test_the_bureau_picks_a_municipality_and_then_one_of_its_areas(page, persona
     page.goto("/monitoring/")
     area = page.get_by_label("Wijk of buurt")
     assert area.locator("option").count() == 1  # only "---------": choose a municipality first
+    assert_reflows(page)
     page.get_by_label("Gemeente").select_option(figures.code)
     # htmx refills the area list at once, with the municipality's wijken and buurten.
     wijk = figures.areas.filter(kind="wijk").order_by("code").first()

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cases.models import Contact, HouseholdMembership
 from privacy.models import DataSubjectRequest, DisclosureDecision
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory, ContactFactory, MembershipFactory, PersonFactory
 from tests.conftest import PASSWORD, Personas
 
@@ -36,6 +36,7 @@ def test_the_officer_reviews_withholds_and_releases_an_access_request(page, pers
     assert_accessible(page)
     page.get_by_role("link", name="Verzoeken van betrokkenen").first.click()
     page.get_by_label("Casusreferentie").fill(case.reference)
+    assert_reflows(page)
     page.get_by_role("button", name="Zoeken").click()
     page.get_by_label("Verzoek ontvangen op").first.fill("2026-03-01")
     page.get_by_label("Ik heb de identiteit van de verzoeker gecontroleerd").first.check()

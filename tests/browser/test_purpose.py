@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory
 from tests.conftest import PASSWORD, Personas
 
@@ -29,5 +29,6 @@ def test_the_team_lead_gives_a_reason_once_in_an_accessible_form(page, personas:
     page.get_by_role("button", name="Huishouden openen").click()
     assert page.get_by_role("heading", name="Waarom opent u dit huishouden?").count() == 0
     assert page.url.endswith(f"/huishoudens/{case.household.uuid}/")
+    assert_reflows(page)
     page.goto(f"/huishoudens/{case.household.uuid}/")  # not asked again in this session
     assert page.get_by_role("heading", name="Waarom opent u dit huishouden?").count() == 0

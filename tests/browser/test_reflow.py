@@ -1,5 +1,8 @@
 """Issue 15 item 10: the casework screens need no sideways scrolling on a phone (390 px) or at 320 px.
 
+Every page checked with ``assert_accessible`` is checked at both widths too; these screens are checked here.
+The household's diagram turns into a stacked list on a phone.
+
 The header folds its menu behind a "Menu" button (static/js/menu.js) that opens it again.
 """
 
@@ -24,15 +27,21 @@ def test_the_casework_screens_fit_a_phone_and_the_menu_folds(page, personas: Per
     screens = [
         reverse("home"),
         reverse("cases:caseload"),
-        reverse("cases:household", args=[case.household.uuid]),
         reverse("cases:search"),
         reverse("cases:referral-create"),
         reverse("cases:reminders"),
         reverse("notifications:inbox"),
+        reverse("cases:household", args=[case.household.uuid]),
     ]
     for url in screens:
         page.goto(url)
         assert_reflows(page)
+    # On a phone the household's diagram is a stacked list: the drawing and its table give way to it.
+    page.set_viewport_size({"width": PHONE_WIDTHS[0], "height": 844})
+    listing = page.locator("#involvement-list")
+    assert listing.is_visible() and f"{personas.professional} (regisseur)" in listing.inner_text()
+    assert not page.locator(".involvement-diagram__svg").is_visible()
+    assert not page.locator("#involvement-table").is_visible()
     page.set_viewport_size({"width": PHONE_WIDTHS[-1], "height": 700})
     menu = page.get_by_role("button", name="Menu")
     nav = page.get_by_role("navigation", name="Hoofdnavigatie")

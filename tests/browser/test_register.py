@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from funding import services
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import ActionFactory, CaseFactory, MembershipFactory, PersonFactory
 from tests.conftest import PASSWORD, Personas
 from tests.funding.factories import BlockageFactory
@@ -59,6 +59,7 @@ def test_the_bureau_is_told_reads_the_note_filters_and_exports(page, personas: P
     assert_accessible(page)
 
     page.goto("/financiering/register/")
+    assert_reflows(page)
     page.get_by_label("Ligt bij").select_option("programme_bureau")
     page.get_by_role("button", name="Tonen").click()
     assert page.get_by_role("link", name="WT-WALK0001").is_visible()
@@ -67,3 +68,4 @@ def test_the_bureau_is_told_reads_the_note_filters_and_exports(page, personas: P
     page.get_by_role("button", name="Exporteren als CSV").click()
     page.wait_for_url("**/mijn-exports/")
     assert page.get_by_text("knelpuntenregister").first.is_visible()
+    assert_reflows(page)

@@ -12,7 +12,7 @@ from cases.models import Reminder
 from funding.models import BlockageLevel, BlockageStatus
 from organisations.models import Role, User
 from tests.agenda.factories import AppointmentFactory, TaskFactory
-from tests.browser.conftest import assert_accessible, log_in_browser
+from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import ActionFactory, CaseFactory
 from tests.conftest import PASSWORD, Personas
 from tests.funding.factories import BlockageFactory, SpendImportFactory
@@ -52,6 +52,8 @@ def test_each_role_lands_on_vandaag_and_every_item_opens(page, personas: Persona
     if user.role == Role.PROFESSIONAL:
         # Open the household once, so it shows under "recently viewed".
         page.locator("#vandaag-taken a").first.click()
+        page.wait_for_url("**/huishoudens/**")
+        assert_reflows(page)
         page.go_back()
         page.reload()
     assert_accessible(page)

@@ -472,6 +472,26 @@ def test_the_diagram_is_svg_with_a_table_and_a_legend_that_does_not_rely_on_colo
     assert "Nog geen open actie" in table  # the coordinator's organisation has no action
 
 
+def test_on_a_phone_the_diagram_is_a_stacked_list_that_leaves_nothing_out(log_in, personas: Personas) -> None:
+    """Issue 15 item 10: below 48rem the drawing gives way to a list (wijkteam.css), so the list says all it says."""
+    case = a_rich_case(personas, involvements=3, organisations=2)  # a goal's theme without an action: empty
+    html = html_of(log_in(personas.professional).get(household_url(case)))
+    diagram = html.split('id="betrokkenen"')[1].split('class="household-section"')[0]
+    drawing, listing = diagram.split("</svg>")[0], diagram.split('id="involvement-list"')[1]
+    themes = re.findall(r'<text [^>]*font-size="14" fill="#1a1a1a">([^<]+)</text>', drawing)
+    titles = re.findall(r'class="utrecht-heading-3 involvement-list__title" id="[^"]+">([^<]+)</h3>', listing)
+    assert len(titles) == len(themes) and "Nog geen open actie" in titles
+    # The list gives each theme's whole name where the drawing cuts it short.
+    assert all(title.startswith(theme.rstrip("…")) for title, theme in zip(titles, themes, strict=True))
+    assert listing.count("Niemand op dit thema") == drawing.count("Niemand op dit thema") >= 1
+    for involvement in Involvement.objects.active().filter(case=case).select_related("organisation"):
+        assert involvement.organisation.name in listing and str(involvement.professional) in listing
+    assert f"{personas.professional} (regisseur)</strong>" in listing
+    table = diagram.split('id="involvement-table"')[1].split("</table>")[0]
+    rows = re.findall(r'<tr class="utrecht-table__row">\s*<td', table)
+    assert listing.count("<dt>Betaald uit</dt>") == listing.count("<dt>Open acties</dt>") == len(rows) >= 3
+
+
 def test_the_diagram_colours_an_organisation_by_the_silo_that_pays_most_of_its_actions(
     log_in, personas: Personas
 ) -> None:
