@@ -168,8 +168,9 @@ class HouseholdMembership(models.Model):
         OTHER_ADULT = "other_adult", _("other adult")
         OTHER = "other", _("other")
 
+    # Served by membership_household_idx (household, person), not an index of its own.
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("household")
+        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("household"), db_index=False
     )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
     role = models.CharField(_("role in household"), max_length=20, choices=Role.choices)

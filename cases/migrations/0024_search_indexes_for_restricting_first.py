@@ -4,11 +4,14 @@
   hyphen, where ``cases.search.name_pattern`` lets a word begin), GIN-indexed, so "every typed word starts
   a word of the name" is one exact lookup (``@>``) instead of trigram candidates rechecked by a regular
   expression. Declared expensive (COST) so that the planner reads it from the index, never per row.
-- The members of the caller's households from an index alone (household, person).
+- The members of the caller's households from an index alone (household, person); it serves every lookup
+  the lone (household) index did, which is dropped (tests/test_indexes.py). The state change is
+  ``db_index=False``; the database change is written out, as in 0023.
 - A postcode start (``LIKE '1115%'``) from an index, with the household's id.
 """
 
 import django.contrib.postgres.indexes
+import django.db.models.deletion
 from django.db import migrations, models
 
 import cases.search
@@ -24,10 +27,7 @@ BACKWARD = "DROP FUNCTION IF EXISTS wijkteam_name_prefixes(text);"
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("cases", "0022_person_name_key_stored"),
-        ("organisations", "0007_user_phone"),
-    ]
+    dependencies = [("cases", "0023_drop_redundant_single_column_indexes")]
 
     operations = [
         migrations.RunSQL(FORWARD, BACKWARD),
@@ -49,5 +49,27 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="householdmembership",
             index=models.Index(fields=["household", "person"], name="membership_household_idx"),
+        ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="householdmembership",
+                    name="household",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="cases.household",
+                        verbose_name="household",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS cases_householdmembership_household_id_543e1886",
+                    "CREATE INDEX cases_householdmembership_household_id_543e1886"
+                    " ON cases_householdmembership (household_id)",
+                ),
+            ],
         ),
     ]
