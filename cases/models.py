@@ -42,7 +42,7 @@ from .querysets import (
     PlanVersionQuerySet,
     ReminderQuerySet,
 )
-from .search import NameKey
+from .search import NameKey, NamePrefixes
 from .validators import validate_bsn
 
 POSTCODE_VALIDATOR = RegexValidator(r"^[1-9][0-9]{3}[A-Z]{2}$", _("Enter a Dutch postcode such as 1234AB."))
@@ -83,7 +83,16 @@ class Household(ChoiceLabels, models.Model):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        indexes = [models.Index(fields=["postcode", "house_number"], name="household_address_idx")]
+        indexes = [
+            models.Index(fields=["postcode", "house_number"], name="household_address_idx"),
+            # A postcode start (LIKE '1115%') for the search, with the id to meet the visible households.
+            models.Index(
+                fields=["postcode"],
+                opclasses=["varchar_pattern_ops"],
+                include=["id"],
+                name="household_postcode_like_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.street} {self.house_number}{self.house_number_suffix}, {self.postcode} {self.city}"
@@ -134,6 +143,8 @@ class Person(ChoiceLabels, models.Model):
             # The duplicate review pairs persons born on the same day (cases/duplicates.py).
             models.Index(fields=["date_of_birth"], name="person_date_of_birth_idx"),
             GinIndex(OpClass("name_key", name="gin_trgm_ops"), name="person_name_key_gin"),
+            # The household search: every typed word starts a word of the name (cases/search.py).
+            GinIndex(NamePrefixes("name_key"), name="person_name_prefixes_gin"),
         ]
 
     def __str__(self) -> str:
@@ -158,8 +169,9 @@ class HouseholdMembership(ChoiceLabels, models.Model):
         OTHER_ADULT = "other_adult", _("other adult")
         OTHER = "other", _("other")
 
+    # Served by membership_household_idx (household, person), not an index of its own.
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("household")
+        Household, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("household"), db_index=False
     )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
     role = models.CharField(_("role in household"), max_length=20, choices=Role.choices)
@@ -184,6 +196,8 @@ class HouseholdMembership(ChoiceLabels, models.Model):
                 name="household_membership_one_open_per_person",
             ),
         ]
+        # The members of a set of households from the index alone (the search's visible households).
+        indexes = [models.Index(fields=["household", "person"], name="membership_household_idx")]
 
     def __str__(self) -> str:
         return f"{self.person} — {self.household}"

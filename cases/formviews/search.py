@@ -47,11 +47,22 @@ def search_households(
     Three queries whatever the number of results: the households, their current members, their cases
     the user may see (a household can also have cases of other teams; those stay out of sight).
     """
-    households = Household.objects.visible_to(user).search(name=name, postcode=postcode, house_number=house_number)
+    households = Household.objects.search(user, name=name, postcode=postcode, house_number=house_number)
     if bsn:
         households = households.with_bsn(bsn)
-    current = HouseholdMembership.objects.current().select_related("person").order_by("start_date", "id")
-    cases = Case.objects.visible_to(user).select_related("team").order_by("-referred_on", "-id")
+    # Only the columns the list shows: a page builds some 500 objects, and a BSN has no business here.
+    current = (
+        HouseholdMembership.objects.current()
+        .select_related("person")
+        .only("household_id", "person__first_name", "person__surname_prefix", "person__last_name")
+        .order_by("start_date", "id")
+    )
+    cases = (
+        Case.objects.visible_to(user)
+        .select_related("team")
+        .only("reference", "status", "household_id", "team__name")
+        .order_by("-referred_on", "-id")
+    )
     order = ["postcode", "house_number", "house_number_suffix", "id"]
     if name_words(name):
         order.insert(0, "-closeness")
