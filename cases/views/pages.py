@@ -47,6 +47,7 @@ from funding.selectors import household_funding, with_funding
 from organisations.models import Area, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
+from themes.cache import all_themes
 from themes.models import Theme
 
 from ..diagram import build_diagram
@@ -114,7 +115,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     require_casework(request, detail="caseload")
     my_teams = policy.team_ids_of(user)
-    themes = list(Theme.objects.all())
+    themes = all_themes()
     areas = list(
         Area.objects.filter(Q(teams__in=my_teams) | Q(children__teams__in=my_teams)).distinct().order_by("code")
     )
@@ -257,7 +258,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     compilation was most of the page's time.
     """
     today = timezone.localdate()
-    themes = list(Theme.objects.all())
+    themes = all_themes()
     prefetch_related_objects(
         [household],
         Prefetch(
@@ -508,7 +509,7 @@ def contact_list(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpResp
     if ask is not None:
         return ask
     number = page_number(request)
-    timeline, next_page = timeline_page(user=user, case=case, number=number, themes=list(Theme.objects.all()))
+    timeline, next_page = timeline_page(user=user, case=case, number=number, themes=all_themes())
     access_log.record(
         user=user,
         action=access_log.Action.READ,
