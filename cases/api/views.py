@@ -410,7 +410,8 @@ class MeasurementViewSet(ReadOnly):
         domains = {domain.code: domain for domain in instrument.domains.all()}
         unknown = [item["domain"] for item in data["scores"] if item["domain"] not in domains]
         if unknown:
-            return Response({"scores": [f"Unknown domain for this instrument: {', '.join(unknown)}."]}, status=400)
+            message = _("Unknown domain for this instrument: %(domains)s.") % {"domains": ", ".join(unknown)}
+            return Response({"scores": [message]}, status=400)
         scores = [
             services.ScoreInput(domains[item["domain"]], item["score"], item["reason"]) for item in data.pop("scores")
         ]

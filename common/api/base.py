@@ -32,7 +32,7 @@ class StrictSerializerMixin:
             unexpected = sorted(set(data) - writable)
             if unexpected:
                 raise serializers.ValidationError(
-                    {name: ["This field is unknown or read-only."] for name in unexpected}
+                    {name: [_("This field is unknown or read-only.")] for name in unexpected}
                 )
         return super().to_internal_value(data)  # type: ignore[misc]
 

@@ -117,6 +117,8 @@ def test_unknown_or_read_only_fields_are_rejected(log_in, personas: Personas, ca
     )
     assert response.status_code == 400
     assert set(response.json()) == {"author", "is_admin"}
+    # In Dutch, as every other message of the API (the interface's language unless the user chose English).
+    assert response.json()["author"] == ["Dit veld bestaat niet of mag niet worden gewijzigd."]
     assert not Contact.objects.exists()
 
 
