@@ -94,6 +94,14 @@ def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
         load_all()
 
 
+@pytest.fixture(autouse=True)
+def _themes_read_afresh() -> None:
+    """Every test reads the themes afresh: a rolled-back test may have changed one after the cache kept it."""
+    from themes.cache import clear
+
+    clear()
+
+
 @pytest.fixture
 def log_in(client: Client) -> Callable[[User], Client]:
     """Log a user in on the test client, past every login step; use this, not client.force_login.

@@ -19,7 +19,7 @@ from drafts.kinds import key_for
 from drafts.services import draft_discard
 from privacy import access_log, purpose
 from privacy.access import get_visible_or_404
-from themes.models import Theme
+from themes.cache import all_themes
 
 from .. import services
 from ..forms import ContactForm
@@ -51,7 +51,7 @@ def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRe
         detail="contact form",
         **(read_purpose.as_log() if read_purpose else {}),
     )
-    themes = list(Theme.objects.all())
+    themes = all_themes()
     form = ContactForm(request.POST or None, themes=themes)
     if request.method == "POST" and form.is_valid():
         try:

@@ -243,3 +243,34 @@ def test_the_conference_form_asks_for_both_who_and_when(personas: Personas, case
     form = ActionItemForm({"follow_up_on": "2025-06-06"}, choices=CaseChoices(case=case, user=personas.professional))
     form.is_valid()
     assert form.errors["follow_up_by"] == ["Kies wie het doet."]
+
+
+def test_the_household_panel_reads_open_tasks_and_coming_appointments_in_one_query_in_their_own_order(
+    log_in, personas: Personas, case, django_assert_num_queries
+) -> None:
+    from agenda.templatetags.agenda import case_agenda_entries
+
+    owner = personas.professional
+    nameless = TaskFactory(case=case, owner__first_name="", owner__last_name="", title="Later", due_on=NOW.date())
+    soon = TaskFactory(case=case, owner=owner, title="Eerst", due_on=NOW.date() - datetime.timedelta(days=2))
+    TaskFactory(case=case, owner=owner, title="Al gedaan", done_at=NOW)
+    TaskFactory(owner=owner, title="Andere casus")
+    visit = AppointmentFactory(case=case, owner=owner, starts_at=NOW + datetime.timedelta(days=1), place="Thuis")
+    first = AppointmentFactory(case=case, owner=owner, title="Bij school", starts_at=NOW, place="School")
+    AppointmentFactory(case=case, owner=owner, title="Afgezegd", starts_at=NOW, cancelled_at=NOW)
+    AppointmentFactory(case=case, owner=owner, title="Lang geleden", starts_at=NOW - datetime.timedelta(days=9))
+    with django_assert_num_queries(1):
+        tasks, appointments = case_agenda_entries(case)
+    assert [(task.uuid, task.title, task.due_on) for task in tasks] == [
+        (soon.uuid, "Eerst", soon.due_on),
+        (nameless.uuid, "Later", NOW.date()),
+    ]
+    assert [task.owner_name for task in tasks] == [owner.get_full_name(), nameless.owner.username]
+    assert [(entry.uuid, entry.starts_at, entry.place) for entry in appointments] == [
+        (first.uuid, NOW, "School"),
+        (visit.uuid, visit.starts_at, "Thuis"),
+    ]
+    page = log_in(owner).get(reverse("cases:household", args=[case.household.uuid])).content.decode()
+    assert f"Eerst ({owner.get_full_name()})" in page and f"Later ({nameless.owner.username})" in page
+    assert f"Bij school, School ({owner.get_full_name()})" in page
+    assert "Al gedaan" not in page and "Afgezegd" not in page and "Lang geleden" not in page

@@ -152,3 +152,39 @@ def test_retention_and_an_access_request_cover_the_network(personas: Personas) -
     entry.refresh_from_db()
     assert entry.name == REDACTED and entry.relation_detail == ""
     assert not entry.history.exclude(name=REDACTED).exists()
+
+
+def test_the_network_read_with_the_household_is_what_the_orm_reads(
+    personas: Personas, django_assert_num_queries
+) -> None:
+    from cases.models import Household, Person
+    from cases.views.pages import network_of, with_network_rows
+
+    case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    sem = MembershipFactory(household=case.household, person__first_name="Sem")
+    ended = grandmother(case, sem, name="Opa Jansen")
+    ended.end_date = ended.start_date
+    ended.save()
+    grandmother(case, sem, name="Buurvrouw Ans", relation=NetworkPerson.Relation.NEIGHBOUR)
+    grandmother(case, sem)
+    household = with_network_rows(Household.objects.filter(pk=case.household.pk)).get()
+    with django_assert_num_queries(0):  # the persons come with the rows when the memberships are not at hand
+        entries = network_of(household, [])
+    expected = (
+        NetworkPerson.objects.filter(household=case.household).select_related("related_to").order_by("name", "id")
+    )
+    assert [entry.name for entry in entries] == ["Buurvrouw Ans", "Oma Jansen", "Opa Jansen"]
+
+    def fields(obj, model):  # type: ignore[no-untyped-def]
+        return [getattr(obj, field.attname) for field in model._meta.concrete_fields if not field.generated]
+
+    assert [fields(entry, NetworkPerson) for entry in entries] == [fields(entry, NetworkPerson) for entry in expected]
+    assert [fields(entry.related_to, Person) for entry in entries] == [
+        fields(entry.related_to, Person) for entry in expected
+    ]
+    assert [entry.get_relation_display() for entry in entries] == [entry.get_relation_display() for entry in expected]
+    # With the memberships at hand, the member's own person object is the relation's.
+    assert network_of(household, [sem])[0].related_to is sem.person
+    plain = Household.objects.get(pk=case.household.pk)
+    with django_assert_num_queries(1):  # a household read without its network reads it on its own
+        assert [entry.pk for entry in network_of(plain, [])] == [entry.pk for entry in expected]

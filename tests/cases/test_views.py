@@ -32,6 +32,7 @@ from tests.organisations.factories import (
     TeamMembershipFactory,
     UserFactory,
 )
+from themes.cache import all_themes
 from themes.models import Instrument, Theme
 
 pytestmark = pytest.mark.django_db
@@ -409,13 +410,14 @@ def test_the_caseload_uses_a_constant_number_of_queries(
 ) -> None:
     client = log_in(personas.team_lead)
     a_rich_case(personas, members=1, involvements=1, contacts=1)
-    # 9, plus the second-factor device django-otp loads, plus the access log: the actor's organisation and one INSERT
-    with django_assert_max_num_queries(12):
+    all_themes()  # read once per process (themes.cache)
+    # 8, plus the second-factor device django-otp loads, plus the access log: the actor's organisation and one INSERT
+    with django_assert_max_num_queries(11):
         small = client.get(reverse("cases:caseload"))
     for _ in range(12):
         a_rich_case(personas, members=4, involvements=4, organisations=3, contacts=20)
-    # 9, plus the second-factor device django-otp loads, plus the access log: the actor's organisation and one INSERT
-    with django_assert_max_num_queries(12):
+    # 8, plus the second-factor device django-otp loads, plus the access log: the actor's organisation and one INSERT
+    with django_assert_max_num_queries(11):
         large = client.get(reverse("cases:caseload"))
     assert len(caseload_rows(small)) == 1 and len(caseload_rows(large)) == 13
 
@@ -676,15 +678,31 @@ def test_the_household_page_uses_a_constant_number_of_queries(
 ) -> None:
     case = a_rich_case(personas, **size)
     client = log_in(personas.professional)
-    # Session, user, device; 19 for the page (a conference's agreed actions come from the case's, the
-    # measurements with their scores: issue 17); the coordinator's "who viewed" panel; one INSERT into the
-    # access log for everything read, which reads the reader's organisation itself (one query fewer); 3 for
-    # the agenda: "recently viewed" (one upsert), the case's open tasks and its appointments (issue 15); 1 for
-    # the network around the household (ecogram, issue 16).
-    with django_assert_max_num_queries(21):
+    # Session, user, device (3); the household with the network around it as JSON rows (ecogram, issues 16,
+    # 17), cases; memberships, involvements, actions, goals; conferences, consents, contacts, blockages,
+    # scores (a conference's agreed actions come from the case's); the coordinator's "who viewed" panel; one
+    # INSERT into the access log for everything read; "recently viewed" (one upsert) and the case's open
+    # tasks and appointments in one UNION (issues 15, 17). The themes are read once per process (themes.cache).
+    all_themes()
+    with django_assert_max_num_queries(18):
         response = client.get(household_url(case))
     assert response.status_code == 200
     assert f'data-count="professionals">{size["involvements"] + 1}<' in html_of(response)
+
+
+def test_a_renamed_theme_shows_on_the_next_household_page_although_the_themes_are_read_once(
+    log_in, personas: Personas, django_assert_max_num_queries
+) -> None:
+    case = a_rich_case(personas)
+    client = log_in(personas.professional)
+    assert "Werk &amp; inkomen" in html_of(client.get(household_url(case)))
+    with django_assert_max_num_queries(0):
+        all_themes()  # kept by the page
+    work = Theme.objects.get(code="werk")
+    work.name_nl = "Werk, inkomen en schulden"
+    work.save()  # as the admin saves it
+    html = html_of(client.get(household_url(case)))
+    assert "Werk, inkomen en schulden" in html and "Werk &amp; inkomen" not in html
 
 
 # --- Logging a contact in place ----------------------------------------------------------------------
@@ -808,8 +826,8 @@ def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_report
     assert f"Household {largest.household.uuid}: 4 memberships, 5 involvements, 30 contacts" in report
     assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
     timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms, Python CPU median +[\d.]+ ms\)"
-    assert re.search(rf"household page +{timings} +21 queries", report)  # agenda 3, network 1 (issues 15, 16)
-    assert re.search(rf"caseload +{timings} +11 queries", report)
+    assert re.search(rf"household page +{timings} +18 queries", report)  # agenda 2, network 0 (issues 15, 16, 17)
+    assert re.search(rf"caseload +{timings} +10 queries", report)  # the themes read once per process
     assert "Voornaam" not in report and "Lindelaan" not in report  # no names or addresses in the output
     # The login it needed leaves nothing behind.
     from django.contrib.sessions.models import Session
