@@ -49,7 +49,7 @@ def test_rows_are_appended_unchained_and_the_sequencer_gives_each_its_place_and_
     assert [(row.seq, row.previous_hash, row.entry_hash) for row in waiting] == [(None, "", "")] * 3
     assert all(len(row.content_hash) == 64 for row in waiting)
     assert chain_access_log() == 3
-    rows = list(AccessLogEntry.objects.order_by("seq"))
+    rows = list(AccessLogEntry.objects.order_by("seq", "id"))
     assert [row.pk for row in rows] == [row.pk for row in waiting]
     assert [row.seq for row in rows] == [1, 2, 3]
     assert rows[0].previous_hash == "0" * 64
@@ -71,7 +71,7 @@ def test_many_subjects_are_one_insert_in_order_with_the_shared_fields_on_every_r
         access_log.record_many(
             user=personas.professional, action=access_log.Action.READ, subjects=subjects, request=request, detail="page"
         )
-    rows = list(AccessLogEntry.objects.order_by("seq"))
+    rows = list(AccessLogEntry.objects.order_by("seq", "id"))
     assert [(row.object_type, row.case_id, row.detail) for row in rows] == [
         ("cases.household", None, "page"),
         ("cases.case", 70, "page"),
@@ -95,7 +95,7 @@ def test_the_insert_reads_the_readers_organisation_itself_rather_than_a_query_of
         access_log.record_many(user=reader, action=access_log.Action.READ, subjects=[subject])
     access_log.record_many(user=reader, action=access_log.Action.READ, subjects=[subject], on_behalf_of="Gemeente X")
     name = personas.professional.organisation.name
-    rows = list(AccessLogEntry.objects.order_by("seq").values_list("organisation_name", "on_behalf_of"))
+    rows = list(AccessLogEntry.objects.order_by("seq", "id").values_list("organisation_name", "on_behalf_of"))
     assert rows == [(name, name), (name, "Gemeente X")]
     assert verify_access_log().ok
 

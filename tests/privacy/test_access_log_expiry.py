@@ -39,7 +39,7 @@ def log_current(count: int) -> None:
 
 
 def details() -> list[str]:
-    return list(AccessLogEntry.objects.order_by("seq").values_list("detail", flat=True))
+    return list(AccessLogEntry.objects.order_by("seq", "id").values_list("detail", flat=True))
 
 
 @pytest.mark.database_owner

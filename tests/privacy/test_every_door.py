@@ -484,7 +484,7 @@ def test_every_door_writes_rows_with_an_activity_and_where_out_of_purpose_the_re
     before = AccessLogEntry.objects.count()
     response = _knock(client, door, world, **headers)
     assert response.status_code < 400, f"{name}: {response.status_code}"
-    rows = list(AccessLogEntry.objects.order_by("seq")[before:])
+    rows = list(AccessLogEntry.objects.order_by("seq", "id")[before:])
     assert rows, f"{name}: no access-log row"
     assert all(row.activity in register.CODES for row in rows), [(row.detail, row.activity) for row in rows]
     if door.household_bound:

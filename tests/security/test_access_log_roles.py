@@ -39,11 +39,11 @@ def logged() -> list[tuple[int, str]]:
     for detail in ("first", "second", "third"):
         access_log.record(user=None, action=access_log.Action.READ, detail=detail)
     chain_access_log()
-    return list(AccessLogEntry.objects.order_by("seq").values_list("seq", "entry_hash"))
+    return list(AccessLogEntry.objects.order_by("seq", "id").values_list("seq", "entry_hash"))
 
 
 def unchanged(before: list[tuple[int, str]]) -> bool:
-    after = list(AccessLogEntry.objects.order_by("seq").values_list("seq", "entry_hash"))
+    after = list(AccessLogEntry.objects.order_by("seq", "id").values_list("seq", "entry_hash"))
     return after == before and verify_access_log().ok
 
 
