@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def rows() -> list[tuple[str, str, str, int | None, int | None]]:
     return list(
-        AccessLogEntry.objects.order_by("seq", "id").values_list("action", "outcome", "channel", "household_id", "case_id")
+        AccessLogEntry.objects.order_by("seq", "id").values_list(
+            "action", "outcome", "channel", "household_id", "case_id"
+        )
     )
 
 
