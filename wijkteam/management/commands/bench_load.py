@@ -251,7 +251,16 @@ class Command(BaseCommand):
             )
             if own:
                 professionals.append((membership.user, [(str(h), str(c)) for h, c in own]))
-        leads = [m.user for m in members if m.user.role == Role.TEAM_LEAD]
+        # The team lead of the busiest team, or (the scale seeds give only the demo team a lead) of the busiest
+        # team that has one.
+        leads = [m.user for m in members if m.user.role == Role.TEAM_LEAD] or [
+            membership.user
+            for membership in TeamMembership.objects.current()
+            .filter(user__role=Role.TEAM_LEAD, user__is_active=True)
+            .annotate(cases=Count("team__cases"))
+            .select_related("user")
+            .order_by("-cases", "user_id")[:1]
+        ]
         bureau = User.objects.filter(role=Role.PROGRAMME_BUREAU, is_active=True).order_by("pk").first()
         if not professionals or not leads or bureau is None:
             raise CommandError("The busiest team needs professionals with open cases, a team lead, and a bureau user.")
