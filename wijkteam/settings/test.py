@@ -5,7 +5,7 @@ import os
 from common.logs import logging_config
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, LOG_FORMAT, WIJKTEAM_DATABASE_APP_ROLE, WIJKTEAM_DATABASE_OWNER
+from .base import APP_CONNECTION_OPTIONS, BASE_DIR, LOG_FORMAT, WIJKTEAM_DATABASE_APP_ROLE, WIJKTEAM_DATABASE_OWNER
 
 DEBUG = False
 # Argon2 is deliberately slow; tests create many users.
@@ -23,7 +23,9 @@ DATABASES["default"].update(  # noqa: F405
     {key: WIJKTEAM_DATABASE_OWNER[key] for key in ("USER", "PASSWORD", "HOST", "PORT") if WIJKTEAM_DATABASE_OWNER[key]}
 )
 if WIJKTEAM_DATABASE_OWNER["USER"] != WIJKTEAM_DATABASE_APP_ROLE:
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c role={WIJKTEAM_DATABASE_APP_ROLE}"  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+        "options": f"{APP_CONNECTION_OPTIONS} -c role={WIJKTEAM_DATABASE_APP_ROLE}"
+    }
 
 # A generated key; no seal directory, so the test database's own life (flushes) meets no seals:
 # the tests that seal give each its own directory.
