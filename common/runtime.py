@@ -1,4 +1,4 @@
-"""What a serving process does once the application is loaded."""
+"""What a serving process does once the application is loaded, and how it learns it should stop."""
 
 from __future__ import annotations
 
@@ -17,3 +17,20 @@ def settle() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+class StopRequest:
+    """A signal handler that only records that a stop was asked for (``requested``).
+
+    A second signal can arrive while the handler of the first still runs (a
+    closed terminal sends HUP and TERM, make passes its own TERM on), and Python
+    then runs the handler again inside itself. So the handler takes no lock:
+    ``threading.Event.set`` does, and the second call waited for ever on the lock
+    the first one held (``make run`` never stopped, seen in CI).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, number: int, frame: object) -> None:
+        self.requested = True

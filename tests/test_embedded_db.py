@@ -256,3 +256,36 @@ def test_make_run_stopped_with_term_and_with_term_then_kill_serves_again_each_ti
             assert not (pgdata / "postmaster.pid").exists()
         state = _state(pgdata)
         assert all(_pid_alive(pid) for pid in state), state
+
+
+def test_serve_stops_after_a_burst_of_signals(pgdata: Path, tmp_path: Path) -> None:
+    """A closed terminal sends HUP and TERM at once, make passes its TERM on: signals arrive while the handler
+    of the first still runs. A handler that took a lock (``threading.Event.set``) waited on itself for ever,
+    and ``make run`` never stopped (seen in CI: round 4 of the test above, 240 s after TERM)."""
+    ready = tmp_path / "ready"
+    child = f"import pathlib, time; pathlib.Path({str(ready)!r}).write_text('x'); time.sleep(120)"
+    for attempt in range(5):
+        ready.unlink(missing_ok=True)
+        process = subprocess.Popen(
+            [PYTHON, "-m", "wijkteam.embedded_db", "serve", "--", PYTHON, "-c", child],
+            cwd=ROOT,
+            env=_environment(pgdata),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert ready.exists(), process.communicate()[0]
+        for number in range(2000):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)[number % 3])
+        try:
+            output, _ = process.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"attempt {attempt}: serve still runs 90 s after a burst of signals")
+        assert b"have stopped" in output, output
+        assert not (pgdata / "postmaster.pid").exists()

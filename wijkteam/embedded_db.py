@@ -512,17 +512,15 @@ def serve(command: Sequence[str]) -> int:
     """
     import psutil
 
+    from common.runtime import StopRequest
+
     ensure_running()
     child = subprocess.Popen(list(command))  # noqa: S603 - the Makefile's own command line
-    ending = threading.Event()
-
-    def end_child(number: int, frame: object) -> None:
-        ending.set()
-
+    ending = StopRequest()
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, end_child)
+        signal.signal(number, ending)
     try:
-        while child.poll() is None and not ending.is_set():
+        while child.poll() is None and not ending.requested:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=0.2)
     finally:
@@ -541,7 +539,7 @@ def serve(command: Sequence[str]) -> int:
                     child.wait()
             stop()
             _say("the development server and PostgreSQL have stopped.")
-    return 0 if ending.is_set() else (child.returncode or 0)
+    return 0 if ending.requested else (child.returncode or 0)
 
 
 def _descendants(psutil: Any, pid: int) -> list[Any]:

@@ -1,13 +1,13 @@
 """Publish pending outbox messages: once, or in a loop until stopped."""
 
 import signal
-import threading
+import time
 from argparse import ArgumentParser
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from common.runtime import StopRequest
 from jobs.services import outbox_relay
 
 
@@ -23,16 +23,15 @@ class Command(BaseCommand):
         if not loop:
             self._relay(batch_size, quiet_when_idle=False)
             return
-        stop = threading.Event()
-
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()  # finish the batch in hand, then leave
-
-        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        stop = StopRequest()  # finish the batch in hand, then leave
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             while True:
                 self._relay(batch_size, quiet_when_idle=True)
-                if stop.wait(interval):
+                resume = time.monotonic() + interval
+                while not stop.requested and time.monotonic() < resume:
+                    time.sleep(min(0.2, interval))
+                if stop.requested:
                     return
         finally:
             for sig, handler in previous.items():
