@@ -20,7 +20,7 @@ from privacy import policy
 from privacy.suppression import Cell
 from themes.models import Theme
 
-from .dashboard import Filters, dashboard
+from .dashboard import Filters, NeighbourhoodLines, dashboard
 
 
 def _newest(model: type[models.Model], code: str) -> Any:
@@ -58,7 +58,7 @@ def _plain(value: Any) -> Any:
         return {"value": value.value, "display": value.display}
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | NeighbourhoodLines):
         return [_plain(item) for item in value]
     if isinstance(value, datetime.date):
         return value.isoformat()

@@ -69,9 +69,7 @@ def _neighbourhood_page(request: HttpRequest, board: Dashboard) -> tuple[Page[di
     order = request.GET.get("sortering")
     if order not in NEIGHBOURHOOD_ORDERS:
         order = NEIGHBOURHOOD_ORDERS[0]
-    rows = board.neighbourhoods
-    if order == "naam":
-        rows = sorted(rows, key=lambda row: (row["name"], row["code"]))
+    rows = board.neighbourhoods.by_name() if order == "naam" else board.neighbourhoods
     return Paginator(rows, NEIGHBOURHOOD_PAGE_SIZE).get_page(request.GET.get("pagina")), order
 
 

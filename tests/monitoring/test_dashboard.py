@@ -73,3 +73,34 @@ def test_a_share_over_perturbed_counts_never_exceeds_the_whole(two_municipalitie
     shares = [row["coordinated_share"].value for row in board.trend if row["coordinated_share"].value is not None]
     shares += [e["coordinated_share"].value for e in board.neighbourhoods if e["coordinated_share"].value is not None]
     assert shares and max(shares) <= 100
+
+
+def test_the_neighbourhood_lines_are_made_into_cells_only_when_read(monkeypatch) -> None:
+    """A page of the table makes its 50 lines' cells, not the 2,134 of the country."""
+    from monitoring import dashboard as module
+
+    made: list[str] = []
+    make = module._neighbourhood_line
+    monkeypatch.setattr(module, "_neighbourhood_line", lambda row: made.append(row["code"]) or make(row))
+    rows = [
+        {
+            "code": f"BU{number:08d}",
+            "name": f"Buurt {200 - number:03d}",
+            "households": number,
+            "stapeling": 0,
+            "inflow": 3,
+            "outflow": 7,
+            "coordinated": number // 2,
+            "organisations": number,
+        }
+        for number in range(200)
+    ]
+    lines = module.NeighbourhoodLines(rows)
+    assert len(lines) == 200 and made == []
+    page = lines[50:100]
+    assert [line["code"] for line in page] == [f"BU{number:08d}" for number in range(50, 100)]
+    assert len(made) == 50
+    # The same cells whatever page or order: a line's cells follow from its own figures.
+    assert lines[3]["households"].display == "<5" and lines[120]["households"].display == "120"
+    assert lines.by_name()[0] == lines[199]
+    assert lines == [module._neighbourhood_line(row) for row in rows]
