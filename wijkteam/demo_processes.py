@@ -30,7 +30,12 @@ def background_commands(python: str) -> list[list[str]]:
     """The worker (one process: the demo's load is one person) and beat, its schedule beside the messages."""
     folder = Path(os.environ.get("WIJKTEAM_BROKER_FOLDER") or ROOT / ".data" / "broker")
     folder.mkdir(parents=True, exist_ok=True)
-    celery = [python, "-m", "celery", "--app", "wijkteam"]
+    # The console script, not ``python -m celery``: a closed terminal sends HUP, which Celery's worker takes as
+    # "restart" by running ``sys.executable`` on its own ``sys.argv`` again, and ``-m celery`` leaves there the
+    # path of celery/__main__.py, which fails as a script (ImportError).
+    script = Path(python).with_name("celery")
+    celery = [str(script) if script.exists() else python, *([] if script.exists() else ["-m", "celery"])]
+    celery += ["--app", "wijkteam"]
     worker = [*celery, "worker", "--pool", "solo", "--loglevel", "WARNING", "--hostname", "demo@%h"]
     worker += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     beat = [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(folder / "beat-schedule")]

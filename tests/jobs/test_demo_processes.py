@@ -24,7 +24,10 @@ from .conftest import ROOT, database_url_for_worker, wait_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_demo_runs_due_work_in_a_worker_and_stops_it_with_the_server(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ending", ["term to the supervisor", "hangup to the group"])
+def test_the_demo_runs_due_work_in_a_worker_and_stops_it_with_the_server(tmp_path: Path, ending: str) -> None:
+    """A closed terminal sends HUP to every process of the job: Celery's worker takes HUP as "restart" and
+    re-executes its own command line, which as ``python -m celery`` failed with an ImportError."""
     folder = tmp_path / "broker"
     env = {
         **os.environ,
@@ -60,12 +63,17 @@ def test_the_demo_runs_due_work_in_a_worker_and_stops_it_with_the_server(tmp_pat
         assert any(" worker " in command for command in commands), commands
         assert any(" beat " in command for command in commands), commands
 
-        supervisor.send_signal(signal.SIGTERM)
+        if ending == "hangup to the group":
+            os.killpg(supervisor.pid, signal.SIGHUP)
+        else:
+            supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(timeout=60) == 0
         deadline = time.monotonic() + 30
         while any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in family):
             assert time.monotonic() < deadline, "a demo process outlived the supervisor"
             time.sleep(0.2)
+        output = (tmp_path / "demo.log").read_text()
+        assert "Traceback" not in output, output[-3000:]
     finally:
         if supervisor.poll() is None:
             os.killpg(supervisor.pid, signal.SIGKILL)
