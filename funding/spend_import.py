@@ -4,8 +4,9 @@ The file is COPYed into its own unlogged staging table (read by the server's
 own CSV reader when it can be, by Python's when it has quotes or blank lines),
 checked with set-based SQL (every error with its line number; a file whose
 fields are all in their plain form skips the trimming and matching of each
-field), and only when no row has an error inserted with one INSERT … SELECT. All or nothing: the spend table is written
-by that one statement in one transaction. A file is identified by the SHA-256
+field), and only when no row has an error inserted with one INSERT … SELECT.
+All or nothing: the spend table is written by that one statement in one
+transaction. A file is identified by the SHA-256
 of its bytes; once imported, the same file again is a no-op.
 
 Progress is committed between the steps (parse and stage in chunks, validate,
@@ -121,7 +122,6 @@ def _content(record: SpendImport) -> bytes:
 
 @dataclass
 class _Parsed:
-    columns: list[str]
     errors: list[dict[str, Any]]
 
 
@@ -308,7 +308,7 @@ def _stage(record: SpendImport, text: str, delimiter: str, columns: list[str]) -
         else:
             _analyze(table)
             return _Staged(count, [], plain=_plain_line(delimiter, columns).search(body) is None)
-    parsed = _Parsed(columns=columns, errors=[])
+    parsed = _Parsed(errors=[])
     rows = _rows(text, delimiter, columns, parsed)
     total_lines = max(text.count("\n"), 1)
     count = 0
@@ -384,13 +384,14 @@ LEFT JOIN funding_fundingstream fs ON fs.id = al.stream_id
 def _check_sql(*, table: str, checked: str, decimal_comma: bool, plain: bool) -> str:
     """The check's SQL: each field trimmed and matched (in general), or read as it is (a plain file)."""
     if plain:
-        fields = {name: f"raw_{name}" for name in ("ref", "month", "amount", "stream_code")}
-        fields["ref"] = "raw_allocation_reference"
         amount = "replace(t.amount, ',', '.')" if decimal_comma else "t.amount"
         return CHECK_SQL.format(
             checked=checked,
             table=table,
-            **fields,
+            ref="raw_allocation_reference",
+            month="raw_month",
+            amount="raw_amount",
+            stream_code="raw_stream_code",
             month_ok="true",
             first_day="(t.month || '-01')::date",
             amount_value=f"{amount}::numeric(12, 2)",

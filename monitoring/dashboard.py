@@ -80,9 +80,9 @@ class NeighbourhoodLines(Sequence[dict[str, Any]]):
     """The neighbourhood table: each buurt's line made into its suppressed cells when it is read.
 
     The screen shows 50 lines a page, and the country has 2,134 buurten: making every line's cells
-    took more time than the rest of the national dashboard. A line's cells follow from its own figures
+    was a large part of the national dashboard's Python. A line's cells follow from its own figures
     alone, so every page and every order shows the same cells; the printable page, the export and the
-    differencing attacker read every line.
+    differencing attacker read every line (each read makes the line anew: read them once).
     """
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:

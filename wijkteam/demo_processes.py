@@ -34,7 +34,7 @@ def background_commands(python: str) -> list[list[str]]:
     # "restart" by running ``sys.executable`` on its own ``sys.argv`` again, and ``-m celery`` leaves there the
     # path of celery/__main__.py, which fails as a script (ImportError).
     script = Path(python).with_name("celery")
-    celery = [str(script) if script.exists() else python, *([] if script.exists() else ["-m", "celery"])]
+    celery = [str(script)] if script.exists() else [python, "-m", "celery"]
     celery += ["--app", "wijkteam"]
     worker = [*celery, "worker", "--pool", "solo", "--loglevel", "WARNING", "--hostname", "demo@%h"]
     worker += ["--without-gossip", "--without-mingle", "--without-heartbeat"]

@@ -24,7 +24,8 @@ DATABASES["default"].update(  # noqa: F405
 )
 if WIJKTEAM_DATABASE_OWNER["USER"] != WIJKTEAM_DATABASE_APP_ROLE:
     DATABASES["default"]["OPTIONS"] = {  # noqa: F405
-        "options": f"{APP_CONNECTION_OPTIONS} -c role={WIJKTEAM_DATABASE_APP_ROLE}"
+        **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
+        "options": f"{APP_CONNECTION_OPTIONS} -c role={WIJKTEAM_DATABASE_APP_ROLE}",
     }
 
 # A generated key; no seal directory, so the test database's own life (flushes) meets no seals:

@@ -112,15 +112,17 @@ class Command(BaseCommand):
             level = logger.level
             logger.setLevel(logging.INFO)
             logger.addHandler(phases)
-            started = time.perf_counter()
-            phases.mark("upload")
-            record = spend_import_create(filename=path.name, content=path.read_bytes(), by=None)
-            record = spend_import_run(record.pk)
-            elapsed = time.perf_counter() - started
-            phases.mark("")
-            logger.removeHandler(phases)
-            logger.setLevel(level)
-            path.unlink()
+            try:
+                started = time.perf_counter()
+                phases.mark("upload")
+                record = spend_import_create(filename=path.name, content=path.read_bytes(), by=None)
+                record = spend_import_run(record.pk)
+                elapsed = time.perf_counter() - started
+                phases.mark("")
+            finally:
+                logger.removeHandler(phases)
+                logger.setLevel(level)
+                path.unlink()
             if record.status != SpendImport.Status.IMPORTED or record.rows_imported != rows:
                 raise CommandError(f"The import did not succeed: {record.status}, {record.errors[:3]}")
             verdict = "OK" if elapsed < BUDGET_SECONDS else "TOO SLOW"
