@@ -8,6 +8,8 @@ failure instead.
 import json
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,8 +72,27 @@ def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-d
         context.close()
         _VISITED.pop(id(page), None)
         _REFLOWED.pop(id(page), None)
+        # A page may still be loading a part (htmx) when the test ends: the server goes on with that request
+        # after the browser leaves, and its queries would meet the flush that empties the database for the
+        # next test (a deadlock: "couldn't be flushed", then the next test's set-up fails on old rows).
+        assert finish_requests(), "the live server still answers a request 30 s after the test's browser closed"
     unchecked = sorted({url for url in visited if url.startswith(live_server.url) and url not in reflowed})
     assert unchecked == [], f"pages visited but never checked at phone widths (assert_reflows): {unchecked}"
+
+
+def finish_requests(timeout: float = 30.0) -> bool:
+    """Wait until the live server has answered every request it took (its request threads have ended).
+
+    Django's test server answers each connection in a thread of its own, named after
+    ``process_request_thread``; it ends when the browser's connection is closed and the answer is done.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                return False
+    return True
 
 
 def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
