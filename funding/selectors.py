@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 
 from cases.models import Action, Case, Household, Involvement
 from organisations.models import Organisation
+from privacy import policy
 
 from .models import Allocation, Blockage, Silo, Spend
 from .silo_look import SiloLook, look_of
@@ -63,6 +64,7 @@ class ActionFunding:
     allocated: Decimal
     spent: Decimal
     blocked: bool
+    may_pay: bool = False  # the user may pay it from a stream (the team may leave that to its lead)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def _visible_cases(
     far cheaper to compile into the reads below than the policy's subqueries.
     """
     if visible_cases is None:
-        visible_cases = list(Case.objects.visible_to(user).filter(household=household))
+        visible_cases = list(Case.objects.visible_to(user).filter(household=household).select_related("team"))
     mine = [case for case in visible_cases if case.household_id == household.pk]
     return [case.pk for case in mine], [case.pk for case in mine if case.is_open]
 
@@ -304,7 +306,7 @@ def household_funding(
     counts what :func:`household_fragmentation` counts.
     """
     if visible_cases is None:
-        visible_cases = list(Case.objects.visible_to(user).filter(household=household))
+        visible_cases = list(Case.objects.visible_to(user).filter(household=household).select_related("team"))
     cases, open_cases = _visible_cases(household, user, visible_cases)
     by_id = {case.pk: case for case in visible_cases if case.household_id == household.pk}
     if actions is None:
@@ -322,6 +324,8 @@ def household_funding(
         action.case = by_id[action.case_id]
         shown.append(action)
     shown.sort(key=lambda action: (action.case.reference, action.theme.order, action.pk))
+    # Per team, not per action: a query only where a team leaves paying to its lead.
+    may_pay = {case.team_id: policy.may_pay_from_stream(user, case.team) for case in by_id.values()}
     rows = []
     for action in shown:
         badges = _badges(action)
@@ -332,6 +336,7 @@ def household_funding(
                 allocated=sum((badge.amount for badge in badges), Decimal("0")),
                 spent=action.spent,  # type: ignore[attr-defined]
                 blocked=action.blocked,  # type: ignore[attr-defined]
+                may_pay=may_pay[action.case.team_id],
             )
         )
     blockages = list(

@@ -1,4 +1,4 @@
-"""Form fields that name municipalities and areas the way the public does: by CBS code, never by row id."""
+"""Form fields of the organisation model: areas named by CBS code (never by row id), and a team lead's team settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .models import Team
 
 MAX_CODE_LENGTH = 10  # BU03630000
 
@@ -42,3 +45,28 @@ def newest_by_code(model: type[models.Model], code: object) -> Any:
     if not text or len(text) > MAX_CODE_LENGTH or "\x00" in text:
         return None
     return model._default_manager.filter(code=text).order_by("-code_year").first()
+
+
+class TeamSettingsForm(forms.Form):
+    """A team lead's settings of one team (issue 14: who pays the team's actions from a stream).
+
+    ``shown`` is the setting as the page showed it: a change made meanwhile by another lead is not
+    overwritten unseen (``organisations.services.team_settings_save``).
+    """
+
+    allocated_by = forms.ChoiceField(
+        label=_("Who pays the team's actions from a funding stream"),
+        choices=Team.AllocatedBy.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Paying an action ties it to the silo that pays it. The team lead only: the professional proposes "
+            "the action and the lead picks the stream. Every professional: whoever works on the case picks it."
+        ),
+    )
+    shown = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_shown(self) -> str:
+        shown: str = self.cleaned_data["shown"]
+        if shown not in Team.AllocatedBy.values:
+            raise forms.ValidationError(_("The page was out of date: open it again."), code="invalid")
+        return shown

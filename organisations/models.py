@@ -143,6 +143,9 @@ class Team(ChoiceLabels, models.Model):
         db_default=AllocatedBy.PROFESSIONAL,
     )
 
+    # Who changed the team's settings, and when: the team lead's settings page shows the last change.
+    history = HistoricalRecords(get_user=history_user)
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("team")

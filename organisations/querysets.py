@@ -41,3 +41,25 @@ def membership_changes_of(team_ids: Iterable[int], *, limit: int = 100) -> model
         .select_related("team", "user", "history_user")
         .order_by("-history_date", "-history_id")[:limit]
     )
+
+
+def settings_changes_of(team_ids: Iterable[int]) -> dict[int, Any]:
+    """Per team, the write-history row of the last change of who pays its actions (none when never changed).
+
+    One query over the teams' history (a team's history is short: its settings and renamings); a row
+    counts when its ``allocated_by`` differs from the row before it.
+    """
+    from .models import Team
+
+    rows = (
+        Team.history.model.objects.filter(id__in=list(team_ids))
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    last: dict[int, Any] = {}
+    previous: dict[int, str] = {}
+    for row in rows:
+        if row.id in previous and previous[row.id] != row.allocated_by:
+            last[row.id] = row
+        previous[row.id] = row.allocated_by
+    return last

@@ -6,4 +6,5 @@ app_name = "organisations"
 
 urlpatterns = [
     path("wijzigingen/", views.membership_changes, name="membership-changes"),
+    path("instellingen/", views.team_settings, name="team-settings"),
 ]

@@ -316,6 +316,11 @@ def may_see_membership_changes(user: User | AnonymousUser | None) -> bool:
     return _has_role(user, TEAM_LEAD)
 
 
+def may_change_team_settings(user: User | AnonymousUser | None) -> bool:
+    """A team lead sets how their teams work (who pays actions from a stream); which teams: ``led_team_ids``."""
+    return _has_role(user, TEAM_LEAD)
+
+
 def may_review_duplicates(user: User | AnonymousUser | None) -> bool:
     """The duplicate review queue (cases/duplicates.py) is the team leads': they merge or set pairs aside."""
     return _has_role(user, TEAM_LEAD)

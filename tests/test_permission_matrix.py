@@ -332,6 +332,18 @@ MATRIX: list[Row] = [
     Row("jobs:probe", expect=expect(403, administrator=200)),
     # The team lead reads who joined or left their teams and who made the change (issue #12); no client data.
     Row("organisations:membership-changes", expect=expect(404, team_lead=200)),
+    # The team lead's settings of the teams they lead (who pays actions from a stream); no client data.
+    Row("organisations:team-settings", expect=expect(404, team_lead=200)),
+    Row(
+        "organisations:team-settings",
+        "POST",
+        expect=expect(404, team_lead=302),
+        data=lambda t: {
+            "team": str(t.case.team.uuid),
+            f"team-{t.case.team.uuid}-allocated_by": "professional",
+            f"team-{t.case.team.uuid}-shown": "professional",
+        },
+    ),
     # --- The privacy officer ------------------------------------------------------------------------------------------
     Row("privacy:log", expect=only("privacy_officer"), log="read"),
     Row("privacy:requests", expect=only("privacy_officer"), log="read"),

@@ -53,6 +53,7 @@ def main_navigation(context: template.Context) -> dict[str, Any]:
         (policy.may_handle_privacy(user), "privacy:requests", _("Data-subject requests")),
         (policy.may_handle_privacy(user), "privacy:log", _("Access log")),
         (policy.may_see_membership_changes(user), "organisations:membership-changes", _("Changes to your team")),
+        (policy.may_change_team_settings(user), "organisations:team-settings", _("Team settings")),
         (policy.may_use_admin_site(user), "admin:index", _("Administration")),
         (policy.may_see_background_work(user), "jobs:probe", _("Background work")),
     ]

@@ -379,6 +379,7 @@ NOT_A_DOOR: dict[str, str] = {
     "notifications:mark_read": "the user's own notifications",
     "jobs:probe": "a test job",
     "organisations:membership-changes": "team configuration",
+    "organisations:team-settings": "team configuration",
     "monitoring:index": "suppressed aggregates",
     "monitoring:print": "suppressed aggregates",
     "monitoring:areas": "suppressed aggregates",

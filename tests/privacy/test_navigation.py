@@ -28,7 +28,13 @@ CASEWORK = [
 
 EXPECTED = {
     "professional": CASEWORK,
-    "team_lead": [*CASEWORK, "cases:duplicate-queue", "monitoring:index", "organisations:membership-changes"],
+    "team_lead": [
+        *CASEWORK,
+        "cases:duplicate-queue",
+        "monitoring:index",
+        "organisations:membership-changes",
+        "organisations:team-settings",
+    ],
     "bureau": ["home", "funding:register", "funding:audit", "monitoring:index"],
     "auditor": ["home", "funding:register", "funding:audit", "funding:spend_imports"],
     "privacy_officer": ["home", "privacy:home", "privacy:requests", "privacy:log"],

@@ -185,6 +185,7 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
     ),
     "may_see_who_viewed": (lambda w, u: policy.may_see_who_viewed(u, w.case_a.household_id), {"team_lead"}),
     "may_see_membership_changes": (lambda w, u: policy.may_see_membership_changes(u), {"team_lead", "other_lead"}),
+    "may_change_team_settings": (lambda w, u: policy.may_change_team_settings(u), {"team_lead", "other_lead"}),
     "may_pay_from_stream": (
         lambda w, u: policy.may_pay_from_stream(u, w.team_a),
         {"professional", "team_lead", "other_lead"},
