@@ -43,11 +43,17 @@ def membership_changes_of(team_ids: Iterable[int], *, limit: int = 100) -> model
     )
 
 
+# The change reason of a history row that changed who pays a team's actions (``services.team_settings_save``).
+ALLOCATED_BY_CHANGED = "allocated_by"
+
+
 def settings_changes_of(team_ids: Iterable[int]) -> dict[int, Any]:
     """Per team, the write-history row of the last change of who pays its actions (none when never changed).
 
     One query over the teams' history (a team's history is short: its settings and renamings); a row
-    counts when its ``allocated_by`` differs from the row before it.
+    counts when the settings screen named the change (``ALLOCATED_BY_CHANGED``: a team created by a bulk
+    load has no first row to compare with), or when its ``allocated_by`` differs from the row before it
+    (a change in the admin site).
     """
     from .models import Team
 
@@ -59,7 +65,8 @@ def settings_changes_of(team_ids: Iterable[int]) -> dict[int, Any]:
     last: dict[int, Any] = {}
     previous: dict[int, str] = {}
     for row in rows:
-        if row.id in previous and previous[row.id] != row.allocated_by:
+        named = row.history_change_reason == ALLOCATED_BY_CHANGED
+        if named or (row.id in previous and previous[row.id] != row.allocated_by):
             last[row.id] = row
         previous[row.id] = row.allocated_by
     return last

@@ -9,6 +9,7 @@ from privacy import policy
 from privacy.actor import service
 
 from .models import Team, User
+from .querysets import ALLOCATED_BY_CHANGED
 
 
 @service
@@ -36,5 +37,7 @@ def team_settings_save(*, team: Team, allocated_by: str, shown: str, by: User) -
         )
     if locked.allocated_by != allocated_by:
         locked.allocated_by = allocated_by
+        # Named in the history row: a team created by a bulk load has no first row to compare it with.
+        locked._change_reason = ALLOCATED_BY_CHANGED  # type: ignore[attr-defined]
         locked.save(update_fields=["allocated_by"])
     return locked

@@ -146,3 +146,11 @@ def test_the_household_page_offers_paying_only_to_who_may_pay(log_in, personas: 
     ActionFactory(case=led, created_by=personas.team_lead)
     lead_page = log_in(personas.team_lead).get(reverse("cases:household", args=[led.household.uuid]))
     assert "Betalen uit een stroom" in lead_page.content.decode()
+
+
+def test_a_team_without_a_first_history_row_still_shows_its_last_change(log_in, personas: Personas) -> None:
+    """The seeds load teams in bulk, which writes no history: the first change has nothing before it."""
+    personas.team_a.history.all().delete()
+    client = log_in(personas.team_lead)
+    assert _post(client, personas.team_a, "team_lead", shown="professional").status_code == 302
+    assert f"door {personas.team_lead}" in client.get(URL).content.decode()
