@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.verification import is_verified
 from privacy import policy
 
 register = template.Library()
@@ -69,5 +70,6 @@ def header_search(context: template.Context) -> dict[str, Any]:
     """
     request = context.get("request")
     user: Any = getattr(request, "user", None)
-    show = user is not None and user.is_authenticated and user.is_verified and policy.may_see_casework(user)
+    # is_verified() called: django-otp's attribute is a method, and a bound method is always true.
+    show = user is not None and is_verified(user) and policy.may_see_casework(user)
     return {"show": show, "csrf_token": context.get("csrf_token")}

@@ -103,3 +103,19 @@ def test_the_header_search_is_on_every_page_for_who_may_search_and_posts_the_nam
     assert found.status_code == 200 and case.household.address in found.content.decode()
     bureau = log_in(personas.bureau)
     assert 'role="search"' not in bureau.get(reverse("home")).content.decode()
+
+
+def test_the_header_search_waits_for_the_second_factor(client: Client, personas: Personas) -> None:
+    """After the password only, the verification page showed the header's household search: the tag read
+    django-otp's ``is_verified`` without calling it, and a bound method is always true."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import PASSWORD
+
+    TOTPDevice.objects.create(user=personas.professional, name="app", confirmed=True)
+    response = client.post(reverse("login"), {"username": personas.professional.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login_verify"))
+    html = client.get(response["Location"]).content.decode()
+    assert 'name="token"' in html  # the verification form
+    assert 'role="search"' not in html and "header-search" not in html
+    assert 'aria-label="Hoofdnavigatie"' not in html
