@@ -253,6 +253,23 @@ def test_a_professional_who_does_not_coordinate_cannot_ask_for_a_transfer(log_in
         inbox.transfer_request(case=case, to_team=personas.team_b, note="x", by=personas.professional)
 
 
+def test_the_household_page_offers_the_transfer_only_to_who_may_ask_for_it(log_in, personas: Personas) -> None:
+    """The case toolbar linked every professional on the case to the transfer form, which answered 403."""
+    with transaction.atomic():
+        case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    colleague = TeamMembershipFactory(team=personas.team_a).user
+    InvolvementFactory(case=case, professional=colleague)
+    household = reverse("cases:household", args=[case.household.uuid])
+    transfer = reverse("cases:transfer-request", args=[case.uuid])
+
+    assert transfer in log_in(personas.professional).get(household).content.decode()  # the coordinator
+    page = log_in(colleague).get(household)
+    assert page.status_code == 200 and transfer not in page.content.decode()
+    assert log_in(colleague).get(transfer).status_code == 403
+    InvolvementFactory(case=case, professional=personas.team_lead)  # the lead reads it for work, not by exception
+    assert transfer in log_in(personas.team_lead).get(household).content.decode()
+
+
 # --- A new case for a household known from a closed case ------------------------------------------------------------
 
 
