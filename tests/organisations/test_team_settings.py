@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -116,13 +116,13 @@ def test_a_change_another_lead_made_meanwhile_is_not_overwritten_unseen(log_in, 
 
 def test_the_page_takes_the_same_queries_for_one_team_or_several(log_in, personas: Personas) -> None:
     client = log_in(personas.team_lead)
-    with CaptureQueriesContext(__import__("django.db").db.connection) as one:
+    with CaptureQueriesContext(connection) as one:
         client.get(URL)
     for _ in range(3):
         team = TeamFactory(municipality=personas.team_a.municipality)
         TeamMembershipFactory(team=team, user=personas.team_lead)
         _post(client, team, "team_lead", shown="professional")
-    with CaptureQueriesContext(__import__("django.db").db.connection) as several:
+    with CaptureQueriesContext(connection) as several:
         page = client.get(URL)
     assert len(page.context["entries"]) == 4
     assert len(several.captured_queries) == len(one.captured_queries)
