@@ -158,6 +158,8 @@ PERSONAL_DATA: dict[str, str] = {
     "organisations.user": "account",
     "organisations.teammembership": "account",
     "organisations.historicalteammembership": "account",
+    # A team's settings are configuration, but each history row names the user who changed them.
+    "organisations.historicalteam": "account",
     # Names no resident (a case reference at most) but is addressed to a user: kept with their account.
     "notifications.notification": "account",
     # The e-mail digest choice, the calendar feed's secret, the households one opened lately: the user's own.
