@@ -87,12 +87,17 @@ def finish_requests(timeout: float = 30.0) -> bool:
     ``process_request_thread``; it ends when the browser's connection is closed and the answer is done.
     """
     deadline = time.monotonic() + timeout
-    for thread in threading.enumerate():
-        if thread.name.endswith("(process_request_thread)"):
-            thread.join(max(0.0, deadline - time.monotonic()))
-            if thread.is_alive():
-                return False
-    return True
+    while True:
+        pending = [thread for thread in threading.enumerate() if thread.name.endswith("(process_request_thread)")]
+        if not pending:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if pending[0].is_alive():
+            pending[0].join(min(remaining, 0.1))
+        else:  # listed while it starts (threading's "limbo"): it cannot be joined yet
+            time.sleep(0.01)
 
 
 def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]

@@ -33,3 +33,22 @@ def test_finishing_waits_for_a_connection_the_server_is_still_answering(live_ser
         connection.close()
     assert finish_requests() is True
     assert _request_threads() == []
+
+
+def test_finishing_waits_for_a_request_thread_that_is_still_starting(monkeypatch) -> None:
+    """A thread the server has created but not yet started is listed by ``threading.enumerate`` and cannot be
+    joined; the wait must not fail on it (it did once in CI: "cannot join thread before it is started")."""
+    started = threading.Event()
+
+    def answer() -> None:
+        started.wait(5)
+
+    thread = threading.Thread(target=answer, name="Thread-1 (process_request_thread)")
+    real_enumerate = threading.enumerate
+    monkeypatch.setattr(threading, "enumerate", lambda: [*real_enumerate(), thread])
+    assert finish_requests(timeout=0.2) is False  # listed, not yet running: waited for, not joined
+    thread.start()
+    started.set()
+    thread.join()
+    monkeypatch.setattr(threading, "enumerate", real_enumerate)
+    assert finish_requests() is True
