@@ -204,8 +204,7 @@ def transfer_request(*, case: Case, to_team: Team, note: str, by: User) -> CaseT
         raise ValidationError(_("This case is closed; it can no longer be changed."))
     if case.status == CaseStatus.REFERRAL:
         raise ValidationError(_("A referral in the inbox is forwarded, not transferred."))
-    coordinates = case.involvements.filter(professional=by, is_coordinator=True, end_date__isnull=True).exists()
-    if not (policy.leads_team(by, case.team_id) or coordinates):
+    if not policy.may_request_transfer(by, case.pk, case.team_id):
         raise PermissionDenied
     _check_receiving_team(case, to_team)
     if case.transfers.pending().exists():

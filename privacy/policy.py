@@ -235,6 +235,32 @@ def may_use_meldcode(
     return Involvement.objects.active().filter(case_id=case_id, professional_id=user.pk).exists()
 
 
+def may_request_transfer(
+    user: User | AnonymousUser | None, case_id: int, team_id: int, *, involvements: Sequence[Any] | None = None
+) -> bool:
+    """Who asks another team to take an open case over: a lead of the case's team, or its coordinator
+    (a coordinator involvement not ended).
+
+    No query for a professional when the caller already loaded the case's involvements (the household page);
+    a team lead's is one (``leads_team``).
+    """
+    if not may_see_casework(user):
+        return False
+    assert isinstance(user, User)
+    if leads_team(user, team_id):
+        return True
+    if involvements is not None:
+        return any(
+            row.case_id == case_id and row.professional_id == user.pk and row.is_coordinator and row.end_date is None
+            for row in involvements
+        )
+    from cases.models import Involvement
+
+    return Involvement.objects.filter(
+        case_id=case_id, professional_id=user.pk, is_coordinator=True, end_date__isnull=True
+    ).exists()
+
+
 def meldcode_condition(user: User | AnonymousUser | None, prefix: str = "") -> Q:
     """A filter on MeldcodeStep (or its history): the meldcode huiselijk geweld en kindermishandeling.
 

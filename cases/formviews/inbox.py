@@ -231,9 +231,7 @@ class TransferRequestView(CaseFormView):
     success_message = gettext_lazy("The receiving team's lead is asked to take the case over.")
 
     def check_access(self) -> None:
-        user = self.request.user
-        mine = Case.objects.led_by(user) | Case.objects.coordinated_by(user)
-        if not mine.filter(pk=self.case.pk).exists():
+        if not policy.may_request_transfer(self.request.user, self.case.pk, self.case.team_id):
             raise PermissionDenied
 
     def form_kwargs(self) -> dict[str, Any]:

@@ -396,6 +396,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "consents": [(consent, consent_state(consent, today)) for consent in case.consents.all()],
         "contact_form": ContactForm(themes=themes) if case.is_open else None,
         "may_use_meldcode": policy.may_use_meldcode(user, case.pk, running_involvements=active_involvements),
+        "may_request_transfer": policy.may_request_transfer(user, case.pk, case.team_id, involvements=involvements),
         "today": today,
     }
 

@@ -110,6 +110,22 @@ def _uses_meldcode(world: World, user: Any) -> bool:
     return policy.may_use_meldcode(user, world.case_a.pk)
 
 
+def _requests_transfer(world: World, user: Any, *, coordinates: bool) -> bool:
+    """Asked both ways: by query, and from the case's involvements as the household page has them loaded."""
+    from cases.models import Involvement
+
+    _involve_the_professional(world)
+    if coordinates:  # the professional takes over from the case's coordinator
+        Involvement.objects.filter(case=world.case_a).update(is_coordinator=False)
+        Involvement.objects.filter(case=world.case_a, professional=world.users["professional"]).update(
+            is_coordinator=True
+        )
+    by_query = policy.may_request_transfer(user, world.case_a.pk, world.case_a.team_id)
+    loaded = list(world.case_a.involvements.all())
+    assert policy.may_request_transfer(user, world.case_a.pk, world.case_a.team_id, involvements=loaded) == by_query
+    return by_query
+
+
 def _reads_meldcode(world: World, user: Any) -> bool:
     """A step of the professional's organisation: they read it, their lead of the same organisation does not."""
     from cases.models import MeldcodeStep
@@ -167,6 +183,11 @@ TABLE: dict[str, tuple[Ask, set[str]]] = {
     ),
     "may_correct_contact": (lambda w, u: policy.may_correct_contact(u, w.users["professional"].pk), {"professional"}),
     "may_use_meldcode": (_uses_meldcode, {"professional"}),
+    "may_request_transfer": (lambda w, u: _requests_transfer(w, u, coordinates=False), {"team_lead"}),
+    "may_request_transfer (the professional coordinates)": (
+        lambda w, u: _requests_transfer(w, u, coordinates=True),
+        {"professional", "team_lead"},
+    ),
     "meldcode_condition": (_reads_meldcode, {"professional"}),
     "transfer_condition": (_sees_incoming_transfer, {"team_lead", "other_lead"}),
     # Documents reuse the rule of contact notes (the case, then "own organisation only").
