@@ -10,6 +10,7 @@ Everything here is rebuilt from the ``cases`` tables by ``monitoring.refresh``.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .querysets import PrecisionReviewQuerySet, RollupQuerySet, SummaryQuerySet, SummaryRunQuerySet
+
+
+# Summary tables are derived: every row is rebuilt from the source tables by a refresh, through joins that
+# only find areas, themes and organisations that exist. Their references therefore carry no database
+# constraint: a full refresh writes two million rows nationally, and checking each of their five references
+# at commit took longer than computing them (56 of 151 s). Deleting a referenced row still removes the
+# summary rows through Django's collector (CASCADE), and the next refresh rebuilds them anyway.
+def _derived(to: str, *, index: bool = True, null: bool = False) -> Any:
+    """A reference from a summary row: no constraint; an index only where a filter or the refresh reads by it."""
+    return models.ForeignKey(
+        to, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=index, null=null
+    )
 
 
 class SummaryRun(models.Model):
@@ -70,10 +83,10 @@ class DirtyCell(models.Model):
 
 
 class _BuurtMonth(models.Model):
-    buurt = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
+    buurt = _derived("organisations.Area")
     # Denormalised so filters on wijk and municipality need no join.
-    wijk = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey("organisations.Municipality", on_delete=models.CASCADE, related_name="+")
+    wijk = _derived("organisations.Area")
+    municipality = _derived("organisations.Municipality")
     month = models.DateField(_("month"))
 
     objects = SummaryQuerySet.as_manager()
@@ -116,7 +129,7 @@ class _CaseMeasures(models.Model):
 class _GoalMeasures(models.Model):
     """Goals of the current plan versions by theme."""
 
-    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    theme = _derived("themes.Theme", index=False)
     goals = models.PositiveIntegerField(default=0)
     achieved = models.PositiveIntegerField(default=0)
     partly = models.PositiveIntegerField(default=0)
@@ -131,7 +144,7 @@ class _GoalMeasures(models.Model):
 class _InstrumentMeasures(models.Model):
     """First against latest score per instrument domain."""
 
-    domain = models.ForeignKey("themes.InstrumentDomain", on_delete=models.CASCADE, related_name="+")
+    domain = _derived("themes.InstrumentDomain", index=False)
     # Persons measured at least twice on this domain, and the distinct households they live in.
     persons = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
@@ -147,11 +160,9 @@ class _InstrumentMeasures(models.Model):
 class _CoordinationMeasures(models.Model):
     """Minutes of coordination and case conferences, by the kind of the author's organisation."""
 
-    organisation_kind = models.ForeignKey("organisations.OrganisationKind", on_delete=models.CASCADE, related_name="+")
+    organisation_kind = _derived("organisations.OrganisationKind", index=False)
     # The named organisation as well: the bureau asks which organisations carry the coordination.
-    organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, null=True, related_name="+"
-    )
+    organisation = _derived("organisations.Organisation", index=False, null=True)
     minutes = models.PositiveIntegerField(default=0)
     contacts = models.PositiveIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
@@ -171,9 +182,9 @@ class _FundingMeasures(models.Model):
     dashboard suppresses the amounts on.
     """
 
-    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, related_name="+")
+    silo = _derived("funding.Silo", index=False)
     # The theme of the action the money pays for, so the dashboard's theme filter applies.
-    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    theme = _derived("themes.Theme", index=False)
     allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     allocated_households = models.PositiveIntegerField(default=0)
     spent = models.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -270,8 +281,8 @@ class BlockageFact(_BuurtMonth):
 
     blockage_id = models.BigIntegerField(unique=True)
     household_id = models.BigIntegerField()
-    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
-    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="+")
+    silo = _derived("funding.Silo", index=False, null=True)
+    theme = _derived("themes.Theme", index=False)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True)
     status = models.CharField(max_length=15)
@@ -295,7 +306,8 @@ class BlockageFact(_BuurtMonth):
 
 
 class _MunicipalityMonth(models.Model):
-    municipality = models.ForeignKey("organisations.Municipality", on_delete=models.CASCADE, related_name="+")
+    # Every roll-up's unique key starts with the municipality: that index serves its filters.
+    municipality = _derived("organisations.Municipality", index=False)
     month = models.DateField(_("month"))
 
     objects = RollupQuerySet.as_manager()
@@ -418,10 +430,8 @@ class BlockagePanelRollup(models.Model):
     the same sums a filtered view adds up, so no view gives a different value for the same blockages.
     """
 
-    municipality = models.ForeignKey(
-        "organisations.Municipality", on_delete=models.CASCADE, null=True, related_name="+"
-    )
-    silo = models.ForeignKey("funding.Silo", on_delete=models.CASCADE, null=True, related_name="+")
+    municipality = _derived("organisations.Municipality", index=False, null=True)
+    silo = _derived("funding.Silo", index=False, null=True)
     open_n = models.PositiveIntegerField(default=0)
     open_households = models.PositiveIntegerField(default=0)
     stuck = models.DecimalField(max_digits=16, decimal_places=2, null=True)
