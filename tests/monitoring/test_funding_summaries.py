@@ -18,22 +18,9 @@ from tests.cases.factories import ActionFactory
 from tests.funding.factories import AllocationFactory, BlockageFactory, SpendFactory, SpendImportFactory
 
 from .factories import generate_casework, generate_funding
-from .test_services import table_contents
+from .test_services import record_keys, table_contents
 
 pytestmark = pytest.mark.django_db
-
-
-def record_keys(household_ids: set[int], *, kind: str | None = None) -> dict[int, int]:
-    """Each household's record key (salted for a kind of amount), read from PostgreSQL's hash."""
-    from django.db import connection
-
-    salt = suppression.AMOUNT_SALTS[kind] if kind else 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT h, {suppression.record_key_sql('h', salt=salt)} FROM unnest(%(ids)s::bigint[]) AS t(h)",  # noqa: S608
-            {"ids": sorted(household_ids), **suppression.cell_key_params()},
-        )
-        return dict(cursor.fetchall())
 
 
 def published_panel(blockages: list[Blockage]) -> dict[str, dict[str, float]]:

@@ -17,8 +17,17 @@ from monitoring.models import (
     SummaryRun,
 )
 from monitoring.services import REFRESH_LOCK_KEY, ROLLUPS, SUMMARY_TABLES, summaries_refresh
-from tests.cases.factories import ActionFactory, CaseFactory, ContactFactory, InvolvementFactory
+from privacy import suppression
+from tests.cases.factories import (
+    ActionFactory,
+    CaseFactory,
+    ContactFactory,
+    HouseholdFactory,
+    InvolvementFactory,
+    PlanVersionFactory,
+)
 from tests.funding.factories import AllocationFactory, StreamFactory
+from tests.organisations.factories import NeighbourhoodFactory, OrganisationFactory, UserFactory
 
 from .factories import generate_casework, generate_funding
 
@@ -56,13 +65,31 @@ def table_contents() -> dict[str, list[tuple]]:
     return contents
 
 
+def record_keys(household_ids: set[int], *, kind: str | None = None) -> dict[int, int]:
+    """Each household's record key (salted for a kind of amount), read from PostgreSQL's hash."""
+    salt = suppression.AMOUNT_SALTS[kind] if kind else 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT h, {suppression.record_key_sql('h', salt=salt)} FROM unnest(%(ids)s::bigint[]) AS t(h)",  # noqa: S608
+            {"ids": sorted(household_ids), **suppression.cell_key_params()},
+        )
+        return dict(cursor.fetchall())
+
+
 def test_casework_figures_match_an_independent_computation(casework):
     summaries_refresh(full=True)
+    assert assert_casework_matches_reference() > 0
+
+
+def assert_casework_matches_reference() -> int:
+    """Check every casework row, and every cell without one, against a month-by-month count in Python;
+    returns the number of households counted as stapeling."""
     total_stapeling = 0
     cases = Case.objects.select_related("household")
+    keys = record_keys(set(cases.values_list("household_id", flat=True)))
     buurt_ids = set(cases.values_list("household__neighbourhood_id", flat=True))
     for buurt_id in buurt_ids:
-        for month in months(datetime.date(2025, 1, 1), timezone.localdate()):
+        for month in months(datetime.date(2024, 1, 1), timezone.localdate()):
             end = month_end(month)
             active = cases.filter(household__neighbourhood_id=buurt_id, referred_on__lte=end).filter(
                 Q(closed_on__isnull=True) | Q(closed_on__gte=month)
@@ -71,20 +98,22 @@ def test_casework_figures_match_an_independent_computation(casework):
             if not active.exists():
                 assert row is None
                 continue
+            households = set(active.values_list("household_id", flat=True))
             assert row.active_cases == active.count()
-            assert row.active_households == active.values("household_id").distinct().count()
-            assert row.inflow == active.filter(referred_on__gte=month).count()
-            assert row.outflow == active.filter(closed_on__lte=end).count()
-            stapeling = 0
-            coordinated = 0
-            organisations = 0
-            for household_id in set(active.values_list("household_id", flat=True)):
+            assert row.active_households == len(households)
+            inflow = active.filter(referred_on__gte=month)
+            outflow = active.filter(closed_on__lte=end)
+            assert (row.inflow, row.outflow) == (inflow.count(), outflow.count())
+            counted = {"stapeling": set(), "coordinated": set()}
+            organisations = professionals = silos = 0
+            for household_id in households:
                 household_cases = active.filter(household_id=household_id)
+                # An end date is the first day without the involvement.
                 involvements = Involvement.objects.filter(case__in=household_cases, start_date__lte=end).filter(
-                    Q(end_date__isnull=True) | Q(end_date__gte=month)
+                    Q(end_date__isnull=True) | Q(end_date__gt=month)
                 )
                 # Stapeling: silos of the household's allocations running in the month.
-                silos = set(
+                allocated_silos = set(
                     Allocation.objects.filter(
                         household_id=household_id,
                         period_start__lte=end,
@@ -92,9 +121,12 @@ def test_casework_figures_match_an_independent_computation(casework):
                         stream__silo__code__in=["wmo", "jeugdwet", "participatiewet"],
                     ).values_list("stream__silo__code", flat=True)
                 )
-                stapeling += len(silos) >= 2
-                total_stapeling += len(silos) >= 2
-                organisations += len(set(involvements.values_list("organisation_id", flat=True)))
+                if len(allocated_silos) >= 2:
+                    counted["stapeling"].add(household_id)
+                involved = set(involvements.values_list("organisation_id", flat=True))
+                organisations += len(involved)
+                professionals += len(set(involvements.values_list("professional_id", flat=True)))
+                silos += len(set(Silo.objects.filter(organisations__in=involved).values_list("pk", flat=True)))
                 coordinators = set(
                     Involvement.objects.filter(case__in=household_cases, is_coordinator=True).values_list(
                         "professional_id", flat=True
@@ -103,11 +135,75 @@ def test_casework_figures_match_an_independent_computation(casework):
                 recent_plan = PlanVersion.objects.filter(plan__case__in=household_cases, agreed_on__lte=end).filter(
                     agreed_on__gt=_six_months_before(end)
                 )
-                coordinated += len(coordinators) == 1 and recent_plan.exists()
-            assert row.stapeling_households == stapeling
-            assert row.sum_organisations == organisations
-            assert row.coordinated_households == coordinated
-    assert total_stapeling > 0
+                if len(coordinators) == 1 and recent_plan.exists():
+                    counted["coordinated"].add(household_id)
+            total_stapeling += len(counted["stapeling"])
+            assert row.stapeling_households == len(counted["stapeling"])
+            assert row.coordinated_households == len(counted["coordinated"])
+            assert (row.sum_organisations, row.sum_professionals, row.sum_silos) == (
+                organisations,
+                professionals,
+                silos,
+            )
+            # Each count's deviation comes from the record keys of what it counts (a case by its household's).
+            for value, noise, contributors in (
+                (row.active_cases, row.noise_active_cases, [c.household_id for c in active]),
+                (row.inflow, row.noise_inflow, [c.household_id for c in inflow]),
+                (row.outflow, row.noise_outflow, [c.household_id for c in outflow]),
+                (row.active_households, row.noise_active_households, households),
+                (row.coordinated_households, row.noise_coordinated_households, counted["coordinated"]),
+                (row.stapeling_households, row.noise_stapeling_households, counted["stapeling"]),
+            ):
+                assert noise == suppression.cell_noise(value, sum(keys[h] for h in contributors))
+    return total_stapeling
+
+
+def test_casework_runs_merge_overlaps_gaps_and_households_of_several_cases(db):
+    """The casework statement counts runs of months, not household-months: each way runs can meet."""
+    buurt = NeighbourhoodFactory()
+    organisation, other = OrganisationFactory(), OrganisationFactory()
+    organisation.silos.set(Silo.objects.all()[:2])
+    other.silos.set(Silo.objects.all()[1:3])
+    anna, bert, carla = (UserFactory(organisation=o) for o in (organisation, organisation, other))
+
+    def case(household, referred, closed=None, coordinator=anna):
+        made = CaseFactory(
+            household=household,
+            referred_on=referred,
+            status=CaseStatus.CLOSED if closed else CaseStatus.EXECUTION,
+            closed_on=closed,
+            coordinator=coordinator,
+        )
+        Involvement.objects.filter(case=made).update(start_date=referred)
+        return made
+
+    # Two overlapping cases with different coordinators, then a gap, then a third case.
+    split = HouseholdFactory(neighbourhood=buurt)
+    first = case(split, datetime.date(2025, 1, 20), datetime.date(2025, 5, 3))
+    second = case(split, datetime.date(2025, 3, 2), datetime.date(2025, 4, 30), coordinator=carla)
+    case(split, datetime.date(2025, 8, 1), coordinator=bert)
+    PlanVersionFactory(plan=first.plan, agreed_on=datetime.date(2025, 2, 28))
+    # The same organisation and professional twice in one month, overlapping and adjacent spells.
+    InvolvementFactory(case=second, professional=anna, start_date=datetime.date(2025, 3, 5))
+    for start, end in ((datetime.date(2025, 2, 1), datetime.date(2025, 3, 1)), (datetime.date(2025, 3, 1), None)):
+        InvolvementFactory(case=first, professional=bert, start_date=start, end_date=end)
+    # Two cases that share their coordinator; a plan agreed on a month's last day (the seventh month's edge).
+    shared = HouseholdFactory(neighbourhood=buurt)
+    case(shared, datetime.date(2024, 8, 5))
+    later = case(shared, datetime.date(2024, 9, 15), datetime.date(2025, 3, 1))
+    PlanVersionFactory(plan=later.plan, agreed_on=datetime.date(2024, 8, 31))
+    # One case, a plan agreed on 31 January, an involvement that ends on the first of a month.
+    single = HouseholdFactory(neighbourhood=buurt)
+    alone = case(single, datetime.date(2024, 12, 12), datetime.date(2025, 9, 30))
+    PlanVersionFactory(plan=alone.plan, agreed_on=datetime.date(2025, 1, 31))
+    ended = datetime.date(2025, 6, 1)
+    InvolvementFactory(case=alone, professional=bert, start_date=datetime.date(2025, 2, 14), end_date=ended)
+
+    summaries_refresh(full=True)
+
+    assert CaseMonthSummary.objects.filter(buurt=buurt).count() > 12
+    assert CaseMonthSummary.objects.filter(buurt=buurt, coordinated_households__gt=0).exists()
+    assert_casework_matches_reference()
 
 
 def _six_months_before(day: datetime.date) -> datetime.date:

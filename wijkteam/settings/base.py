@@ -599,3 +599,5 @@ WIJKTEAM_CELL_KEY_SEED = int(os.environ.get("WIJKTEAM_CELL_KEY_SEED", "0")) or i
 )
 # An incremental summary refresh reads changes this far before the last watermark (late commits).
 WIJKTEAM_SUMMARY_OVERLAP_SECONDS = int(os.environ.get("WIJKTEAM_SUMMARY_OVERLAP_SECONDS", "600"))
+# Database connections a full summary refresh computes on at once (monitoring/shared_snapshot.py); 1: one.
+WIJKTEAM_SUMMARY_CONNECTIONS = int(os.environ.get("WIJKTEAM_SUMMARY_CONNECTIONS", "2"))
