@@ -836,9 +836,14 @@ def _summaries_write(cursor: Any, params: dict[str, Any], *, full: bool, shareab
     for table in SUMMARY_TABLES:
         cursor.execute(f"DELETE FROM {table} WHERE %(all)s OR buurt_id = ANY(%(buurten)s)", params)  # noqa: S608
     rows = 0
-    for sql in statements.values():
-        cursor.execute(sql, params)
-        rows += cursor.rowcount
+    try:
+        for sql in statements.values():
+            cursor.execute(sql, params)
+            rows += cursor.rowcount
+    except BaseException:
+        if shared is not None:
+            shared.abandon()
+        raise
     if shared is not None:
         rows += shared.write_into(cursor)
     return rows

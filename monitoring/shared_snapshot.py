@@ -49,6 +49,8 @@ class SharedSnapshot:
         self.results: list[_Result] = []
         self.error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._side: psycopg.Connection[Any] | None = None
+        self._abandoned = threading.Event()
 
     def start(self) -> None:
         with connection.cursor() as cursor:
@@ -63,6 +65,7 @@ class SharedSnapshot:
     def _compute(self, params: dict[str, Any], snapshot: str, time_zone: str) -> None:
         try:
             with psycopg.connect(**params) as side:
+                self._side = side
                 with psycopg.ClientCursor(side) as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
@@ -70,6 +73,8 @@ class SharedSnapshot:
                     for setting in self.settings:
                         cursor.execute(setting)
                     for statement in self.statements:
+                        if self._abandoned.is_set():
+                            break
                         self.results.append(self._copy_out(cursor, statement))
                 side.rollback()
         except BaseException as error:  # handed to the refresh, which raises it in its own thread
@@ -97,6 +102,16 @@ class SharedSnapshot:
             for data in copy:
                 result.rows.write(data)
         return result
+
+    def abandon(self) -> None:
+        """The refresh failed on its own connection: stop the other one's query, wait for it, drop its rows."""
+        assert self._thread is not None
+        self._abandoned.set()
+        if self._side is not None:
+            self._side.cancel_safe()
+        self._thread.join()
+        for result in self.results:
+            result.rows.close()
 
     def write_into(self, cursor: Any) -> int:
         """Wait for the other connection, then COPY its rows into the tables; returns the rows written."""

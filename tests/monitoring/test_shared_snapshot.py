@@ -102,3 +102,20 @@ def test_a_failure_on_the_second_connection_undoes_the_whole_refresh(shared_runs
             " AND backend_type = 'client backend' AND query ILIKE '%%COPY%%'"
         )
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_on_the_refresh_s_own_connection_stops_the_second_one(shared_runs, monkeypatch):
+    committed_casework(10)
+    summaries_refresh(full=True)
+    before = table_contents()
+    statements = services._summary_statements()
+    broken = dict(statements, casework=statements["casework"].replace("c.referred_on", "c.no_such", 1))
+    monkeypatch.setattr(services, "_summary_statements", lambda: broken)
+
+    with pytest.raises(DatabaseError, match="no_such"):
+        summaries_refresh(full=True)
+
+    assert not shared_runs[-1]._thread.is_alive()
+    assert all(result.rows.closed for result in shared_runs[-1].results)
+    assert table_contents() == before
