@@ -289,3 +289,20 @@ def test_serve_stops_after_a_burst_of_signals(pgdata: Path, tmp_path: Path) -> N
             pytest.fail(f"attempt {attempt}: serve still runs 90 s after a burst of signals")
         assert b"have stopped" in output, output
         assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_each_data_directory_has_its_own_access_log_seals(tmp_path: Path) -> None:
+    """Seals are checked against one database's log: a second data directory (a scale seed, a test's
+    `make run`) must not find the seals of the first, or its fresh log refuses every seal."""
+    code = (
+        "import os\n"
+        "os.environ.pop('WIJKTEAM_LOG_SEAL_DIR', None)\n"
+        "from django.conf import settings\n"
+        "print(settings.WIJKTEAM_LOG_SEAL_DIR)\n"
+    )
+    seals = {}
+    for name in ("one", "two"):
+        result = _run(tmp_path / name / "pg", "-c", code)
+        assert result.returncode == 0, result.stderr
+        seals[name] = result.stdout.strip()
+    assert seals == {name: str(tmp_path / name / "pg-access-log-seals") for name in ("one", "two")}
