@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from funding.models import Silo
 from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
@@ -82,10 +83,11 @@ def test_the_auditor_reads_the_funding_flows_and_drills_down(page, personas: Per
     page.get_by_label("Jaar").select_option("2025")
     assert_reflows(page)
     page.get_by_role("button", name="Tonen").click()
-    assert page.get_by_role("table").is_visible()
+    # The click starts a navigation; it does not wait for the new page (is_visible would not either).
+    expect(page.get_by_role("table")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="casusnummers").first.click()
-    assert page.get_by_role("rowheader", name="WT-BROWSER1").is_visible()
+    expect(page.get_by_role("rowheader", name="WT-BROWSER1")).to_be_visible()
     assert_accessible(page)
 
 
