@@ -368,10 +368,11 @@ def _blockage_rows(
     scope: list[int] | None, filters: Filters, *, rolled: bool, today: datetime.date
 ) -> list[dict[str, Any]]:
     """The panel's figures per silo, as published: sums of perturbed base cells (``panel.py``). Whole
-    municipalities (or the country) over all time and themes are read from ``BlockagePanelRollup`` (the
-    same sums, stored); any other selection is added up from the facts, in one query."""
-    if rolled and not (filters.theme_id or filters.start or filters.end):
+    municipalities (or the country) over all time, for all themes or one, are read from ``BlockagePanelRollup``
+    (the same sums, stored); any other selection is added up from the facts, in one query."""
+    if rolled and not (filters.start or filters.end):
         which = Q(municipality_id=filters.municipality_id) if filters.municipality_id else Q(municipality__isnull=True)
+        which &= Q(theme_id=filters.theme_id) if filters.theme_id else Q(theme__isnull=True)
         rows = list(
             BlockagePanelRollup.objects.filter(which)
             .values("silo__code", "silo__name_nl", "silo__name_en", "silo__order", *_PANEL_FIGURES)

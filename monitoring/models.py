@@ -418,9 +418,10 @@ class NationalTimingHistogram(models.Model):
 
 
 class BlockagePanelRollup(models.Model):
-    """The blockage panel over the whole period and all themes, per silo, for a municipality or the
-    whole country (``municipality`` None). Distinct households do not add up over months, so this is
-    kept only for the views that read it unfiltered; a period or theme reads ``BlockageFact``.
+    """The blockage panel over the whole period, per silo, for a municipality or the whole country
+    (``municipality`` None), for all themes (``theme`` None) and for each theme. Distinct households do
+    not add up over months, so this is kept only for the views without a period; a period reads
+    ``BlockageFact``.
 
     ``opened_median`` is the median opening day of the open blockages, in days since 2000-01-01:
     the median days open is today minus it, so the row does not age. One ``n_``/``households_``
@@ -431,6 +432,7 @@ class BlockagePanelRollup(models.Model):
     """
 
     municipality = _derived("organisations.Municipality", index=False, null=True)
+    theme = _derived("themes.Theme", index=False, null=True)
     silo = _derived("funding.Silo", index=False, null=True)
     open_n = models.PositiveIntegerField(default=0)
     open_households = models.PositiveIntegerField(default=0)
@@ -451,12 +453,12 @@ class BlockagePanelRollup(models.Model):
         verbose_name = _("blockage panel per municipality")
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "silo"], name="blockage_panel_rollup_unique", nulls_distinct=False
+                fields=["municipality", "theme", "silo"], name="blockage_panel_rollup_unique", nulls_distinct=False
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.municipality_id} {self.silo_id}"
+        return f"{self.municipality_id} {self.theme_id} {self.silo_id}"
 
 
 class PrecisionReview(models.Model):

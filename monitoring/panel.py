@@ -12,6 +12,8 @@ blockage, and it is withheld when fewer than the threshold's households are behi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from privacy import suppression
 
 OPEN = "status IN ('open', 'escalated')"
@@ -37,15 +39,15 @@ COLUMNS = (
 EPOCH = "DATE '2000-01-01'"
 
 
-def blockage_panel_sql(facts: str, *, seed: str = "%(cell_key_seed)s", group: str = "") -> str:
-    """SELECT [group,] silo_id, the panel's figures: over the rows ``facts`` (a SELECT on
-    ``monitoring_blockagefact``), per silo (and per ``group``, a column of the facts).
+def blockage_panel_sql(facts: str, *, seed: str = "%(cell_key_seed)s", groups: Sequence[str] = ()) -> str:
+    """SELECT [groups,] silo_id, the panel's figures (named as ``COLUMNS``): over the rows ``facts`` (a SELECT
+    on ``monitoring_blockagefact``), per silo (and per each of ``groups``, columns of the facts).
 
     ``seed`` is the placeholder of the cell-key seed as the caller passes parameters (it comes after every
     placeholder of ``facts``). ``opened_median`` is in days since 2000-01-01 (``dashboard.PANEL_EPOCH``).
     """
     key = f"(hashint8extended(household_id, {seed}) & {suppression.KEY_SPACE - 1})"
-    groups = f"{group}, " if group else ""
+    grouped = "".join(f"{column}, " for column in groups)
     measures = [("open", OPEN), *OUTCOME_CONDITIONS, ("closed", CLOSED)]
     per_cell = []
     for name, condition in measures:
@@ -65,26 +67,33 @@ def blockage_panel_sql(facts: str, *, seed: str = "%(cell_key_seed)s", group: st
     for code, _condition in OUTCOME_CONDITIONS:
         outcomes += [published(code), published(code, "hh")]
     match = " AND ".join(
-        [f"m.{column} = c.{column}" for column in ([group] if group else [])]
-        + ["m.silo_id IS NOT DISTINCT FROM c.silo_id"]
+        [f"m.{column} = c.{column}" for column in groups] + ["m.silo_id IS NOT DISTINCT FROM c.silo_id"]
     )
-    head = f"c.{group}, " if group else ""
+    head = "".join(f"c.{column}, " for column in groups)
+    figures = [
+        f"{published('open')}::integer",
+        f"{published('open', 'hh')}::integer",
+        "sum(c.stuck)",
+        f"{published('closed', 'hh')}::integer",
+        "m.opened_median",
+        "m.days_to_close",
+        *(f"{expression}::integer" for expression in outcomes),
+    ]
+    named = ", ".join(f"{expression} AS {name}" for expression, name in zip(figures, COLUMNS[1:], strict=True))
     return f"""
     WITH f AS ({facts}),
     c AS (
-        SELECT {groups}silo_id, {", ".join(per_cell)}
-          FROM f GROUP BY {groups}buurt_id, month, theme_id, silo_id
+        SELECT {grouped}silo_id, {", ".join(per_cell)}
+          FROM f GROUP BY {grouped}buurt_id, month, theme_id, silo_id
     ),
     m AS (
-        SELECT {groups}silo_id,
+        SELECT {grouped}silo_id,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY opened_on - {EPOCH}) FILTER (WHERE {OPEN}) AS opened_median,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_on - opened_on) FILTER (WHERE {CLOSED})
                    AS days_to_close
-          FROM f GROUP BY {groups}silo_id
+          FROM f GROUP BY {grouped}silo_id
     )
-    SELECT {head}c.silo_id, {published("open")}::integer, {published("open", "hh")}::integer, sum(c.stuck),
-           {published("closed", "hh")}::integer, m.opened_median, m.days_to_close,
-           {", ".join(f"{expression}::integer" for expression in outcomes)}
+    SELECT {head}c.silo_id, {named}
       FROM c JOIN m ON {match}
      GROUP BY {head}c.silo_id, m.opened_median, m.days_to_close
     """  # noqa: S608 — built from constants and the caller's SQL

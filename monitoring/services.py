@@ -37,6 +37,7 @@ from organisations.models import User
 from privacy import suppression
 
 from .models import SummaryRun
+from .panel import COLUMNS as PANEL_COLUMNS
 from .panel import blockage_panel_sql
 from .shared_snapshot import SharedSnapshot
 
@@ -674,6 +675,8 @@ class Rollup:
     whole: bool = False
     # Which rows the refresh replaces, when not the municipalities' (or, whole, all).
     delete: str | None = None
+    # False when a statement before it in ROLLUPS deleted the rows it writes.
+    deletes: bool = True
 
 
 ROLLUPS = (
@@ -754,11 +757,13 @@ ROLLUPS = (
         """,
         whole=True,
     ),
+    # The blockage panel of each municipality and of the country, for all themes and for each theme: two
+    # statements a scope (municipalities, or the country) whose first deletes the scope's rows of both.
     Rollup(
         "monitoring_blockagepanelrollup",
         """
         INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
-        __PANEL_PER_MUNICIPALITY__
+        SELECT p.municipality_id, NULL, __PANEL_FIGURES__ FROM (__PANEL_PER_MUNICIPALITY__) AS p
         """,
         delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NOT NULL AND __SCOPE__",
     ),
@@ -766,17 +771,34 @@ ROLLUPS = (
         "monitoring_blockagepanelrollup",
         """
         INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
-        SELECT NULL, p.* FROM (__PANEL_NATIONAL__) AS p
+        SELECT p.municipality_id, p.theme_id, __PANEL_FIGURES__ FROM (__PANEL_PER_MUNICIPALITY_THEME__) AS p
+        """,
+        deletes=False,  # the statement above emptied the scope
+    ),
+    Rollup(
+        "monitoring_blockagepanelrollup",
+        """
+        INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
+        SELECT NULL, NULL, __PANEL_FIGURES__ FROM (__PANEL_NATIONAL__) AS p
         """,
         whole=True,
         delete="DELETE FROM monitoring_blockagepanelrollup WHERE municipality_id IS NULL",
     ),
+    Rollup(
+        "monitoring_blockagepanelrollup",
+        """
+        INSERT INTO monitoring_blockagepanelrollup __PANEL_COLUMNS__
+        SELECT NULL, p.theme_id, __PANEL_FIGURES__ FROM (__PANEL_NATIONAL_THEME__) AS p
+        """,
+        whole=True,
+        deletes=False,  # the statement above emptied the country's rows
+    ),
 )
 
 
-_PANEL_COLUMNS = """(municipality_id, silo_id, open_n, open_households, stuck, closed_households, opened_median,
-             days_to_close, n_flexible_budget, households_flexible_budget, n_exemption, households_exemption,
-             n_other_route, households_other_route, n_not_resolvable, households_not_resolvable)"""
+_PANEL_COLUMNS = f"(municipality_id, theme_id, {', '.join(PANEL_COLUMNS)})"
+_PANEL_FIGURES = ", ".join(f"p.{column}" for column in PANEL_COLUMNS)
+_PANEL_FACTS = "SELECT * FROM monitoring_blockagefact WHERE __SCOPE__"
 
 
 def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int]) -> int:
@@ -790,18 +812,22 @@ def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int]) -> int:
     for rollup in ROLLUPS:
         params = {"all": full, "municipalities": municipalities, **suppression.cell_key_params()}
         scope = "true" if rollup.whole else _ROLLUP_SCOPE
-        delete = rollup.delete or f"DELETE FROM {rollup.table} WHERE __SCOPE__"  # noqa: S608
-        cursor.execute(delete.replace("__SCOPE__", scope), params)
+        if rollup.deletes:
+            delete = rollup.delete or f"DELETE FROM {rollup.table} WHERE __SCOPE__"  # noqa: S608
+            cursor.execute(delete.replace("__SCOPE__", scope), params)
         # The panel as published (sums of perturbed base cells), as a filtered view adds it up (panel.py).
         sql = (
             rollup.sql.replace("__PANEL_COLUMNS__", _PANEL_COLUMNS)
+            .replace("__PANEL_FIGURES__", _PANEL_FIGURES)
             .replace(
-                "__PANEL_PER_MUNICIPALITY__",
-                blockage_panel_sql("SELECT * FROM monitoring_blockagefact WHERE __SCOPE__", group="municipality_id"),
+                "__PANEL_PER_MUNICIPALITY_THEME__",
+                blockage_panel_sql(_PANEL_FACTS, groups=("municipality_id", "theme_id")),
             )
-            .replace("__PANEL_NATIONAL__", blockage_panel_sql("SELECT * FROM monitoring_blockagefact"))
+            .replace("__PANEL_PER_MUNICIPALITY__", blockage_panel_sql(_PANEL_FACTS, groups=("municipality_id",)))
+            .replace("__PANEL_NATIONAL_THEME__", blockage_panel_sql(_PANEL_FACTS, groups=("theme_id",)))
+            .replace("__PANEL_NATIONAL__", blockage_panel_sql(_PANEL_FACTS))
         )
-        cursor.execute(sql.replace("__SCOPE__", _ROLLUP_SCOPE), params)
+        cursor.execute(sql.replace("__SCOPE__", scope), params)
         rows += cursor.rowcount
     return rows
 
