@@ -15,9 +15,8 @@ from typing import Any, overload
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -45,6 +44,7 @@ from .models import (
 )
 from .panel import COLUMNS as PANEL_COLUMNS
 from .panel import blockage_panel_sql
+from .querysets import DOMAIN, ORGANISATION, ORGANISATION_KIND, SILO, THEME
 
 
 class Median(Aggregate):
@@ -192,7 +192,6 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
     board = Dashboard(freshness=SummaryRun.objects.finished().first())
     rolled = rollups and scope is None and not filters.area_id
-    cases = _scoped(CaseMonthSummary, scope, filters)
     for row in (
         _scoped(CaseMonthRollup if rolled else CaseMonthSummary, scope, filters)
         .values("month")
@@ -218,26 +217,19 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
             }
         )
     # Stocks (households) are taken in the period's last month; flows are summed over the period.
-    last = board.trend[-1]["month"] if board.trend else None
-    in_last = Q(month=last)
-    rows = cases.per_buurt(
-        households=Coalesce(Sum(published("active_households"), filter=in_last), 0),
-        coordinated=Coalesce(Sum(published("coordinated_households"), filter=in_last), 0),
-        stapeling=Coalesce(Sum(published("stapeling_households"), filter=in_last), 0),
-        organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
-        inflow=Sum(published("inflow")),
-        outflow=Sum(published("outflow")),
-    )
+    rows = _neighbourhood_rows(scope, filters, last=board.trend[-1]["month"]) if board.trend else []
     board.neighbourhoods = NeighbourhoodLines(rows)
     board.totals = {name: count_cell(sum(r[name] for r in rows)) for name in NEIGHBOURHOOD_COUNTS}
 
     goals = _scoped(GoalMonthRollup if rolled else GoalMonthSummary, scope, filters)
     if filters.theme_id:
         goals = goals.filter(theme_id=filters.theme_id)
-    for row in (
-        goals.values("theme__code", "theme__name_nl", "theme__name_en", "theme__order")
-        .annotate(goals_n=Sum("goals"), achieved=Sum("achieved"), households=Sum(published("households")))
-        .order_by("theme__order")
+    for row in goals.summed(
+        [THEME],
+        ["theme__order"],
+        goals_n=Sum("goals"),
+        achieved=Sum("achieved"),
+        households=Sum(published("households")),
     ):
         board.goals.append(
             {
@@ -251,16 +243,13 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                 else ratio_cell(None, 0),
             }
         )
-    for row in (
-        _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters)
-        .values("domain__code", "domain__name_nl", "domain__order")
-        .annotate(
-            persons_n=Sum("persons"),
-            households=Sum(published("households")),
-            first=Sum("sum_first"),
-            latest=Sum("sum_latest"),
-        )
-        .order_by("domain__order")
+    for row in _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters).summed(
+        [DOMAIN],
+        ["domain__order"],
+        persons_n=Sum("persons"),
+        households=Sum(published("households")),
+        first=Sum("sum_first"),
+        latest=Sum("sum_latest"),
     ):
         enough = row["households"] >= 5
         board.instruments.append(
@@ -274,13 +263,11 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     # One query per (organisation kind, organisation): the kinds' figures are the sums of their organisations'
     # rows (the same sums the summary would give per kind), so the page keeps its number of queries.
     per_kind: dict[str, dict[str, Any]] = {}
-    for row in (
-        _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
-        .values(
-            "organisation_kind__code", "organisation_kind__name_nl", "organisation_kind__order", "organisation__name"
-        )
-        .annotate(minutes_n=Sum(published("minutes")), households=Sum(published("households")))
-        .order_by("organisation_kind__order", "organisation__name")
+    for row in _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters).summed(
+        [ORGANISATION_KIND, ORGANISATION],
+        ["organisation_kind__order", "organisation__name"],
+        minutes_n=Sum(published("minutes")),
+        households=Sum(published("households")),
     ):
         kind = per_kind.setdefault(
             row["organisation_kind__name_nl"],
@@ -328,6 +315,65 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     board.budget_shown = scope is None and not filters.area_id and not filters.theme_id
     board.funding = _funding_panel(scope, filters, with_budget=board.budget_shown, rolled=rolled)
     return board
+
+
+# Each buurt's line: its row of the period's last month with data (stocks are taken there, when that is the
+# selection's last month) and the flows of the period as the difference of two rows' flows to date
+# (``CaseMonthSummary``). Two index probes a buurt, where summing the period's rows read every month of it:
+# 98,000 rows for the country.
+_NEIGHBOURHOOD_SQL = """
+    SELECT a.code, a.name, e.buurt_id,
+           CASE WHEN e.month = %(last)s THEN e.active_households + e.noise_active_households ELSE 0 END
+               AS households,
+           CASE WHEN e.month = %(last)s THEN e.coordinated_households + e.noise_coordinated_households ELSE 0 END
+               AS coordinated,
+           CASE WHEN e.month = %(last)s THEN e.stapeling_households + e.noise_stapeling_households ELSE 0 END
+               AS stapeling,
+           CASE WHEN e.month = %(last)s THEN e.sum_organisations ELSE 0 END AS organisations,
+           e.inflow_to_date - coalesce(s.inflow_to_date, 0) AS inflow,
+           e.outflow_to_date - coalesce(s.outflow_to_date, 0) AS outflow
+      FROM organisations_area a
+     CROSS JOIN LATERAL (
+        SELECT * FROM monitoring_casemonthsummary r
+         WHERE r.buurt_id = a.id AND r.month <= %(end)s AND __ROWS__
+         ORDER BY r.month DESC LIMIT 1
+     ) AS e
+      LEFT JOIN LATERAL (
+        SELECT r.inflow_to_date, r.outflow_to_date FROM monitoring_casemonthsummary r
+         WHERE %(start)s IS NOT NULL AND r.buurt_id = a.id AND r.month < %(start)s AND __ROWS__
+         ORDER BY r.month DESC LIMIT 1
+     ) AS s ON true
+     WHERE a.kind = 'buurt' AND __AREAS__ AND (%(start)s IS NULL OR e.month >= %(start)s)
+     ORDER BY a.code
+"""
+
+
+def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: datetime.date) -> list[dict[str, Any]]:
+    """The neighbourhood table's figures per buurt of the selection (by CBS code), as ``_neighbourhood_line`` reads
+    them. A buurt is in the selection by its area now and by its summary rows (which name the wijk and
+    municipality of the last refresh), as ``_scoped`` selects rows."""
+    rows, areas = ["true"], ["true"]
+    params: dict[str, Any] = {
+        "last": last,
+        "start": filters.start.replace(day=1) if filters.start else None,  # None: no probe before it
+        "end": filters.end or datetime.date.max,
+    }
+    if filters.municipality_id is not None:
+        params["municipality"] = filters.municipality_id
+        rows.append("r.municipality_id = %(municipality)s")
+        areas.append("a.municipality_id = %(municipality)s")
+    if filters.area_id:
+        params["areas"] = [filters.area_id]
+        rows.append("(r.wijk_id = ANY(%(areas)s) OR r.buurt_id = ANY(%(areas)s))")
+        areas.append("(a.parent_id = ANY(%(areas)s) OR a.id = ANY(%(areas)s))")
+    if scope is not None:
+        params["scope"] = scope
+        areas.append("a.id = ANY(%(scope)s)")
+    sql = _NEIGHBOURHOOD_SQL.replace("__ROWS__", " AND ".join(rows)).replace("__AREAS__", " AND ".join(areas))
+    with connections[CaseMonthSummary.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _silo_name(row: Mapping[str, Any], prefix: str = "silo__") -> str:
@@ -440,7 +486,9 @@ def _funding_panel(
     money = _scoped(FundingMonthRollup if rolled else FundingMonthSummary, scope, filters)
     if filters.theme_id:
         money = money.filter(theme_id=filters.theme_id)
-    for row in money.values("silo__code", "silo__name_nl", "silo__name_en", "silo__order").annotate(
+    for row in money.summed(
+        [SILO],
+        ["silo__order"],
         allocated_sum=Sum(published("allocated")),
         allocated_n=Sum("allocated_households"),
         spent_sum=Sum(published("spent")),

@@ -199,7 +199,15 @@ class _FundingMeasures(models.Model):
 
 
 class CaseMonthSummary(_BuurtMonth, _CaseMeasures):
-    """Casework per buurt and month. Household counts are distinct households within the buurt."""
+    """Casework per buurt and month. Household counts are distinct households within the buurt.
+
+    ``inflow_to_date`` and ``outflow_to_date`` are the buurt's flows as published (each month's count plus
+    its deviation) summed over its months up to this one: a period's flows in a buurt are the difference of
+    two rows, so the neighbourhood table reads two rows a buurt instead of every month of the period.
+    """
+
+    inflow_to_date = models.IntegerField(default=0)
+    outflow_to_date = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("casework per neighbourhood and month")

@@ -89,7 +89,7 @@ _CASE_MONTH_SQL = """
         (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
          coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos,
          noise_active_cases, noise_inflow, noise_outflow, noise_active_households, noise_coordinated_households,
-         noise_stapeling_households)
+         noise_stapeling_households, inflow_to_date, outflow_to_date)
     WITH c AS (__CASES__),
     -- Each case's run: its referral month up to its closing month, or now (first days of months).
     runs_of_cases AS (
@@ -282,10 +282,17 @@ _CASE_MONTH_SQL = """
           LEFT JOIN stapled sp ON sp.buurt_id = ac.buurt_id AND sp.month = ac.month
     )
     SELECT buurt_id, parent_id, municipality_id, month, active_cases, inflow, outflow, households, coordinated,
-           stapeling, organisations, professionals, silos,
-           __NOISE_ACTIVE_CASES__, __NOISE_INFLOW__, __NOISE_OUTFLOW__, __NOISE_HOUSEHOLDS__,
-           __NOISE_COORDINATED__, __NOISE_STAPELING__
-      FROM g
+           stapeling, organisations, professionals, silos, noise_active_cases, noise_inflow, noise_outflow,
+           noise_households, noise_coordinated, noise_stapeling,
+           -- A buurt's published flows up to each month (CaseMonthSummary): a buurt is recomputed whole.
+           sum(inflow + noise_inflow) OVER to_date, sum(outflow + noise_outflow) OVER to_date
+      FROM (
+        SELECT g.*, __NOISE_ACTIVE_CASES__ AS noise_active_cases, __NOISE_INFLOW__ AS noise_inflow,
+               __NOISE_OUTFLOW__ AS noise_outflow, __NOISE_HOUSEHOLDS__ AS noise_households,
+               __NOISE_COORDINATED__ AS noise_coordinated, __NOISE_STAPELING__ AS noise_stapeling
+          FROM g
+      ) AS n
+    WINDOW to_date AS (PARTITION BY buurt_id ORDER BY month)
 """
 _CASE_MONTH_SQL = _CASE_MONTH_SQL.replace("__CASES__", _CASES_IN_SCOPE).replace(
     "__RECORD_KEY__", suppression.record_key_sql("household_id")

@@ -67,3 +67,47 @@ def test_the_roll_up_gives_the_same_figures_per_organisation(casework) -> None:
     filters = Filters(municipality_id=casework[0].municipality_id)
     rolled = dashboard(scope=None, filters=filters).coordination_by_organisation
     assert rolled == dashboard(scope=None, filters=filters, rollups=False).coordination_by_organisation
+
+
+def test_organisations_of_one_name_in_several_municipalities_are_one_line_summed_by_ids_first(db) -> None:
+    """The national table is read summed by organisation id and then by name (``summed``): organisations of the
+    same kind and name in two municipalities stay one line, as when the rows were grouped by name at once."""
+    import datetime
+
+    from django.db.models import F, Sum
+
+    from monitoring.models import CoordinationMonthRollup
+    from monitoring.querysets import ORGANISATION, ORGANISATION_KIND
+    from tests.organisations.factories import MunicipalityFactory, OrganisationFactory
+
+    month = datetime.date(2026, 1, 1)
+    elsewhere = MunicipalityFactory(code="GM0997", name="Gemeente Verderop")
+    same = [
+        OrganisationFactory(name="Buurtteam Zorg"),
+        OrganisationFactory(name="Buurtteam Zorg", municipality=elsewhere),
+    ]
+    other = OrganisationFactory(name="Anders")
+    for organisation, households in ((same[0], 4), (same[1], 3), (other, 9)):
+        for offset in range(2):
+            CoordinationMonthRollup.objects.create(
+                municipality_id=organisation.municipality_id,
+                month=month.replace(month=1 + offset),
+                organisation_kind_id=organisation.kind_id,
+                organisation=organisation,
+                minutes=60,
+                contacts=2,
+                households=households,
+                noise_households=1,
+                noise_minutes=-5,
+            )
+    rows = CoordinationMonthRollup.objects.all().summed(
+        [ORGANISATION_KIND, ORGANISATION],
+        ["organisation_kind__order", "organisation__name"],
+        minutes_n=Sum(F("minutes") + F("noise_minutes")),
+        households=Sum(F("households") + F("noise_households")),
+    )
+    assert [(row["organisation__name"], row["households"], row["minutes_n"]) for row in rows] == [
+        ("Anders", 20, 110),
+        ("Buurtteam Zorg", 18, 220),
+    ]
+    assert all(type(row["households"]) is int for row in rows)  # not the Decimal a sum of sums is

@@ -107,7 +107,7 @@ def test_the_neighbourhood_lines_are_made_into_cells_only_when_read(monkeypatch)
 
 
 def test_a_theme_without_a_period_reads_the_blockage_panel_from_the_roll_up(two_municipalities):
-    """The national dashboard's theme filter added up every blockage of the theme (36–87 ms at the national seed)."""
+    """The national dashboard's theme filter added up every blockage of the theme (36 to 87 ms at the national seed)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -118,3 +118,51 @@ def test_a_theme_without_a_period_reads_the_blockage_panel_from_the_roll_up(two_
             board = dashboard(scope=None, filters=filters)
         assert board.blockages
         assert not [q for q in captured.captured_queries if "monitoring_blockagefact" in q["sql"]], filters
+
+
+def test_the_neighbourhood_table_from_flows_to_date_equals_summing_the_periods_months(two_municipalities):
+    """Each buurt's line reads two rows (its last month and its flows to date before the period): the same
+    figures as summing every month of the period, for every kind of selection."""
+    from django.db.models import Q, Sum
+    from django.db.models.functions import Coalesce
+
+    from monitoring.dashboard import _neighbourhood_rows, _scoped, published
+    from monitoring.models import CaseMonthSummary
+
+    buurten = two_municipalities
+    # A buurt with a gap: no row in the selection's last month, flows before it still count.
+    CaseMonthSummary.objects.filter(buurt=buurten[1], month=CaseMonthSummary.objects.latest("month").month).delete()
+    selections = [
+        (None, Filters()),
+        (None, Filters(municipality_id=buurten[0].municipality_id)),
+        (None, Filters(area_id=buurten[0].parent_id)),
+        (None, Filters(area_id=buurten[3].pk)),
+        ([buurten[0].pk, buurten[4].pk], Filters()),
+        (None, Filters(start=datetime.date(2025, 3, 1), end=datetime.date(2025, 9, 30))),
+        (None, Filters(start=datetime.date(2025, 6, 15))),
+        (None, Filters(end=datetime.date(2025, 4, 30))),
+        (None, Filters(start=datetime.date(2030, 1, 1))),
+    ]
+    compared = 0
+    for scope, filters in selections:
+        rows = _scoped(CaseMonthSummary, scope, filters)
+        last = rows.order_by("-month").values_list("month", flat=True).first()
+        if last is None:
+            continue
+        in_last = Q(month=last)
+        expected = {
+            row["buurt_id"]: row
+            for row in rows.values("buurt_id").annotate(
+                households=Coalesce(Sum(published("active_households"), filter=in_last), 0),
+                coordinated=Coalesce(Sum(published("coordinated_households"), filter=in_last), 0),
+                stapeling=Coalesce(Sum(published("stapeling_households"), filter=in_last), 0),
+                organisations=Coalesce(Sum("sum_organisations", filter=in_last), 0),
+                inflow=Sum(published("inflow")),
+                outflow=Sum(published("outflow")),
+            )
+        }
+        got = _neighbourhood_rows(scope, filters, last=last)
+        assert [row["code"] for row in got] == sorted(row["code"] for row in got)
+        assert {row["buurt_id"]: {k: row[k] for k in expected[row["buurt_id"]]} for row in got} == expected, filters
+        compared += len(got)
+    assert compared > 20

@@ -89,6 +89,7 @@ def assert_casework_matches_reference() -> int:
     keys = record_keys(set(cases.values_list("household_id", flat=True)))
     buurt_ids = set(cases.values_list("household__neighbourhood_id", flat=True))
     for buurt_id in buurt_ids:
+        flows_to_date = [0, 0]  # the buurt's published inflow and outflow up to the month
         for month in months(datetime.date(2024, 1, 1), timezone.localdate()):
             end = month_end(month)
             active = cases.filter(household__neighbourhood_id=buurt_id, referred_on__lte=end).filter(
@@ -104,6 +105,9 @@ def assert_casework_matches_reference() -> int:
             inflow = active.filter(referred_on__gte=month)
             outflow = active.filter(closed_on__lte=end)
             assert (row.inflow, row.outflow) == (inflow.count(), outflow.count())
+            flows_to_date[0] += row.inflow + row.noise_inflow
+            flows_to_date[1] += row.outflow + row.noise_outflow
+            assert [row.inflow_to_date, row.outflow_to_date] == flows_to_date
             counted = {"stapeling": set(), "coordinated": set()}
             organisations = professionals = silos = 0
             for household_id in households:
