@@ -46,3 +46,23 @@ def neighbourhood_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
             for row in rows
         ),
     )
+
+
+ORGANISATION_ROW = (
+    '<tr class="utrecht-table__row">'
+    '<th class="utrecht-table__header-cell" scope="row">{}</th>'
+    '<td class="utrecht-table__cell">{}</td><td class="utrecht-table__cell">{}</td>'
+    '<td class="utrecht-table__cell">{}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def organisation_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
+    """The body rows of coordination minutes per organisation, every value escaped, in one pass for the reason
+    ``neighbourhood_rows`` gives: the country has some 300 organisation names."""
+    return format_html_join(
+        "\n",
+        ORGANISATION_ROW,
+        ((row["name"], row["kind"], row["households"], row["minutes"]) for row in rows),
+    )

@@ -21,3 +21,15 @@ def test_neighbourhood_rows_escape_names_and_show_cells_as_suppressed() -> None:
 
 def test_no_neighbourhoods_render_no_rows() -> None:
     assert neighbourhood_rows([]) == ""
+
+
+def test_organisation_rows_escape_names_and_show_cells_as_suppressed() -> None:
+    from monitoring.templatetags.monitoring_tags import organisation_rows
+    from privacy.suppression import amount_cell
+
+    html = organisation_rows(
+        [{"name": "Zorg & <Welzijn>", "kind": "GGD", "households": count_cell(4), "minutes": amount_cell(90, 4)}]
+    )
+    assert html.count("<tr ") == 1
+    assert "Zorg &amp; &lt;Welzijn&gt;" in html and "<Welzijn>" not in html
+    assert html.count('<td class="utrecht-table__cell">&lt;5</td>') == 1
