@@ -32,6 +32,7 @@ from .models import (
     CaseTiming,
     CoordinationMonthRollup,
     CoordinationMonthSummary,
+    CoordinationRollup,
     FundingMonthRollup,
     FundingMonthSummary,
     GoalMonthRollup,
@@ -263,7 +264,11 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     # One query per (organisation kind, organisation): the kinds' figures are the sums of their organisations'
     # rows (the same sums the summary would give per kind), so the page keeps its number of queries.
     per_kind: dict[str, dict[str, Any]] = {}
-    for row in _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters).summed(
+    if rolled and not (filters.start or filters.end):  # every month: the roll-up without months
+        coordination = CoordinationRollup.objects.in_scope(municipality_id=filters.municipality_id)
+    else:
+        coordination = _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
+    for row in coordination.summed(
         [ORGANISATION_KIND, ORGANISATION],
         ["organisation_kind__order", "organisation__name"],
         minutes_n=Sum(published("minutes")),

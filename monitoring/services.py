@@ -561,6 +561,21 @@ CELL_ROLLUPS = (
         _CELL_MUNICIPALITY_MONTHS,
     ),
     CellRollup(
+        "monitoring_coordinationrollup",
+        ("municipality_id", "organisation_kind_id", "organisation_id"),
+        ("contacts", "minutes", "households", "noise_households", "noise_minutes"),
+        """
+        SELECT s.municipality_id, s.organisation_kind_id, s.organisation_id, sum(s.contacts) AS contacts,
+               sum(s.minutes) AS minutes, sum(s.households) AS households,
+               sum(s.noise_households) AS noise_households, sum(s.noise_minutes) AS noise_minutes
+          FROM monitoring_coordinationmonthsummary s __IN_CELLS__ GROUP BY 1, 2, 3
+        """,
+        _COORDINATION_CELLS,
+        """municipality_id IN (
+            SELECT a.municipality_id FROM (__CELLS__) AS keys JOIN organisations_area a ON a.id = keys.buurt_id)
+        """,
+    ),
+    CellRollup(
         "monitoring_timinghistogram",
         ("municipality_id", "month", "measure", "days"),
         ("cases",),
@@ -732,6 +747,17 @@ ROLLUPS = (
         SELECT municipality_id, month, organisation_kind_id, organisation_id, sum(minutes), sum(contacts),
                sum(households), sum(noise_households), sum(noise_minutes)
           FROM monitoring_coordinationmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
+        """,
+    ),
+    Rollup(
+        "monitoring_coordinationrollup",
+        """
+        INSERT INTO monitoring_coordinationrollup
+            (municipality_id, organisation_kind_id, organisation_id, minutes, contacts, households,
+             noise_households, noise_minutes)
+        SELECT municipality_id, organisation_kind_id, organisation_id, sum(minutes), sum(contacts),
+               sum(households), sum(noise_households), sum(noise_minutes)
+          FROM monitoring_coordinationmonthrollup WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
     ),
     Rollup(

@@ -269,6 +269,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "monitoring.goalmonthrollup": "aggregate",
     "monitoring.instrumentmonthrollup": "aggregate",
     "monitoring.coordinationmonthrollup": "aggregate",
+    "monitoring.coordinationrollup": "aggregate",
     "monitoring.fundingmonthrollup": "aggregate",
     "monitoring.timinghistogram": "aggregate",
     "monitoring.nationaltiminghistogram": "aggregate",
