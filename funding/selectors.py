@@ -7,26 +7,27 @@ queries, whatever the size of the household's history.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connection
 from django.db.models import Count, DecimalField, Exists, JSONField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from cases.models import Action, Case, Household, Involvement
-from common.json_rows import from_json, json_object
+from common.json_rows import from_json, json_object_sql
 from organisations.models import Organisation
 from privacy import policy
 
 from .models import Allocation, Blockage, FundingStream, Silo, Spend
+from .querysets import OPEN_BLOCKAGE_STATUSES
 from .silo_look import SiloLook, look_of
 
 if TYPE_CHECKING:
@@ -233,28 +234,30 @@ def with_funding(actions: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
+@functools.cache
+def _open_blockage_rows_sql() -> str:
+    blockage, silo, stream = Blockage._meta.db_table, Silo._meta.db_table, FundingStream._meta.db_table
+    return f"""
+        SELECT jsonb_agg(jsonb_build_object('blockage', {json_object_sql(Blockage, "b")},
+                                            'silo', {json_object_sql(Silo, "s")},
+                                            'stream', {json_object_sql(FundingStream, "st")},
+                                            'takeover_stream', {json_object_sql(FundingStream, "ts")}))
+          FROM {blockage} b
+               LEFT JOIN {silo} s ON s.id = b.silo_id
+               LEFT JOIN {stream} st ON st.id = b.stream_id
+               LEFT JOIN {stream} ts ON ts.id = b.takeover_stream_id
+         WHERE b.action_id = {Action._meta.db_table}.id AND b.status = ANY(%s)
+    """  # noqa: S608 - table and column names from the models; the statuses a parameter
+
+
 def with_open_blockages(actions: QuerySet[Action]) -> QuerySet[Action]:
-    """The actions with their open blockages read in the query that loads them, as JSON rows with the silo,
-    stream and takeover stream the funding panel names: :func:`open_blockages_of` turns them back into
-    objects for :func:`household_funding`, one query fewer than reading them apart."""
-    rows = (
-        Blockage.objects.open()
-        .filter(action_id=OuterRef("pk"))
-        .order_by()
-        .values("action_id")
-        .annotate(
-            rows=JSONBAgg(
-                JSONObject(
-                    blockage=json_object(Blockage),
-                    silo=json_object(Silo, "silo__"),
-                    stream=json_object(FundingStream, "stream__"),
-                    takeover_stream=json_object(FundingStream, "takeover_stream__"),
-                )
-            )
-        )
-        .values("rows")
+    """The actions with their open blockages (``OPEN_BLOCKAGE_STATUSES``) read in the query that loads them, as
+    JSON rows with the silo, stream and takeover stream the funding panel names: :func:`open_blockages_of`
+    turns them back into objects for :func:`household_funding`, one query fewer than reading them apart."""
+    sql = f"({_open_blockage_rows_sql()})"
+    return actions.annotate(
+        open_blockage_rows=RawSQL(sql, (list(OPEN_BLOCKAGE_STATUSES),), output_field=JSONField())  # noqa: S611
     )
-    return actions.annotate(open_blockage_rows=Subquery(rows))
 
 
 def open_blockages_of(actions: Sequence[Action]) -> list[Blockage]:

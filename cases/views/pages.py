@@ -11,6 +11,7 @@ fixed number of queries whatever the size of the household or the caseload
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 import uuid as uuid_module
 from collections.abc import Sequence
@@ -18,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
     F,
     FilteredRelation,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -32,7 +34,8 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +44,7 @@ from django.views.decorators.http import require_GET
 
 from agenda.services import recent_household_record
 from common.http import AuthenticatedHttpRequest
-from common.json_rows import concrete_fields, from_json, json_object
+from common.json_rows import from_json, json_object_sql
 from common.paging import OpenEndedPage, page_number
 from funding.models import ProductCategory
 from funding.selectors import household_funding, with_funding, with_open_blockages
@@ -66,6 +69,7 @@ from ..models import (
     MeasurementScore,
     NetworkPerson,
     Person,
+    Plan,
     PlanVersion,
 )
 from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
@@ -393,28 +397,24 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     }
 
 
+@functools.cache
+def _membership_rows_sql() -> str:
+    membership, person = HouseholdMembership._meta.db_table, Person._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(HouseholdMembership, "m")} || jsonb_build_object(
+                   'person', {json_object_sql(Person, "p")}) ORDER BY m.start_date, m.id)
+          FROM {membership} m JOIN {person} p ON p.id = m.person_id
+         WHERE m.household_id = {Household._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
+
+
 def with_membership_rows(households: QuerySet[Household]) -> QuerySet[Household]:
     """The households with every membership (past ones too) and its person read in the same query, as JSON
     rows by start date; ``memberships_of`` turns them back into objects: one query fewer than a prefetch.
 
     The members are visible with their household, as the network is (``with_network_rows``).
     """
-    rows = (
-        HouseholdMembership.objects.filter(household=OuterRef("pk"))
-        .order_by()
-        .values("household")
-        .annotate(
-            rows=JSONBAgg(
-                JSONObject(
-                    **{field.attname: field.attname for field in concrete_fields(HouseholdMembership)},
-                    person=json_object(Person, "person__"),
-                ),
-                order_by=("start_date", "id"),
-            )
-        )
-        .values("rows")
-    )
-    return households.annotate(membership_rows=Subquery(rows))
+    return households.annotate(membership_rows=RawSQL(f"({_membership_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
 
 
 def memberships_of(household: Household) -> list[HouseholdMembership]:
@@ -430,28 +430,24 @@ def memberships_of(household: Household) -> list[HouseholdMembership]:
     return memberships
 
 
+@functools.cache
+def _network_rows_sql() -> str:
+    network, person = NetworkPerson._meta.db_table, Person._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(NetworkPerson, "n")} || jsonb_build_object(
+                   'related_to', {json_object_sql(Person, "p")}) ORDER BY n.name, n.id)
+          FROM {network} n LEFT JOIN {person} p ON p.id = n.related_to_id
+         WHERE n.household_id = {Household._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
+
+
 def with_network_rows(households: QuerySet[Household]) -> QuerySet[Household]:
     """The households with the network around each (ecogram) read in the same query, as JSON rows.
 
     The network is visible with its household, as its members are; ``network_of`` turns the rows back
     into ``NetworkPerson`` objects with their ``related_to`` person: one query fewer than a prefetch.
     """
-    rows = (
-        NetworkPerson.objects.filter(household=OuterRef("pk"))
-        .order_by()
-        .values("household")
-        .annotate(
-            rows=JSONBAgg(
-                JSONObject(
-                    **{field.attname: field.attname for field in concrete_fields(NetworkPerson)},
-                    related_to=json_object(Person, "related_to__"),
-                ),
-                order_by=("name", "id"),
-            )
-        )
-        .values("rows")
-    )
-    return households.annotate(network_rows=Subquery(rows))
+    return households.annotate(network_rows=RawSQL(f"({_network_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
 
 
 def network_of(household: Household, memberships: Sequence[HouseholdMembership]) -> list[NetworkPerson]:
@@ -478,21 +474,24 @@ def _current_plan_version(case: Case) -> PlanVersion | None:
     return version if version is not None and version.pk is not None else None
 
 
+@functools.cache
+def _goal_rows_sql() -> str:
+    goal, version, plan = Goal._meta.db_table, PlanVersion._meta.db_table, Plan._meta.db_table
+    # The current version's goals: the rule of ``GoalQuerySet.current`` (its number is the plan's version).
+    return f"""
+        SELECT jsonb_agg({json_object_sql(Goal, "g")} ORDER BY g."order", g.id)
+          FROM {goal} g JOIN {version} v ON v.id = g.plan_version_id JOIN {plan} p ON p.id = v.plan_id
+         WHERE p.case_id = {Case._meta.db_table}.id AND v.number = p.version
+    """  # noqa: S608 - table and column names from the models, no values
+
+
 def with_current_plan_version(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases with their plan's current version (its number is the plan's version) and its author, in
     the same query: ``case.current_plan_version``, None without a plan or version; and that version's
     goals as JSON rows in their order (``goals_of``), one query fewer than a prefetch."""
-    goals = (
-        Goal.objects.current()
-        .filter(plan_version__plan__case=OuterRef("pk"))
-        .order_by()
-        .values("plan_version__plan__case")
-        .annotate(rows=JSONBAgg(json_object(Goal), order_by=("order", "id")))
-        .values("rows")
-    )
     return cases.annotate(
         current_plan_version=FilteredRelation("plan__versions", condition=Q(plan__versions__number=F("plan__version"))),
-        goal_rows=Subquery(goals),
+        goal_rows=RawSQL(f"({_goal_rows_sql()})", (), output_field=JSONField()),  # noqa: S611
     ).select_related("plan", "current_plan_version__created_by")  # type: ignore[misc]  # the stubs know no alias
 
 
