@@ -195,6 +195,8 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
 class TimelineEntry:
     contact: Contact
     themes: list[Theme]
+    # The reader wrote it and the case is open: the entry links to the correction form.
+    correctable: bool
 
 
 def timeline_page(
@@ -215,7 +217,11 @@ def timeline_page(
     )
     by_code = {theme.code: theme for theme in themes}
     entries = [
-        TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes if code in by_code])
+        TimelineEntry(
+            contact=contact,
+            themes=[by_code[code] for code in contact.themes if code in by_code],
+            correctable=case.is_open and contact.author_id == user.pk,
+        )
         for contact in contacts[:TIMELINE_PAGE_SIZE]
     ]
     return entries, (number + 1 if len(contacts) > TIMELINE_PAGE_SIZE else None)
