@@ -107,6 +107,51 @@ class CaseloadRow:
     themes: list[Theme]
 
 
+@functools.cache
+def _caseload_people_sql() -> tuple[str, str]:
+    """The current members of the case's household (the rule of ``HouseholdMembership.objects.current``, on
+    the day given twice), and the name of its active coordinator, as JSON."""
+    membership, person = HouseholdMembership._meta.db_table, Person._meta.db_table
+    case, involvement, user = Case._meta.db_table, Involvement._meta.db_table, User._meta.db_table
+    members = f"""
+        SELECT jsonb_agg({json_object_sql(Person, "p")} ORDER BY m.start_date, m.id)
+          FROM {membership} m JOIN {person} p ON p.id = m.person_id
+         WHERE m.household_id = {case}.household_id AND m.start_date <= %s AND (m.end_date IS NULL OR m.end_date >= %s)
+    """  # noqa: S608 - table and column names from the models; the day a parameter
+    coordinator = f"""
+        SELECT jsonb_build_object('id', u.id, 'username', u.username, 'first_name', u.first_name,
+                                  'last_name', u.last_name)
+          FROM {involvement} i JOIN {user} u ON u.id = i.professional_id
+         WHERE i.case_id = {case}.id AND i.is_coordinator AND i.end_date IS NULL
+         LIMIT 1
+    """  # noqa: S608 - table and column names from the models, no values
+    return members, coordinator
+
+
+def with_caseload_people(cases: CaseQuerySet, day: datetime.date) -> CaseQuerySet:
+    """The cases with their household's current members and their coordinator's name read in the same
+    query (``caseload_people``): two queries fewer than prefetching them. Computed for the rows of the
+    page only: PostgreSQL evaluates them after the sort and the limit."""
+    members, coordinator = _caseload_people_sql()
+    return cases.annotate(
+        member_rows=RawSQL(f"({members})", (day, day), output_field=JSONField()),  # noqa: S611
+        coordinator_row=RawSQL(f"({coordinator})", (), output_field=JSONField()),  # noqa: S611
+    )
+
+
+def caseload_people(case: Case) -> tuple[list[Person], User | None]:
+    """The members and the coordinator read with the case (``with_caseload_people``). The coordinator has
+    only the fields its name needs (id, username, first and last name) loaded."""
+    db = case._state.db or "default"
+    members = [from_json(Person, row, db) for row in case.member_rows or []]  # type: ignore[attr-defined]
+    row = case.coordinator_row  # type: ignore[attr-defined]
+    if not row:
+        return members, None
+    # In the model's field order, as ``from_db`` takes the values of the fields it is given.
+    names = [field.attname for field in User._meta.concrete_fields if field.attname in row]
+    return members, User.from_db(db, names, [row[name] for name in names])
+
+
 def sorted_caseload(cases: CaseQuerySet, sort: str) -> CaseQuerySet:
     if sort == "status":
         return cases.order_by_status()
@@ -137,35 +182,25 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
         cases = cases.in_area(filters["gebied"])
     sort = filters.get("sorteer") or DEFAULT_SORT
     cases = sorted_caseload(
-        cases.with_caseload_summary(user)
-        .select_related("household__neighbourhood__parent", "team")
-        .prefetch_related(
-            Prefetch(
-                "household__memberships",
-                queryset=HouseholdMembership.objects.current().select_related("person").order_by("start_date", "id"),
-                to_attr="current_memberships",
-            ),
-            Prefetch(
-                "involvements",
-                queryset=Involvement.objects.filter(is_coordinator=True, end_date__isnull=True).select_related(
-                    "professional"
-                ),
-                to_attr="coordinator_involvements",
-            ),
+        with_caseload_people(
+            cases.with_caseload_summary(user).select_related("household__neighbourhood__parent", "team"),
+            timezone.localdate(),
         ),
         sort,
     )
     page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
     themes_by_code = {theme.code: theme for theme in themes}
-    rows = [
-        CaseloadRow(
-            case=case,
-            members=[membership.person for membership in case.household.current_memberships],  # type: ignore[attr-defined]
-            coordinator=next((i.professional for i in case.coordinator_involvements), None),  # type: ignore[attr-defined]
-            themes=[themes_by_code[code] for code in case.theme_codes if code in themes_by_code],  # type: ignore[attr-defined]
+    rows = []
+    for case in page.object_list:
+        members, coordinator = caseload_people(case)
+        rows.append(
+            CaseloadRow(
+                case=case,
+                members=members,
+                coordinator=coordinator,
+                themes=[themes_by_code[code] for code in case.theme_codes if code in themes_by_code],  # type: ignore[attr-defined]
+            )
         )
-        for case in page.object_list
-    ]
     access_log.record_many(
         user=user,
         action=access_log.Action.READ,
