@@ -10,13 +10,30 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from cases.models import Action, Case, Goal, Household, HouseholdMembership, Person
-from cases.views.pages import goals_of, memberships_of, with_current_plan_version, with_membership_rows
+from cases.models import Action, Case, CaseConference, Consent, Goal, Household, HouseholdMembership, Person
+from cases.views.pages import (
+    conferences_of,
+    consents_of,
+    goals_of,
+    memberships_of,
+    with_conference_and_consent_rows,
+    with_current_plan_version,
+    with_membership_rows,
+)
 from funding.models import Blockage, BlockageStatus, FundingStream, Silo
 from funding.selectors import open_blockages_of, with_open_blockages
-from tests.cases.factories import ActionFactory, CaseFactory, GoalFactory, MembershipFactory, PlanVersionFactory
+from tests.cases.factories import (
+    ActionFactory,
+    CaseFactory,
+    ConferenceFactory,
+    ConsentFactory,
+    GoalFactory,
+    MembershipFactory,
+    PlanVersionFactory,
+)
 from tests.conftest import Personas
 from tests.funding.factories import BlockageFactory, StreamFactory
+from tests.organisations.factories import OrganisationFactory, UserFactory
 from themes.cache import all_themes
 from themes.models import Theme
 
@@ -116,3 +133,38 @@ def test_the_open_blockages_read_with_the_actions_are_what_the_orm_reads(
     ]
     assert [blockage.euros_stuck for blockage in blockages] == [Decimal("0.10"), Decimal("1234.56")]
     assert isinstance(blockages[0].stream, FundingStream) and blockages[1].silo is None
+
+
+def test_the_conferences_and_consents_read_with_the_case_come_newest_first_with_their_names(
+    personas: Personas, django_assert_num_queries
+) -> None:
+    case = CaseFactory(team=personas.team_a, coordinator=personas.professional)
+    nameless = UserFactory(username="j.nameless", first_name="", last_name="")
+    older = ConferenceFactory(
+        case=case, held_on=datetime.date(2025, 2, 1), participants=[personas.professional, nameless]
+    )
+    newer = ConferenceFactory(case=case, held_on=datetime.date(2025, 4, 1), household_present=False)
+    member = MembershipFactory(household=case.household).person
+    zorg, school = OrganisationFactory(name="Zorgbureau"), OrganisationFactory(name="Basisschool De Linde")
+    given = ConsentFactory(case=case, person=member, organisations=[zorg, school])
+    revoked = ConsentFactory(
+        case=case, person=member, given_on=datetime.date(2025, 3, 1), revoked_on=datetime.date(2025, 4, 1)
+    )
+    loaded = with_conference_and_consent_rows(Case.objects.filter(pk=case.pk)).get()
+    with django_assert_num_queries(0):
+        conferences = conferences_of(loaded)
+        consents = consents_of(loaded)
+        shown = [(fields(row), row.participant_names) for row in conferences]  # type: ignore[attr-defined]
+        given_to = [(fields(row), fields(row.person), row.organisation_names) for row in consents]  # type: ignore[attr-defined]
+    assert [row.pk for row in conferences] == [newer.pk, older.pk]
+    assert shown == [
+        (fields(CaseConference.objects.get(pk=newer.pk)), []),
+        (
+            fields(CaseConference.objects.get(pk=older.pk)),
+            ["j.nameless", str(personas.professional)],
+        ),  # by last name: none first
+    ]
+    assert given_to == [
+        (fields(Consent.objects.get(pk=revoked.pk)), fields(member), []),
+        (fields(Consent.objects.get(pk=given.pk)), fields(member), ["Basisschool De Linde", "Zorgbureau"]),
+    ]
