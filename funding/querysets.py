@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
     from .models import Allocation, Blockage, BlockageEvent, FundingStream, Spend, SpendImport  # noqa: F401
 
-OPEN_BLOCKAGE = Q(status__in=["open", "escalated"])
+OPEN_BLOCKAGE_STATUSES = ("open", "escalated")
+OPEN_BLOCKAGE = Q(status__in=OPEN_BLOCKAGE_STATUSES)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 

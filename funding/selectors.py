@@ -7,6 +7,7 @@ queries, whatever the size of the household's history.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -21,10 +22,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from cases.models import Action, Case, Household, Involvement
+from common.json_rows import from_json, json_object_sql
 from organisations.models import Organisation
 from privacy import policy
 
-from .models import Allocation, Blockage, Silo, Spend
+from .models import Allocation, Blockage, FundingStream, Silo, Spend
+from .querysets import OPEN_BLOCKAGE_STATUSES
 from .silo_look import SiloLook, look_of
 
 if TYPE_CHECKING:
@@ -231,6 +234,51 @@ def with_funding(actions: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
+@functools.cache
+def _open_blockage_rows_sql() -> str:
+    blockage, silo, stream = Blockage._meta.db_table, Silo._meta.db_table, FundingStream._meta.db_table
+    return f"""
+        SELECT jsonb_agg(jsonb_build_object('blockage', {json_object_sql(Blockage, "b")},
+                                            'silo', {json_object_sql(Silo, "s")},
+                                            'stream', {json_object_sql(FundingStream, "st")},
+                                            'takeover_stream', {json_object_sql(FundingStream, "ts")}))
+          FROM {blockage} b
+               LEFT JOIN {silo} s ON s.id = b.silo_id
+               LEFT JOIN {stream} st ON st.id = b.stream_id
+               LEFT JOIN {stream} ts ON ts.id = b.takeover_stream_id
+         WHERE b.action_id = {Action._meta.db_table}.id AND b.status = ANY(%s)
+    """  # noqa: S608 - table and column names from the models; the statuses a parameter
+
+
+def with_open_blockages(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """The actions with their open blockages (``OPEN_BLOCKAGE_STATUSES``) read in the query that loads them, as
+    JSON rows with the silo, stream and takeover stream the funding panel names: :func:`open_blockages_of`
+    turns them back into objects for :func:`household_funding`, one query fewer than reading them apart."""
+    sql = f"({_open_blockage_rows_sql()})"
+    return actions.annotate(
+        open_blockage_rows=RawSQL(sql, (list(OPEN_BLOCKAGE_STATUSES),), output_field=JSONField())  # noqa: S611
+    )
+
+
+def open_blockages_of(actions: Sequence[Action]) -> list[Blockage]:
+    """The open blockages read with ``actions`` (:func:`with_open_blockages`), oldest first, each with its
+    action, silo, stream and takeover stream."""
+    blockages = []
+    for action in actions:
+        db = action._state.db or "default"
+        for row in action.open_blockage_rows or []:  # type: ignore[attr-defined]  # NULL: none open
+            blockage = from_json(Blockage, row["blockage"], db)
+            blockage.action = action
+            # A blockage without a silo or stream has a row of NULLs there (the outer join found nothing).
+            blockage.silo = from_json(Silo, row["silo"], db) if blockage.silo_id else None
+            blockage.stream = from_json(FundingStream, row["stream"], db) if blockage.stream_id else None
+            blockage.takeover_stream = (
+                from_json(FundingStream, row["takeover_stream"], db) if blockage.takeover_stream_id else None
+            )
+            blockages.append(blockage)
+    return sorted(blockages, key=lambda blockage: (blockage.opened_at, blockage.pk))
+
+
 def _badges(action: Action) -> list[SiloBadge]:
     """An action's allocations per silo (from :func:`with_funding`), the largest first."""
     return [
@@ -295,15 +343,15 @@ def household_funding(
     actions: Sequence[Action] | None = None,
     involvements: Sequence[Involvement] | None = None,
 ) -> HouseholdFunding:
-    """Which silos pay for what, the fragmentation figures and the open blockages: four queries, one when
+    """Which silos pay for what, the fragmentation figures and the open blockages: four queries, none when
     the caller passes what it loaded already.
 
     Only what the user may see of the household: its visible cases' actions
     (``visible_cases``: those cases, when the caller already has them from
     ``Case.objects.visible_to(user)``; ``actions``: all their actions, loaded
-    through :func:`with_funding` with their theme, delivering organisation and
-    beneficiary; ``involvements``: all their involvements). The fragmentation
-    counts what :func:`household_fragmentation` counts.
+    through :func:`with_funding` and :func:`with_open_blockages` with their theme,
+    delivering organisation and beneficiary; ``involvements``: all their
+    involvements). The fragmentation counts what :func:`household_fragmentation` counts.
     """
     if visible_cases is None:
         visible_cases = list(Case.objects.visible_to(user).filter(household=household).select_related("team"))
@@ -311,7 +359,7 @@ def household_funding(
     by_id = {case.pk: case for case in visible_cases if case.household_id == household.pk}
     if actions is None:
         actions = list(
-            with_funding(Action.objects.filter(case__in=cases)).select_related(
+            with_open_blockages(with_funding(Action.objects.filter(case__in=cases))).select_related(
                 "theme", "delivering_organisation", "beneficiary"
             )
         )
@@ -319,10 +367,11 @@ def household_funding(
         involvements = list(Involvement.objects.active().filter(case__in=open_cases))
     shown = []
     for action in actions:
-        if action.case_id not in by_id or action.status == Action.Status.CANCELLED:
-            continue  # cancelled actions pay nothing
+        if action.case_id not in by_id:
+            continue
         action.case = by_id[action.case_id]
-        shown.append(action)
+        if action.status != Action.Status.CANCELLED:  # cancelled actions pay nothing
+            shown.append(action)
     shown.sort(key=lambda action: (action.case.reference, action.theme.order, action.pk))
     # Per team, not per action: a query only where a team leaves paying to its lead.
     may_pay = {case.team_id: policy.may_pay_from_stream(user, case.team) for case in by_id.values()}
@@ -339,14 +388,8 @@ def household_funding(
                 may_pay=may_pay[action.case.team_id],
             )
         )
-    blockages = list(
-        Blockage.objects.filter(action__case__in=cases)
-        .open()
-        .select_related(
-            "action__theme", "action__delivering_organisation", "silo", "stream", "takeover_stream", "action__case"
-        )
-        .order_by("opened_at", "pk")
-    )
+    # The open blockages of every action of these cases, a cancelled one's too.
+    blockages = open_blockages_of([action for action in actions if action.case_id in by_id])
     return HouseholdFunding(
         household=household,
         actions=rows,

@@ -17,14 +17,16 @@ register = template.Library()
 def leads_team_of(context: template.Context, case: Case) -> bool:
     """Whether the user leads the case's team (and so assigns its coordinator).
 
-    One query per request, however many cases a page shows: the led teams are kept on the request.
+    One query per request, however many cases a page shows: the led teams are kept on the request. None
+    for anyone the policy answers with no teams at all: the empty query is not even compiled.
     """
     request = context.get("request")
     user: Any = getattr(request, "user", None) or context.get("user")
     holder = request if request is not None else user
     led: frozenset[int] | None = getattr(holder, "_wijkteam_led_team_ids", None)
     if led is None:
-        led = frozenset(policy.led_team_ids(user))  # no query for anyone but a team lead
+        ids = policy.led_team_ids(user)
+        led = frozenset() if ids.query.is_empty() else frozenset(ids)  # no query for anyone but a team lead
         if holder is not None:
             holder._wijkteam_led_team_ids = led
     return case.team_id in led

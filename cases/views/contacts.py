@@ -62,7 +62,9 @@ def contact_create(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> HttpRe
             draft_discard(by=user, key=key_for("contact-note", case.uuid))
             if request.htmx:
                 by_code = {theme.code: theme for theme in themes}
-                entry = TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes])
+                entry = TimelineEntry(
+                    contact=contact, themes=[by_code[code] for code in contact.themes], correctable=case.is_open
+                )
                 return render(
                     request,
                     "cases/contact/_created.html",

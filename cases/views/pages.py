@@ -11,29 +11,29 @@ fixed number of queries whatever the size of the household or the caseload
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 import uuid as uuid_module
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import models
 from django.db.models import (
     F,
     FilteredRelation,
+    JSONField,
+    ManyToManyField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,11 +41,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agenda.services import recent_household_record
+from agenda.templatetags.agenda import with_agenda_rows
 from common.http import AuthenticatedHttpRequest
+from common.json_rows import from_json, json_object_sql
 from common.paging import OpenEndedPage, page_number
 from funding.models import ProductCategory
-from funding.selectors import household_funding, with_funding
-from organisations.models import Area, Team, User
+from funding.selectors import household_funding, with_funding, with_open_blockages
+from organisations.models import Area, Organisation, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.cache import all_themes
@@ -66,6 +68,7 @@ from ..models import (
     MeasurementScore,
     NetworkPerson,
     Person,
+    Plan,
     PlanVersion,
 )
 from ..querysets import CONTACT_OVERDUE_DAYS, CaseQuerySet
@@ -103,6 +106,51 @@ class CaseloadRow:
     themes: list[Theme]
 
 
+@functools.cache
+def _caseload_people_sql() -> tuple[str, str]:
+    """The current members of the case's household (the rule of ``HouseholdMembership.objects.current``, on
+    the day given twice), and the name of its active coordinator, as JSON."""
+    membership, person = HouseholdMembership._meta.db_table, Person._meta.db_table
+    case, involvement, user = Case._meta.db_table, Involvement._meta.db_table, User._meta.db_table
+    members = f"""
+        SELECT jsonb_agg({json_object_sql(Person, "p")} ORDER BY m.start_date, m.id)
+          FROM {membership} m JOIN {person} p ON p.id = m.person_id
+         WHERE m.household_id = {case}.household_id AND m.start_date <= %s AND (m.end_date IS NULL OR m.end_date >= %s)
+    """  # noqa: S608 - table and column names from the models; the day a parameter
+    coordinator = f"""
+        SELECT jsonb_build_object('id', u.id, 'username', u.username, 'first_name', u.first_name,
+                                  'last_name', u.last_name)
+          FROM {involvement} i JOIN {user} u ON u.id = i.professional_id
+         WHERE i.case_id = {case}.id AND i.is_coordinator AND i.end_date IS NULL
+         LIMIT 1
+    """  # noqa: S608 - table and column names from the models, no values
+    return members, coordinator
+
+
+def with_caseload_people(cases: CaseQuerySet, day: datetime.date) -> CaseQuerySet:
+    """The cases with their household's current members and their coordinator's name read in the same
+    query (``caseload_people``): two queries fewer than prefetching them. Computed for the rows of the
+    page only: PostgreSQL evaluates them after the sort and the limit."""
+    members, coordinator = _caseload_people_sql()
+    return cases.annotate(
+        member_rows=RawSQL(f"({members})", (day, day), output_field=JSONField()),  # noqa: S611
+        coordinator_row=RawSQL(f"({coordinator})", (), output_field=JSONField()),  # noqa: S611
+    )
+
+
+def caseload_people(case: Case) -> tuple[list[Person], User | None]:
+    """The members and the coordinator read with the case (``with_caseload_people``). The coordinator has
+    only the fields its name needs (id, username, first and last name) loaded."""
+    db = case._state.db or "default"
+    members = [from_json(Person, row, db) for row in case.member_rows or []]  # type: ignore[attr-defined]
+    row = case.coordinator_row  # type: ignore[attr-defined]
+    if not row:
+        return members, None
+    # In the model's field order, as ``from_db`` takes the values of the fields it is given.
+    names = [field.attname for field in User._meta.concrete_fields if field.attname in row]
+    return members, User.from_db(db, names, [row[name] for name in names])
+
+
 def sorted_caseload(cases: CaseQuerySet, sort: str) -> CaseQuerySet:
     if sort == "status":
         return cases.order_by_status()
@@ -133,35 +181,25 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
         cases = cases.in_area(filters["gebied"])
     sort = filters.get("sorteer") or DEFAULT_SORT
     cases = sorted_caseload(
-        cases.with_caseload_summary(user)
-        .select_related("household__neighbourhood__parent", "team")
-        .prefetch_related(
-            Prefetch(
-                "household__memberships",
-                queryset=HouseholdMembership.objects.current().select_related("person").order_by("start_date", "id"),
-                to_attr="current_memberships",
-            ),
-            Prefetch(
-                "involvements",
-                queryset=Involvement.objects.filter(is_coordinator=True, end_date__isnull=True).select_related(
-                    "professional"
-                ),
-                to_attr="coordinator_involvements",
-            ),
+        with_caseload_people(
+            cases.with_caseload_summary(user).select_related("household__neighbourhood__parent", "team"),
+            timezone.localdate(),
         ),
         sort,
     )
     page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
     themes_by_code = {theme.code: theme for theme in themes}
-    rows = [
-        CaseloadRow(
-            case=case,
-            members=[membership.person for membership in case.household.current_memberships],  # type: ignore[attr-defined]
-            coordinator=next((i.professional for i in case.coordinator_involvements), None),  # type: ignore[attr-defined]
-            themes=[themes_by_code[code] for code in case.theme_codes if code in themes_by_code],  # type: ignore[attr-defined]
+    rows = []
+    for case in page.object_list:
+        members, coordinator = caseload_people(case)
+        rows.append(
+            CaseloadRow(
+                case=case,
+                members=members,
+                coordinator=coordinator,
+                themes=[themes_by_code[code] for code in case.theme_codes if code in themes_by_code],  # type: ignore[attr-defined]
+            )
         )
-        for case in page.object_list
-    ]
     access_log.record_many(
         user=user,
         action=access_log.Action.READ,
@@ -191,6 +229,8 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
 class TimelineEntry:
     contact: Contact
     themes: list[Theme]
+    # The reader wrote it and the case is open: the entry links to the correction form.
+    correctable: bool
 
 
 def timeline_page(
@@ -211,7 +251,11 @@ def timeline_page(
     )
     by_code = {theme.code: theme for theme in themes}
     entries = [
-        TimelineEntry(contact=contact, themes=[by_code[code] for code in contact.themes if code in by_code])
+        TimelineEntry(
+            contact=contact,
+            themes=[by_code[code] for code in contact.themes if code in by_code],
+            correctable=case.is_open and contact.author_id == user.pk,
+        )
         for contact in contacts[:TIMELINE_PAGE_SIZE]
     ]
     return entries, (number + 1 if len(contacts) > TIMELINE_PAGE_SIZE else None)
@@ -260,14 +304,6 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     """
     today = timezone.localdate()
     themes = all_themes()
-    prefetch_related_objects(
-        [household],
-        Prefetch(
-            "memberships",
-            queryset=HouseholdMembership.objects.select_related("person").order_by("start_date", "id"),
-            to_attr="all_memberships",
-        ),
-    )
     # The involvements of every case shown, not only of the chosen one: the funding panel counts the
     # fragmentation over the open ones from them (``household_funding``), one query fewer.
     prefetch_related_objects(
@@ -281,10 +317,10 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         ),
     )
     # Likewise the actions of every case shown, with what the funding panel shows of each (spent,
-    # blocked, the silos paying) and the name of their product category: the plan's actions and the
-    # funding panel's are one query.
+    # blocked, the silos paying, the open blockages) and the name of their product category: the plan's
+    # actions and the funding panel's are one query.
     all_actions = list(
-        with_funding(Action.objects.filter(case__in=[shown.pk for shown in cases]))
+        with_open_blockages(with_funding(Action.objects.filter(case__in=[shown.pk for shown in cases])))
         .select_related("theme", "delivering_organisation", "beneficiary")
         .annotate(
             product_category_name=Subquery(
@@ -294,51 +330,20 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         .order_by("theme__order", F("start_date").asc(nulls_last=True), "id")
     )
     plan = _current_plan_version(case)
-    if plan is not None:
-        prefetch_related_objects([plan], Prefetch("goals", queryset=Goal.objects.select_related("theme")))
-    prefetch_related_objects(
-        [case],
-        # The participants' and organisations' names only, gathered in the conferences' and consents' own
-        # queries: two queries fewer than prefetching the users and organisations.
-        Prefetch(
-            "conferences",
-            queryset=CaseConference.objects.annotate(
-                participant_names=ArrayAgg(
-                    Coalesce(
-                        NullIf(
-                            Trim(Concat("participants__first_name", Value(" "), "participants__last_name")), Value("")
-                        ),
-                        "participants__username",
-                    ),
-                    filter=Q(participants__isnull=False),
-                    order_by=("participants__last_name", "participants__first_name"),
-                    default=Value([]),
-                )
-            ),
-        ),
-        Prefetch(
-            "consents",
-            queryset=Consent.objects.select_related("person").annotate(
-                organisation_names=ArrayAgg(
-                    "organisations__name",
-                    filter=Q(organisations__isnull=False),
-                    order_by="organisations__name",
-                    default=Value([]),
-                )
-            ),
-        ),
-    )
+    goals = goals_of(case, themes) if plan is not None else []
+    conferences = conferences_of(case)
+    consents = consents_of(case)
     # The current members, active involvements and open actions are picked from the full lists in
     # Python, with the same rules as their querysets (``current``, ``active``, ``open``): three
     # queries fewer, and their compilation was a good part of the page's time.
-    memberships: list[HouseholdMembership] = household.all_memberships  # type: ignore[attr-defined]
+    memberships = memberships_of(household)
     current_members = [membership for membership in memberships if in_period(membership, today)]
     involvements: list[Involvement] = case.all_involvements  # type: ignore[attr-defined]
     active_involvements = [involvement for involvement in involvements if is_running(involvement, today)]
     actions = [action for action in all_actions if action.case_id == case.pk]
     # A conference's agreed actions are actions of its case (services.conference_record): picked from
     # those already loaded, one query fewer.
-    for conference in case.conferences.all():
+    for conference in conferences:
         conference.agreed_actions = sorted(  # type: ignore[attr-defined]
             (action for action in actions if action.conference_id == conference.pk), key=lambda action: action.pk
         )
@@ -383,6 +388,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "diagram": diagram,
         "funding": funding,
         "plan": plan,
+        "goals": goals,
         "actions": actions,
         "timeline": timeline,
         "next_page": next_page,
@@ -392,8 +398,8 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
             .select_related("measurement__person", "measurement__instrument", "domain")
             .order_by("measurement__measured_on", "measurement_id", "domain__order")
         ),
-        "conferences": case.conferences.all(),
-        "consents": [(consent, consent_state(consent, today)) for consent in case.consents.all()],
+        "conferences": conferences,
+        "consents": [(consent, consent_state(consent, today)) for consent in consents],
         "contact_form": ContactForm(themes=themes) if case.is_open else None,
         "may_use_meldcode": policy.may_use_meldcode(user, case.pk, running_involvements=active_involvements),
         "may_request_transfer": policy.may_request_transfer(user, case.pk, case.team_id, involvements=involvements),
@@ -401,11 +407,48 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     }
 
 
-M = TypeVar("M", bound=models.Model)
+@functools.cache
+def _membership_rows_sql() -> str:
+    membership, person = HouseholdMembership._meta.db_table, Person._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(HouseholdMembership, "m")} || jsonb_build_object(
+                   'person', {json_object_sql(Person, "p")}) ORDER BY m.start_date, m.id)
+          FROM {membership} m JOIN {person} p ON p.id = m.person_id
+         WHERE m.household_id = {Household._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
 
 
-def _concrete(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [field for field in model._meta.concrete_fields if not field.generated]
+def with_membership_rows(households: QuerySet[Household]) -> QuerySet[Household]:
+    """The households with every membership (past ones too) and its person read in the same query, as JSON
+    rows by start date; ``memberships_of`` turns them back into objects: one query fewer than a prefetch.
+
+    The members are visible with their household, as the network is (``with_network_rows``).
+    """
+    return households.annotate(membership_rows=RawSQL(f"({_membership_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
+
+
+def memberships_of(household: Household) -> list[HouseholdMembership]:
+    """The memberships read with the household (``with_membership_rows``), by start date, each with its person."""
+    if not hasattr(household, "membership_rows"):  # not read with the household: one query of its own
+        return list(household.memberships.select_related("person").order_by("start_date", "id"))
+    db = household._state.db or "default"
+    memberships = []
+    for row in household.membership_rows or []:  # NULL: no members
+        membership = from_json(HouseholdMembership, row, db)
+        membership.person = from_json(Person, row["person"], db)
+        memberships.append(membership)
+    return memberships
+
+
+@functools.cache
+def _network_rows_sql() -> str:
+    network, person = NetworkPerson._meta.db_table, Person._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(NetworkPerson, "n")} || jsonb_build_object(
+                   'related_to', {json_object_sql(Person, "p")}) ORDER BY n.name, n.id)
+          FROM {network} n LEFT JOIN {person} p ON p.id = n.related_to_id
+         WHERE n.household_id = {Household._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
 
 
 def with_network_rows(households: QuerySet[Household]) -> QuerySet[Household]:
@@ -414,24 +457,7 @@ def with_network_rows(households: QuerySet[Household]) -> QuerySet[Household]:
     The network is visible with its household, as its members are; ``network_of`` turns the rows back
     into ``NetworkPerson`` objects with their ``related_to`` person: one query fewer than a prefetch.
     """
-    rows = (
-        NetworkPerson.objects.filter(household=OuterRef("pk"))
-        .order_by()
-        .values("household")
-        .annotate(
-            rows=JSONBAgg(
-                JSONObject(
-                    **{field.attname: field.attname for field in _concrete(NetworkPerson)},
-                    related_to=JSONObject(
-                        **{field.attname: f"related_to__{field.attname}" for field in _concrete(Person)}
-                    ),
-                ),
-                order_by=("name", "id"),
-            )
-        )
-        .values("rows")
-    )
-    return households.annotate(network_rows=Subquery(rows))
+    return households.annotate(network_rows=RawSQL(f"({_network_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
 
 
 def network_of(household: Household, memberships: Sequence[HouseholdMembership]) -> list[NetworkPerson]:
@@ -444,19 +470,11 @@ def network_of(household: Household, memberships: Sequence[HouseholdMembership])
     persons = {membership.person_id: membership.person for membership in memberships}
     entries = []
     for row in rows:
-        entry = _from_json(NetworkPerson, row, db)
+        entry = from_json(NetworkPerson, row, db)
         related = row["related_to"]
-        entry.related_to = persons.get(entry.related_to_id) or _from_json(Person, related, db)
+        entry.related_to = persons.get(entry.related_to_id) or from_json(Person, related, db)
         entries.append(entry)
     return entries
-
-
-def _from_json(model: type[M], row: dict[str, Any], db: str) -> M:
-    """A model object from a JSON row of its concrete fields, as if read by the ORM (its generated fields deferred)."""
-    fields = _concrete(model)
-    return model.from_db(
-        db, [field.attname for field in fields], [field.to_python(row[field.attname]) for field in fields]
-    )
 
 
 def _current_plan_version(case: Case) -> PlanVersion | None:
@@ -466,12 +484,105 @@ def _current_plan_version(case: Case) -> PlanVersion | None:
     return version if version is not None and version.pk is not None else None
 
 
+@functools.cache
+def _goal_rows_sql() -> str:
+    goal, version, plan = Goal._meta.db_table, PlanVersion._meta.db_table, Plan._meta.db_table
+    # The current version's goals: the rule of ``GoalQuerySet.current`` (its number is the plan's version).
+    return f"""
+        SELECT jsonb_agg({json_object_sql(Goal, "g")} ORDER BY g."order", g.id)
+          FROM {goal} g JOIN {version} v ON v.id = g.plan_version_id JOIN {plan} p ON p.id = v.plan_id
+         WHERE p.case_id = {Case._meta.db_table}.id AND v.number = p.version
+    """  # noqa: S608 - table and column names from the models, no values
+
+
 def with_current_plan_version(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases with their plan's current version (its number is the plan's version) and its author, in
-    the same query: ``case.current_plan_version``, None without a plan or version."""
+    the same query: ``case.current_plan_version``, None without a plan or version; and that version's
+    goals as JSON rows in their order (``goals_of``), one query fewer than a prefetch."""
     return cases.annotate(
-        current_plan_version=FilteredRelation("plan__versions", condition=Q(plan__versions__number=F("plan__version")))
+        current_plan_version=FilteredRelation("plan__versions", condition=Q(plan__versions__number=F("plan__version"))),
+        goal_rows=RawSQL(f"({_goal_rows_sql()})", (), output_field=JSONField()),  # noqa: S611
     ).select_related("plan", "current_plan_version__created_by")  # type: ignore[misc]  # the stubs know no alias
+
+
+@functools.cache
+def _conference_and_consent_rows_sql() -> tuple[str, str]:
+    """The case's conferences and consents (newest first, as their models order them), each with the names
+    the page shows: the participants' (their full name, else their username) and the organisations'."""
+    case, user, person = Case._meta.db_table, User._meta.db_table, Person._meta.db_table
+    participants = CaseConference._meta.get_field("participants")
+    organisations = Consent._meta.get_field("organisations")
+    assert isinstance(participants, ManyToManyField) and isinstance(organisations, ManyToManyField)
+    conferences = f"""
+        SELECT jsonb_agg({json_object_sql(CaseConference, "c")} || jsonb_build_object('participant_names', (
+                   SELECT coalesce(jsonb_agg(coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username)
+                                             ORDER BY u.last_name, u.first_name), '[]'::jsonb)
+                     FROM {participants.m2m_db_table()} t JOIN {user} u ON u.id = t.{participants.m2m_reverse_name()}
+                    WHERE t.{participants.m2m_column_name()} = c.id)) ORDER BY c.held_on DESC, c.id DESC)
+          FROM {CaseConference._meta.db_table} c
+         WHERE c.case_id = {case}.id
+    """  # noqa: S608 - table and column names from the models, no values
+    consents = f"""
+        SELECT jsonb_agg({json_object_sql(Consent, "k")} || jsonb_build_object(
+                   'person', {json_object_sql(Person, "p")},
+                   'organisation_names', (
+                   SELECT coalesce(jsonb_agg(o.name ORDER BY o.name), '[]'::jsonb)
+                     FROM {organisations.m2m_db_table()} t
+                          JOIN {Organisation._meta.db_table} o ON o.id = t.{organisations.m2m_reverse_name()}
+                    WHERE t.{organisations.m2m_column_name()} = k.id)) ORDER BY k.given_on DESC, k.id DESC)
+          FROM {Consent._meta.db_table} k JOIN {person} p ON p.id = k.person_id
+         WHERE k.case_id = {case}.id
+    """  # noqa: S608 - table and column names from the models, no values
+    return conferences, consents
+
+
+def with_conference_and_consent_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with their conferences and consents read in the same query, as JSON rows (``conferences_of``,
+    ``consents_of``): two queries fewer than prefetching them. They hang under a case that passed the policy."""
+    conferences, consents = _conference_and_consent_rows_sql()
+    return cases.annotate(
+        conference_rows=RawSQL(f"({conferences})", (), output_field=JSONField()),  # noqa: S611
+        consent_rows=RawSQL(f"({consents})", (), output_field=JSONField()),  # noqa: S611
+    )
+
+
+def conferences_of(case: Case) -> list[CaseConference]:
+    """The conferences read with the case (``with_conference_and_consent_rows``), newest first, each with
+    ``participant_names``."""
+    db = case._state.db or "default"
+    conferences = []
+    for row in getattr(case, "conference_rows", None) or []:  # NULL: none
+        conference = from_json(CaseConference, row, db)
+        conference.participant_names = row["participant_names"]  # type: ignore[attr-defined]
+        conferences.append(conference)
+    return conferences
+
+
+def consents_of(case: Case) -> list[Consent]:
+    """The consents read with the case (``with_conference_and_consent_rows``), newest first, each with its
+    person and ``organisation_names``."""
+    db = case._state.db or "default"
+    consents = []
+    for row in getattr(case, "consent_rows", None) or []:  # NULL: none
+        consent = from_json(Consent, row, db)
+        consent.person = from_json(Person, row["person"], db)
+        consent.organisation_names = row["organisation_names"]  # type: ignore[attr-defined]
+        consents.append(consent)
+    return consents
+
+
+def goals_of(case: Case, themes: Sequence[Theme]) -> list[Goal]:
+    """The goals of the case's current plan version read with the case (``with_current_plan_version``), each
+    with its theme from ``themes`` (``all_themes``)."""
+    db = case._state.db or "default"
+    by_id = {theme.pk: theme for theme in themes}
+    goals = []
+    for row in getattr(case, "goal_rows", None) or []:  # NULL: no goals
+        goal = from_json(Goal, row, db)
+        if goal.theme_id in by_id:  # else a theme newer than the process's copy, read when shown
+            goal.theme = by_id[goal.theme_id]
+        goals.append(goal)
+    return goals
 
 
 @login_required
@@ -480,14 +591,18 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
     """Het gezin centraal: the members in the middle, everyone involved around them, the plan and the timeline."""
     user = request.user
     household = get_visible_or_404(
-        with_network_rows(Household.objects.select_related("neighbourhood__parent")),
+        with_membership_rows(with_network_rows(Household.objects.select_related("neighbourhood__parent"))),
         request,
         log_read=False,
         uuid=uuid,
     )
     # Open cases first, then the latest; a household the user sees has at least one case they see.
     cases = list(
-        with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+        with_agenda_rows(
+            with_conference_and_consent_rows(
+                with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+            )
+        )
         .select_related("team")
         .order_by(F("closed_on").desc(nulls_first=True), "-referred_on", "-id")
     )

@@ -270,6 +270,16 @@ def test_the_household_panel_reads_open_tasks_and_coming_appointments_in_one_que
         (first.uuid, NOW, "School"),
         (visit.uuid, visit.starts_at, "Thuis"),
     ]
+    # The household page reads the same rows with its cases (with_agenda_rows), and the panel no query more.
+    from django.template import Context
+
+    from agenda.templatetags.agenda import case_agenda, with_agenda_rows
+    from cases.models import Case
+
+    loaded = with_agenda_rows(Case.objects.filter(pk=case.pk)).get()
+    with django_assert_num_queries(0):
+        panel = case_agenda(Context(), loaded)
+    assert (panel["tasks"], panel["appointments"]) == (tasks, appointments)
     page = log_in(owner).get(reverse("cases:household", args=[case.household.uuid])).content.decode()
     assert f"Eerst ({owner.get_full_name()})" in page and f"Later ({nameless.owner.username})" in page
     assert f"Bij school, School ({owner.get_full_name()})" in page

@@ -411,13 +411,13 @@ def test_the_caseload_uses_a_constant_number_of_queries(
     client = log_in(personas.team_lead)
     a_rich_case(personas, members=1, involvements=1, contacts=1)
     all_themes()  # read once per process (themes.cache)
-    # 8, plus the second-factor device django-otp loads, plus the access log: the actor's organisation and one INSERT
-    with django_assert_max_num_queries(11):
+    # Session, user, the second-factor device django-otp loads; areas, count, the cases with their members and
+    # coordinator as JSON rows, teams; one INSERT into the access log.
+    with django_assert_max_num_queries(8):
         small = client.get(reverse("cases:caseload"))
     for _ in range(12):
         a_rich_case(personas, members=4, involvements=4, organisations=3, contacts=20)
-    # 8, plus the second-factor device django-otp loads, plus the access log: the actor's organisation and one INSERT
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(8):
         large = client.get(reverse("cases:caseload"))
     assert len(caseload_rows(small)) == 1 and len(caseload_rows(large)) == 13
 
@@ -678,13 +678,14 @@ def test_the_household_page_uses_a_constant_number_of_queries(
 ) -> None:
     case = a_rich_case(personas, **size)
     client = log_in(personas.professional)
-    # Session, user, device (3); the household with the network around it as JSON rows (ecogram, issues 16,
-    # 17), cases; memberships, involvements, actions, goals; conferences, consents, contacts, blockages,
-    # scores (a conference's agreed actions come from the case's); the coordinator's "who viewed" panel; one
-    # INSERT into the access log for everything read; "recently viewed" (one upsert) and the case's open
-    # tasks and appointments in one UNION (issues 15, 17). The themes are read once per process (themes.cache).
+    # Session, user, device (3); the household with its memberships and the network around it as JSON rows
+    # (ecogram, issues 16, 17), the cases with their current plan's goals, conferences and consents as JSON
+    # rows; involvements, actions with their open blockages as JSON rows; contacts, scores (a conference's
+    # agreed actions come from the case's); the coordinator's "who viewed" panel; one INSERT into the access log
+    # for everything read; "recently viewed" (one upsert). The case's open tasks and appointments come with
+    # the cases too (issues 15, 17). The themes are read once per process (themes.cache).
     all_themes()
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(12):
         response = client.get(household_url(case))
     assert response.status_code == 200
     assert f'data-count="professionals">{size["involvements"] + 1}<' in html_of(response)
@@ -826,8 +827,10 @@ def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_report
     assert f"Household {largest.household.uuid}: 4 memberships, 5 involvements, 30 contacts" in report
     assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
     timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms, Python CPU median +[\d.]+ ms\)"
-    assert re.search(rf"household page +{timings} +18 queries", report)  # agenda 2, network 0 (issues 15, 16, 17)
-    assert re.search(rf"caseload +{timings} +10 queries", report)  # the themes read once per process
+    # agenda, network, members, goals, conferences, consents and blockages 0 (issues 15, 16, 17)
+    assert re.search(rf"household page +{timings} +12 queries", report)
+    # The themes read once per process, the members and the coordinator with the cases.
+    assert re.search(rf"caseload +{timings} +8 queries", report)
     assert "Voornaam" not in report and "Lindelaan" not in report  # no names or addresses in the output
     # The login it needed leaves nothing behind.
     from django.contrib.sessions.models import Session

@@ -78,9 +78,9 @@ def test_the_household_view_takes_the_same_queries_however_long_the_history(
     personas: Personas, household_case, django_assert_num_queries
 ) -> None:
     case, youth_care, _social_work = household_case
-    # The visible cases; the actions with their allocations per silo; the involvements (for the figures); the
-    # blockages. The paying silo per organisation and the figures are counted on those rows.
-    with django_assert_num_queries(4):
+    # The visible cases; the actions with their allocations per silo and open blockages; the involvements (for
+    # the figures). The paying silo per organisation and the figures are counted on those rows.
+    with django_assert_num_queries(3):
         household_funding(case.household, personas.professional)
     stream = StreamFactory(silo=Silo.objects.get(code="participatiewet"))
     for index in range(30):
@@ -88,7 +88,7 @@ def test_the_household_view_takes_the_same_queries_however_long_the_history(
         AllocationFactory(action=action, stream=stream)
         if index % 3 == 0:
             BlockageFactory(action=action, opened_by=personas.professional)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         funding = household_funding(case.household, personas.professional)
     assert len(funding.actions) == 32 and len(funding.open_blockages) == 11
 
