@@ -221,6 +221,21 @@ def test_a_windows_1252_file_reads_as_the_same_text_in_utf_8(allocations) -> Non
     assert as_windows[3] == [(3, "allocation_reference", "unknown_reference", "AL-é")]
 
 
+def test_the_server_numbers_every_line_of_a_long_file_without_gaps(allocations) -> None:
+    # More lines than the staging sequence caches at once.
+    content = ("allocation_reference,month,amount\n" + "AL-000000001,2025-03,5\n" * 25_000).encode()
+    record = spend_import.spend_import_create(filename="long.csv", content=content, by=None)
+    try:
+        staged = spend_import._stage(record, content, ",", ["allocation_reference", "month", "amount"])
+        lines = "SELECT min(line), max(line), count(DISTINCT line) FROM {}"
+        with connection.cursor() as cursor:
+            cursor.execute(lines.format(spend_import._staging_table(record)))
+            assert cursor.fetchone() == (2, 25_001, 25_000)
+    finally:
+        spend_import._drop_staging(record)
+    assert staged.rows == 25_000
+
+
 def test_the_file_is_stored_and_read_back_byte_for_byte(allocations) -> None:
     content = "allocation_reference;month;amount\r\nAL-000000001;2025-03;10,00\r\n".encode("cp1252") + b"\xe9\x00\xff"
     record = spend_import.spend_import_create(filename="é.csv", content=content, by=None)
