@@ -470,8 +470,8 @@ SELECT count(*) FROM (
 
 
 def _quick_sql(record: SpendImport) -> str:
-    # In the Dutch dialect a dot is a thousands separator (the general check reads 1.250 as 1250): such an
-    # amount is left to it, as the server would read it as one euro and a quarter.
+    # In the Dutch dialect a dot is a thousands separator (the general check reads 1.250 as 1250 and refuses
+    # 12.50): an amount with a dot is left to it, where the server would read the dot as a decimal point.
     if record.dialect == SpendImport.Dialect.SEMICOLON:
         written = "CASE WHEN strpos(raw_amount, '.') = 0 THEN replace(raw_amount, ',', '.') END"
     else:
