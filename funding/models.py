@@ -260,7 +260,8 @@ class SpendImport(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     filename = models.CharField(_("file name"), max_length=255)
     content_hash = models.CharField(_("SHA-256 of the file"), max_length=64)
-    # The file itself: no personal data (references and amounts), and the worker needs no shared disk.
+    # The file itself: no personal data (references and amounts), and the worker needs no shared disk. Stored
+    # uncompressed (STORAGE EXTERNAL, migration 0017): compressing a large file cost a second per upload.
     content = models.BinaryField(_("file content"), editable=False)
     # As chosen on upload; "auto" becomes the dialect the first line shows once the import reads it.
     dialect = models.CharField(_("file dialect"), max_length=10, choices=Dialect.choices, default=Dialect.AUTO)
