@@ -95,6 +95,17 @@ def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _interface_language_again() -> Iterator[None]:
+    """Every test starts in the interface's own language: the language middleware activates the reader's
+    choice for the thread, and a request as an English-speaking user left English on for the next test in
+    the worker (a Dutch form message came back in English)."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _themes_read_afresh() -> None:
     """Every test reads the themes afresh: a rolled-back test may have changed one after the cache kept it."""
     from themes.cache import clear
