@@ -320,6 +320,17 @@ class SpendImport(models.Model):
     def is_finished(self) -> bool:
         return self.status in {self.Status.FAILED, self.Status.IMPORTED, self.Status.DUPLICATE}
 
+    # The steps the import records in ``phase`` (``spend_import._set_progress``), as the progress bar names them.
+    PHASES = {
+        "reading": _("reading the file"),
+        "staging": _("staging the rows"),
+        "validating": _("checking every row"),
+        "inserting": _("adding the spend"),
+    }
+
+    def get_phase_display(self) -> str:
+        return str(self.PHASES.get(self.phase, self.phase))
+
 
 class Spend(models.Model):
     """Actual spend per allocation per month, as finance reports it."""

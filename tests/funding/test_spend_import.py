@@ -210,6 +210,13 @@ def test_an_unfinished_import_keeps_polling(log_in, personas: Personas) -> None:
     assert 'hx-trigger="every 1s"' in html and "<progress" in html
 
 
+def test_the_progress_names_the_step_in_the_readers_language(log_in, personas: Personas) -> None:
+    record = spend_import.spend_import_create(filename="a.csv", content=b"x", by=personas.auditor)
+    SpendImport.objects.filter(pk=record.pk).update(status=SpendImport.Status.RUNNING, phase="validating")
+    html = log_in(personas.auditor).get(reverse("funding:spend_import", args=[record.uuid])).content.decode()
+    assert "(elke regel controleren)" in html and "validating" not in html
+
+
 def test_the_upload_screen_rejects_a_missing_or_wrong_file_next_to_the_field(log_in, personas: Personas) -> None:
     client = log_in(personas.auditor)
     response = client.post(reverse("funding:spend_imports"), {})
