@@ -35,10 +35,13 @@ from .models import (
     CoordinationRollup,
     FundingMonthRollup,
     FundingMonthSummary,
+    FundingRollup,
     GoalMonthRollup,
     GoalMonthSummary,
+    GoalRollup,
     InstrumentMonthRollup,
     InstrumentMonthSummary,
+    InstrumentRollup,
     NationalTimingHistogram,
     SummaryRun,
     TimingHistogram,
@@ -173,6 +176,17 @@ def _scoped(model: Any, scope: list[int] | None, filters: Filters) -> Any:
     return query
 
 
+def _source(
+    all_months: Any, per_month: Any, summary: Any, scope: list[int] | None, filters: Filters, *, rolled: bool
+) -> Any:
+    """The rows a panel sums: a whole municipality (or the country) over every month from the roll-up without
+    months, over a period from the monthly roll-up, and a wijk, buurt or team lead's buurten from the buurt
+    table."""
+    if rolled and not (filters.start or filters.end):
+        return all_months.objects.in_scope(municipality_id=filters.municipality_id)
+    return _scoped(per_month if rolled else summary, scope, filters)
+
+
 def published(count: str) -> Any:
     """A count as it may be published: the count plus its cell-key deviation (``_CaseMeasures``).
 
@@ -222,7 +236,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     board.neighbourhoods = NeighbourhoodLines(rows)
     board.totals = {name: count_cell(sum(r[name] for r in rows)) for name in NEIGHBOURHOOD_COUNTS}
 
-    goals = _scoped(GoalMonthRollup if rolled else GoalMonthSummary, scope, filters)
+    goals = _source(GoalRollup, GoalMonthRollup, GoalMonthSummary, scope, filters, rolled=rolled)
     if filters.theme_id:
         goals = goals.filter(theme_id=filters.theme_id)
     for row in goals.summed(
@@ -244,7 +258,10 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                 else ratio_cell(None, 0),
             }
         )
-    for row in _scoped(InstrumentMonthRollup if rolled else InstrumentMonthSummary, scope, filters).summed(
+    instruments = _source(
+        InstrumentRollup, InstrumentMonthRollup, InstrumentMonthSummary, scope, filters, rolled=rolled
+    )
+    for row in instruments.summed(
         [DOMAIN],
         ["domain__order"],
         persons_n=Sum("persons"),
@@ -264,10 +281,9 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     # One query per (organisation kind, organisation): the kinds' figures are the sums of their organisations'
     # rows (the same sums the summary would give per kind), so the page keeps its number of queries.
     per_kind: dict[str, dict[str, Any]] = {}
-    if rolled and not (filters.start or filters.end):  # every month: the roll-up without months
-        coordination = CoordinationRollup.objects.in_scope(municipality_id=filters.municipality_id)
-    else:
-        coordination = _scoped(CoordinationMonthRollup if rolled else CoordinationMonthSummary, scope, filters)
+    coordination = _source(
+        CoordinationRollup, CoordinationMonthRollup, CoordinationMonthSummary, scope, filters, rolled=rolled
+    )
     for row in coordination.summed(
         [ORGANISATION_KIND, ORGANISATION],
         ["organisation_kind__order", "organisation__name"],
@@ -488,7 +504,7 @@ def _funding_panel(
     are read from the streams themselves: a few rows per municipality.
     """
     rows: dict[str, dict[str, Any]] = {}
-    money = _scoped(FundingMonthRollup if rolled else FundingMonthSummary, scope, filters)
+    money = _source(FundingRollup, FundingMonthRollup, FundingMonthSummary, scope, filters, rolled=rolled)
     if filters.theme_id:
         money = money.filter(theme_id=filters.theme_id)
     for row in money.summed(

@@ -368,14 +368,22 @@ class CoordinationMonthRollup(_MunicipalityMonth, _CoordinationMeasures):
         ]
 
 
-class CoordinationRollup(_CoordinationMeasures):
-    """``CoordinationMonthRollup`` summed over every month: the views without a period (the country, a
-    municipality, a theme) read some 1,400 rows nationally instead of 51,600. Kept by the same differences
-    when contacts change cells (``services.CELL_ROLLUPS``)."""
+class _AllMonths(models.Model):
+    """A monthly roll-up summed over every month: the views without a period (the country, a municipality,
+    a theme) read a row per municipality and group instead of one per month as well (46 months at the
+    national seed). Rebuilt after the monthly roll-up by every refresh (``services.ROLLUPS``)."""
 
     municipality = _derived("organisations.Municipality", index=False)
 
     objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class CoordinationRollup(_AllMonths, _CoordinationMeasures):
+    """``CoordinationMonthRollup`` over every month: some 1,400 rows nationally instead of 51,600. Contact
+    cells move it by the same differences as the monthly roll-up (``services.CELL_ROLLUPS``)."""
 
     class Meta:
         verbose_name = _("coordination minutes per municipality")
@@ -389,6 +397,41 @@ class CoordinationRollup(_CoordinationMeasures):
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.organisation_kind_id} {self.organisation_id}"
+
+
+class GoalRollup(_AllMonths, _GoalMeasures):
+    """``GoalMonthRollup`` over every month."""
+
+    class Meta:
+        verbose_name = _("goals per municipality and theme")
+        constraints = [models.UniqueConstraint(fields=["municipality", "theme"], name="goal_rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.theme_id}"
+
+
+class InstrumentRollup(_AllMonths, _InstrumentMeasures):
+    """``InstrumentMonthRollup`` over every month."""
+
+    class Meta:
+        verbose_name = _("instrument trend per municipality")
+        constraints = [models.UniqueConstraint(fields=["municipality", "domain"], name="instrument_rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.domain_id}"
+
+
+class FundingRollup(_AllMonths, _FundingMeasures):
+    """``FundingMonthRollup`` over every month."""
+
+    class Meta:
+        verbose_name = _("funding per municipality and silo")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "silo", "theme"], name="funding_rollup_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.silo_id} {self.theme_id}"
 
 
 class FundingMonthRollup(_MunicipalityMonth, _FundingMeasures):

@@ -761,6 +761,26 @@ ROLLUPS = (
         """,
     ),
     Rollup(
+        "monitoring_goalrollup",
+        """
+        INSERT INTO monitoring_goalrollup (municipality_id, theme_id, goals, achieved, partly, households,
+                                           noise_households)
+        SELECT municipality_id, theme_id, sum(goals), sum(achieved), sum(partly), sum(households),
+               sum(noise_households)
+          FROM monitoring_goalmonthrollup WHERE __SCOPE__ GROUP BY 1, 2
+        """,
+    ),
+    Rollup(
+        "monitoring_instrumentrollup",
+        """
+        INSERT INTO monitoring_instrumentrollup
+            (municipality_id, domain_id, persons, households, sum_first, sum_latest, improved, noise_households)
+        SELECT municipality_id, domain_id, sum(persons), sum(households), sum(sum_first), sum(sum_latest),
+               sum(improved), sum(noise_households)
+          FROM monitoring_instrumentmonthrollup WHERE __SCOPE__ GROUP BY 1, 2
+        """,
+    ),
+    Rollup(
         "monitoring_fundingmonthrollup",
         """
         INSERT INTO monitoring_fundingmonthrollup
@@ -769,6 +789,17 @@ ROLLUPS = (
         SELECT municipality_id, month, silo_id, theme_id, sum(allocated), sum(allocated_households), sum(spent),
                sum(spent_households), sum(noise_allocated), sum(noise_spent)
           FROM monitoring_fundingmonthsummary WHERE __SCOPE__ GROUP BY 1, 2, 3, 4
+        """,
+    ),
+    Rollup(
+        "monitoring_fundingrollup",
+        """
+        INSERT INTO monitoring_fundingrollup
+            (municipality_id, silo_id, theme_id, allocated, allocated_households, spent, spent_households,
+             noise_allocated, noise_spent)
+        SELECT municipality_id, silo_id, theme_id, sum(allocated), sum(allocated_households), sum(spent),
+               sum(spent_households), sum(noise_allocated), sum(noise_spent)
+          FROM monitoring_fundingmonthrollup WHERE __SCOPE__ GROUP BY 1, 2, 3
         """,
     ),
     Rollup(
