@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from funding.models import BlockageResolution, BlockageStatus, FundingStream
+from organisations.models import Area
 from privacy.suppression import HIDDEN, Cell, amount_cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
@@ -46,9 +47,8 @@ from .models import (
     SummaryRun,
     TimingHistogram,
 )
-from .panel import COLUMNS as PANEL_COLUMNS
 from .panel import blockage_panel_sql
-from .querysets import DOMAIN, ORGANISATION, ORGANISATION_KIND, SILO, THEME
+from .querysets import DOMAIN, ORGANISATION, ORGANISATION_KIND, SILO, THEME, dict_rows
 
 
 class Median(Aggregate):
@@ -364,7 +364,7 @@ _NEIGHBOURHOOD_SQL = """
          WHERE %(start)s IS NOT NULL AND r.buurt_id = a.id AND r.month < %(start)s AND __ROWS__
          ORDER BY r.month DESC LIMIT 1
      ) AS s ON true
-     WHERE a.kind = 'buurt' AND __AREAS__ AND (%(start)s IS NULL OR e.month >= %(start)s)
+     WHERE a.kind = %(buurt)s AND __AREAS__ AND (%(start)s IS NULL OR e.month >= %(start)s)
      ORDER BY a.code
 """
 
@@ -375,6 +375,7 @@ def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: date
     municipality of the last refresh), as ``_scoped`` selects rows."""
     rows, areas = ["true"], ["true"]
     params: dict[str, Any] = {
+        "buurt": Area.Kind.NEIGHBOURHOOD,
         "last": last,
         "start": filters.start.replace(day=1) if filters.start else None,  # None: no probe before it
         "end": filters.end or datetime.date.max,
@@ -393,8 +394,7 @@ def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: date
     sql = _NEIGHBOURHOOD_SQL.replace("__ROWS__", " AND ".join(rows)).replace("__AREAS__", " AND ".join(areas))
     with connections[CaseMonthSummary.objects.db].cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return dict_rows(cursor)
 
 
 def _silo_name(row: Mapping[str, Any], prefix: str = "silo__") -> str:
@@ -457,15 +457,15 @@ def _blockage_rows(
         # The seed's placeholders all follow the facts' (the facts are the panel's first CTE).
         seeds = [settings.WIJKTEAM_CELL_KEY_SEED] * (panel.count("%s") - facts_sql.count("%s"))
         sql = f"""
-            SELECT s.code, s.name_nl, s.name_en, s."order", p.*
+            SELECT s.code AS silo__code, s.name_nl AS silo__name_nl, s.name_en AS silo__name_en,
+                   s."order" AS silo__order, p.*
               FROM ({panel}) AS p
               LEFT JOIN funding_silo s ON s.id = p.silo_id
              ORDER BY s."order" NULLS LAST
         """  # noqa: S608 — the facts' SQL is Django's, with its parameters passed on
         with connection.cursor() as cursor:
             cursor.execute(sql, [*facts_params, *seeds])
-            names = ["silo__code", "silo__name_nl", "silo__name_en", "silo__order", *PANEL_COLUMNS]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = dict_rows(cursor)
     for row in rows:
         opened = row.pop("opened_median")
         row["days_open"] = None if opened is None else (today - PANEL_EPOCH).days - opened

@@ -22,6 +22,12 @@ class SummaryRunQuerySet(models.QuerySet["SummaryRun"]):
         return self.filter(finished_at__isnull=False).order_by("-started_at", "-id")
 
 
+def dict_rows(cursor: Any) -> list[dict[str, Any]]:
+    """The rows of an executed statement as dicts by column name."""
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 @dataclass(frozen=True)
 class Named:
     """A reference a summary groups by (``column``, an id) and the columns of its table that name it, read as
@@ -73,8 +79,7 @@ class _Summed(models.QuerySet[Any]):
                 """,  # noqa: S608 (names from the constants above; the inner query is Django's, parameters apart)
                 params,
             )
-            columns = [column.name for column in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            return dict_rows(cursor)
 
 
 class SummaryQuerySet(_Summed):
