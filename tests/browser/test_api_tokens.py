@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import ApiToken
 from tests.browser.conftest import assert_accessible, log_in_browser
@@ -20,7 +21,7 @@ def test_a_professional_makes_a_token_sees_it_once_and_revokes_it(page, personas
     page.get_by_label("Naam").fill("Rapportage")
     page.get_by_label("Geldig tot en met").fill("2099-01-01")
     page.get_by_role("button", name="Sleutel maken").click()
-    assert page.get_by_text("Een sleutel is hooguit een jaar geldig.", exact=True).is_visible()
+    expect(page.get_by_text("Een sleutel is hooguit een jaar geldig.", exact=True)).to_be_visible()
     assert page.get_by_label("Naam").input_value() == "Rapportage"
     assert_accessible(page)
 
@@ -32,7 +33,7 @@ def test_a_professional_makes_a_token_sees_it_once_and_revokes_it(page, personas
     assert_accessible(page)
 
     page.get_by_role("button", name=re.compile(r"^Intrekken.*sleutel Rapportage$")).click()
-    assert page.get_by_text("De sleutel “Rapportage” is ingetrokken.").is_visible()
+    expect(page.get_by_text("De sleutel “Rapportage” is ingetrokken.")).to_be_visible()
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert secret not in page.content()

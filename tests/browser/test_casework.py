@@ -47,7 +47,7 @@ def test_a_professional_opens_a_household_from_the_caseload_and_logs_a_contact_b
     page.get_by_role("link", name="Mijn caseload").click()
     page.wait_for_url("**/casussen/")
     assert page.locator("h1").inner_text() == "Mijn caseload"
-    assert page.get_by_text("Fatima Bakker, Sem Bakker").is_visible()
+    expect(page.get_by_text("Fatima Bakker, Sem Bakker")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name=case.household.address).click()
@@ -106,7 +106,7 @@ def test_a_contact_with_errors_is_announced_and_keeps_what_was_typed(page, perso
     alert.wait_for()
     assert "niet opgeslagen" in alert.inner_text()
     expect(alert).to_be_focused()
-    assert page.get_by_text("Kies minstens één thema.", exact=True).is_visible()
+    expect(page.get_by_text("Kies minstens één thema.", exact=True)).to_be_visible()
     assert page.get_by_label("Notitie").input_value() == "Nog niet af"
     assert Contact.objects.filter(case=case).count() == 1
     assert_accessible(page)
@@ -151,13 +151,13 @@ def test_the_coordinator_reads_the_history_in_place_and_who_viewed_the_household
     history = page.locator("#history-items")
     history.get_by_text("Lidmaatschap van het huishouden", exact=False).first.wait_for()
     assert page.url.endswith(f"/huishoudens/{case.household.uuid}/")  # loaded in place, no new page
-    assert history.get_by_role("rowheader", name="Voornaam").first.is_visible()
+    expect(history.get_by_role("rowheader", name="Voornaam").first).to_be_visible()
     assert_accessible(page)
 
     viewers = page.locator("#inzage")
-    assert viewers.get_by_role("heading", name="Wie bekeek dit huishouden").is_visible()
+    expect(viewers.get_by_role("heading", name="Wie bekeek dit huishouden")).to_be_visible()
     page.goto(f"/huishoudens/{case.household.uuid}/inzage/")
     assert page.locator("h1").inner_text() == "Wie bekeek dit huishouden"
     # The coordinator's own looks at the panel and the history are on the list.
-    assert page.get_by_role("cell", name="Inzien (wijzigingsgeschiedenis)").is_visible()
+    expect(page.get_by_role("cell", name="Inzien (wijzigingsgeschiedenis)")).to_be_visible()
     assert_accessible(page)

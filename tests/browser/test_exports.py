@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from exports.models import ExportJob, ExportStatus
 from monitoring.services import summaries_refresh
@@ -30,7 +31,7 @@ def test_the_bureau_exports_the_dashboard_and_downloads_it_from_my_exports(page,
     page.get_by_role("button", name="Exporteren als CSV").click()
     page.wait_for_url("**/mijn-exports/")
     assert page.locator("h1").inner_text() == "Mijn exports"
-    assert page.get_by_text("Uw export is aangevraagd").is_visible()
+    expect(page.get_by_text("Uw export is aangevraagd")).to_be_visible()
     assert page.get_by_role("status").count() >= 1
     assert_accessible(page)
 
@@ -51,7 +52,7 @@ def test_my_exports_polls_a_pending_job_and_announces_when_it_is_ready(page, per
     page.goto("/mijn-exports/")
     status = page.locator("#export-status")
     assert "worden een of meer exports klaargemaakt" in status.inner_text()
-    assert page.get_by_role("link", name="Vernieuwen").is_visible()  # without JavaScript: reload by hand
+    expect(page.get_by_role("link", name="Vernieuwen")).to_be_visible()  # without JavaScript: reload by hand
     assert_accessible(page)
 
     done = ExportJobFactory.build(done=True)

@@ -43,12 +43,12 @@ def test_the_team_lead_escalates_a_blockage_from_the_list(page, personas: Person
     assert page.locator("h1").inner_text() == "Knelpunten van mijn teams"
     assert_accessible(page)
     page.get_by_role("link", name="Een andere regel (met de hand gemeld)").click()
-    assert page.get_by_text("Begeleiding bij schulden").is_visible()
+    expect(page.get_by_text("Begeleiding bij schulden")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Toelichting voor het volgende niveau").fill("Graag meedenken")
     page.get_by_role("button", name="Eén niveau hoger leggen").click()
     assert page.get_by_role("status").inner_text().startswith("Het knelpunt is hoger gelegd")
-    assert page.get_by_role("cell", name="Graag meedenken").is_visible()
+    expect(page.get_by_role("cell", name="Graag meedenken")).to_be_visible()
     assert_accessible(page)
 
 
@@ -58,7 +58,8 @@ def test_a_resolution_without_explanation_is_refused_next_to_the_field(page, per
     assert_reflows(page)
     page.get_by_role("button", name="Vastleggen als opgelost").click()
     error = page.locator("#id_resolve-note_error")
-    assert error.is_visible() and page.locator("#id_resolve-note").get_attribute("aria-invalid") == "true"
+    expect(error).to_be_visible()
+    assert page.locator("#id_resolve-note").get_attribute("aria-invalid") == "true"
     assert "id_resolve-note_error" in page.locator("#id_resolve-note").get_attribute("aria-describedby")
     assert_accessible(page)
 
@@ -66,7 +67,7 @@ def test_a_resolution_without_explanation_is_refused_next_to_the_field(page, per
 def test_the_bureau_reads_the_register_and_the_household_page_without_names(page, personas: Personas, scene) -> None:
     log_in(page, "bureau")
     page.get_by_role("link", name="Knelpuntenregister", exact=True).click()
-    assert page.get_by_role("link", name="WT-BROWSER1").is_visible()
+    expect(page.get_by_role("link", name="WT-BROWSER1")).to_be_visible()
     assert "Bakker" not in page.content()
     assert_accessible(page)
     page.get_by_role("link", name="WT-BROWSER1").click()
@@ -100,19 +101,19 @@ def test_the_auditor_uploads_spend_and_sees_the_errors_by_line(page, personas: P
     page.get_by_label("Uitgavenbestand (CSV)").set_input_files(str(path))
     page.get_by_role("button", name="Uploaden en inlezen").click()
     page.wait_for_url("**/financiering/uitgaven/*/")
-    assert page.get_by_role("alert").is_visible()
-    assert page.get_by_role("rowheader", name="2").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="2")).to_be_visible()
     assert_accessible(page)
 
 
 def test_the_household_funding_partial_is_accessible(page, personas: Personas, scene) -> None:
     log_in(page, "prof-a")
     page.goto(f"/financiering/huishoudens/{scene.action.case.household.uuid}/")
-    assert page.get_by_text("Wmo 2015").first.is_visible()
+    expect(page.get_by_text("Wmo 2015").first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Knelpunt melden").first.click()
     page.get_by_role("button", name="Knelpunt melden").click()
-    assert page.locator("#id_rule_error").is_visible()
+    expect(page.locator("#id_rule_error")).to_be_visible()
     assert_accessible(page)
 
 
@@ -121,7 +122,7 @@ def test_the_household_page_shows_the_funding_panel_and_stays_accessible(page, p
     page.goto(f"/huishoudens/{scene.action.case.household.uuid}/")
     page.get_by_role("link", name="Financiering", exact=True).click()
     panel = page.locator("#financiering")
-    assert panel.get_by_role("heading", name="Financiering", exact=True).is_visible()
-    assert panel.get_by_role("rowheader", name="Begeleiding bij schulden").first.is_visible()
-    assert panel.get_by_text("1 open knelpunt").is_visible()
+    expect(panel.get_by_role("heading", name="Financiering", exact=True)).to_be_visible()
+    expect(panel.get_by_role("rowheader", name="Begeleiding bij schulden").first).to_be_visible()
+    expect(panel.get_by_text("1 open knelpunt")).to_be_visible()
     assert_accessible(page)

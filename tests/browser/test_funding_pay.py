@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from funding.models import Allocation, Blockage, BlockageReason, BlockageStatus, Silo
 from organisations.models import OrganisationKind
@@ -81,8 +82,8 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
     assert blockage.reason == BlockageReason.AGE_LIMIT
     page.goto(f"/huishoudens/{youth.household.uuid}/#financiering")  # not asked again in this session
     panel = page.locator("#financiering")
-    assert panel.get_by_text("18-/18+ overgang op 15 maart 2027").is_visible()
-    assert panel.get_by_text("vanaf dan kan Wmo begeleiding 2027 betalen").is_visible()
+    expect(panel.get_by_text("18-/18+ overgang op 15 maart 2027")).to_be_visible()
+    expect(panel.get_by_text("vanaf dan kan Wmo begeleiding 2027 betalen")).to_be_visible()
     assert_accessible(page)
 
     # The team lead takes it to the programme bureau: first as the team, then as its lead.
@@ -98,7 +99,8 @@ def test_a_17_year_olds_action_crossing_18_is_blocked_shown_and_resolved_by_the_
     page.goto(f"/financiering/knelpunten/{blockage.uuid}/")
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading == "Knelpunt: de cliënt passeert tijdens de actie de leeftijdsgrens van de stroom"
-    assert page.get_by_text("maart 2027").first.is_visible() and "15 maart 2027" not in page.content()
+    expect(page.get_by_text("maart 2027").first).to_be_visible()
+    assert "15 maart 2027" not in page.content()
     assert "Sanne" not in page.content()
     assert_accessible(page)
     page.get_by_label("Bedrag uit het flexibele budget (€)").fill("3020")
@@ -147,9 +149,9 @@ def test_a_professional_pays_an_eligible_action_from_the_household_page(page, pe
     log_in(page, "prof-a")
     page.goto(f"/huishoudens/{eligible.household.uuid}/#financiering")
     panel = page.locator("#financiering")
-    assert panel.get_by_text("niets toegewezen").is_visible()
+    expect(panel.get_by_text("niets toegewezen")).to_be_visible()
     panel.get_by_role("link", name="Betalen uit een stroom").click()
-    assert page.get_by_role("rowheader", name="Schuldhulpverlening 2026").is_visible()
+    expect(page.get_by_role("rowheader", name="Schuldhulpverlening 2026")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Bedrag (€)").fill("3.200,00")
     page.get_by_label("Tot en met").fill("2026-01-31")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from funding.models import Allocation, Blockage, BlockageReason, BlockageResolution, BlockageStatus, Silo
 from organisations.models import OrganisationKind
@@ -107,7 +108,7 @@ def test_a_household_level_action_with_only_person_level_funding_is_resolved_by_
     assert blockage.silo.code == "wmo" and blockage.euros_stuck == Decimal("1800.00")
     # The pay form says why the Wmo stream cannot pay, in the professional's words.
     page.goto(f"/financiering/acties/{blockage.action.uuid}/betalen/")
-    assert page.get_by_text("betaalt alleen hulp aan één persoon, niet aan het hele huishouden").is_visible()
+    expect(page.get_by_text("betaalt alleen hulp aan één persoon, niet aan het hele huishouden")).to_be_visible()
     assert_accessible(page)
 
     escalate_to_the_bureau(page, blockage, str(household_need.household.uuid))
@@ -115,12 +116,12 @@ def test_a_household_level_action_with_only_person_level_funding_is_resolved_by_
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading == "Knelpunt: een vraag van het hele huishouden, maar alleen persoonsgebonden financiering"
     assert "Fatma" not in page.content() and "Yilmaz" not in page.content()
-    assert page.get_by_text("Graag een besluit van het programmabureau").is_visible()
+    expect(page.get_by_text("Graag een besluit van het programmabureau")).to_be_visible()
     assert_accessible(page)
     page.select_option("#id_resolve-resolution", label="ontheffing van de regel")
     page.locator("#id_resolve-note").fill("Ontheffing: de Wmo-stroom mag dit jaar gezinsbegeleiding betalen")
     page.get_by_role("button", name="Vastleggen als opgelost").click()
-    assert page.get_by_role("status").is_visible()
+    expect(page.get_by_role("status")).to_be_visible()
     assert_accessible(page)
 
     blockage.refresh_from_db()
@@ -165,7 +166,7 @@ def test_a_deliverer_whose_silo_cannot_bill_the_stream_is_paid_by_the_bureaus_do
     blockage = Blockage.objects.get(action__case=case)
     assert blockage.reason == BlockageReason.SILO_NOT_BILLABLE and blockage.silo.code == "wmo"
     page.goto(f"/financiering/acties/{blockage.action.uuid}/betalen/")
-    assert page.get_by_text("Buurtwerk Oost kan niet declareren bij Wmo 2015").is_visible()
+    expect(page.get_by_text("Buurtwerk Oost kan niet declareren bij Wmo 2015")).to_be_visible()
     assert_accessible(page)
 
     escalate_to_the_bureau(page, blockage, str(case.household.uuid))
@@ -179,7 +180,7 @@ def test_a_deliverer_whose_silo_cannot_bill_the_stream_is_paid_by_the_bureaus_do
     page.get_by_label("Bedrag uit het flexibele budget (€)").fill("1.800,00")
     page.get_by_label("Besluit").fill("Doorbraak: Buurtwerk levert, de koker volgt")
     page.get_by_role("button", name="Betalen en oplossen").click()
-    assert page.get_by_role("status").is_visible()
+    expect(page.get_by_role("status")).to_be_visible()
     assert_accessible(page)
 
     blockage.refresh_from_db()

@@ -4,6 +4,7 @@ import re
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_reflows
 from tests.conftest import PASSWORD, Personas
@@ -41,7 +42,7 @@ def test_a_professional_logs_in_with_password_and_code_and_reaches_vandaag(page,
 
     page.wait_for_url(lambda url: url.endswith("/") and "/inloggen/" not in url)
     assert page.locator("h1").inner_text() == "Vandaag"
-    assert page.get_by_text("Wijkteam Noord").is_visible()
+    expect(page.get_by_text("Wijkteam Noord")).to_be_visible()
     assert_accessible(page)
     assert violations == []
 
@@ -74,7 +75,7 @@ def test_a_new_professional_links_an_authenticator_app_by_qr_code_or_typed_key(p
 
     page.wait_for_url(re.compile(r"/inloggen/koppelen/$"))
     assert page.locator("h1").inner_text() == "Koppel uw authenticator-app"
-    assert page.get_by_role("img", name="QR-code om te scannen met uw authenticator-app").is_visible()
+    expect(page.get_by_role("img", name="QR-code om te scannen met uw authenticator-app")).to_be_visible()
     assert_accessible(page)
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     page.get_by_role("textbox", name="Code", exact=True).fill(f"{totp(base64.b32decode(secret)):06d}")

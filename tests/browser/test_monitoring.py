@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from monitoring.models import PrecisionReview
 from monitoring.reviews import precision_review_create
@@ -31,8 +32,8 @@ def test_the_bureau_reads_the_dashboard_and_records_and_compares_precision_revie
 ) -> None:
     log_in_browser(page, personas.bureau, PASSWORD)
     page.goto("/monitoring/")
-    assert page.get_by_role("heading", name="Knelpunten per koker").is_visible()
-    assert page.get_by_role("heading", name="Budget, toegewezen en uitgegeven per koker").is_visible()
+    expect(page.get_by_role("heading", name="Knelpunten per koker")).to_be_visible()
+    expect(page.get_by_role("heading", name="Budget, toegewezen en uitgegeven per koker")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Precisiereviews").click()
@@ -54,7 +55,7 @@ def test_the_bureau_reads_the_dashboard_and_records_and_compares_precision_revie
     page.get_by_label("Periode tot en met").fill("2025-06-30")
     page.get_by_role("button", name="Review opslaan").click()
     assert page.locator("h1").inner_text() == "Precisiereview: Wijkaanpak Noord"
-    assert page.get_by_text("Schulden en eenzaamheid").is_visible()
+    expect(page.get_by_text("Schulden en eenzaamheid")).to_be_visible()
     assert_accessible(page)
 
     earlier = PrecisionReview.objects.get()
@@ -71,8 +72,8 @@ def test_the_bureau_reads_the_dashboard_and_records_and_compares_precision_revie
         checkbox.check()
     page.get_by_role("button", name="Aangevinkte reviews vergelijken").click()
     assert page.locator("h1").inner_text() == "Precisiereviews naast elkaar"
-    assert page.get_by_role("cell", name="Schulden en eenzaamheid").is_visible()
-    assert page.get_by_role("cell", name="Nu vooral wonen").is_visible()
+    expect(page.get_by_role("cell", name="Schulden en eenzaamheid")).to_be_visible()
+    expect(page.get_by_role("cell", name="Nu vooral wonen")).to_be_visible()
     assert earlier.uuid.hex[:8] in page.url.replace("-", "")
     assert_accessible(page)
 
@@ -90,5 +91,5 @@ def test_the_bureau_picks_a_municipality_and_then_one_of_its_areas(page, persona
     page.get_by_label("Wijk of buurt").select_option(wijk.code)
     page.get_by_role("button", name="Tonen").click()
     assert page.get_by_label("Wijk of buurt").input_value() == wijk.code
-    assert page.get_by_role("heading", name="Buurten").is_visible()
+    expect(page.get_by_role("heading", name="Buurten")).to_be_visible()
     assert_accessible(page)

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from cases.models import Contact, HouseholdMembership
 from privacy.models import DataSubjectRequest, DisclosureDecision
@@ -42,18 +43,18 @@ def test_the_officer_reviews_withholds_and_releases_an_access_request(page, pers
     page.get_by_label("Ik heb de identiteit van de verzoeker gecontroleerd").first.check()
     page.get_by_role("button", name="Inzageverzoek starten (eerst beoordelen)").click()
     page.wait_for_url("**/privacy/verzoeken/*/")
-    assert page.get_by_text("1 vertrouwelijke notitie wacht nog op uw besluit").is_visible()
+    expect(page.get_by_text("1 vertrouwelijke notitie wacht nog op uw besluit")).to_be_visible()
     assert_accessible(page)
 
     # Releasing now is refused: the confidential note has no decision.
     page.get_by_role("button", name="Brief vrijgeven").click()
-    assert page.get_by_text("Beslis over elke vertrouwelijke notitie voordat u de brief vrijgeeft.").is_visible()
+    expect(page.get_by_text("Beslis over elke vertrouwelijke notitie voordat u de brief vrijgeeft.")).to_be_visible()
 
     note = page.locator("article", has_text="Zorg over de vader")
     note.get_by_label("achterhouden").check()
     note.get_by_label("Reden").fill("Gaat over de vader (AVG art. 15 lid 4)")
     note.get_by_role("button", name="Besluit vastleggen").click()
-    assert page.get_by_text("Uw besluit is vastgelegd.").is_visible()
+    expect(page.get_by_text("Uw besluit is vastgelegd.")).to_be_visible()
     page.get_by_role("button", name="Brief vrijgeven").click()
     page.wait_for_url("**/brief/")
     letter = page.locator("article.print-document")

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory
@@ -15,13 +16,14 @@ def test_the_team_lead_gives_a_reason_once_in_an_accessible_form(page, personas:
         case = CaseFactory(team=personas.team_a, reference="WT-BROWSER2")
     log_in_browser(page, personas.team_lead, PASSWORD)
     page.goto(f"/huishoudens/{case.household.uuid}/")
-    assert page.get_by_role("heading", name="Waarom opent u dit huishouden?").is_visible()
+    expect(page.get_by_role("heading", name="Waarom opent u dit huishouden?")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Een andere reden").check()
     page.get_by_role("button", name="Huishouden openen").click()
     error = page.locator("#id_explanation_error")
-    assert error.is_visible() and "Zeg kort waarom" in error.inner_text()
+    expect(error).to_be_visible()
+    assert "Zeg kort waarom" in error.inner_text()
     assert page.get_by_label("Een andere reden").is_checked()  # what was chosen stays
     assert_accessible(page)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE_WIDTHS, assert_reflows, log_in_browser
 from tests.cases.factories import CaseFactory, MembershipFactory
@@ -39,14 +40,18 @@ def test_the_casework_screens_fit_a_phone_and_the_menu_folds(page, personas: Per
     # On a phone the household's diagram is a stacked list: the drawing and its table give way to it.
     page.set_viewport_size({"width": PHONE_WIDTHS[0], "height": 844})
     listing = page.locator("#involvement-list")
-    assert listing.is_visible() and f"{personas.professional} (regisseur)" in listing.inner_text()
-    assert not page.locator(".involvement-diagram__svg").is_visible()
-    assert not page.locator("#involvement-table").is_visible()
+    expect(listing).to_be_visible()
+    assert f"{personas.professional} (regisseur)" in listing.inner_text()
+    expect(page.locator(".involvement-diagram__svg")).to_be_hidden()
+    expect(page.locator("#involvement-table")).to_be_hidden()
     page.set_viewport_size({"width": PHONE_WIDTHS[-1], "height": 700})
     menu = page.get_by_role("button", name="Menu")
     nav = page.get_by_role("navigation", name="Hoofdnavigatie")
-    assert menu.is_visible() and menu.get_attribute("aria-expanded") == "false" and not nav.is_visible()
+    expect(menu).to_be_visible()
+    expect(nav).to_be_hidden()
+    assert menu.get_attribute("aria-expanded") == "false"
     menu.click()
-    assert menu.get_attribute("aria-expanded") == "true" and nav.is_visible()
+    expect(nav).to_be_visible()
+    assert menu.get_attribute("aria-expanded") == "true"
     nav.get_by_role("link", name="Mijn caseload").click()
     page.wait_for_url(f"**{reverse('cases:caseload')}")

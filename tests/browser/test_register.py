@@ -3,6 +3,7 @@ field), the bureau is notified, reads the note, filters the register and exports
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from funding import services
 from tests.browser.conftest import assert_accessible, assert_reflows, log_in_browser
@@ -54,7 +55,7 @@ def test_the_bureau_is_told_reads_the_note_filters_and_exports(page, personas: P
     page.get_by_role("link", name="Meldingen").click()
     assert_accessible(page)
     page.get_by_role("link", name="WT-WALK0001").click()
-    assert page.get_by_role("cell", name=NOTE).is_visible()
+    expect(page.get_by_role("cell", name=NOTE)).to_be_visible()
     assert "Bakker" not in page.content() and "Noor" not in page.content()
     assert_accessible(page)
 
@@ -62,10 +63,10 @@ def test_the_bureau_is_told_reads_the_note_filters_and_exports(page, personas: P
     assert_reflows(page)
     page.get_by_label("Ligt bij").select_option("programme_bureau")
     page.get_by_role("button", name="Tonen").click()
-    assert page.get_by_role("link", name="WT-WALK0001").is_visible()
+    expect(page.get_by_role("link", name="WT-WALK0001")).to_be_visible()
     assert page.locator('[data-total="cases"]').inner_text() == "<5"
     assert_accessible(page)
     page.get_by_role("button", name="Exporteren als CSV").click()
     page.wait_for_url("**/mijn-exports/")
-    assert page.get_by_text("knelpuntenregister").first.is_visible()
+    expect(page.get_by_text("knelpuntenregister").first).to_be_visible()
     assert_reflows(page)

@@ -2,6 +2,7 @@
 a confirmation that names what is in force, axe-core before and after."""
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Team
 from tests.browser.conftest import assert_accessible, log_in_browser
@@ -14,7 +15,7 @@ def test_the_lead_leaves_paying_to_the_lead_from_the_settings_page(page, persona
     log_in_browser(page, personas.team_lead, PASSWORD)
     page.get_by_role("navigation", name="Hoofdnavigatie").get_by_role("link", name="Teaminstellingen").click()
     page.wait_for_url("**/team/instellingen/")
-    assert page.get_by_role("heading", name=personas.team_a.name).is_visible()
+    expect(page.get_by_role("heading", name=personas.team_a.name)).to_be_visible()
     assert page.get_by_label("elke professional van het team").is_checked()
     assert_accessible(page)
 
