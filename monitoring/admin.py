@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import (
+    BlockageCell,
     BlockageFact,
     CaseMonthSummary,
     CaseTiming,
@@ -87,6 +88,11 @@ class FundingMonthSummaryAdmin(SummaryAdmin):
 class BlockageFactAdmin(SummaryAdmin):
     list_display = ["buurt", "month", "silo", "status", "resolution", "euros_stuck", "opened_on", "closed_on"]
     exclude = ["blockage_id", "household_id"]
+
+
+@admin.register(BlockageCell)
+class BlockageCellAdmin(SummaryAdmin):
+    list_display = ["buurt", "month", "theme", "silo", "open_n", "open_households", "stuck", "closed_households"]
 
 
 @admin.register(PrecisionReview)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, overload
 
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, Sum
@@ -26,6 +25,7 @@ from organisations.models import Area
 from privacy.suppression import HIDDEN, Cell, amount_cell, count_cell, measure_cell, ratio_cell
 
 from .models import (
+    BlockageCell,
     BlockageFact,
     BlockagePanelRollup,
     CaseMonthRollup,
@@ -47,7 +47,7 @@ from .models import (
     SummaryRun,
     TimingHistogram,
 )
-from .panel import blockage_panel_sql
+from .panel import CELL_FIGURES, blockage_panel_sql
 from .querysets import DOMAIN, ORGANISATION, ORGANISATION_KIND, SILO, THEME, dict_rows
 
 
@@ -415,20 +415,8 @@ _PANEL_FIGURES = (
 )
 
 
-# What the panel's SQL reads of each fact.
-_FACT_COLUMNS = (
-    "buurt_id",
-    "month",
-    "theme_id",
-    "silo_id",
-    "household_id",
-    "status",
-    "resolution",
-    "opened_on",
-    "closed_on",
-    "euros_stuck",
-    "noise_euros_stuck",
-)
+# What the panel's SQL reads of each fact: its medians (the counts come from ``BlockageCell``).
+_FACT_COLUMNS = ("silo_id", "status", "opened_on", "closed_on")
 
 
 def _blockage_rows(
@@ -436,7 +424,8 @@ def _blockage_rows(
 ) -> list[dict[str, Any]]:
     """The panel's figures per silo, as published: sums of perturbed base cells (``panel.py``). Whole
     municipalities (or the country) over all time, for all themes or one, are read from ``BlockagePanelRollup``
-    (the same sums, stored); any other selection is added up from the facts, in one query."""
+    (the same sums, stored); any other selection adds up the stored base cells and takes its medians from the
+    facts, in one query."""
     if rolled and not (filters.start or filters.end):
         which = Q(municipality_id=filters.municipality_id) if filters.municipality_id else Q(municipality__isnull=True)
         which &= Q(theme_id=filters.theme_id) if filters.theme_id else Q(theme__isnull=True)
@@ -446,25 +435,24 @@ def _blockage_rows(
             .order_by("silo__order")
         )
     else:
+        cells = _scoped(BlockageCell, scope, filters)
         facts = _scoped(BlockageFact, scope, filters)
         if filters.theme_id:
-            facts = facts.filter(theme_id=filters.theme_id)
+            cells, facts = cells.filter(theme_id=filters.theme_id), facts.filter(theme_id=filters.theme_id)
         try:
+            cells_sql, cells_params = cells.values(*CELL_FIGURES, "silo_id").query.sql_with_params()
             facts_sql, facts_params = facts.values(*_FACT_COLUMNS).query.sql_with_params()
         except EmptyResultSet:  # a team lead without buurten: nothing to add up
             return []
-        panel = blockage_panel_sql(facts_sql, seed="%s")
-        # The seed's placeholders all follow the facts' (the facts are the panel's first CTE).
-        seeds = [settings.WIJKTEAM_CELL_KEY_SEED] * (panel.count("%s") - facts_sql.count("%s"))
         sql = f"""
             SELECT s.code AS silo__code, s.name_nl AS silo__name_nl, s.name_en AS silo__name_en,
                    s."order" AS silo__order, p.*
-              FROM ({panel}) AS p
+              FROM ({blockage_panel_sql(cells_sql, facts_sql)}) AS p
               LEFT JOIN funding_silo s ON s.id = p.silo_id
              ORDER BY s."order" NULLS LAST
-        """  # noqa: S608 — the facts' SQL is Django's, with its parameters passed on
+        """  # noqa: S608 — the cells' and facts' SQL is Django's, with its parameters passed on
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*facts_params, *seeds])
+            cursor.execute(sql, [*cells_params, *facts_params])
             rows = dict_rows(cursor)
     for row in rows:
         opened = row.pop("opened_median")

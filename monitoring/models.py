@@ -305,6 +305,40 @@ class BlockageFact(_BuurtMonth):
         verbose_name_plural = _("blockages (monitoring facts)")
 
 
+class BlockageCell(_BuurtMonth):
+    """The blockage panel's base cell: the blockages of a buurt opened in a month, per theme and silo, counted
+    and perturbed once by the refresh (``panel.blockage_cells_sql``). Every panel adds these up, so a period or
+    an area costs a sum over stored cells, not counting and hashing every blockage in it at each request.
+
+    The counts are stored as published (each with its cell-key deviation), ``stuck`` as the sum of amounts
+    already moved per household; ``households_*`` count distinct households within the cell.
+    """
+
+    theme = _derived("themes.Theme", index=False)
+    silo = _derived("funding.Silo", index=False, null=True)
+    open_n = models.IntegerField(default=0)
+    open_households = models.IntegerField(default=0)
+    stuck = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    closed_households = models.IntegerField(default=0)
+    n_flexible_budget = models.IntegerField(default=0)
+    households_flexible_budget = models.IntegerField(default=0)
+    n_exemption = models.IntegerField(default=0)
+    households_exemption = models.IntegerField(default=0)
+    n_other_route = models.IntegerField(default=0)
+    households_other_route = models.IntegerField(default=0)
+    n_not_resolvable = models.IntegerField(default=0)
+    households_not_resolvable = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("blockage panel cell")
+        verbose_name_plural = _("blockage panel cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buurt", "month", "theme", "silo"], name="blockage_cell_unique", nulls_distinct=False
+            ),
+        ]
+
+
 # --- Roll-ups: the dashboard's grain --------------------------------------------------------------
 #
 # The bureau reads whole municipalities or the whole country: summing hundreds of thousands of

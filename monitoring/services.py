@@ -37,8 +37,8 @@ from organisations.models import User
 from privacy import suppression
 
 from .models import SummaryRun
+from .panel import CELL_FIGURES, CELL_KEYS, blockage_cells_sql, blockage_panel_sql
 from .panel import COLUMNS as PANEL_COLUMNS
-from .panel import blockage_panel_sql
 from .shared_snapshot import SharedSnapshot
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ SUMMARY_TABLES = (
     "monitoring_casetiming",
     "monitoring_fundingmonthsummary",
     "monitoring_blockagefact",
+    "monitoring_blockagecell",
 )
 
 # Rows of the cases that a buurt filter selects. %(all)s is true for a full refresh.
@@ -671,6 +672,17 @@ _BLOCKAGE_FACT_SQL = """
     "__STUCK_NOISE__", suppression.amount_noise_sql("b.counted_euros", "c.household_id", "euros_stuck")
 )
 
+
+def _blockage_cell_sql() -> str:
+    """The blockage panel's base cells, counted and perturbed once from the facts just written (``panel.py``).
+    Built when a refresh runs: the deviations depend on the suppression threshold in force."""
+    facts = "SELECT * FROM monitoring_blockagefact WHERE %(all)s OR buurt_id = ANY(%(buurten)s)"
+    return f"""
+        INSERT INTO monitoring_blockagecell ({", ".join(CELL_KEYS)}, {", ".join(CELL_FIGURES)})
+        {blockage_cells_sql(facts)}
+    """
+
+
 # Funding rows are written once and changed only through timestamped steps: allocations are inserted
 # (created_at), spend arrives with an import (finished_at), blockages open (opened_at) and move by events
 # (at). Stapeling reads allocations, so their household's current buurt changes too.
@@ -862,6 +874,7 @@ ROLLUPS = (
 
 _PANEL_COLUMNS = f"(municipality_id, theme_id, {', '.join(PANEL_COLUMNS)})"
 _PANEL_FIGURES = ", ".join(f"p.{column}" for column in PANEL_COLUMNS)
+_PANEL_CELLS = "SELECT * FROM monitoring_blockagecell WHERE __SCOPE__"
 _PANEL_FACTS = "SELECT * FROM monitoring_blockagefact WHERE __SCOPE__"
 
 
@@ -885,11 +898,14 @@ def _rollups_refresh(cursor: Any, *, full: bool, buurten: list[int]) -> int:
             .replace("__PANEL_FIGURES__", _PANEL_FIGURES)
             .replace(
                 "__PANEL_PER_MUNICIPALITY_THEME__",
-                blockage_panel_sql(_PANEL_FACTS, groups=("municipality_id", "theme_id")),
+                blockage_panel_sql(_PANEL_CELLS, _PANEL_FACTS, groups=("municipality_id", "theme_id")),
             )
-            .replace("__PANEL_PER_MUNICIPALITY__", blockage_panel_sql(_PANEL_FACTS, groups=("municipality_id",)))
-            .replace("__PANEL_NATIONAL_THEME__", blockage_panel_sql(_PANEL_FACTS, groups=("theme_id",)))
-            .replace("__PANEL_NATIONAL__", blockage_panel_sql(_PANEL_FACTS))
+            .replace(
+                "__PANEL_PER_MUNICIPALITY__",
+                blockage_panel_sql(_PANEL_CELLS, _PANEL_FACTS, groups=("municipality_id",)),
+            )
+            .replace("__PANEL_NATIONAL_THEME__", blockage_panel_sql(_PANEL_CELLS, _PANEL_FACTS, groups=("theme_id",)))
+            .replace("__PANEL_NATIONAL__", blockage_panel_sql(_PANEL_CELLS, _PANEL_FACTS))
         )
         cursor.execute(sql.replace("__SCOPE__", scope), params)
         rows += cursor.rowcount
@@ -912,6 +928,7 @@ def _summary_statements() -> dict[str, str]:
         "timing": _CASE_TIMING_SQL,
         "funding": _FUNDING_MONTH_SQL,
         "blockages": _BLOCKAGE_FACT_SQL,
+        "blockage cells": _blockage_cell_sql(),  # after the facts it counts
     }
 
 

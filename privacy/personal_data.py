@@ -277,6 +277,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "monitoring.timinghistogram": "aggregate",
     "monitoring.nationaltiminghistogram": "aggregate",
     "monitoring.blockagepanelrollup": "aggregate",
+    "monitoring.blockagecell": "aggregate (perturbed counts per buurt, month, theme and silo; no row ids)",
     "monitoring.dirtycell": "a buurt and a month to recompute, nothing of who or what changed",
     "monitoring.precisionreview": "programme review texts about areas, no residents",
 }

@@ -166,3 +166,24 @@ def test_the_neighbourhood_table_from_flows_to_date_equals_summing_the_periods_m
         assert {row["buurt_id"]: {k: row[k] for k in expected[row["buurt_id"]]} for row in got} == expected, filters
         compared += len(got)
     assert compared > 20
+
+
+def test_no_selection_counts_or_perturbs_blockages_when_the_page_is_asked_for(two_municipalities):
+    """A period, a wijk or a team lead's buurten counted every blockage in it and hashed each household for its
+    deviation, at every request (40 ms for 2025 at the national seed). The refresh stores the perturbed base
+    cells (``BlockageCell``) and a request adds them up; the figures are the roll-ups' (test above)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    buurten = two_municipalities
+    theme = Theme.objects.order_by("pk").first().pk
+    for scope, filters in (
+        (None, Filters(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))),
+        (None, Filters(start=datetime.date(2025, 1, 1), theme_id=theme)),
+        (None, Filters(area_id=buurten[0].parent_id)),
+        ([buurten[0].pk, buurten[3].pk], Filters()),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            board = dashboard(scope=scope, filters=filters)
+        assert board.blockages, filters
+        assert not [q for q in captured.captured_queries if "hashint8extended" in q["sql"]], filters
