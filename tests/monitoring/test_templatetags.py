@@ -33,3 +33,20 @@ def test_organisation_rows_escape_names_and_show_cells_as_suppressed() -> None:
     assert html.count("<tr ") == 1
     assert "Zorg &amp; &lt;Welzijn&gt;" in html and "<Welzijn>" not in html
     assert html.count('<td class="utrecht-table__cell">&lt;5</td>') == 1
+
+
+def test_the_rows_are_the_html_format_html_join_writes() -> None:
+    """The tags write their rows with the standard library's escaping: the same HTML as Django's, safe text kept."""
+    from django.utils.html import format_html_join
+    from django.utils.safestring import mark_safe
+
+    from monitoring.templatetags.monitoring_tags import ORGANISATION_ROW, organisation_rows
+
+    rows = [
+        {"name": "\"Zorg\" & 'Welzijn' {0}", "kind": mark_safe("<abbr>GGD</abbr>"), "households": 7, "minutes": None},
+        {"name": "Buurtteam", "kind": "Welzijn <b>", "households": count_cell(2), "minutes": "1.234"},
+    ]
+    expected = format_html_join(
+        "\n", ORGANISATION_ROW, ((r["name"], r["kind"], r["households"], r["minutes"]) for r in rows)
+    )
+    assert organisation_rows(rows) == expected
