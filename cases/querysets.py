@@ -391,9 +391,10 @@ class MeasurementScoreQuerySet(CaseScopedQuerySet[_M]):
 
 class HouseholdMembershipQuerySet(models.QuerySet["HouseholdMembership"]):
     def visible_to(self, user: User | AnonymousUser) -> HouseholdMembershipQuerySet:
-        from .models import Household
-
-        return self.filter(household_id__in=Household.objects.visible_to(user).order_by().values("pk"))
+        # The visible households' ids as the cases give them (Household.visible_to's set), not by way of the
+        # household rows: a case's household always exists, and reading each again cost the person list a
+        # lookup per visible household (issue 17).
+        return self.filter(policy.household_condition(user, key="household_id"))
 
     def current(self, on: datetime.date | None = None) -> HouseholdMembershipQuerySet:
         day = on or timezone.localdate()

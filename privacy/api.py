@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.pagination import CursorPagination
+from common.api.rows import Rows
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404
 
@@ -134,16 +135,26 @@ class PolicyScopedViewSet(viewsets.GenericViewSet):
     purpose_bound: ClassVar[bool] = False
     # The processing activity of this endpoint's reads, when not derived from the role (register.activity_for).
     activity: ClassVar[str] = ""
+    # How the list writes its page: the serializer's rows without DRF's round per field (common/api/rows.py).
+    list_rows: ClassVar[Rows | None] = None
 
     def base_queryset(self) -> models.QuerySet[Any]:
         return self.model._default_manager.all()
+
+    def list_queryset(self) -> models.QuerySet[Any]:
+        """The list's rows before the policy: ``base_queryset`` unless the list reads its references otherwise.
+
+        A list whose ``list_rows`` takes references as annotations reads them here for its page only, so the
+        related rows are neither joined to every candidate row before the sort nor loaded as objects.
+        """
+        return self.base_queryset()
 
     def scope(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """The policy's door; a viewset whose model has another policy door overrides this."""
         return policy.visible(queryset, self.request.user)
 
     def get_queryset(self) -> models.QuerySet[Any]:
-        return self.scope(self.base_queryset())
+        return self.scope(self.list_queryset() if self.action == "list" else self.base_queryset())
 
     def get_object(self) -> Any:
         action = access_log.Action.READ if self.request.method == "GET" else access_log.Action.UPDATE
@@ -211,7 +222,8 @@ class PolicyScopedViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(queryset)
         assert page is not None  # every personal-data list is paginated
         self.log_listed(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        rows = self.list_rows.write(page) if self.list_rows is not None else self.get_serializer(page, many=True).data
+        return self.get_paginated_response(rows)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self.get_object()).data)

@@ -173,12 +173,16 @@ def visible_case_ids(user: User, column: str = "id") -> QuerySet[Any]:
     return in_my_team.union(involved, all=True)
 
 
-def household_condition(user: User | AnonymousUser | None) -> Q:
-    """A filter on Household: the households of the cases the user sees (:func:`case_condition`)."""
+def household_condition(user: User | AnonymousUser | None, key: str = "pk") -> Q:
+    """A filter on Household: the households of the cases the user sees (:func:`case_condition`).
+
+    With ``key`` (``household_id``), the same set as a filter on a model that names the household
+    (memberships): the ids come from the cases alone, without reading each household's row again.
+    """
     if not may_see_casework(user):
         return nothing()
     assert isinstance(user, User)
-    return Q(pk__in=visible_case_ids(user, "household_id"))
+    return Q(**{f"{key}__in": visible_case_ids(user, "household_id")})
 
 
 def transfer_condition(user: User | AnonymousUser | None) -> Q:

@@ -30,9 +30,11 @@ from cases.models import (
     Plan,
     PlanVersion,
 )
-from organisations.models import User
+from common.api.rows import ColumnOf, Rows
+from organisations.models import Organisation, User
 from privacy import access_log
 from privacy.api import PolicyScopedViewSet
+from themes.models import Theme
 
 from . import filters
 from . import serializers as s
@@ -164,10 +166,16 @@ def _match_shown(match: duplicates.PersonMatch) -> dict[str, Any]:
     }
 
 
+def case_columns(key: str = "case_id") -> dict[str, ColumnOf]:
+    """The case's UUID for the row, and its household for the access log (``access_log.subject_for``)."""
+    return {"case_uuid": ColumnOf(Case, "uuid", key), "household_id": ColumnOf(Case, "household_id", key)}
+
+
 class HouseholdViewSet(ReadOnly):
     model = Household
     serializer_class = s.HouseholdSerializer
     filterset_class = filters.HouseholdFilter
+    list_rows = Rows(s.HouseholdSerializer)
 
     def base_queryset(self) -> QuerySet[Any]:
         members = HouseholdMembership.objects.select_related("person").order_by("start_date", "id")
@@ -177,12 +185,14 @@ class HouseholdViewSet(ReadOnly):
 class PersonViewSet(ReadOnly):
     model = Person
     serializer_class = s.PersonSerializer
+    list_rows = Rows(s.PersonSerializer)
 
 
 class CaseViewSet(ReadOnly):
     model = Case
     serializer_class = s.CaseSerializer
     filterset_class = filters.CaseFilter
+    list_rows = Rows(s.CaseSerializer)
 
     def base_queryset(self) -> QuerySet[Any]:
         # The references as UUIDs in the case's own row: a page of 50 cases is one
@@ -246,8 +256,20 @@ class InvolvementViewSet(ReadOnly):
     serializer_class = s.InvolvementSerializer
     filterset_class = filters.InvolvementFilter
 
+    list_rows = Rows(
+        s.InvolvementSerializer,
+        references={"case": "case_uuid", "professional": "professional_uuid", "organisation": "organisation_uuid"},
+    )
+
     def base_queryset(self) -> QuerySet[Any]:
         return Involvement.objects.select_related("case", "professional", "organisation")
+
+    def list_queryset(self) -> QuerySet[Any]:
+        return Involvement.objects.annotate(
+            **case_columns(),
+            professional_uuid=ColumnOf(User, "uuid", "professional_id"),
+            organisation_uuid=ColumnOf(Organisation, "uuid", "organisation_id"),
+        )
 
     @extend_schema(request=s.InvolvementInputSerializer, responses={201: s.InvolvementSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -324,8 +346,28 @@ class ActionViewSet(ReadOnly):
     filterset_class = filters.ActionFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    list_rows = Rows(
+        s.ActionSerializer,
+        references={
+            "case": "case_uuid",
+            "theme": "theme_code",
+            "delivering_organisation": "delivering_organisation_uuid",
+            "beneficiary": "beneficiary_uuid",
+            "conference": "conference_uuid",
+        },
+    )
+
     def base_queryset(self) -> QuerySet[Any]:
         return Action.objects.select_related("case", "theme", "delivering_organisation", "beneficiary", "conference")
+
+    def list_queryset(self) -> QuerySet[Any]:
+        return Action.objects.annotate(
+            **case_columns(),
+            theme_code=ColumnOf(Theme, "code", "theme_id"),
+            delivering_organisation_uuid=ColumnOf(Organisation, "uuid", "delivering_organisation_id"),
+            beneficiary_uuid=ColumnOf(Person, "uuid", "beneficiary_id"),
+            conference_uuid=ColumnOf(CaseConference, "uuid", "conference_id"),
+        )
 
     @extend_schema(request=s.ActionInputSerializer, responses={201: s.ActionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -371,8 +413,20 @@ class ContactViewSet(ReadOnly):
     serializer_class = s.ContactSerializer
     filterset_class = filters.ContactFilter
 
+    list_rows = Rows(
+        s.ContactSerializer,
+        references={"case": "case_uuid", "author": "author_uuid", "author_organisation": "author_organisation_uuid"},
+    )
+
     def base_queryset(self) -> QuerySet[Any]:
         return Contact.objects.select_related("case", "author", "author_organisation")
+
+    def list_queryset(self) -> QuerySet[Any]:
+        return Contact.objects.annotate(
+            **case_columns(),
+            author_uuid=ColumnOf(User, "uuid", "author_id"),
+            author_organisation_uuid=ColumnOf(Organisation, "uuid", "author_organisation_id"),
+        )
 
     @extend_schema(request=s.ContactInputSerializer, responses={201: s.ContactSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

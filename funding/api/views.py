@@ -13,8 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.models import Action
+from cases.models import Action, Case
 from common.api.base import ReportSchema
+from common.api.rows import ColumnOf, Rows
 from organisations.models import User
 from privacy import access_log, policy
 from privacy.access import get_visible_or_404
@@ -88,8 +89,22 @@ class AllocationViewSet(PolicyScopedViewSet):
     serializer_class = s.AllocationSerializer
     filterset_class = filters.AllocationFilter
 
+    list_rows = Rows(
+        s.AllocationSerializer, references={"action": "action_uuid", "case": "case_uuid", "stream": "stream_code"}
+    )
+
     def base_queryset(self) -> QuerySet[Any]:
         return Allocation.objects.select_related("action__case", "stream")
+
+    def list_queryset(self) -> QuerySet[Any]:
+        # The action's case id too: the access log names each allocation's case (subject_for), and its household
+        # from the allocation's own column.
+        return Allocation.objects.annotate(
+            case_id=ColumnOf(Action, "case_id", "action_id"),
+            case_uuid=ColumnOf(Case, "uuid", ColumnOf(Action, "case_id", "action_id")),
+            action_uuid=ColumnOf(Action, "uuid", "action_id"),
+            stream_code=ColumnOf(FundingStream, "code", "stream_id"),
+        )
 
     @extend_schema(request=s.AllocationInputSerializer, responses={201: s.PaymentSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

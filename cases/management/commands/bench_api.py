@@ -44,8 +44,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fail-above", type=float, metavar="MS", help="exit with an error when the median is above this"
         )
+        parser.add_argument(
+            "--profile",
+            action="store_true",
+            help="after measuring, profile each list (pyinstrument) and count its Python function calls (cProfile)",
+        )
 
-    def handle(self, *args: Any, runs: int, warmup: int, fail_above: float | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, runs: int, warmup: int, fail_above: float | None, profile: bool = False, **options: Any
+    ) -> None:
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
         busiest = Case.objects.values("team_id").annotate(n=Count("pk")).order_by("-n", "team_id").first()
@@ -76,6 +83,12 @@ class Command(BaseCommand):
             results = {
                 name: pages.measure(client, f"/api/v1/{name}/?page_size=50", runs=runs, warmup=warmup) for name in LISTS
             }
+            calls: dict[str, int] = {}
+            if profile:
+                for name in LISTS:
+                    pages.stdout = self.stdout
+                    pages.profile(client, name, f"/api/v1/{name}/?page_size=50")
+                calls = {name: pages.count_calls(client, f"/api/v1/{name}/?page_size=50") for name in LISTS}
             transaction.set_rollback(True)
 
         for name, (median, p95, best, cpu, queries) in results.items():
@@ -83,6 +96,9 @@ class Command(BaseCommand):
                 f"  GET /api/v1/{name + '/':<13} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
                 f"(best {best:6.1f} ms, Python CPU median {cpu:6.1f} ms)   {queries} queries"
             )
+        # A count, not a time: it does not grow with the machine's load, so before/after compare on a busy machine.
+        for name, count in calls.items():
+            self.stdout.write(f"  {name:<13} {count:,} Python function calls per request (cProfile)")
         if hasattr(os, "getloadavg"):
             self.stdout.write(f"Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")
         slowest = max(results, key=lambda name: results[name][0])
