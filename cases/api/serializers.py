@@ -185,7 +185,6 @@ class ActionSerializer(serializers.ModelSerializer):
             "end_date",
             "product_code",
             "conference",
-            "version",
         ]
 
 
