@@ -48,6 +48,37 @@ def neighbourhood_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
     )
 
 
+TREND_ROW = (
+    '<tr class="utrecht-table__row">'
+    '<th class="utrecht-table__header-cell" scope="row">{}</th>'
+    '<td class="utrecht-table__cell">{}</td><td class="utrecht-table__cell">{}</td>'
+    '<td class="utrecht-table__cell">{}</td><td class="utrecht-table__cell">{}</td>'
+    '<td class="utrecht-table__cell">{}</td><td class="utrecht-table__cell">{}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def trend_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
+    """The body rows of cases by month (48 months nationally), in one pass for the reason ``neighbourhood_rows``
+    gives: the template loop took a third of the figures' rendering."""
+    return _rows(
+        TREND_ROW,
+        (
+            (
+                row["month"].strftime("%Y-%m"),
+                row["active"],
+                row["households"],
+                row["inflow"],
+                row["outflow"],
+                row["coordinated_share"],
+                row["stapeling"],
+            )
+            for row in rows
+        ),
+    )
+
+
 ORGANISATION_ROW = (
     '<tr class="utrecht-table__row">'
     '<th class="utrecht-table__header-cell" scope="row">{}</th>'

@@ -50,3 +50,40 @@ def test_the_rows_are_the_html_format_html_join_writes() -> None:
         "\n", ORGANISATION_ROW, ((r["name"], r["kind"], r["households"], r["minutes"]) for r in rows)
     )
     assert organisation_rows(rows) == expected
+
+
+def test_the_trend_rows_are_the_rows_the_template_loop_wrote() -> None:
+    """Cases by month, written in one pass: the cells, month format and escaping of the loop it replaced."""
+    import datetime
+    import re
+
+    from django.template import engines
+
+    from monitoring.templatetags.monitoring_tags import trend_rows
+    from privacy.suppression import ratio_cell
+
+    loop = engines["django"].from_string(
+        "{% for row in rows %}"
+        '<tr class="utrecht-table__row">'
+        '<th class="utrecht-table__header-cell" scope="row">{{ row.month|date:"Y-m" }}</th>'
+        '<td class="utrecht-table__cell">{{ row.active }}</td><td class="utrecht-table__cell">{{ row.households }}</td>'
+        '<td class="utrecht-table__cell">{{ row.inflow }}</td><td class="utrecht-table__cell">{{ row.outflow }}</td>'
+        '<td class="utrecht-table__cell">{{ row.coordinated_share }}</td>'
+        '<td class="utrecht-table__cell">{{ row.stapeling }}</td></tr>'
+        "{% endfor %}"
+    )
+    rows = [
+        {
+            "month": datetime.date(2025, month, 1),
+            "active": count_cell(month * 3),
+            "households": count_cell(month),
+            "inflow": count_cell(0),
+            "outflow": count_cell(2),
+            "coordinated_share": ratio_cell(month, 12),
+            "stapeling": count_cell(7),
+        }
+        for month in (1, 9, 12)
+    ]
+    written = trend_rows(rows)
+    assert re.sub(r">\s+<", "><", written) == loop.render({"rows": rows})
+    assert "<th class=\"utrecht-table__header-cell\" scope=\"row\">2025-09</th>" in written and "&lt;5" in written
