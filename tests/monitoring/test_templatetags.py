@@ -86,4 +86,4 @@ def test_the_trend_rows_are_the_rows_the_template_loop_wrote() -> None:
     ]
     written = trend_rows(rows)
     assert re.sub(r">\s+<", "><", written) == loop.render({"rows": rows})
-    assert "<th class=\"utrecht-table__header-cell\" scope=\"row\">2025-09</th>" in written and "&lt;5" in written
+    assert '<th class="utrecht-table__header-cell" scope="row">2025-09</th>' in written and "&lt;5" in written
