@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django import template
-from django.template.defaultfilters import capfirst
+from django.template.defaultfilters import capfirst, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS, MONTHS_3
@@ -23,6 +23,7 @@ from privacy import policy
 from ..models import Case
 
 if TYPE_CHECKING:
+    from ..models import CaseConference
     from ..views.pages import CaseloadRow, TimelineEntry
 
 register = template.Library()
@@ -262,6 +263,71 @@ def timeline_items(timeline: Iterable[TimelineEntry], case: Case, focus: bool = 
                 if contact.note
                 else "",
                 correction=correction,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+
+
+# The household page's case conferences: the markup the template loop wrote, byte for byte
+# (tests/cases/test_conference_items.py renders that loop beside this). Every value put in is escaped first.
+CONFERENCE_ITEM = (
+    "\n"
+    '  <article class="conference" aria-labelledby="conference-{uuid}">\n'
+    '    <h3 class="utrecht-heading-3" id="conference-{uuid}">{title}</h3>\n'
+    '    <dl class="summary-list">\n'
+    "      <dt>{participants_label}</dt>\n"
+    "      <dd>{participants}</dd>\n"
+    "      <dt>{present_label}</dt>\n"
+    "      <dd>{present}</dd>\n"
+    "      <dt>{decisions_label}</dt>\n"
+    "      <dd>{decisions}</dd>\n"
+    "      {agreed}\n"
+    "    </dl>\n"
+    "  </article>\n"
+    "  "
+)
+AGREED_ACTIONS = '\n      <dt>{}</dt>\n      <dd><ul class="utrecht-unordered-list">{}</ul></dd>\n      '
+
+
+@register.simple_tag
+def conference_items(conferences: Iterable[CaseConference]) -> SafeString:
+    """The case conferences of the household page (``pages.conferences_of``, each with ``participant_names``
+    and ``agreed_actions``), every value escaped; decisions keep their line breaks (``linebreaksbr``).
+
+    Built in one pass rather than by a template loop, for the reason ``caseload_rows`` gives: a case may
+    have had a conference every month, and the loop was a tenth of the page's template time.
+    """
+    long_date = LongDates()
+    participants_label = gettext("Participants")
+    present_label = gettext("Household took part")
+    decisions_label = gettext("Decisions")
+    agreed_label = gettext("Actions agreed")
+    yes, no = gettext("yes"), gettext("no")
+    parts = []
+    for conference in conferences:
+        participants = ", ".join(escape(name) for name in conference.participant_names)  # type: ignore[attr-defined]
+        if conference.other_participants:
+            participants += f"; {escape(conference.other_participants)}"
+        agreed: list[Any] = conference.agreed_actions  # type: ignore[attr-defined]
+        parts.append(
+            CONFERENCE_ITEM.format(
+                uuid=escape(conference.uuid),
+                title=gettext("Case conference of %(date)s") % {"date": escape(long_date(conference.held_on))},
+                participants_label=participants_label,
+                participants=participants,
+                present_label=present_label,
+                present=yes if conference.household_present else no,
+                decisions_label=decisions_label,
+                decisions=linebreaksbr(conference.decisions, autoescape=True),
+                agreed=AGREED_ACTIONS.format(
+                    agreed_label,
+                    "".join(
+                        f"<li>{escape(action.description)} ({escape(action.delivering_organisation.name)})</li>"
+                        for action in agreed
+                    ),
+                )
+                if agreed
+                else "",
             )
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
