@@ -28,6 +28,7 @@ from common.forms import (
     ObjectChoiceField,
     ObjectMultipleChoiceField,
     RowFormSet,
+    WrittenSelect,
     load_choices,
 )
 from organisations.models import Area, Organisation, Team, TeamMembership, User
@@ -918,17 +919,17 @@ class CaseloadFilterForm(forms.Form):
         "status": _("status"),
     }
 
-    status = forms.ChoiceField(label=_("Status"), required=False, widget=forms.Select(attrs={"class": SELECT}))
-    thema = forms.ChoiceField(label=_("Theme"), required=False, widget=forms.Select(attrs={"class": SELECT}))
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=WrittenSelect(attrs={"class": SELECT}))
+    thema = forms.ChoiceField(label=_("Theme"), required=False, widget=WrittenSelect(attrs={"class": SELECT}))
     gebied = forms.TypedChoiceField(
         label=_("Area (district or neighbourhood)"),
         required=False,
         coerce=int,
         empty_value=None,
-        widget=forms.Select(attrs={"class": SELECT}),
+        widget=WrittenSelect(attrs={"class": SELECT}),
     )
     sorteer = forms.ChoiceField(
-        label=_("Sort by"), required=False, choices=list(SORTS.items()), widget=forms.Select(attrs={"class": SELECT})
+        label=_("Sort by"), required=False, choices=list(SORTS.items()), widget=WrittenSelect(attrs={"class": SELECT})
     )
 
     def __init__(self, *args: Any, themes: Sequence[Theme], areas: Sequence[Area], **kwargs: Any) -> None:

@@ -23,7 +23,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from privacy import policy
@@ -163,23 +162,15 @@ class CaseQuerySet(models.QuerySet["Case"]):
             .order_by("order")
             .values("code")
         )
-        return (
-            self.annotate(
-                last_contact_on=Subquery(last_contact.values("occurred_on")[:1]),
-                next_action=Subquery(next_action.values("description")[:1]),
-                next_action_on=Subquery(next_action.values("start_date")[:1]),
-                theme_codes=ArraySubquery(themes),
-            )
-            .annotate(
-                last_activity_on=Coalesce("last_contact_on", "referred_on", output_field=models.DateField()),
-            )
-            .annotate(
-                contact_overdue=Exists(
-                    Reminder.objects.filter(
-                        case_id=OuterRef("pk"), kind=Reminder.Kind.NO_CONTACT, resolved_at__isnull=True
-                    )
-                ),
-            )
+        return self.annotate(
+            last_contact_on=Subquery(last_contact.values("occurred_on")[:1]),
+            next_action=Subquery(next_action.values("description")[:1]),
+            next_action_on=Subquery(next_action.values("start_date")[:1]),
+            theme_codes=ArraySubquery(themes),
+        ).annotate(
+            contact_overdue=Exists(
+                Reminder.objects.filter(case_id=OuterRef("pk"), kind=Reminder.Kind.NO_CONTACT, resolved_at__isnull=True)
+            ),
         )
 
     def order_by_status(self) -> CaseQuerySet:

@@ -16,6 +16,8 @@ from django.db.models import Model
 from django.forms.formsets import BaseFormSet
 from django.http import QueryDict
 from django.utils import formats
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 # Dutch first (the interface language), ISO for the browser's date picker.
@@ -29,6 +31,49 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _written_attrs(attrs: Mapping[str, Any]) -> str:
+    """Django's ``attrs.html``: `` name="value"``, a bare `` name`` for True, nothing for False."""
+    return "".join(
+        f" {_shown(name)}" if value is True else f' {_shown(name)}="{_shown(_as_text(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _as_text(value: Any) -> str:
+    """The ``stringformat:"s"`` filter: ``"%s" % value``, still marked safe if the value was."""
+    text = "%s" % value  # noqa: UP031 - the filter's own formatting
+    return mark_safe(text) if isinstance(value, SafeData) else text  # noqa: S308 - it was safe already
+
+
+def _shown(value: Any) -> str:
+    """A value as ``{{ value }}`` puts it in a template: localised, then escaped unless marked safe."""
+    return conditional_escape(formats.localize(value))
+
+
+class WrittenSelect(forms.Select):
+    """Django's ``Select``, its markup written in one pass rather than by three widget templates per option
+    (``select.html``, ``select_option.html``, ``attrs.html``): the caseload's four filters took a fifth of
+    its Python time that way. The same HTML as Django's, byte for byte (tests/common/test_forms.py); the
+    form's renderer is not asked, as no project template overrides these three."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{_shown(widget["name"])}"{_written_attrs(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
+            parts.extend(
+                f'\n  <option value="{_shown(_as_text(option["value"]))}"'
+                f"{_written_attrs(option['attrs'])}>{_shown(option['label'])}</option>\n"
+                for option in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value escaped by _shown
 
 
 class DateField(forms.DateField):

@@ -102,7 +102,11 @@ def led_team_ids(user: User | AnonymousUser | None) -> QuerySet[TeamMembership, 
 
 
 def leads_team(user: User | AnonymousUser | None, team_id: int) -> bool:
-    """Whether the user leads the team today (``led_team_ids``). One query, none for other roles."""
+    """Whether the user leads the team today (``led_team_ids``). One query, none for other roles: for them
+    the answer is known before a query is even built (``led_team_ids`` is empty), which the household page
+    asks on every render (``may_request_transfer``)."""
+    if not _has_role(user, TEAM_LEAD):
+        return False
     return led_team_ids(user).filter(team_id=team_id).exists()
 
 

@@ -1,6 +1,7 @@
 """The shared form building blocks (common/forms.py) and the field component."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django import forms
@@ -8,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 
 from common.forms import (
     LocalisedDecimalField,
     ObjectChoiceField,
     RowFormSet,
+    WrittenSelect,
     apply_errors,
     parse_localised_decimal,
 )
@@ -169,3 +172,39 @@ def test_a_choice_list_is_a_fieldset_whose_legend_and_messages_belong_to_it() ->
     assert (
         "checked" in html and '<label class="utrecht-form-label utrecht-form-label--checkbox" for="id_agreed">' in html
     )
+
+
+SELECT_CHOICES: list[Any] = [
+    ("", "— all —"),
+    ("a&b", 'Tom & "Jerry" <script>'),
+    (3, 1234567),
+    ("Groep <1>", [("x", "Ex 'one'"), ("y", mark_safe("<em>safe</em>"))]),
+]
+
+
+@pytest.mark.parametrize("value", [None, "", "a&b", "3", 3, "x", "y", "absent"])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {},
+        {"class": "utrecht-select", "id": "filter_status"},
+        {"required": True, "disabled": False, "aria-describedby": 'help "one"', "data-n": 5},
+    ],
+)
+def test_written_select_is_djangos_select(value: Any, attrs: dict[str, Any]) -> None:
+    for language in ("nl", "en"):
+        with translation.override(language):
+            expected = forms.Select(attrs={"class": "x"}, choices=SELECT_CHOICES).render("naam<", value, attrs=attrs)
+            written = WrittenSelect(attrs={"class": "x"}, choices=SELECT_CHOICES).render("naam<", value, attrs=attrs)
+            assert written == expected
+            assert isinstance(written, SafeString)
+
+
+def test_a_form_renders_a_written_select_as_a_select() -> None:
+    class Filters(forms.Form):
+        status = forms.ChoiceField(required=False, choices=SELECT_CHOICES[:3], widget=forms.Select)
+        written = forms.ChoiceField(required=False, choices=SELECT_CHOICES[:3], widget=WrittenSelect)
+
+    form = Filters({"status": "a&b", "written": "a&b"})
+    assert form.is_valid()
+    assert str(form["written"]) == str(form["status"]).replace("status", "written")
