@@ -9,7 +9,7 @@ from django.db.models import Subquery
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from common.widgets import OptionsSelect
+from common.forms import WrittenSelect
 from organisations.forms import MAX_CODE_LENGTH, CbsCodeChoiceField
 from organisations.models import Area, Municipality, User
 from privacy import policy
@@ -29,17 +29,17 @@ class DashboardFilterForm(forms.Form):
 
     # By CBS code and theme code: a filter URL names no row id (and a row id is refused).
     municipality = CbsCodeChoiceField(
-        Municipality.objects.all(), required=False, label=_("Municipality"), widget=OptionsSelect
+        Municipality.objects.all(), required=False, label=_("Municipality"), widget=WrittenSelect
     )
     area = CbsCodeChoiceField(
         Area.objects.none(),
         required=False,
-        widget=OptionsSelect,
+        widget=WrittenSelect,
         label=_("District or neighbourhood"),
         help_text=_("Choose a municipality first, then a district or neighbourhood within it."),
     )
     theme = forms.ModelChoiceField(
-        Theme.objects.all(), required=False, label=_("Theme"), to_field_name="code", widget=OptionsSelect
+        Theme.objects.all(), required=False, label=_("Theme"), to_field_name="code", widget=WrittenSelect
     )
     start = forms.DateField(required=False, label=_("From"), help_text=_("e.g. 2025-01-01"))
     end = forms.DateField(required=False, label=_("Until"), help_text=_("e.g. 2025-12-31"))
