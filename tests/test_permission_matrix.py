@@ -621,6 +621,7 @@ ADMIN_MODELS = {
     "monitoring.casetiming": "none",
     "monitoring.fundingmonthsummary": "none",
     "monitoring.blockagefact": "none",
+    "monitoring.blockagecell": "none",
     "monitoring.precisionreview": "none",
     "exports.exportjob": "none",
 }
