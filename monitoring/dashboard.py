@@ -369,6 +369,25 @@ _NEIGHBOURHOOD_SQL = """
 """
 
 
+# The same lines without a period: each buurt's last row (``latest``), one partial index for the country
+# instead of a probe per buurt.
+_NEIGHBOURHOOD_LATEST_SQL = """
+    SELECT a.code, a.name, r.buurt_id,
+           CASE WHEN r.month = %(last)s THEN r.active_households + r.noise_active_households ELSE 0 END
+               AS households,
+           CASE WHEN r.month = %(last)s THEN r.coordinated_households + r.noise_coordinated_households ELSE 0 END
+               AS coordinated,
+           CASE WHEN r.month = %(last)s THEN r.stapeling_households + r.noise_stapeling_households ELSE 0 END
+               AS stapeling,
+           CASE WHEN r.month = %(last)s THEN r.sum_organisations ELSE 0 END AS organisations,
+           r.inflow_to_date AS inflow, r.outflow_to_date AS outflow
+      FROM monitoring_casemonthsummary r
+      JOIN organisations_area a ON a.id = r.buurt_id
+     WHERE r.latest AND a.kind = %(buurt)s AND __ROWS__ AND __AREAS__
+     ORDER BY a.code
+"""
+
+
 def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: datetime.date) -> list[dict[str, Any]]:
     """The neighbourhood table's figures per buurt of the selection (by CBS code), as ``_neighbourhood_line`` reads
     them. A buurt is in the selection by its area now and by its summary rows (which name the wijk and
@@ -391,7 +410,9 @@ def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: date
     if scope is not None:
         params["scope"] = scope
         areas.append("a.id = ANY(%(scope)s)")
-    sql = _NEIGHBOURHOOD_SQL.replace("__ROWS__", " AND ".join(rows)).replace("__AREAS__", " AND ".join(areas))
+    whole_time = filters.start is None and filters.end is None
+    sql = (_NEIGHBOURHOOD_LATEST_SQL if whole_time else _NEIGHBOURHOOD_SQL).replace("__ROWS__", " AND ".join(rows))
+    sql = sql.replace("__AREAS__", " AND ".join(areas))
     with connections[CaseMonthSummary.objects.db].cursor() as cursor:
         cursor.execute(sql, params)
         return dict_rows(cursor)

@@ -204,15 +204,20 @@ class CaseMonthSummary(_BuurtMonth, _CaseMeasures):
     ``inflow_to_date`` and ``outflow_to_date`` are the buurt's flows as published (each month's count plus
     its deviation) summed over its months up to this one: a period's flows in a buurt are the difference of
     two rows, so the neighbourhood table reads two rows a buurt instead of every month of the period.
+    ``latest`` marks each buurt's last row: a view without a period reads those, one row a buurt by one index.
     """
 
     inflow_to_date = models.IntegerField(default=0)
     outflow_to_date = models.IntegerField(default=0)
+    latest = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("casework per neighbourhood and month")
         constraints = [models.UniqueConstraint(fields=["buurt", "month"], name="case_month_summary_unique")]
-        indexes = [models.Index(fields=["municipality", "month"], name="case_month_muni_idx")]
+        indexes = [
+            models.Index(fields=["municipality", "month"], name="case_month_muni_idx"),
+            models.Index(fields=["buurt"], condition=models.Q(latest=True), name="case_month_latest_idx"),
+        ]
 
 
 class GoalMonthSummary(_BuurtMonth, _GoalMeasures):

@@ -90,7 +90,7 @@ _CASE_MONTH_SQL = """
         (buurt_id, wijk_id, municipality_id, month, active_cases, inflow, outflow, active_households,
          coordinated_households, stapeling_households, sum_organisations, sum_professionals, sum_silos,
          noise_active_cases, noise_inflow, noise_outflow, noise_active_households, noise_coordinated_households,
-         noise_stapeling_households, inflow_to_date, outflow_to_date)
+         noise_stapeling_households, inflow_to_date, outflow_to_date, latest)
     WITH c AS (__CASES__),
     -- Each case's run: its referral month up to its closing month, or now (first days of months).
     runs_of_cases AS (
@@ -286,7 +286,8 @@ _CASE_MONTH_SQL = """
            stapeling, organisations, professionals, silos, noise_active_cases, noise_inflow, noise_outflow,
            noise_households, noise_coordinated, noise_stapeling,
            -- A buurt's published flows up to each month (CaseMonthSummary): a buurt is recomputed whole.
-           sum(inflow + noise_inflow) OVER to_date, sum(outflow + noise_outflow) OVER to_date
+           sum(inflow + noise_inflow) OVER to_date, sum(outflow + noise_outflow) OVER to_date,
+           month = max(month) OVER (PARTITION BY buurt_id)
       FROM (
         SELECT g.*, __NOISE_ACTIVE_CASES__ AS noise_active_cases, __NOISE_INFLOW__ AS noise_inflow,
                __NOISE_OUTFLOW__ AS noise_outflow, __NOISE_HOUSEHOLDS__ AS noise_households,
