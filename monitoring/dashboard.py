@@ -338,19 +338,27 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     return board
 
 
+def _neighbourhood_stocks(row: str) -> str:
+    """A buurt's stocks (households in the period's last month) from its summary row ``row``: zero when that row
+    is of an earlier month. The same in both statements below."""
+    return ", ".join(
+        f"CASE WHEN {row}.month = %(last)s THEN {row}.{column} ELSE 0 END AS {name}"
+        for name, column in (
+            ("households", f"active_households + {row}.noise_active_households"),
+            ("coordinated", f"coordinated_households + {row}.noise_coordinated_households"),
+            ("stapeling", f"stapeling_households + {row}.noise_stapeling_households"),
+            ("organisations", "sum_organisations"),
+        )
+    )
+
+
 # Each buurt's line: its row of the period's last month with data (stocks are taken there, when that is the
 # selection's last month) and the flows of the period as the difference of two rows' flows to date
 # (``CaseMonthSummary``). Two index probes a buurt, where summing the period's rows read every month of it:
 # 98,000 rows for the country.
 _NEIGHBOURHOOD_SQL = """
     SELECT a.code, a.name, e.buurt_id,
-           CASE WHEN e.month = %(last)s THEN e.active_households + e.noise_active_households ELSE 0 END
-               AS households,
-           CASE WHEN e.month = %(last)s THEN e.coordinated_households + e.noise_coordinated_households ELSE 0 END
-               AS coordinated,
-           CASE WHEN e.month = %(last)s THEN e.stapeling_households + e.noise_stapeling_households ELSE 0 END
-               AS stapeling,
-           CASE WHEN e.month = %(last)s THEN e.sum_organisations ELSE 0 END AS organisations,
+           __STOCKS__,
            e.inflow_to_date - coalesce(s.inflow_to_date, 0) AS inflow,
            e.outflow_to_date - coalesce(s.outflow_to_date, 0) AS outflow
       FROM organisations_area a
@@ -373,13 +381,7 @@ _NEIGHBOURHOOD_SQL = """
 # instead of a probe per buurt.
 _NEIGHBOURHOOD_LATEST_SQL = """
     SELECT a.code, a.name, r.buurt_id,
-           CASE WHEN r.month = %(last)s THEN r.active_households + r.noise_active_households ELSE 0 END
-               AS households,
-           CASE WHEN r.month = %(last)s THEN r.coordinated_households + r.noise_coordinated_households ELSE 0 END
-               AS coordinated,
-           CASE WHEN r.month = %(last)s THEN r.stapeling_households + r.noise_stapeling_households ELSE 0 END
-               AS stapeling,
-           CASE WHEN r.month = %(last)s THEN r.sum_organisations ELSE 0 END AS organisations,
+           __STOCKS__,
            r.inflow_to_date AS inflow, r.outflow_to_date AS outflow
       FROM monitoring_casemonthsummary r
       JOIN organisations_area a ON a.id = r.buurt_id
@@ -411,7 +413,11 @@ def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: date
         params["scope"] = scope
         areas.append("a.id = ANY(%(scope)s)")
     whole_time = filters.start is None and filters.end is None
-    sql = (_NEIGHBOURHOOD_LATEST_SQL if whole_time else _NEIGHBOURHOOD_SQL).replace("__ROWS__", " AND ".join(rows))
+    if whole_time:
+        sql = _NEIGHBOURHOOD_LATEST_SQL.replace("__STOCKS__", _neighbourhood_stocks("r"))
+    else:
+        sql = _NEIGHBOURHOOD_SQL.replace("__STOCKS__", _neighbourhood_stocks("e"))
+    sql = sql.replace("__ROWS__", " AND ".join(rows))
     sql = sql.replace("__AREAS__", " AND ".join(areas))
     with connections[CaseMonthSummary.objects.db].cursor() as cursor:
         cursor.execute(sql, params)
