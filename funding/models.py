@@ -338,7 +338,9 @@ class Spend(models.Model):
     # Spend is written by one statement only: the import's INSERT … SELECT (and the seed). A million rows must
     # load in well under a minute, so this table carries no per-row foreign-key triggers and few indexes:
     # - the insert locks the allocations it points to (FOR KEY SHARE, what a foreign-key check does row by
-    #   row), so none can disappear before it commits; Django's PROTECT guards deletes through the ORM;
+    #   row), so none can disappear before it commits; Django's PROTECT guards deletes through the ORM, and a
+    #   trigger refuses any delete of an allocation with spend once it holds the row (funding/0019): PROTECT
+    #   cannot see spend an import has not yet committed;
     # - stream and buurt are copies of the allocation's, whose own foreign keys hold;
     # - the import row is created before its spend and never deleted.
     # The unique (allocation, month) index serves lookups by allocation.
