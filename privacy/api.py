@@ -9,7 +9,7 @@ activity ``team-supervision`` and the reason. The schema documents the header an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -21,7 +21,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.pagination import CursorPagination
+from common.api.pagination import CursorPagination, KeysFirst
 from common.api.rows import Rows
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404
@@ -218,8 +218,9 @@ class PolicyScopedViewSet(viewsets.GenericViewSet):
         self.log_reads(access_log.Action.READ, subjects, self.read_purposes(subjects), detail=f"list {self.basename}")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        keys = self.filter_queryset(self.get_queryset())
+        # The page's keys through the policy and the filters, then the list's columns for those keys alone.
+        page = self.paginate_queryset(cast(models.QuerySet[Any], KeysFirst(keys, rows=self.list_queryset())))
         assert page is not None  # every personal-data list is paginated
         self.log_listed(page)
         rows = self.list_rows.write(page) if self.list_rows is not None else self.get_serializer(page, many=True).data

@@ -31,7 +31,7 @@ from cases.models import (
     PlanVersion,
 )
 from common.api.rows import ColumnOf, Rows
-from organisations.models import Organisation, User
+from organisations.models import Organisation, Team, User
 from privacy import access_log
 from privacy.api import PolicyScopedViewSet
 from themes.models import Theme
@@ -197,11 +197,16 @@ class CaseViewSet(ReadOnly):
     def base_queryset(self) -> QuerySet[Any]:
         # The references as UUIDs in the case's own row: a page of 50 cases is one
         # query and 50 objects, not households, teams and users loaded beside it.
-        coordinator = Involvement.objects.filter(case=OuterRef("pk"), is_coordinator=True, end_date__isnull=True)
         return Case.objects.annotate(
-            household_uuid=F("household__uuid"),
-            team_uuid=F("team__uuid"),
-            coordinator_uuid=Subquery(coordinator.values("professional__uuid")[:1]),
+            household_uuid=F("household__uuid"), team_uuid=F("team__uuid"), coordinator_uuid=_coordinator_uuid()
+        )
+
+    def list_queryset(self) -> QuerySet[Any]:
+        # The same columns read for the page's rows only, so the page's keys are found without a join.
+        return Case.objects.annotate(
+            household_uuid=ColumnOf(Household, "uuid", "household_id"),
+            team_uuid=ColumnOf(Team, "uuid", "team_id"),
+            coordinator_uuid=_coordinator_uuid(),
         )
 
     @extend_schema(
@@ -249,6 +254,11 @@ class CaseViewSet(ReadOnly):
         data = _input(self, s.CoordinatorSerializer)
         services.coordinator_assign(case=case, by=_user(request), **data)
         return Response(s.CaseSerializer(self.base_queryset().get(pk=case.pk)).data)
+
+
+def _coordinator_uuid() -> Subquery:
+    coordinator = Involvement.objects.filter(case=OuterRef("pk"), is_coordinator=True, end_date__isnull=True)
+    return Subquery(coordinator.values("professional__uuid")[:1])
 
 
 class InvolvementViewSet(ReadOnly):

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.db.models import QuerySet
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from rest_framework import pagination
@@ -52,6 +54,35 @@ def unseal(token: str) -> pagination.Cursor:
         raise ValueError("malformed cursor")
     # DRF keeps a position as text (``str(getattr(instance, field))``); its stubs say int.
     return pagination.Cursor(offset=offset, reverse=reverse, position=position)  # type: ignore[arg-type]
+
+
+class KeysFirst:
+    """A list's rows as DRF's cursor pagination asks for them, read keys first.
+
+    DRF orders the queryset, filters it from the cursor's position and slices one page (and one row) off it.
+    Sliced at once, PostgreSQL read every candidate row whole, with the joins its columns need, before it
+    sorted them and kept 51: at the national seed, all 1,064 cases a professional sees (each with its household
+    and team) for a page of the cases, and 25,553 contacts for a page of the contacts. Here the page is one
+    statement that slices ``keys`` (the list as the policy and the filters narrow it) by its primary keys alone,
+    which the indexes give, and reads ``rows`` (the list's columns) for those keys only: the same rows in the
+    same order, with the policy's conditions compiled once.
+    """
+
+    def __init__(self, keys: QuerySet[Any], *, rows: QuerySet[Any]) -> None:
+        self.keys = keys
+        self.rows = rows
+
+    def order_by(self, *fields: str) -> KeysFirst:
+        return KeysFirst(self.keys.order_by(*fields), rows=self.rows.order_by(*fields))
+
+    def filter(self, *args: Any, **kwargs: Any) -> KeysFirst:  # the cursor's position
+        return KeysFirst(self.keys.filter(*args, **kwargs), rows=self.rows)
+
+    def __getitem__(self, page: slice) -> QuerySet[Any]:
+        return self.rows.filter(pk__in=self.keys.values("pk")[page])
+
+    def __getattr__(self, name: str) -> Any:  # anything else DRF may look at (``model``)
+        return getattr(self.keys, name)
 
 
 class CursorPagination(pagination.CursorPagination):
