@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, overload
@@ -83,17 +83,40 @@ class Filters:
 class NeighbourhoodLines(Sequence[dict[str, Any]]):
     """The neighbourhood table: each buurt's line made into its suppressed cells when it is read.
 
-    The screen shows 50 lines a page, and the country has 2,134 buurten: making every line's cells
-    was a large part of the national dashboard's Python. A line's cells follow from its own figures
-    alone, so every page and every order shows the same cells; the printable page, the export and the
-    differencing attacker read every line (each read makes the line anew: read them once).
+    The screen shows 50 lines a page, and the country has 2,134 buurten. Read from the database
+    (``_LinesQuery``), a page reads only its own buurten's figures, by CBS code or by name (a count first, for
+    the page numbers); the printable page, the export and the differencing attacker iterate over every line,
+    read once. A line's cells follow from its own figures alone, so every page and every order shows the same
+    cells. Built from rows (tests), it holds them.
     """
 
-    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self._rows = list(rows)
+    def __init__(
+        self,
+        rows: Iterable[Mapping[str, Any]] | None = None,
+        *,
+        query: _LinesQuery | None = None,
+        by_name: bool = False,
+    ) -> None:
+        self._rows: list[Mapping[str, Any]] | None = list(rows) if rows is not None else None
+        self._query = query
+        self._by_name = by_name
+        self._count: int | None = None
+
+    def _all(self) -> list[Mapping[str, Any]]:
+        if self._rows is None:
+            assert self._query is not None
+            self._rows = list(self._query.rows(by_name=self._by_name))
+        return self._rows
 
     def __len__(self) -> int:
-        return len(self._rows)
+        if self._rows is not None or self._query is None:
+            return len(self._all())
+        if self._count is None:
+            self._count = self._query.count()
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (_neighbourhood_line(row) for row in self._all())
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -102,9 +125,16 @@ class NeighbourhoodLines(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [_neighbourhood_line(row) for row in self._rows[index]]
-        return _neighbourhood_line(self._rows[index])
+        if not isinstance(index, slice):
+            return _neighbourhood_line(self._all()[index])
+        if self._rows is None and self._query is not None and index.step in (None, 1):
+            start, stop, _ = index.indices(len(self))
+            rows: list[Mapping[str, Any]] = list(
+                self._query.rows(by_name=self._by_name, offset=start, limit=max(stop - start, 0))
+            )
+        else:
+            rows = self._all()[index]
+        return [_neighbourhood_line(row) for row in rows]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
@@ -115,7 +145,9 @@ class NeighbourhoodLines(Sequence[dict[str, Any]]):
 
     def by_name(self) -> NeighbourhoodLines:
         """The same lines in the order of their names (then codes)."""
-        return NeighbourhoodLines(sorted(self._rows, key=lambda row: (row["name"], row["code"])))
+        if self._rows is None and self._query is not None:
+            return NeighbourhoodLines(query=self._query, by_name=True)
+        return NeighbourhoodLines(sorted(self._all(), key=lambda row: (row["name"], row["code"])))
 
 
 NEIGHBOURHOOD_COUNTS = ("households", "stapeling", "inflow", "outflow")
@@ -207,6 +239,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
     (``rollups=False`` reads the buurt tables instead: the same figures, slower; for tests)."""
     board = Dashboard(freshness=SummaryRun.objects.finished().first())
     rolled = rollups and scope is None and not filters.area_id
+    trend_sums: list[dict[str, Any]] = []
     for row in (
         _scoped(CaseMonthRollup if rolled else CaseMonthSummary, scope, filters)
         .values("month")
@@ -220,6 +253,7 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
         )
         .order_by("month")
     ):
+        trend_sums.append(row)
         board.trend.append(
             {
                 "month": row["month"],
@@ -231,10 +265,17 @@ def dashboard(*, scope: list[int] | None, filters: Filters, rollups: bool = True
                 "stapeling": count_cell(row["stapeling"]),
             }
         )
-    # Stocks (households) are taken in the period's last month; flows are summed over the period.
-    rows = _neighbourhood_rows(scope, filters, last=board.trend[-1]["month"]) if board.trend else []
-    board.neighbourhoods = NeighbourhoodLines(rows)
-    board.totals = {name: count_cell(sum(r[name] for r in rows)) for name in NEIGHBOURHOOD_COUNTS}
+    # Stocks (households) are taken in the period's last month; flows are summed over the period. The table's
+    # totals are the trend's sums: the same perturbed cells (each buurt's row of the last month, and its
+    # months of the period) added up by the roll-up, so no page needs every buurt's line.
+    if trend_sums:
+        board.neighbourhoods = NeighbourhoodLines(query=_lines_query(scope, filters, last=board.trend[-1]["month"]))
+    board.totals = {
+        "households": count_cell(trend_sums[-1]["households"] if trend_sums else 0),
+        "stapeling": count_cell(trend_sums[-1]["stapeling"] if trend_sums else 0),
+        "inflow": count_cell(sum(row["inflow"] for row in trend_sums)),
+        "outflow": count_cell(sum(row["outflow"] for row in trend_sums)),
+    }
 
     goals = _source(GoalRollup, GoalMonthRollup, GoalMonthSummary, scope, filters, rolled=rolled)
     if filters.theme_id:
@@ -373,7 +414,6 @@ _NEIGHBOURHOOD_SQL = """
          ORDER BY r.month DESC LIMIT 1
      ) AS s ON true
      WHERE a.kind = %(buurt)s AND __AREAS__ AND (%(start)s IS NULL OR e.month >= %(start)s)
-     ORDER BY a.code
 """
 
 
@@ -386,14 +426,53 @@ _NEIGHBOURHOOD_LATEST_SQL = """
       FROM monitoring_casemonthsummary r
       JOIN organisations_area a ON a.id = r.buurt_id
      WHERE r.latest AND a.kind = %(buurt)s AND __ROWS__ AND __AREAS__
-     ORDER BY a.code
 """
 
 
-def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: datetime.date) -> list[dict[str, Any]]:
-    """The neighbourhood table's figures per buurt of the selection (by CBS code), as ``_neighbourhood_line`` reads
-    them. A buurt is in the selection by its area now and by its summary rows (which name the wijk and
-    municipality of the last refresh), as ``_scoped`` selects rows."""
+# How many lines the selection has: its buurten with a row in the period (the lines above have one there).
+_NEIGHBOURHOOD_COUNT_SQL = """
+    SELECT count(*) FROM organisations_area a
+     WHERE a.kind = %(buurt)s AND __AREAS__ AND EXISTS (
+        SELECT FROM monitoring_casemonthsummary r
+         WHERE r.buurt_id = a.id AND r.month <= %(end)s AND (%(start)s IS NULL OR r.month >= %(start)s) AND __ROWS__
+     )
+"""
+
+_NEIGHBOURHOOD_LATEST_COUNT_SQL = """
+    SELECT count(*) FROM monitoring_casemonthsummary r JOIN organisations_area a ON a.id = r.buurt_id
+     WHERE r.latest AND a.kind = %(buurt)s AND __ROWS__ AND __AREAS__
+"""
+
+
+@dataclass(frozen=True)
+class _LinesQuery:
+    """The neighbourhood table's statements for one selection: its lines in an order, a slice of them, their count."""
+
+    lines_sql: str
+    count_sql: str
+    params: dict[str, Any]
+    db: str
+
+    def rows(self, *, by_name: bool, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        order = "a.name, a.code" if by_name else "a.code"
+        page = "" if limit is None else " LIMIT %(limit)s OFFSET %(offset)s"
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"{self.lines_sql} ORDER BY {order}{page}",  # the statements above, orders from two constants
+                {**self.params, "limit": limit, "offset": offset},
+            )
+            return dict_rows(cursor)
+
+    def count(self) -> int:
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(self.count_sql, self.params)
+            return int(cursor.fetchone()[0])
+
+
+def _lines_query(scope: list[int] | None, filters: Filters, *, last: datetime.date) -> _LinesQuery:
+    """The neighbourhood table's figures per buurt of the selection, as ``_neighbourhood_line`` reads them. A buurt
+    is in the selection by its area now and by its summary rows (which name the wijk and municipality of the last
+    refresh), as ``_scoped`` selects rows."""
     rows, areas = ["true"], ["true"]
     params: dict[str, Any] = {
         "buurt": Area.Kind.NEIGHBOURHOOD,
@@ -412,16 +491,17 @@ def _neighbourhood_rows(scope: list[int] | None, filters: Filters, *, last: date
     if scope is not None:
         params["scope"] = scope
         areas.append("a.id = ANY(%(scope)s)")
-    whole_time = filters.start is None and filters.end is None
-    if whole_time:
-        sql = _NEIGHBOURHOOD_LATEST_SQL.replace("__STOCKS__", _neighbourhood_stocks("r"))
+    if filters.start is None and filters.end is None:
+        lines, count = (
+            _NEIGHBOURHOOD_LATEST_SQL.replace("__STOCKS__", _neighbourhood_stocks("r")),
+            _NEIGHBOURHOOD_LATEST_COUNT_SQL,
+        )
     else:
-        sql = _NEIGHBOURHOOD_SQL.replace("__STOCKS__", _neighbourhood_stocks("e"))
-    sql = sql.replace("__ROWS__", " AND ".join(rows))
-    sql = sql.replace("__AREAS__", " AND ".join(areas))
-    with connections[CaseMonthSummary.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict_rows(cursor)
+        lines, count = _NEIGHBOURHOOD_SQL.replace("__STOCKS__", _neighbourhood_stocks("e")), _NEIGHBOURHOOD_COUNT_SQL
+    where = {"__ROWS__": " AND ".join(rows), "__AREAS__": " AND ".join(areas)}
+    for placeholder, condition in where.items():
+        lines, count = lines.replace(placeholder, condition), count.replace(placeholder, condition)
+    return _LinesQuery(lines, count, params, CaseMonthSummary.objects.db)
 
 
 def _silo_name(row: Mapping[str, Any], prefix: str = "silo__") -> str:

@@ -126,8 +126,9 @@ def test_the_neighbourhood_table_from_flows_to_date_equals_summing_the_periods_m
     from django.db.models import Max, Q, Sum
     from django.db.models.functions import Coalesce
 
-    from monitoring.dashboard import _neighbourhood_rows, _scoped, published
+    from monitoring.dashboard import _lines_query, _scoped, published
     from monitoring.models import CaseMonthSummary
+    from privacy.suppression import count_cell
 
     buurten = two_municipalities
     # Each buurt's last row is marked, and only that one (the views without a period read these).
@@ -171,10 +172,23 @@ def test_the_neighbourhood_table_from_flows_to_date_equals_summing_the_periods_m
                 outflow=Sum(published("outflow")),
             )
         }
-        got = _neighbourhood_rows(scope, filters, last=last)
+        query = _lines_query(scope, filters, last=last)
+        got = query.rows(by_name=False)
         assert [row["code"] for row in got] == sorted(row["code"] for row in got)
         assert {row["buurt_id"]: {k: row[k] for k in expected[row["buurt_id"]]} for row in got} == expected, filters
         compared += len(got)
+        # A page reads its own lines only, in either order, and the count is the number of lines.
+        assert query.count() == len(got)
+        by_name = sorted(got, key=lambda row: (row["name"], row["code"]))
+        for offset in range(len(got) + 1):
+            assert query.rows(by_name=False, offset=offset, limit=2) == got[offset : offset + 2]
+            assert query.rows(by_name=True, offset=offset, limit=2) == by_name[offset : offset + 2]
+        # The table's totals (the trend's sums) are the sums of its lines. Read from the buurt rows, which this
+        # test changed; the roll-ups give the same figures as those rows (the first test of this file).
+        totals = dashboard(scope=scope, filters=filters, rollups=False).totals
+        assert {name: cell.value for name, cell in totals.items()} == {
+            name: count_cell(sum(row[name] for row in got)).value for name in totals
+        }, filters
     assert compared > 20
 
 
