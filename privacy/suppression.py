@@ -37,20 +37,31 @@ a single count under the threshold. Zero stays zero: it identifies no one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 K = TypeVar("K", bound=Hashable)
 
 HIDDEN = "\u2013"  # an en dash: "not shown"
 
 
+@functools.cache
 def threshold() -> int:
+    """The setting, read once: the national printable page asks for it some 14,000 times."""
     return int(settings.WIJKTEAM_SUPPRESSION_THRESHOLD)
+
+
+@receiver(setting_changed)
+def _threshold_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "WIJKTEAM_SUPPRESSION_THRESHOLD":
+        threshold.cache_clear()
 
 
 # --- The cell-key method ----------------------------------------------------------------------------
@@ -271,8 +282,9 @@ def count_cell(households: int | None) -> Cell:
     """A count of households (or of cases, which stand for households)."""
     if households is None:
         return Cell(None, HIDDEN)
-    if is_small(households):
-        return Cell(None, str(Suppressed(threshold())))
+    limit = threshold()
+    if 0 < households < limit:  # is_small, written out: the national printable page makes 9,000 of these
+        return Cell(None, str(Suppressed(limit)))
     return Cell(households, str(households))
 
 

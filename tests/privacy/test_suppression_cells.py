@@ -16,9 +16,12 @@ def test_a_count_below_the_threshold_shows_as_below_five():
 
 
 def test_the_threshold_follows_the_setting(settings):
+    assert str(count_cell(7)) == "7"  # the threshold is read (and kept) before the setting changes
     settings.WIJKTEAM_SUPPRESSION_THRESHOLD = 10
     assert str(count_cell(9)) == "<10"
     assert str(count_cell(10)) == "10"
+    settings.WIJKTEAM_SUPPRESSION_THRESHOLD = 5
+    assert str(count_cell(7)) == "7"
 
 
 def test_a_ratio_over_fewer_than_five_households_is_hidden():
