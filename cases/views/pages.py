@@ -51,7 +51,7 @@ from organisations.models import Area, Organisation, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.cache import all_themes
-from themes.models import Theme
+from themes.models import Instrument, InstrumentDomain, Theme
 
 from ..diagram import build_diagram
 from ..forms import CaseloadFilterForm, ContactForm
@@ -65,6 +65,7 @@ from ..models import (
     Household,
     HouseholdMembership,
     Involvement,
+    Measurement,
     MeasurementScore,
     NetworkPerson,
     Person,
@@ -393,12 +394,9 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "actions": actions,
         "timeline": timeline,
         "next_page": next_page,
-        # The scores with their measurements in one query (the overview shows nothing of a measurement without).
-        "measurements": scores_overview(
-            MeasurementScore.objects.filter(measurement__case=case)
-            .select_related("measurement__person", "measurement__instrument", "domain")
-            .order_by("measurement__measured_on", "measurement_id", "domain__order")
-        ),
+        # The scores with their measurements, read with the case (the overview shows nothing of a measurement
+        # without scores).
+        "measurements": scores_overview(scores_of(case)),
         "conferences": conferences,
         "consents": [(consent, consent_state(consent, today)) for consent in consents],
         "contact_form": ContactForm(themes=themes) if case.is_open else None,
@@ -537,6 +535,56 @@ def _conference_and_consent_rows_sql() -> tuple[str, str]:
     return conferences, consents
 
 
+@functools.cache
+def _score_rows_sql() -> str:
+    """The case's measurement scores in the measurements' date order, each with its measurement (with the
+    person measured and the instrument) and its domain: what ``scores_overview`` needs."""
+    score, measurement = MeasurementScore._meta.db_table, Measurement._meta.db_table
+    instrument, domain = Instrument._meta.db_table, InstrumentDomain._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(MeasurementScore, "s")} || jsonb_build_object(
+                   'measurement', {json_object_sql(Measurement, "m")} || jsonb_build_object(
+                       'person', {json_object_sql(Person, "p")}, 'instrument', {json_object_sql(Instrument, "i")}),
+                   'domain', {json_object_sql(InstrumentDomain, "d")}) ORDER BY m.measured_on, m.id, d."order")
+          FROM {score} s JOIN {measurement} m ON m.id = s.measurement_id
+               JOIN {Person._meta.db_table} p ON p.id = m.person_id
+               JOIN {instrument} i ON i.id = m.instrument_id JOIN {domain} d ON d.id = s.domain_id
+         WHERE m.case_id = {Case._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
+
+
+def with_score_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with their measurement scores read in the same query, as JSON rows (``scores_of``): one query
+    fewer than reading them on their own. They hang under a case that passed the policy."""
+    return cases.annotate(score_rows=RawSQL(f"({_score_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
+
+
+def scores_of(case: Case) -> list[MeasurementScore]:
+    """The scores read with the case (``with_score_rows``), in the measurements' date order, each with its
+    measurement (one object per measurement, with its person and instrument) and its domain."""
+    if not hasattr(case, "score_rows"):  # not read with the case: one query of its own
+        return list(
+            MeasurementScore.objects.filter(measurement__case=case)
+            .select_related("measurement__person", "measurement__instrument", "domain")
+            .order_by("measurement__measured_on", "measurement_id", "domain__order")
+        )
+    db = case._state.db or "default"
+    measurements: dict[int, Measurement] = {}
+    scores = []
+    for row in case.score_rows or []:  # NULL: no scores
+        score = from_json(MeasurementScore, row, db)
+        measurement = measurements.get(score.measurement_id)
+        if measurement is None:
+            measured = row["measurement"]
+            measurement = measurements[score.measurement_id] = from_json(Measurement, measured, db)
+            measurement.person = from_json(Person, measured["person"], db)
+            measurement.instrument = from_json(Instrument, measured["instrument"], db)
+        score.measurement = measurement
+        score.domain = from_json(InstrumentDomain, row["domain"], db)
+        scores.append(score)
+    return scores
+
+
 def with_conference_and_consent_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases with their conferences and consents read in the same query, as JSON rows (``conferences_of``,
     ``consents_of``): two queries fewer than prefetching them. They hang under a case that passed the policy."""
@@ -600,8 +648,10 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
     # Open cases first, then the latest; a household the user sees has at least one case they see.
     cases = list(
         with_agenda_rows(
-            with_conference_and_consent_rows(
-                with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+            with_score_rows(
+                with_conference_and_consent_rows(
+                    with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+                )
             )
         )
         .select_related("team")
