@@ -44,7 +44,9 @@ def json_object_sql(model: type[models.Model], alias: str, exclude: tuple[str, .
 def from_json(model: type[M], row: dict[str, Any], db: str, exclude: tuple[str, ...] = ()) -> M:
     """A model object from a JSON row of :func:`json_object_sql`, as if read by the ORM; the fields in
     ``exclude`` (those the row was written without) are left deferred, as ``only()`` leaves them."""
-    fields = [field for field in concrete_fields(model) if field.attname not in exclude]
+    fields = concrete_fields(model)
+    if exclude:
+        fields = [field for field in fields if field.attname not in exclude]
     return model.from_db(
         db, [field.attname for field in fields], [field.to_python(row[field.attname]) for field in fields]
     )
