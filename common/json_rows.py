@@ -26,21 +26,27 @@ def concrete_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 
 @functools.cache
-def json_object_sql(model: type[models.Model], alias: str) -> str:
+def json_object_sql(model: type[models.Model], alias: str, exclude: tuple[str, ...] = ()) -> str:
     """``jsonb_build_object`` of the concrete fields of ``model``'s row under the table alias ``alias``,
-    keyed by attribute name. Amounts travel as text: a JSON number would come back as a float."""
+    keyed by attribute name, but for those named in ``exclude`` (a user's password hash has no business on a
+    page). Amounts travel as text: a JSON number would come back as a float."""
     quote = connection.ops.quote_name
     pairs = []
     for field in concrete_fields(model):
+        if field.attname in exclude:
+            continue
         assert field.column is not None  # a concrete field has its column
         cast = "::text" if isinstance(field, models.DecimalField) else ""
         pairs.append(f"'{field.attname}', {alias}.{quote(field.column)}{cast}")
     return f"jsonb_build_object({', '.join(pairs)})"
 
 
-def from_json(model: type[M], row: dict[str, Any], db: str) -> M:
-    """A model object from a JSON row of :func:`json_object_sql`, as if read by the ORM."""
+def from_json(model: type[M], row: dict[str, Any], db: str, exclude: tuple[str, ...] = ()) -> M:
+    """A model object from a JSON row of :func:`json_object_sql`, as if read by the ORM; the fields in
+    ``exclude`` (those the row was written without) are left deferred, as ``only()`` leaves them."""
     fields = concrete_fields(model)
+    if exclude:
+        fields = [field for field in fields if field.attname not in exclude]
     return model.from_db(
         db, [field.attname for field in fields], [field.to_python(row[field.attname]) for field in fields]
     )

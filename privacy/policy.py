@@ -97,8 +97,10 @@ def led_team_ids(user: User | AnonymousUser | None) -> QuerySet[TeamMembership, 
     The one team-lead rule: the team lead assigns a case's coordinator, moves its status, takes
     its blockages from the team, and, where the team says so, pays its actions from a stream.
     """
-    ids = team_ids_of(user)
-    return ids if _has_role(user, TEAM_LEAD) else ids.none()
+    if not _has_role(user, TEAM_LEAD):
+        # Empty before the teams' query is built: the household page's toolbar asks this on every render.
+        return TeamMembership.objects.none().values_list("team_id", flat=True)
+    return team_ids_of(user)
 
 
 def leads_team(user: User | AnonymousUser | None, team_id: int) -> bool:

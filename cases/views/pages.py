@@ -27,11 +27,9 @@ from django.db.models import (
     JSONField,
     ManyToManyField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse
@@ -51,7 +49,7 @@ from organisations.models import Area, Organisation, Team, User
 from privacy import access_log, policy, purpose
 from privacy.access import get_visible_or_404, record_refused
 from themes.cache import all_themes
-from themes.models import Theme
+from themes.models import Instrument, InstrumentDomain, Theme
 
 from ..diagram import build_diagram
 from ..forms import CaseloadFilterForm, ContactForm
@@ -65,6 +63,7 @@ from ..models import (
     Household,
     HouseholdMembership,
     Involvement,
+    Measurement,
     MeasurementScore,
     NetworkPerson,
     Person,
@@ -307,16 +306,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     themes = all_themes()
     # The involvements of every case shown, not only of the chosen one: the funding panel counts the
     # fragmentation over the open ones from them (``household_funding``), one query fewer.
-    prefetch_related_objects(
-        list(cases),
-        Prefetch(
-            "involvements",
-            queryset=Involvement.objects.select_related("professional", "organisation").order_by(
-                "-is_coordinator", "start_date", "id"
-            ),
-            to_attr="all_involvements",
-        ),
-    )
+    all_involvements = {shown.pk: involvements_of(shown) for shown in cases}
     # Likewise the actions of every case shown, with what the funding panel shows of each (spent,
     # blocked, the silos paying, the open blockages) and the name of their product category: the plan's
     # actions and the funding panel's are one query.
@@ -339,7 +329,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
     # queries fewer, and their compilation was a good part of the page's time.
     memberships = memberships_of(household)
     current_members = [membership for membership in memberships if in_period(membership, today)]
-    involvements: list[Involvement] = case.all_involvements  # type: ignore[attr-defined]
+    involvements = all_involvements[case.pk]
     active_involvements = [involvement for involvement in involvements if is_running(involvement, today)]
     actions = [action for action in all_actions if action.case_id == case.pk]
     # A conference's agreed actions are actions of its case (services.conference_record): picked from
@@ -358,7 +348,7 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         user,
         visible_cases=cases,
         actions=all_actions,
-        involvements=[row for shown in cases for row in shown.all_involvements],  # type: ignore[attr-defined]
+        involvements=[row for rows in all_involvements.values() for row in rows],
     )
     diagram = build_diagram(
         household=household,
@@ -393,12 +383,9 @@ def household_context(*, user: User, household: Household, case: Case, cases: Se
         "actions": actions,
         "timeline": timeline,
         "next_page": next_page,
-        # The scores with their measurements in one query (the overview shows nothing of a measurement without).
-        "measurements": scores_overview(
-            MeasurementScore.objects.filter(measurement__case=case)
-            .select_related("measurement__person", "measurement__instrument", "domain")
-            .order_by("measurement__measured_on", "measurement_id", "domain__order")
-        ),
+        # The scores with their measurements, read with the case (the overview shows nothing of a measurement
+        # without scores).
+        "measurements": scores_overview(scores_of(case)),
         "conferences": conferences,
         "consents": [(consent, consent_state(consent, today)) for consent in consents],
         "contact_form": ContactForm(themes=themes) if case.is_open else None,
@@ -537,6 +524,100 @@ def _conference_and_consent_rows_sql() -> tuple[str, str]:
     return conferences, consents
 
 
+# A professional's password hash stays in the database: the page needs their name and how to reach them.
+WITHOUT_PASSWORD = ("password",)
+
+
+@functools.cache
+def _involvement_rows_sql() -> str:
+    """The case's involvements, coordinator first, each with its professional and organisation."""
+    involvement, user, organisation = Involvement._meta.db_table, User._meta.db_table, Organisation._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(Involvement, "i")} || jsonb_build_object(
+                   'professional', {json_object_sql(User, "u", WITHOUT_PASSWORD)},
+                   'organisation', {json_object_sql(Organisation, "o")})
+                   ORDER BY i.is_coordinator DESC, i.start_date, i.id)
+          FROM {involvement} i JOIN {user} u ON u.id = i.professional_id
+               JOIN {organisation} o ON o.id = i.organisation_id
+         WHERE i.case_id = {Case._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
+
+
+def with_involvement_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with their involvements read in the same query, as JSON rows (``involvements_of``): one query
+    fewer than prefetching them. They hang under a case that passed the policy."""
+    return cases.annotate(involvement_rows=RawSQL(f"({_involvement_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
+
+
+def involvements_of(case: Case) -> list[Involvement]:
+    """The involvements read with the case (``with_involvement_rows``), coordinator first, then by start, each
+    with its professional (without the password hash, left deferred) and organisation."""
+    if not hasattr(case, "involvement_rows"):  # not read with the case: one query of its own
+        return list(
+            case.involvements.select_related("professional", "organisation").order_by(
+                "-is_coordinator", "start_date", "id"
+            )
+        )
+    db = case._state.db or "default"
+    involvements = []
+    for row in case.involvement_rows or []:  # NULL: nobody involved
+        involvement = from_json(Involvement, row, db)
+        involvement.professional = from_json(User, row["professional"], db, WITHOUT_PASSWORD)
+        involvement.organisation = from_json(Organisation, row["organisation"], db)
+        involvements.append(involvement)
+    return involvements
+
+
+@functools.cache
+def _score_rows_sql() -> str:
+    """The case's measurement scores in the measurements' date order, each with its measurement (with the
+    person measured and the instrument) and its domain: what ``scores_overview`` needs."""
+    score, measurement = MeasurementScore._meta.db_table, Measurement._meta.db_table
+    instrument, domain = Instrument._meta.db_table, InstrumentDomain._meta.db_table
+    return f"""
+        SELECT jsonb_agg({json_object_sql(MeasurementScore, "s")} || jsonb_build_object(
+                   'measurement', {json_object_sql(Measurement, "m")} || jsonb_build_object(
+                       'person', {json_object_sql(Person, "p")}, 'instrument', {json_object_sql(Instrument, "i")}),
+                   'domain', {json_object_sql(InstrumentDomain, "d")}) ORDER BY m.measured_on, m.id, d."order")
+          FROM {score} s JOIN {measurement} m ON m.id = s.measurement_id
+               JOIN {Person._meta.db_table} p ON p.id = m.person_id
+               JOIN {instrument} i ON i.id = m.instrument_id JOIN {domain} d ON d.id = s.domain_id
+         WHERE m.case_id = {Case._meta.db_table}.id
+    """  # noqa: S608 - table and column names from the models, no values
+
+
+def with_score_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with their measurement scores read in the same query, as JSON rows (``scores_of``): one query
+    fewer than reading them on their own. They hang under a case that passed the policy."""
+    return cases.annotate(score_rows=RawSQL(f"({_score_rows_sql()})", (), output_field=JSONField()))  # noqa: S611
+
+
+def scores_of(case: Case) -> list[MeasurementScore]:
+    """The scores read with the case (``with_score_rows``), in the measurements' date order, each with its
+    measurement (one object per measurement, with its person and instrument) and its domain."""
+    if not hasattr(case, "score_rows"):  # not read with the case: one query of its own
+        return list(
+            MeasurementScore.objects.filter(measurement__case=case)
+            .select_related("measurement__person", "measurement__instrument", "domain")
+            .order_by("measurement__measured_on", "measurement_id", "domain__order")
+        )
+    db = case._state.db or "default"
+    measurements: dict[int, Measurement] = {}
+    scores = []
+    for row in case.score_rows or []:  # NULL: no scores
+        score = from_json(MeasurementScore, row, db)
+        measurement = measurements.get(score.measurement_id)
+        if measurement is None:
+            measured = row["measurement"]
+            measurement = measurements[score.measurement_id] = from_json(Measurement, measured, db)
+            measurement.person = from_json(Person, measured["person"], db)
+            measurement.instrument = from_json(Instrument, measured["instrument"], db)
+        score.measurement = measurement
+        score.domain = from_json(InstrumentDomain, row["domain"], db)
+        scores.append(score)
+    return scores
+
+
 def with_conference_and_consent_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases with their conferences and consents read in the same query, as JSON rows (``conferences_of``,
     ``consents_of``): two queries fewer than prefetching them. They hang under a case that passed the policy."""
@@ -600,8 +681,12 @@ def household_detail(request: AuthenticatedHttpRequest, uuid: uuid.UUID) -> Http
     # Open cases first, then the latest; a household the user sees has at least one case they see.
     cases = list(
         with_agenda_rows(
-            with_conference_and_consent_rows(
-                with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+            with_involvement_rows(
+                with_score_rows(
+                    with_conference_and_consent_rows(
+                        with_current_plan_version(Case.objects.visible_to(user).filter(household=household))
+                    )
+                )
             )
         )
         .select_related("team")

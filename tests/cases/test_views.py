@@ -5,9 +5,23 @@ import json
 import re
 
 import pytest
+from django.forms.models import model_to_dict
+from django.template import engines
 from django.urls import reverse
+from django.utils import translation
 
-from cases.models import Action, Case, CaseStatus, Contact, HouseholdMembership, Involvement
+from cases.models import (
+    Action,
+    Case,
+    CaseStatus,
+    Contact,
+    HouseholdMembership,
+    Involvement,
+    MeasurementScore,
+    Person,
+)
+from cases.trends import scores_overview
+from cases.views.pages import involvements_of, scores_of, with_involvement_rows, with_score_rows
 from funding.models import Allocation, Silo
 from organisations.models import User
 from tests.cases.factories import (
@@ -626,6 +640,42 @@ def test_measurements_trend_the_zrm_per_domain_and_only_list_positieve_gezondhei
     assert "chart.umd.min.js" in html and "js/measurement-charts.js" in html
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_scores_read_with_the_case_show_as_the_scores_read_on_their_own(personas: Personas, language: str) -> None:
+    case = a_rich_case(personas, members=2, measured_members=2)
+    nasty = "<b>&\"'</b>"
+    MeasurementScore.objects.filter(measurement__case=case).update(reason=f"Waarom {nasty}")
+    Person.objects.filter(measurements__case=case).update(first_name=f"Ada {nasty}")
+    with_rows = with_score_rows(Case.objects.filter(pk=case.pk)).get()
+    assert len(with_rows.score_rows) == MeasurementScore.objects.filter(measurement__case=case).count() == 10
+    plain = Case.objects.get(pk=case.pk)  # without the rows: scores_of reads them on their own, as the page did
+    template = engines["django"].get_template("cases/household/_measurements.html")
+    with translation.override(language):
+        written = template.render({"measurements": scores_overview(scores_of(with_rows))})
+        expected = template.render({"measurements": scores_overview(scores_of(plain))})
+    assert written == expected
+    assert "Ada &lt;b&gt;" in written and nasty not in written
+
+
+def test_the_involvements_read_with_the_case_are_those_read_on_their_own_without_the_password_hash(
+    personas: Personas,
+) -> None:
+    case = a_rich_case(personas, involvements=4, organisations=3)
+    InvolvementFactory(case=case, end_date=TODAY)  # ended: listed too, as the legal bases show it
+    with_rows = with_involvement_rows(Case.objects.filter(pk=case.pk)).get()
+    read = involvements_of(with_rows)
+    expected = involvements_of(Case.objects.get(pk=case.pk))  # without the rows: the query the page ran before
+    assert [row.pk for row in read] == [row.pk for row in expected] and len(read) == 6
+    assert read[0].is_coordinator
+    for ours, theirs in zip(read, expected, strict=True):
+        assert model_to_dict(ours) == model_to_dict(theirs)
+        assert model_to_dict(ours.organisation) == model_to_dict(theirs.organisation)
+        assert ours.professional.get_deferred_fields() == {"password"}
+        fields = [field.name for field in User._meta.concrete_fields if field.name != "password"]
+        assert model_to_dict(ours.professional, fields) == model_to_dict(theirs.professional, fields)
+    assert "password" not in with_rows.involvement_rows[0]["professional"]
+
+
 def test_a_household_without_measurements_loads_no_chart_code(log_in, personas: Personas) -> None:
     html = html_of(log_in(personas.professional).get(household_url(a_case(personas))))
     assert "chart.umd.min.js" not in html and "Nog geen metingen." in html
@@ -681,13 +731,13 @@ def test_the_household_page_uses_a_constant_number_of_queries(
     case = a_rich_case(personas, **size)
     client = log_in(personas.professional)
     # Session, user, device (3); the household with its memberships and the network around it as JSON rows
-    # (ecogram, issues 16, 17), the cases with their current plan's goals, conferences and consents as JSON
-    # rows; involvements, actions with their open blockages as JSON rows; contacts, scores (a conference's
-    # agreed actions come from the case's); the coordinator's "who viewed" panel; one INSERT into the access log
-    # for everything read; "recently viewed" (one upsert). The case's open tasks and appointments come with
-    # the cases too (issues 15, 17). The themes are read once per process (themes.cache).
+    # (ecogram, issues 16, 17), the cases with their involvements, current plan's goals, conferences, consents
+    # and measurement scores as JSON rows; actions with their open blockages as JSON rows; contacts (a
+    # conference's agreed actions come from the case's); the coordinator's "who viewed" panel; one INSERT
+    # into the access log for everything read; "recently viewed" (one upsert). The case's open tasks and
+    # appointments come with the cases too (issues 15, 17). The themes are read once per process (themes.cache).
     all_themes()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(household_url(case))
     assert response.status_code == 200
     assert f'data-count="professionals">{size["involvements"] + 1}<' in html_of(response)
@@ -830,7 +880,7 @@ def test_bench_pages_renders_the_largest_household_as_its_coordinator_and_report
     assert f"case {largest.reference}, viewed by user #{personas.professional.pk}" in report
     timings = r"median +[\d.]+ ms +p95 +[\d.]+ ms +\(best +[\d.]+ ms, Python CPU median +[\d.]+ ms\)"
     # agenda, network, members, goals, conferences, consents and blockages 0 (issues 15, 16, 17)
-    assert re.search(rf"household page +{timings} +12 queries", report)
+    assert re.search(rf"household page +{timings} +10 queries", report)
     # The themes read once per process, the members and the coordinator with the cases.
     assert re.search(rf"caseload +{timings} +8 queries", report)
     assert "Voornaam" not in report and "Lindelaan" not in report  # no names or addresses in the output

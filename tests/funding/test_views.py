@@ -206,11 +206,11 @@ def test_the_household_page_uses_a_constant_number_of_queries(
 ) -> None:
     client = log_in(personas.professional)
     url = ENDPOINTS["household"](scene)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
     for _ in range(25):
         action = ActionFactory(case=scene["case"], status=Action.Status.APPROVED)
         BlockageFactory(action=action, opened_by=personas.professional)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.content.decode().count("/knelpunt/") >= 26
