@@ -85,7 +85,7 @@ def test_any_other_unhandled_api_error_is_json(
         raise RuntimeError("a bug")
 
     secret = _token(personas.professional)
-    monkeypatch.setattr(views.CaseViewSet, "base_queryset", broken)
+    monkeypatch.setattr(views.CaseViewSet, "list_queryset", broken)  # what the list reads its rows from
     client.raise_request_exception = False
     response = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 500
