@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from privacy import policy
+from cases.admin import PolicyScopedAdmin
 
 from .models import (
     Allocation,
@@ -28,16 +28,6 @@ from .models import (
     Spend,
     SpendImport,
 )
-
-
-class PolicyScopedAdmin(admin.ModelAdmin):
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        if not request.user.is_superuser:
-            # The admin is no door to casework: a staff account that is also a professional
-            # reads households on the casework screens, where every read is logged.
-            return queryset.none()
-        return policy.visible(queryset, request.user)
 
 
 @admin.register(Silo)
